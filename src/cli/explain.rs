@@ -1,0 +1,81 @@
+//! `gitops-render explain ENV TENANT [FIELD]`.
+
+use std::path::Path;
+
+use clap::Args;
+
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::explain;
+use crate::source::EstateFiles;
+
+use super::{fail, output, Exit};
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Environment name.
+    env: String,
+    /// Tenant: team name or namespace.
+    tenant: String,
+    /// Show only this field and what is below it (e.g. `tenant.tier`, `tiers.large.cpu`).
+    field: Option<String>,
+}
+
+pub fn run(root: &Path, args: &ExplainArgs) -> Exit {
+    let files = match EstateFiles::read_dir(root) {
+        Ok(f) => f,
+        Err(d) => return fail(&d),
+    };
+    let inputs = match crate::inputs::load(&files) {
+        Ok(i) => i,
+        Err(d) => return fail(&d),
+    };
+    let plan = match crate::resolve::resolve(&inputs, std::slice::from_ref(&args.env)) {
+        Ok(p) => p,
+        Err(d) => return fail(&d),
+    };
+    let Some(env) = plan.environments.first() else {
+        return fail(
+            &Diagnostic::error(
+                "unknown-environment",
+                format!("no environment named `{}`", args.env),
+            )
+            .into(),
+        );
+    };
+    let Some(tenant) = explain::find_tenant(env, &args.tenant) else {
+        let teams: Vec<&str> = env.tenants.iter().map(|t| t.team.as_str()).collect();
+        let mut d = Diagnostic::error(
+            "unknown-tenant",
+            format!("environment `{}` has no tenant `{}`", env.name, args.tenant),
+        )
+        .note(format!("tenants: {}", teams.join(", ")));
+        if let Some(s) = did_you_mean(&args.tenant, teams.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        return fail(&d.into());
+    };
+    let mut entries = explain::explain(&inputs, env, tenant);
+    if let Some(field) = &args.field {
+        let all_paths: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
+        entries = explain::filter(entries, field);
+        if entries.is_empty() {
+            let mut d = Diagnostic::error(
+                "unknown-field",
+                format!(
+                    "no field `{field}` for tenant `{}` in `{}`",
+                    tenant.team, env.name
+                ),
+            );
+            if let Some(s) = did_you_mean(field, all_paths.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            return fail(&d.into());
+        }
+    }
+    output::out(&format!(
+        "# {}/{} → namespace {}, pack {}@{}\n",
+        env.name, tenant.team, tenant.namespace, env.pack_name, env.pack_version
+    ));
+    output::out(&explain::format(&entries));
+    Exit::Clean
+}

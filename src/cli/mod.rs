@@ -1,0 +1,99 @@
+//! Command line: arguments (clap), one file per subcommand, exit codes.
+//!
+//! Exit codes everywhere: 0 clean, 1 findings / drift / check failed, 2 bad input or usage.
+
+mod explain;
+pub mod output;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::Diagnostics;
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Clean: nothing to report.
+    Clean = 0,
+    /// Findings, drift, or a failed check.
+    Findings = 1,
+    /// Bad input or usage; nothing was written.
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gitops-render",
+    version,
+    about = "Render, check and explain a multi-tenant GitOps tree from policy packs and environment overlays",
+    after_help = "Exit codes: 0 clean, 1 drift or findings, 2 bad input or usage."
+)]
+pub struct Cli {
+    /// The estate's root: the folder holding environments/, policy-packs/ and templates/.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// Worker threads for rendering (default: one per core).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render the GitOps tree (or check that the committed one is fresh).
+    Render(render::RenderArgs),
+    /// Show a tenant's resolved values and the file and line each came from.
+    Explain(explain::ExplainArgs),
+}
+
+/// Entry point for the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help and version on stdout, usage errors on stderr.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Clean
+            }
+            .into();
+        }
+    };
+    run(cli).into()
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            output::err("error: --threads must be at least 1\n");
+            return Exit::Error;
+        }
+        // Fails only if a pool was already built in this process, which is harmless.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    match &cli.command {
+        Command::Render(args) => render::run(&cli.root, args),
+        Command::Explain(args) => explain::run(&cli.root, args),
+    }
+}
+
+/// Print diagnostics on stderr and return the error exit.
+pub(crate) fn fail(diags: &Diagnostics) -> Exit {
+    output::err(&diags.render());
+    Exit::Error
+}

@@ -1,0 +1,122 @@
+//! `gitops-render render`: write the tree, or with `--check` report how the committed tree
+//! differs from a fresh render.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::source::EstateFiles;
+use crate::tree::{compare, io, ChangeKind};
+
+use super::{fail, output, Exit};
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Render only this environment (repeatable). Files of other environments are left alone.
+    #[arg(long = "env", value_name = "ENV")]
+    envs: Vec<String>,
+    /// Output directory (default: <root>/gitops).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write nothing; exit 1 and show the differences when the tree on disk is stale.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(root: &Path, args: &RenderArgs) -> Exit {
+    let out_dir = args.out.clone().unwrap_or_else(|| root.join("gitops"));
+    let files = match EstateFiles::read_dir(root) {
+        Ok(f) => f,
+        Err(d) => return fail(&d),
+    };
+    let rendered = match crate::render_estate(&files, &args.envs) {
+        Ok(r) => r,
+        Err(d) => return fail(&d),
+    };
+    let tree = &rendered.tree;
+    let envs = rendered.plan.environments.len();
+    if args.check {
+        let existing = match io::read_tree(&out_dir) {
+            Ok(e) => e,
+            Err(d) => return fail(&d),
+        };
+        let changes = compare(tree, &existing);
+        if changes.is_empty() {
+            output::err(&format!(
+                "{} is up to date ({} files, {envs} environments)\n",
+                out_dir.display(),
+                tree.files.len()
+            ));
+            return Exit::Clean;
+        }
+        let mut text = String::new();
+        for c in &changes {
+            let old = c
+                .old
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let new = c
+                .new
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+            let (a, b) = match c.kind {
+                ChangeKind::Added => ("/dev/null".to_owned(), format!("b/{}", c.path)),
+                ChangeKind::Removed => (format!("a/{}", c.path), "/dev/null".to_owned()),
+                ChangeKind::Modified => (format!("a/{}", c.path), format!("b/{}", c.path)),
+            };
+            text.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&a, &b)
+                    .to_string(),
+            );
+        }
+        output::out(&text);
+        let count = |k: ChangeKind| changes.iter().filter(|c| c.kind == k).count();
+        let mut summary = format!(
+            "{} is stale: {} to add, {} to change, {} to remove\n",
+            out_dir.display(),
+            count(ChangeKind::Added),
+            count(ChangeKind::Modified),
+            count(ChangeKind::Removed)
+        );
+        for c in &changes {
+            let tag = match c.kind {
+                ChangeKind::Added => "added",
+                ChangeKind::Removed => "removed",
+                ChangeKind::Modified => "changed",
+            };
+            summary.push_str(&format!("  {tag:8} {}\n", c.path));
+        }
+        summary.push_str("run `gitops-render render` and commit the result\n");
+        output::err(&summary);
+        return Exit::Findings;
+    }
+    let plan = match io::plan_write(&out_dir, tree) {
+        Ok(p) => p,
+        Err(d) => return fail(&d),
+    };
+    if let Err(d) = io::apply(&out_dir, tree, &plan) {
+        return fail(&d);
+    }
+    let mut summary = format!(
+        "rendered {envs} environment{} into {}: {} files, {} written, {} pruned, {} unchanged\n",
+        if envs == 1 { "" } else { "s" },
+        out_dir.display(),
+        tree.files.len(),
+        plan.writes.len(),
+        plan.prunes.len(),
+        plan.unchanged
+    );
+    for k in &plan.kept {
+        summary.push_str(&format!(
+            "note: left {k} alone: it has no generated header\n"
+        ));
+    }
+    output::err(&summary);
+    Exit::Clean
+}

@@ -1,0 +1,243 @@
+//! Diagnostics: every user-facing problem as data (stable code, message, location, help),
+//! collected across a stage so one run reports every input problem.
+
+use std::fmt::{self, Write as _};
+
+use crate::source::Location;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One problem found in the inputs, templates or output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable kebab-case code, e.g. `unknown-key`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Option<Location>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            location: None,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The diagnostic as a person reads it: a first line `error: <what> at <file>:<line>:<col>`,
+    /// then the source line with a caret under the offending token, notes, help and code.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = write!(out, "{}: {}", self.severity, self.message);
+        if let Some(loc) = &self.location {
+            let _ = write!(out, " at {loc}");
+        }
+        out.push('\n');
+        if let Some(loc) = &self.location {
+            if let Some(text) = &loc.line_text {
+                let gutter = loc.line.to_string().len();
+                let pad = " ".repeat(gutter);
+                let width = token_width(text, loc.col);
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{} | {}", loc.line, text.trim_end());
+                let lead: String = text
+                    .chars()
+                    .take(loc.col.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let _ = writeln!(out, "{pad} | {lead}{}", "^".repeat(width));
+            }
+        }
+        let pad = self
+            .location
+            .as_ref()
+            .map_or(0, |l| l.line.to_string().len());
+        for note in &self.notes {
+            let _ = writeln!(out, "{} = note: {note}", " ".repeat(pad));
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{} = help: {help}", " ".repeat(pad));
+        }
+        let _ = writeln!(out, "{} = code: {}", " ".repeat(pad), self.code);
+        out
+    }
+}
+
+/// Width of the token starting at 1-based `col`, for the caret line.
+fn token_width(line: &str, col: usize) -> usize {
+    let rest: String = line.chars().skip(col.saturating_sub(1)).collect();
+    let mut chars = rest.chars();
+    let width = match chars.next() {
+        Some(q @ ('"' | '\'')) => 2 + rest[1..].find(q).unwrap_or(rest.len().saturating_sub(2)),
+        Some(_) => rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ']' | '}' | '#'))
+            .unwrap_or(rest.len()),
+        None => 1,
+    };
+    width.max(1)
+}
+
+/// A stage's collected problems. Sorted by location so output is deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Sort by file, line, column, then message; drop exact duplicates.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                d.location
+                    .as_ref()
+                    .map(|l| (l.file.clone(), l.line, l.col))
+                    .unwrap_or_default()
+            };
+            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+        });
+        self.0.dedup();
+        self
+    }
+
+    /// `Ok(value)` when no problem was collected, else the problems.
+    pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.sorted())
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for d in &self.0 {
+            out.push_str(&d.render());
+            out.push('\n');
+        }
+        let errors = self
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        if errors > 0 {
+            let _ = writeln!(
+                out,
+                "{errors} error{} found; nothing was written",
+                if errors == 1 { "" } else { "s" }
+            );
+        }
+        out
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// The closest candidate to `word`, if one is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_snippet_and_help() {
+        let d = Diagnostic::error("unknown-key", "unknown key `tierr`")
+            .at(Location {
+                file: "environments/prod.yaml".into(),
+                line: 12,
+                col: 7,
+                line_text: Some("      tierr: medium".into()),
+            })
+            .help("did you mean `tier`?");
+        let text = d.render();
+        assert_eq!(
+            text,
+            "error: unknown key `tierr` at environments/prod.yaml:12:7\n   |\n12 |       tierr: medium\n   |       ^^^^^\n   = help: did you mean `tier`?\n   = code: unknown-key\n"
+        );
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("tierr", ["tier", "features"]), Some("tier"));
+        assert_eq!(did_you_mean("zzz", ["tier", "features"]), None);
+    }
+}

@@ -1,0 +1,304 @@
+//! Sources → Inputs: parse every input file, validate it against its JSON Schema, and keep
+//! the validated values with the file they came from.
+//!
+//! Problems are collected across all files so one run reports all of them. Nothing here
+//! merges or interprets values; that is `resolve`.
+
+use std::collections::BTreeMap;
+
+use semver::Version;
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{dns1123_problem, API_VERSION};
+use crate::schema::{self, InputSchema};
+use crate::source::{parse_single, EstateFiles, SourceId, Sources, Target};
+
+/// A template file: its name as templates refer to it (`tenant/namespace.yaml.j2`), the
+/// path it was read from, and its text.
+#[derive(Clone, Debug)]
+pub struct TemplateFile {
+    pub name: String,
+    pub path: String,
+    pub text: String,
+}
+
+/// One version of a policy pack.
+#[derive(Debug)]
+pub struct PackInput {
+    pub source: SourceId,
+    pub name: String,
+    pub version: Version,
+    /// The folder holding `pack.yaml`, relative to the estate root.
+    pub dir: String,
+    /// The pack's `spec`, schema-checked.
+    pub spec: Value,
+    /// The pack's `templates/`, which override the project's templates of the same name.
+    pub templates: Vec<TemplateFile>,
+    /// The pack's `workflows/` templates (catalog and custom workflows), by path under it.
+    pub workflows: Vec<TemplateFile>,
+}
+
+impl PackInput {
+    /// `platform@1.2.0`, as headers and messages name a pack.
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// One environment file (`environments/<name>.yaml`); bases start with `_`.
+#[derive(Debug)]
+pub struct EnvInput {
+    pub source: SourceId,
+    pub name: String,
+    pub is_base: bool,
+    /// The file's `spec` (an empty mapping when absent), schema-checked.
+    pub spec: Value,
+}
+
+/// Everything read and validated, plus the sources for later diagnostics.
+#[derive(Debug)]
+pub struct Inputs {
+    pub sources: Sources,
+    pub packs: Vec<PackInput>,
+    pub environments: BTreeMap<String, EnvInput>,
+    /// The project's `templates/`.
+    pub templates: Vec<TemplateFile>,
+}
+
+impl Inputs {
+    /// Environments that render (not bases), sorted by name.
+    pub fn environment_names(&self) -> Vec<&str> {
+        self.environments
+            .values()
+            .filter(|e| !e.is_base)
+            .map(|e| e.name.as_str())
+            .collect()
+    }
+
+    /// A located diagnostic at `pointer` of file `source`.
+    pub fn error_at(
+        &self,
+        code: &'static str,
+        message: impl Into<String>,
+        source: SourceId,
+        pointer: &str,
+        target: Target,
+    ) -> Diagnostic {
+        Diagnostic::error(code, message).at(self.sources.locate(source, 0, pointer, target))
+    }
+}
+
+/// Parse and validate every input file.
+pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
+    let mut sources = Sources::new();
+    let mut diags = Diagnostics::new();
+    let mut packs: Vec<PackInput> = Vec::new();
+    let mut environments = BTreeMap::new();
+    let mut templates = Vec::new();
+
+    for (path, text) in &files.files {
+        if let Some(file) = path.strip_prefix("environments/") {
+            let id = sources.add(path.clone(), text.clone());
+            if let Some(env) = load_environment(&sources, id, file, &mut diags) {
+                environments.insert(env.name.clone(), env);
+            }
+        } else if path.starts_with("policy-packs/") && path.ends_with("/pack.yaml") {
+            let id = sources.add(path.clone(), text.clone());
+            if let Some(pack) = load_pack(&sources, id, path, &mut diags) {
+                if let Some(first) = packs
+                    .iter()
+                    .find(|p| p.name == pack.name && p.version == pack.version)
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            "duplicate-pack",
+                            format!("pack {} is defined twice", pack.label()),
+                        )
+                        .at(sources.locate(id, 0, "/metadata/version", Target::Value))
+                        .note(format!("first defined in {}", sources.path(first.source))),
+                    );
+                } else {
+                    packs.push(pack);
+                }
+            }
+        } else if let Some(name) = path.strip_prefix("templates/") {
+            templates.push(TemplateFile {
+                name: name.to_owned(),
+                path: path.clone(),
+                text: text.clone(),
+            });
+        }
+    }
+    for pack in &mut packs {
+        let tpl_prefix = format!("{}/templates/", pack.dir);
+        let wf_prefix = format!("{}/workflows/", pack.dir);
+        for (path, text) in files.files.range(format!("{}/", pack.dir)..) {
+            if !path.starts_with(&format!("{}/", pack.dir)) {
+                break;
+            }
+            let file = |name: &str| TemplateFile {
+                name: name.to_owned(),
+                path: path.clone(),
+                text: text.clone(),
+            };
+            if let Some(name) = path.strip_prefix(&tpl_prefix) {
+                pack.templates.push(file(name));
+            } else if let Some(name) = path.strip_prefix(&wf_prefix) {
+                pack.workflows.push(file(name));
+            }
+        }
+    }
+    packs.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
+    diags.into_result(Inputs {
+        sources,
+        packs,
+        environments,
+        templates,
+    })
+}
+
+/// Parse one file and check it against its schema; `None` (with diagnostics) when it fails.
+fn parse_checked(
+    sources: &Sources,
+    id: SourceId,
+    schema: InputSchema,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let file = sources.get(id);
+    let value = match parse_single(&file.text) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("invalid-yaml", format!("invalid YAML: {}", e.message))
+                    .at(sources.location_at(id, e.pos)),
+            );
+            return None;
+        }
+    };
+    let kind = match schema {
+        InputSchema::PolicyPack => "PolicyPack",
+        _ => "Environment",
+    };
+    let found = value.get("kind").and_then(Value::as_str);
+    if found != Some(kind) {
+        diags.push(
+            Diagnostic::error(
+                "wrong-kind",
+                format!(
+                    "expected kind `{kind}`, found {}",
+                    found.map_or("no kind".to_owned(), |k| format!("`{k}`"))
+                ),
+            )
+            .at(sources.locate(id, 0, "/kind", Target::Value))
+            .help(format!(
+                "every file here starts with `apiVersion: {API_VERSION}` and `kind: {kind}`"
+            )),
+        );
+        return None;
+    }
+    let violations = schema::validate(schema, &value);
+    if violations.is_empty() {
+        return Some(value);
+    }
+    for v in violations {
+        let mut d =
+            Diagnostic::error(v.code, v.message).at(sources.locate(id, 0, &v.pointer, v.target));
+        if let Some(h) = v.help {
+            d = d.help(h);
+        }
+        diags.push(d);
+    }
+    None
+}
+
+fn load_environment(
+    sources: &Sources,
+    id: SourceId,
+    file: &str,
+    diags: &mut Diagnostics,
+) -> Option<EnvInput> {
+    let stem = file
+        .strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))
+        .unwrap_or(file);
+    let value = parse_checked(sources, id, InputSchema::Environment, diags)?;
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name != stem {
+        diags.push(
+            Diagnostic::error(
+                "name-mismatch",
+                format!("environment is named `{name}` but its file is `{file}`"),
+            )
+            .at(sources.locate(id, 0, "/metadata/name", Target::Value))
+            .help(format!(
+                "name the environment `{stem}` or rename the file to `{name}.yaml`"
+            )),
+        );
+        return None;
+    }
+    let is_base = name.starts_with('_');
+    let bare = name.trim_start_matches('_');
+    if let Some(problem) = dns1123_problem(bare) {
+        diags.push(
+            Diagnostic::error("invalid-name", format!("environment name `{name}` is not a DNS-1123 label: {problem}"))
+                .at(sources.locate(id, 0, "/metadata/name", Target::Value))
+                .help("environment names become folder names and labels: lowercase letters, digits and '-'"),
+        );
+        return None;
+    }
+    Some(EnvInput {
+        source: id,
+        name: name.to_owned(),
+        is_base,
+        spec: value
+            .get("spec")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default())),
+    })
+}
+
+fn load_pack(
+    sources: &Sources,
+    id: SourceId,
+    path: &str,
+    diags: &mut Diagnostics,
+) -> Option<PackInput> {
+    let value = parse_checked(sources, id, InputSchema::PolicyPack, diags)?;
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let raw_version = value
+        .pointer("/metadata/version")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let version = match Version::parse(raw_version) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-version",
+                    format!("`{raw_version}` is not a semantic version: {e}"),
+                )
+                .at(sources.locate(id, 0, "/metadata/version", Target::Value))
+                .help("write MAJOR.MINOR.PATCH, e.g. 1.2.0"),
+            );
+            return None;
+        }
+    };
+    let dir = path.strip_suffix("/pack.yaml").unwrap_or(path).to_owned();
+    Some(PackInput {
+        source: id,
+        name,
+        version,
+        dir,
+        spec: value.get("spec").cloned().unwrap_or(Value::Null),
+        templates: Vec::new(),
+        workflows: Vec::new(),
+    })
+}

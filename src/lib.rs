@@ -1,0 +1,64 @@
+//! gitops-render: render, check and explain a multi-tenant GitOps tree from versioned policy
+//! packs and environment overlays.
+//!
+//! The pipeline, one module per stage, each a function from one named type to the next:
+//!
+//! ```text
+//! files ─source─▶ EstateFiles ─inputs::load─▶ Inputs ─resolve─▶ Plan ─render─▶ ManifestSet ─tree::layout─▶ Tree
+//! ```
+//!
+//! * [`source`] keeps every file's text so any later stage can point at `file:line:col`; it is
+//!   the only module that names a YAML crate.
+//! * [`inputs`] parses each file once and checks it against its JSON Schema ([`schema`]).
+//! * [`resolve`] picks each environment's pack version and merges the overlays, remembering
+//!   where every value came from (what `explain` prints).
+//! * [`render`] runs the sandboxed templates and parses their output back, so a template bug
+//!   is an error, never a broken manifest.
+//! * [`tree`] lays manifests out as files with canonical bytes ([`manifest`]), compares trees,
+//!   and writes them atomically without touching files it does not own.
+//!
+//! Only [`cli`] and [`tree::io`] (and the estate reader in [`source`]) touch the file system.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod explain;
+pub mod inputs;
+pub mod manifest;
+pub mod model;
+pub mod render;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod tree;
+
+use diagnostic::Diagnostics;
+use source::EstateFiles;
+
+/// Everything a render produced, for callers that need more than the tree.
+#[derive(Debug)]
+pub struct Rendered {
+    pub inputs: inputs::Inputs,
+    pub plan: resolve::Plan,
+    pub manifests: manifest::ManifestSet,
+    pub tree: tree::Tree,
+}
+
+/// Run the whole pipeline in memory: files → tree. `envs` limits the environments (all when
+/// empty); the tree's scope says so.
+pub fn render_estate(files: &EstateFiles, envs: &[String]) -> Result<Rendered, Diagnostics> {
+    let inputs = inputs::load(files)?;
+    let plan = resolve::resolve(&inputs, envs)?;
+    let manifests = render::render(&inputs, &plan)?;
+    let scope = if envs.is_empty() {
+        tree::Scope::All
+    } else {
+        tree::Scope::Environments(plan.environments.iter().map(|e| e.name.clone()).collect())
+    };
+    let tree = tree::layout(&manifests, scope)?;
+    Ok(Rendered {
+        inputs,
+        plan,
+        manifests,
+        tree,
+    })
+}

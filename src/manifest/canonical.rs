@@ -1,0 +1,328 @@
+//! Canonical YAML: one spelling per value, so the same objects always give the same bytes.
+//!
+//! Keys are ordered the way people read Kubernetes objects (`apiVersion`, `kind`,
+//! `metadata`, `spec`, then the rest sorted; in metadata `name`, `namespace`, `labels`,
+//! `annotations`, then the rest; elsewhere sorted). Block style, two-space
+//! indent, list items at their key's indent (as kubectl writes them). Strings are quoted only
+//! when a YAML 1.1 or 1.2 reader could take them for something else; multi-line strings are
+//! literal blocks so scripts stay readable in review.
+
+use serde_json::{Map, Value};
+
+/// Serialize a top-level object.
+pub fn to_canonical_yaml(v: &Value) -> String {
+    let mut out = String::with_capacity(512);
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0, false, Level::Top),
+        other => {
+            write_inline_scalar(&mut out, other, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Top,
+    Metadata,
+    Other,
+}
+
+fn key_rank(level: Level, key: &str) -> u8 {
+    match level {
+        Level::Top => match key {
+            "apiVersion" => 0,
+            "kind" => 1,
+            "metadata" => 2,
+            "spec" => 3,
+            _ => 4,
+        },
+        Level::Metadata => match key {
+            "name" => 0,
+            "namespace" => 1,
+            "labels" => 2,
+            "annotations" => 3,
+            _ => 4,
+        },
+        Level::Other => 0,
+    }
+}
+
+fn sorted_entries(m: &Map<String, Value>, level: Level) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    entries.sort_by(|a, b| {
+        key_rank(level, a.0)
+            .cmp(&key_rank(level, b.0))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    entries
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+/// Write a non-empty mapping whose entries sit at column `ind`. When `inline_first`, the
+/// cursor is already after `- ` and the first entry continues that line.
+fn write_map(
+    out: &mut String,
+    m: &Map<String, Value>,
+    ind: usize,
+    inline_first: bool,
+    level: Level,
+) {
+    for (i, (k, v)) in sorted_entries(m, level).into_iter().enumerate() {
+        if !(inline_first && i == 0) {
+            indent(out, ind);
+        }
+        write_string(out, k, true);
+        out.push(':');
+        let child_level = if level == Level::Top && k == "metadata" {
+            Level::Metadata
+        } else {
+            Level::Other
+        };
+        match v {
+            Value::Object(cm) if !cm.is_empty() => {
+                out.push('\n');
+                write_map(out, cm, ind + 2, false, child_level);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                write_seq(out, items, ind, false);
+            }
+            scalar => {
+                out.push(' ');
+                write_inline_scalar(out, scalar, ind + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Write a non-empty sequence whose `- ` markers sit at column `ind`.
+fn write_seq(out: &mut String, items: &[Value], ind: usize, inline_first: bool) {
+    for (i, item) in items.iter().enumerate() {
+        if !(inline_first && i == 0) {
+            indent(out, ind);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Object(m) if !m.is_empty() => write_map(out, m, ind + 2, true, Level::Other),
+            Value::Array(inner) if !inner.is_empty() => write_seq(out, inner, ind + 2, true),
+            scalar => {
+                write_inline_scalar(out, scalar, ind + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar (or empty collection) after `key: ` or `- `; block scalars indent to `ind`.
+fn write_inline_scalar(out: &mut String, v: &Value, ind: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => {
+            if literal_block_ok(s) {
+                write_literal_block(out, s, ind);
+            } else {
+                write_string(out, s, false);
+            }
+        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, is_key: bool) {
+    if needs_quotes(s) || (is_key && s.contains('\n')) {
+        // JSON string syntax is valid YAML double-quoted syntax.
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}")));
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn literal_block_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with([' ', '\t', '\n'])
+        && s.chars()
+            .all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
+        && !s.lines().any(|l| l.ends_with([' ', '\t']))
+}
+
+fn write_literal_block(out: &mut String, s: &str, ind: usize) {
+    let trailing = s.len() - s.trim_end_matches('\n').len();
+    out.push('|');
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    let body = s.trim_end_matches('\n');
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, ind);
+            out.push_str(line);
+        }
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// Would a YAML 1.1 or 1.2 reader take `s`, written plain, for anything but this string?
+pub fn needs_quotes(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return true;
+    };
+    if s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']) {
+        return true;
+    }
+    if s.chars()
+        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return true;
+    }
+    match first {
+        '[' | ']' | '{' | '}' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
+        | '@' | '`' => return true,
+        '-' | '?' | ':' => {
+            let second = s[1..].chars().next();
+            if second.is_none_or(|c| c == ' ') || s.starts_with("---") {
+                return true;
+            }
+        }
+        _ => {}
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
+        return true;
+    }
+    if matches!(s, "=" | "<<") || is_special_word(s) {
+        return true;
+    }
+    looks_numeric(s)
+}
+
+fn is_special_word(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", "-.inf", "+.inf",
+        ".nan",
+    ];
+    let lower = s.to_ascii_lowercase();
+    WORDS.contains(&lower.as_str())
+}
+
+/// Numbers in any YAML 1.1/1.2 spelling (and timestamps, sexagesimals and version-like
+/// strings, which are safer quoted): `1`, `-1.5`, `1e3`, `0x1F`, `0o17`, `1_000`, `1:30`,
+/// `2026-11-22`, `1.2.0`.
+fn looks_numeric(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if body.is_empty() {
+        return false;
+    }
+    let lower = body.to_ascii_lowercase();
+    for prefix in ["0x", "0o", "0b"] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+        }
+    }
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (lower.as_str(), None),
+    };
+    let mantissa_ok = mantissa.chars().any(|c| c.is_ascii_digit())
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | ':' | '-'));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn orders_kubernetes_keys() {
+        let v = json!({"spec": {"b": 1, "a": 2}, "kind": "X", "zz": 1, "apiVersion": "v1",
+            "metadata": {"labels": {"b": "1"}, "name": "n", "annotations": {"a": "x"}, "namespace": "ns"}});
+        assert_eq!(
+            to_canonical_yaml(&v),
+            "apiVersion: v1\nkind: X\nmetadata:\n  name: n\n  namespace: ns\n  labels:\n    b: \"1\"\n  annotations:\n    a: x\nspec:\n  a: 2\n  b: 1\nzz: 1\n"
+        );
+    }
+
+    #[test]
+    fn lists_sit_at_their_key_and_maps_inline_after_dash() {
+        let v = json!({"policyTypes": ["Ingress", "Egress"], "rules": [{"verbs": ["get"], "name": "r"}], "empty": [], "none": {}});
+        assert_eq!(
+            to_canonical_yaml(&v),
+            "empty: []\nnone: {}\npolicyTypes:\n- Ingress\n- Egress\nrules:\n- name: r\n  verbs:\n  - get\n"
+        );
+    }
+
+    #[test]
+    fn quotes_only_ambiguous_strings() {
+        for s in [
+            "on",
+            "yes",
+            "No",
+            "1.0",
+            "8",
+            "1e3",
+            "0x1F",
+            "2026-11-22",
+            "",
+            " x",
+            "a: b",
+            "*.tiff",
+            "{{x}}",
+            "~",
+            "-",
+            "1.2.0",
+            "null",
+        ] {
+            assert!(needs_quotes(s), "{s:?} should be quoted");
+        }
+        for s in [
+            "2Gi",
+            "500m",
+            "data-prod",
+            "app.kubernetes.io/name",
+            "-Xmx1g",
+            "group:sre",
+            "https://x.example/a#b",
+            "ana@example.com x",
+        ] {
+            assert!(!needs_quotes(s), "{s:?} should be plain");
+        }
+    }
+
+    #[test]
+    fn multiline_strings_become_literal_blocks() {
+        let v = json!({"args": ["set -e\necho hi\n"], "s": "a\nb"});
+        assert_eq!(
+            to_canonical_yaml(&v),
+            "args:\n- |\n  set -e\n  echo hi\ns: |-\n  a\n  b\n"
+        );
+    }
+
+    #[test]
+    fn round_trips_through_the_yaml_reader() {
+        let v = json!({"a": ["on", "1.0", "x: y", "#c", "multi\nline\n\n", " lead", "tab\there", "q\"uote"], "n": {"k": [[1, 2], []]}, "f": 1.5, "t": true});
+        let text = to_canonical_yaml(&v);
+        let back = crate::source::parse_single(&text).expect("parses");
+        assert_eq!(back, v, "{text}");
+    }
+}

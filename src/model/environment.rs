@@ -1,0 +1,62 @@
+//! An environment after its `extends` chain is merged, and one tenant of it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The environment-level settings every environment must end up with.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvSettings {
+    pub policy_pack: String,
+    pub cluster: Cluster,
+    pub repo: Repo,
+    pub argocd: ArgoCd,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub name: String,
+    pub server: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Repo {
+    pub url: String,
+    pub target_revision: String,
+    #[serde(default = "default_repo_path")]
+    pub path: String,
+}
+
+fn default_repo_path() -> String {
+    "gitops".to_owned()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoCd {
+    pub namespace: String,
+    pub project: String,
+}
+
+/// A tenant after pack defaults, the `extends` chain and the environment were merged.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TenantSpec {
+    pub tier: String,
+    pub network_profile: String,
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub owners: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub workflows: Vec<String>,
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    /// Explicit namespace; when absent the pack's naming rule applies. Not serialized: the
+    /// resolved namespace is `TenantPlan::namespace`.
+    #[serde(default, skip_serializing)]
+    pub namespace: Option<String>,
+}

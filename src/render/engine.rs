@@ -1,0 +1,177 @@
+//! The template engine: the only module that names minijinja.
+//!
+//! One engine per pack version: the project's `templates/` with the pack's own `templates/`
+//! laid over them (same name ⇒ the pack's wins). Templates are added from memory, so an
+//! `include` or `import` can only reach those files: no file system, no environment
+//! variables, no network. Undefined values are errors, execution is bounded by fuel, and
+//! output by size.
+
+use std::collections::BTreeMap;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::diagnostic::Diagnostic;
+use crate::inputs::TemplateFile;
+use crate::source::Location;
+
+/// Instructions one template render may execute before it is stopped.
+pub const FUEL: u64 = 5_000_000;
+/// Largest output one template render may produce.
+pub const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Compiled templates of one pack version.
+pub struct Engine {
+    env: Environment<'static>,
+    /// Template name → the file it was read from, for error locations.
+    files: BTreeMap<String, TemplateFile>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("templates", &self.files.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Compile `layers` in order (later layers override earlier ones by name). Every syntax
+    /// error is reported.
+    pub fn new(layers: &[&[TemplateFile]]) -> Result<Engine, Vec<Diagnostic>> {
+        let mut files = BTreeMap::new();
+        for layer in layers {
+            for t in layer.iter() {
+                files.insert(t.name.clone(), t.clone());
+            }
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_keep_trailing_newline(true);
+        env.set_fuel(Some(FUEL));
+        env.set_recursion_limit(64);
+        let mut errors = Vec::new();
+        for t in files.values() {
+            if let Err(e) = env.add_template_owned(t.name.clone(), t.text.clone()) {
+                errors.push(template_diagnostic(&files, &e, None));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Engine { env, files })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Names of templates under `prefix` (e.g. `tenant/`) that render on their own: files whose
+    /// name has a component starting with `_` are partials for `include`/`import`.
+    pub fn templates_under(&self, prefix: &str) -> Vec<String> {
+        self.files
+            .keys()
+            .filter(|n| n.starts_with(prefix) && !n.split('/').any(|c| c.starts_with('_')))
+            .cloned()
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    /// Render template `name`; `what` names the plan entry for error messages.
+    pub fn render(
+        &self,
+        name: &str,
+        ctx: &minijinja::Value,
+        what: &str,
+    ) -> Result<String, Diagnostic> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_diagnostic(&self.files, &e, Some(what)))?;
+        let out = tmpl
+            .render(ctx)
+            .map_err(|e| template_diagnostic(&self.files, &e, Some(what)))?;
+        if out.len() > MAX_OUTPUT_BYTES {
+            return Err(Diagnostic::error(
+                "template-output-too-large",
+                format!(
+                    "template `{name}` produced {} bytes while rendering {what} (limit {} MiB)",
+                    out.len(),
+                    MAX_OUTPUT_BYTES >> 20
+                ),
+            )
+            .at(self.location(name, 1, 1)));
+        }
+        Ok(out)
+    }
+
+    /// The location of a line in a template, for errors found after rendering.
+    pub fn location(&self, name: &str, line: usize, col: usize) -> Location {
+        match self.files.get(name) {
+            Some(t) => Location {
+                file: t.path.clone(),
+                line,
+                col,
+                line_text: t
+                    .text
+                    .lines()
+                    .nth(line.saturating_sub(1))
+                    .map(str::to_owned),
+            },
+            None => Location::file_only(name),
+        }
+    }
+}
+
+fn template_diagnostic(
+    files: &BTreeMap<String, TemplateFile>,
+    e: &minijinja::Error,
+    what: Option<&str>,
+) -> Diagnostic {
+    use minijinja::ErrorKind;
+    let code = match e.kind() {
+        ErrorKind::SyntaxError => "template-syntax",
+        ErrorKind::UndefinedError => "template-undefined",
+        ErrorKind::OutOfFuel => "template-out-of-fuel",
+        _ => "template-error",
+    };
+    let name = e.name().unwrap_or("<unknown>");
+    let mut message = format!("template `{name}`: {}", e.kind());
+    if let Some(detail) = e.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    if let Some(w) = what {
+        message.push_str(&format!(" (rendering {w})"));
+    }
+    let mut d = Diagnostic::error(code, message);
+    if let Some(t) = files.get(name) {
+        let line = e.line().unwrap_or(1);
+        let col = e
+            .range()
+            .and_then(|r| {
+                let start = t.text.get(..r.start)?;
+                Some(start.len() - start.rfind('\n').map_or(0, |i| i + 1) + 1)
+            })
+            .unwrap_or(1);
+        d = d.at(Location {
+            file: t.path.clone(),
+            line,
+            col,
+            line_text: t
+                .text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map(str::to_owned),
+        });
+    }
+    match e.kind() {
+        ErrorKind::OutOfFuel => d.help(format!(
+            "templates may run at most {FUEL} instructions; look for a loop that never ends"
+        )),
+        ErrorKind::UndefinedError => {
+            d.help("every value a template uses must exist; test optional ones with `is defined`")
+        }
+        _ => d,
+    }
+}

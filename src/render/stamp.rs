@@ -1,0 +1,169 @@
+//! What every rendered object gets regardless of its template: the tenant namespace, the
+//! tool's labels, and the Argo CD sync wave for its kind. Doing it here rather than in each
+//! template keeps the policy in one place and templates short.
+
+use serde_json::{Map, Value};
+
+use crate::model::is_dns1123_subdomain;
+
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const ENV_LABEL: &str = "gitops-render.dev/environment";
+pub const TEAM_LABEL: &str = "gitops-render.dev/team";
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// The Argo CD sync wave of a kind: namespaces first, then quota/limits/RBAC, then network
+/// policies, then workflows, so nothing is created before what it depends on.
+pub fn sync_wave(kind: &str) -> &'static str {
+    match kind {
+        "Namespace" => "-10",
+        "ResourceQuota" | "LimitRange" | "ServiceAccount" | "Role" | "RoleBinding"
+        | "ConfigMap" => "-5",
+        "NetworkPolicy" => "0",
+        "WorkflowTemplate" | "CronWorkflow" => "5",
+        _ => "0",
+    }
+}
+
+/// Kinds a tenant template may not produce: they are cluster-scoped and would escape the
+/// tenant's namespace.
+const CLUSTER_SCOPED: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ClusterWorkflowTemplate",
+    "Node",
+    "APIService",
+];
+
+/// Scope of the object being stamped.
+pub struct Stamp<'a> {
+    pub env: &'a str,
+    pub team: Option<&'a str>,
+    /// The namespace namespaced objects must be in; `None` for environment-level objects.
+    pub namespace: Option<&'a str>,
+}
+
+impl Stamp<'_> {
+    /// Check and complete one rendered document; the error says what is wrong with it.
+    pub fn apply(&self, mut doc: Value) -> Result<Value, String> {
+        let Value::Object(obj) = &mut doc else {
+            return Err("a rendered document is not a mapping".into());
+        };
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or("a rendered document has no `kind`")?
+            .to_owned();
+        if obj.get("apiVersion").and_then(Value::as_str).is_none() {
+            return Err(format!("the {kind} has no `apiVersion`"));
+        }
+        let meta = obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or(format!("the {kind}'s `metadata` is not a mapping"))?;
+        let name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or(format!("the {kind} has no `metadata.name`"))?
+            .to_owned();
+        if !is_dns1123_subdomain(&name) {
+            return Err(format!(
+                "the {kind} is named `{name}`, which is not a DNS-1123 name (lowercase letters, digits, '-' and '.')"
+            ));
+        }
+        if let Some(ns) = self.namespace {
+            if kind == "Namespace" {
+                if name != ns {
+                    return Err(format!(
+                        "the Namespace is named `{name}` but the tenant's namespace is `{ns}`"
+                    ));
+                }
+            } else if CLUSTER_SCOPED.contains(&kind.as_str()) {
+                return Err(format!(
+                    "{kind} is cluster-scoped; tenant templates may only create namespaced objects"
+                ));
+            } else {
+                match meta.get("namespace").and_then(Value::as_str) {
+                    None => {
+                        meta.insert("namespace".into(), Value::String(ns.to_owned()));
+                    }
+                    Some(other) if other != ns => {
+                        return Err(format!(
+                            "the {kind} `{name}` is placed in namespace `{other}`, outside the tenant's namespace `{ns}`"
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let labels = meta
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or(format!("the {kind}'s `metadata.labels` is not a mapping"))?;
+        labels.insert(MANAGED_BY.into(), "gitops-render".into());
+        labels.insert(ENV_LABEL.into(), self.env.into());
+        if let Some(team) = self.team {
+            labels.insert(TEAM_LABEL.into(), team.into());
+        }
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or(format!(
+                "the {kind}'s `metadata.annotations` is not a mapping"
+            ))?;
+        annotations.insert(SYNC_WAVE.into(), sync_wave(&kind).into());
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant() -> Stamp<'static> {
+        Stamp {
+            env: "prod",
+            team: Some("data"),
+            namespace: Some("data-prod"),
+        }
+    }
+
+    #[test]
+    fn fills_namespace_labels_and_wave() {
+        let out = tenant()
+            .apply(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "argo-workflow"}}))
+            .expect("valid");
+        assert_eq!(out["metadata"]["namespace"], "data-prod");
+        assert_eq!(out["metadata"]["labels"][TEAM_LABEL], "data");
+        assert_eq!(out["metadata"]["annotations"][SYNC_WAVE], "-5");
+    }
+
+    #[test]
+    fn refuses_objects_outside_the_tenant() {
+        let other_ns = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "kube-system"}});
+        assert!(tenant()
+            .apply(other_ns)
+            .expect_err("must be refused")
+            .contains("outside the tenant's namespace"));
+        let cluster = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "x"}});
+        assert!(tenant()
+            .apply(cluster)
+            .expect_err("must be refused")
+            .contains("cluster-scoped"));
+        let bad_name =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "../x"}});
+        assert!(tenant()
+            .apply(bad_name)
+            .expect_err("must be refused")
+            .contains("not a DNS-1123 name"));
+    }
+}

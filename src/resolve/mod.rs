@@ -1,0 +1,729 @@
+//! Inputs → Plan: pick each environment's pack version, apply the overlays, check the
+//! pack's rules, and resolve every tenant.
+//!
+//! Overlay order, lowest first: the pack's spec; each environment file's `overrides`
+//! (base of the `extends` chain first); for tenants, the pack's `tenantDefaults`, then each
+//! file's entry for the team. All inputs were schema-checked per file by `inputs`; merged
+//! values are checked again here because a merge can complete or break them.
+
+mod overlay;
+mod plan;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use semver::{Version, VersionReq};
+use serde_json::Value;
+
+use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
+use crate::inputs::{EnvInput, Inputs, PackInput};
+use crate::model::{dns1123_problem, EnvSettings, PackSpec, Subject, TenantSpec};
+use crate::schema::{self, InputSchema};
+use crate::source::{pointer_push, Location, Target};
+
+pub use overlay::{merge, strip_nulls, Layered, Origin};
+pub use plan::{EnvPlan, NetworkPlan, Plan, RolePlan, TenantPlan};
+
+/// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
+pub const WORKFLOW_ROLE: &str = "workflow-executor";
+
+/// Resolve the environments named in `only` (all environments when empty).
+pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
+    let names = select_environments(inputs, only)?;
+    let results: Vec<Result<EnvPlan, Diagnostics>> = names
+        .par_iter()
+        .map(|name| resolve_env(inputs, name))
+        .collect();
+    let mut diags = Diagnostics::new();
+    let mut environments = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(p) => environments.push(p),
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.into_result(Plan { environments })
+}
+
+/// Check `--env` names against the environments that exist.
+pub fn select_environments(inputs: &Inputs, only: &[String]) -> Result<Vec<String>, Diagnostics> {
+    let all = inputs.environment_names();
+    if only.is_empty() {
+        return Ok(all.into_iter().map(str::to_owned).collect());
+    }
+    let mut diags = Diagnostics::new();
+    let mut out = BTreeSet::new();
+    for name in only {
+        if all.contains(&name.as_str()) {
+            out.insert(name.clone());
+        } else {
+            let mut d = Diagnostic::error(
+                "unknown-environment",
+                format!("no environment named `{name}`"),
+            )
+            .note(format!("environments: {}", all.join(", ")));
+            if let Some(s) = did_you_mean(name, all.iter().copied()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            diags.push(d);
+        }
+    }
+    diags.into_result(out.into_iter().collect())
+}
+
+/// Where `pointer` of a merged value came from, as a location.
+fn locate(inputs: &Inputs, layered: &Layered, pointer: &str, target: Target) -> Option<Location> {
+    let (source, file_ptr) = layered.file_pointer(pointer)?;
+    Some(inputs.sources.locate(source, 0, &file_ptr, target))
+}
+
+fn error_in(
+    inputs: &Inputs,
+    layered: &Layered,
+    pointer: &str,
+    target: Target,
+    d: Diagnostic,
+) -> Diagnostic {
+    match locate(inputs, layered, pointer, target) {
+        Some(loc) => d.at(loc),
+        None => d,
+    }
+}
+
+/// The environment's `extends` chain, base first, ending with the environment itself.
+fn chain<'a>(inputs: &'a Inputs, name: &str) -> Result<Vec<&'a EnvInput>, Diagnostics> {
+    let mut out: Vec<&EnvInput> = Vec::new();
+    let mut current = &inputs.environments[name];
+    loop {
+        if out.iter().any(|e| e.name == current.name) {
+            let mut names: Vec<&str> = out.iter().map(|e| e.name.as_str()).collect();
+            names.push(&current.name);
+            let last = out.last().unwrap_or(&current);
+            return Err(inputs
+                .error_at(
+                    "extends-cycle",
+                    format!("`extends` forms a cycle: {}", names.join(" → ")),
+                    last.source,
+                    "/spec/extends",
+                    Target::Value,
+                )
+                .help("remove `extends` from one of these files")
+                .into());
+        }
+        out.push(current);
+        let Some(parent) = current.spec.get("extends").and_then(Value::as_str) else {
+            break;
+        };
+        match inputs.environments.get(parent) {
+            Some(p) => current = p,
+            None => {
+                let names: Vec<&str> = inputs.environments.keys().map(String::as_str).collect();
+                let mut d = inputs.error_at(
+                    "missing-parent",
+                    format!(
+                        "`{}` extends `{parent}`, but there is no environments/{parent}.yaml",
+                        current.name
+                    ),
+                    current.source,
+                    "/spec/extends",
+                    Target::Value,
+                );
+                if let Some(s) = did_you_mean(parent, names.iter().copied()) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                return Err(d.into());
+            }
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+const REQUIRED_SETTINGS: &[&str] = &[
+    "/policyPack",
+    "/cluster/name",
+    "/cluster/server",
+    "/repo/url",
+    "/repo/targetRevision",
+    "/argocd/namespace",
+    "/argocd/project",
+];
+
+fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
+    let chain = chain(inputs, name)?;
+    let own = chain
+        .last()
+        .map(|e| e.source)
+        .ok_or_else(Diagnostics::new)?;
+
+    let mut merged = Layered::default();
+    for file in &chain {
+        merged.overlay_file(&file.spec, file.source, "/spec");
+    }
+
+    let mut diags = Diagnostics::new();
+    for ptr in REQUIRED_SETTINGS {
+        if merged.value.pointer(ptr).is_none() {
+            let dotted = ptr.trim_start_matches('/').replace('/', ".");
+            diags.push(
+                inputs
+                    .error_at(
+                        "missing-key",
+                        format!("environment `{name}` does not set `{dotted}`, nor does any file it extends"),
+                        own,
+                        "/spec",
+                        Target::Key,
+                    )
+                    .help(format!("add `{dotted}` to environments/{name}.yaml or to the file it extends")),
+            );
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.sorted());
+    }
+    let settings: EnvSettings = serde_json::from_value(merged.value.clone()).map_err(|e| {
+        Diagnostics::from(inputs.error_at(
+            "invalid-value",
+            format!("environment `{name}`: {e}"),
+            own,
+            "/spec",
+            Target::Key,
+        ))
+    })?;
+
+    let (pack_index, pack) = select_pack(inputs, &merged, &settings.policy_pack)?;
+
+    let mut pack_layers = Layered::from_file(&pack.spec, pack.source, "/spec");
+    for file in &chain {
+        if let Some(over) = file.spec.get("overrides") {
+            pack_layers.overlay_file(over, file.source, "/spec/overrides");
+        }
+    }
+    let violations = schema::validate(InputSchema::PackSpec, &pack_layers.value);
+    if !violations.is_empty() {
+        let mut diags = Diagnostics::new();
+        for v in violations {
+            let mut d = Diagnostic::error(
+                v.code,
+                format!(
+                    "{} (in pack {} after the overrides of `{name}`)",
+                    v.message,
+                    pack.label()
+                ),
+            );
+            if let Some(h) = v.help {
+                d = d.help(h);
+            }
+            diags.push(error_in(inputs, &pack_layers, &v.pointer, v.target, d));
+        }
+        return Err(diags.sorted());
+    }
+    let spec: PackSpec = serde_json::from_value(pack_layers.value.clone()).map_err(|e| {
+        Diagnostics::from(inputs.error_at(
+            "invalid-value",
+            format!("pack {}: {e}", pack.label()),
+            pack.source,
+            "/spec",
+            Target::Key,
+        ))
+    })?;
+
+    let env = EnvContext {
+        inputs,
+        name,
+        pack,
+        spec: &spec,
+        pack_layers: &pack_layers,
+    };
+    let defaults = pack_layers.sub("/tenantDefaults").unwrap_or_default();
+    let tenant_layers = merged.sub("/tenants").unwrap_or_default();
+    let teams: Vec<(String, Layered)> = match &tenant_layers.value {
+        Value::Object(m) => m
+            .keys()
+            .map(|team| {
+                let mut t = defaults.clone();
+                if let Some(own) = tenant_layers.sub(&pointer_push("", team)) {
+                    t.overlay_layered(&own);
+                }
+                (team.clone(), t)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let results: Vec<Result<TenantPlan, Diagnostics>> = teams
+        .into_par_iter()
+        .map(|(team, layers)| env.tenant(&team, layers, &tenant_layers))
+        .collect();
+    let mut tenants = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => tenants.push(t),
+            Err(d) => diags.extend(d),
+        }
+    }
+    tenants.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    for pair in tenants.windows(2) {
+        if pair[0].namespace == pair[1].namespace {
+            let d = Diagnostic::error(
+                "duplicate-namespace",
+                format!(
+                    "tenants `{}` and `{}` both get namespace `{}` in `{name}`",
+                    pair[0].team, pair[1].team, pair[1].namespace
+                ),
+            )
+            .help("give one of them an explicit `namespace:` or change the pack's naming rule");
+            let ptr = if pair[1].spec.namespace.is_some() {
+                "/namespace"
+            } else {
+                ""
+            };
+            let d = match locate(inputs, &pair[1].provenance, ptr, Target::Key).or_else(|| {
+                locate(
+                    inputs,
+                    &tenant_layers,
+                    &pointer_push("", &pair[1].team),
+                    Target::Key,
+                )
+            }) {
+                Some(loc) => d.at(loc),
+                None => d,
+            };
+            diags.push(d);
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.sorted());
+    }
+
+    let mut header_inputs: Vec<String> = chain
+        .iter()
+        .rev()
+        .map(|e| inputs.sources.path(e.source).to_owned())
+        .collect();
+    header_inputs.push(format!("policy-packs/{}", pack.label()));
+    let mut settings_provenance = merged;
+    if let Value::Object(m) = &mut settings_provenance.value {
+        m.remove("tenants");
+        m.remove("overrides");
+        m.remove("extends");
+    }
+    settings_provenance.origins.retain(|p, _| {
+        !(p.starts_with("/tenants") || p.starts_with("/overrides") || p == "/extends")
+    });
+    Ok(EnvPlan {
+        name: name.to_owned(),
+        inputs: header_inputs,
+        pack_index,
+        pack_name: pack.name.clone(),
+        pack_version: pack.version.to_string(),
+        settings,
+        spec,
+        tenants,
+        settings_provenance,
+        pack_provenance: pack_layers,
+    })
+}
+
+/// Choose the newest pack version matching `pin` (`name@1.2.0` exact, `name@^1.1` range).
+fn select_pack<'a>(
+    inputs: &'a Inputs,
+    merged: &Layered,
+    pin: &str,
+) -> Result<(usize, &'a PackInput), Diagnostics> {
+    let fail = |code: &'static str, msg: String, help: Option<String>| -> Diagnostics {
+        let mut d = Diagnostic::error(code, msg);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        error_in(inputs, merged, "/policyPack", Target::Value, d).into()
+    };
+    let (name, req) = pin.split_once('@').unwrap_or((pin, ""));
+    let matcher: Box<dyn Fn(&Version) -> bool> = match Version::parse(req) {
+        Ok(exact) => Box::new(move |v| *v == exact),
+        Err(_) => match VersionReq::parse(req) {
+            Ok(r) => Box::new(move |v| r.matches(v)),
+            Err(e) => {
+                return Err(fail(
+                    "invalid-pin",
+                    format!("`{pin}` is not a valid pack pin: {e}"),
+                    Some("write NAME@VERSION (exact, e.g. platform@1.2.0) or NAME@RANGE (e.g. platform@^1.1)".into()),
+                ))
+            }
+        },
+    };
+    let versions: Vec<(usize, &PackInput)> = inputs
+        .packs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.name == name)
+        .collect();
+    if versions.is_empty() {
+        let names: BTreeSet<&str> = inputs.packs.iter().map(|p| p.name.as_str()).collect();
+        return Err(fail(
+            "unknown-pack",
+            format!("no policy pack named `{name}`"),
+            Some(format!(
+                "packs: {}",
+                names.into_iter().collect::<Vec<_>>().join(", ")
+            )),
+        ));
+    }
+    versions
+        .iter()
+        .rev()
+        .find(|(_, p)| matcher(&p.version))
+        .copied()
+        .ok_or_else(|| {
+            let have: Vec<String> = versions
+                .iter()
+                .map(|(_, p)| p.version.to_string())
+                .collect();
+            fail(
+                "no-matching-pack",
+                format!("no version of pack `{name}` matches `{pin}`"),
+                Some(format!("available versions: {}", have.join(", "))),
+            )
+        })
+}
+
+struct EnvContext<'a> {
+    inputs: &'a Inputs,
+    name: &'a str,
+    pack: &'a PackInput,
+    spec: &'a PackSpec,
+    pack_layers: &'a Layered,
+}
+
+impl EnvContext<'_> {
+    fn unknown(
+        &self,
+        layers: &Layered,
+        pointer: &str,
+        what: &str,
+        value: &str,
+        known: Vec<&str>,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::error(
+            "unknown-choice",
+            format!(
+                "{what} `{value}` is not defined by pack {}",
+                self.pack.label()
+            ),
+        )
+        .note(format!("the pack defines: {}", known.join(", ")));
+        if let Some(s) = did_you_mean(value, known.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        error_in(self.inputs, layers, pointer, Target::Value, d)
+    }
+
+    fn tenant(
+        &self,
+        team: &str,
+        layers: Layered,
+        all_tenants: &Layered,
+    ) -> Result<TenantPlan, Diagnostics> {
+        let inputs = self.inputs;
+        let team_ptr = pointer_push("", team);
+        if let Some(problem) = dns1123_problem(team) {
+            let d = Diagnostic::error("invalid-name", format!("team name `{team}` is not a DNS-1123 label: {problem}"))
+                .help("team names become namespace names and labels: lowercase letters, digits and '-', at most 63");
+            return Err(error_in(inputs, all_tenants, &team_ptr, Target::Key, d).into());
+        }
+        let mut diags = Diagnostics::new();
+        for v in schema::validate(InputSchema::Tenant, &layers.value) {
+            let mut d = Diagnostic::error(
+                v.code,
+                format!("tenant `{team}` in `{}`: {}", self.name, v.message),
+            );
+            if let Some(h) = v.help {
+                d = d.help(h);
+            }
+            let d = match locate(inputs, &layers, &v.pointer, v.target) {
+                Some(loc) if !v.pointer.is_empty() => d.at(loc),
+                _ => error_in(inputs, all_tenants, &team_ptr, Target::Key, d),
+            };
+            diags.push(d.help("set it for the tenant or in the pack's tenantDefaults"));
+        }
+        for field in ["tier", "networkProfile"] {
+            if layers.value.get(field).is_none() {
+                let d = Diagnostic::error(
+                    "missing-key",
+                    format!("tenant `{team}` in `{}` has no `{field}`", self.name),
+                )
+                .help(format!(
+                    "set `{field}` for the tenant or in the pack's tenantDefaults"
+                ));
+                diags.push(error_in(inputs, all_tenants, &team_ptr, Target::Key, d));
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let spec: TenantSpec = serde_json::from_value(layers.value.clone()).map_err(|e| {
+            Diagnostics::from(error_in(
+                inputs,
+                all_tenants,
+                &team_ptr,
+                Target::Key,
+                Diagnostic::error("invalid-value", format!("tenant `{team}`: {e}")),
+            ))
+        })?;
+
+        let pack = self.spec;
+        let rule = pack.environments.get(self.name);
+        let tier = match pack.tiers.get(&spec.tier) {
+            Some(t) => {
+                let mut t = t.clone();
+                let limits = t.limits.get_or_insert_with(Default::default);
+                limits.cpu.get_or_insert_with(|| t.cpu.clone());
+                limits.memory.get_or_insert_with(|| t.memory.clone());
+                Some(t)
+            }
+            None => {
+                diags.push(self.unknown(
+                    &layers,
+                    "/tier",
+                    "tier",
+                    &spec.tier,
+                    pack.tiers.keys().map(String::as_str).collect(),
+                ));
+                None
+            }
+        };
+        if let Some(allowed) = rule.and_then(|r| r.allowed_tiers.as_ref()) {
+            if tier.is_some() && !allowed.contains(&spec.tier) {
+                let d = Diagnostic::error(
+                    "tier-not-allowed",
+                    format!("tier `{}` is not allowed in `{}`", spec.tier, self.name),
+                )
+                .note(format!(
+                    "pack {} allows in `{}`: {}",
+                    self.pack.label(),
+                    self.name,
+                    allowed.join(", ")
+                ));
+                diags.push(error_in(inputs, &layers, "/tier", Target::Value, d));
+            }
+        }
+        let profile = match pack.network_profiles.get(&spec.network_profile) {
+            Some(p) => Some(p),
+            None => {
+                diags.push(self.unknown(
+                    &layers,
+                    "/networkProfile",
+                    "network profile",
+                    &spec.network_profile,
+                    pack.network_profiles.keys().map(String::as_str).collect(),
+                ));
+                None
+            }
+        };
+        if let Some(required) = rule.and_then(|r| r.require_network_profile.as_ref()) {
+            if profile.is_some() && spec.network_profile != *required {
+                let d = Diagnostic::error(
+                    "network-profile-required",
+                    format!(
+                        "`{}` requires network profile `{required}`, tenant `{team}` uses `{}`",
+                        self.name, spec.network_profile
+                    ),
+                );
+                diags.push(error_in(
+                    inputs,
+                    &layers,
+                    "/networkProfile",
+                    Target::Value,
+                    d,
+                ));
+            }
+        }
+        let mut features = Vec::new();
+        for (i, f) in spec.features.iter().enumerate() {
+            match pack.features.get(f) {
+                Some(feat) => features.push(feat),
+                None => diags.push(self.unknown(
+                    &layers,
+                    &format!("/features/{i}"),
+                    "feature",
+                    f,
+                    pack.features.keys().map(String::as_str).collect(),
+                )),
+            }
+        }
+        for (i, w) in spec.workflows.iter().enumerate() {
+            diags.push(self.unknown(
+                &layers,
+                &format!("/workflows/{i}"),
+                "workflow",
+                w,
+                Vec::new(),
+            ));
+        }
+        let mut roles = Vec::new();
+        for (role, subjects) in &spec.owners {
+            let role_ptr = pointer_push("/owners", role);
+            let Some(rules) = pack.rbac.roles.get(role) else {
+                diags.push(self.unknown(
+                    &layers,
+                    &role_ptr,
+                    "role",
+                    role,
+                    pack.rbac.roles.keys().map(String::as_str).collect(),
+                ));
+                continue;
+            };
+            let mut parsed = Vec::new();
+            for (i, s) in subjects.iter().enumerate() {
+                match Subject::parse(s) {
+                    Ok(sub) => parsed.push(sub),
+                    Err(msg) => diags.push(error_in(
+                        inputs,
+                        &layers,
+                        &format!("{role_ptr}/{i}"),
+                        Target::Value,
+                        Diagnostic::error("invalid-subject", msg),
+                    )),
+                }
+            }
+            roles.push(RolePlan {
+                name: role.clone(),
+                rules: rules.clone(),
+                subjects: parsed,
+            });
+        }
+        if let Some(rules) = pack.rbac.roles.get(WORKFLOW_ROLE) {
+            let namespace_placeholder = Subject {
+                kind: "ServiceAccount",
+                name: pack.rbac.workflow_service_account.clone(),
+                namespace: None,
+                api_group: None,
+            };
+            match roles.iter_mut().find(|r| r.name == WORKFLOW_ROLE) {
+                Some(r) => r.subjects.insert(0, namespace_placeholder),
+                None => roles.push(RolePlan {
+                    name: WORKFLOW_ROLE.to_owned(),
+                    rules: rules.clone(),
+                    subjects: vec![namespace_placeholder],
+                }),
+            }
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+
+        let namespace = match &spec.namespace {
+            Some(ns) => {
+                if let Some(problem) = dns1123_problem(ns) {
+                    diags.push(error_in(
+                        inputs,
+                        &layers,
+                        "/namespace",
+                        Target::Value,
+                        Diagnostic::error(
+                            "invalid-name",
+                            format!("namespace `{ns}` is not a DNS-1123 label: {problem}"),
+                        ),
+                    ));
+                }
+                ns.clone()
+            }
+            None => match expand_naming(&pack.naming.namespace, team, self.name) {
+                Ok(ns) => {
+                    if let Some(problem) = dns1123_problem(&ns) {
+                        let d = Diagnostic::error(
+                            "invalid-name",
+                            format!(
+                                "namespace `{ns}` (naming rule `{}` for team `{team}` in `{}`) is not a DNS-1123 label: {problem}",
+                                pack.naming.namespace, self.name
+                            ),
+                        );
+                        diags.push(error_in(
+                            inputs,
+                            self.pack_layers,
+                            "/naming/namespace",
+                            Target::Value,
+                            d,
+                        ));
+                    }
+                    ns
+                }
+                Err(msg) => {
+                    diags.push(error_in(
+                        inputs,
+                        self.pack_layers,
+                        "/naming/namespace",
+                        Target::Value,
+                        Diagnostic::error("invalid-naming-rule", msg),
+                    ));
+                    String::new()
+                }
+            },
+        };
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let (Some(tier), Some(profile)) = (tier, profile) else {
+            return Err(diags);
+        };
+        let mut ingress: BTreeSet<String> = profile
+            .allow_ingress_from_namespaces
+            .iter()
+            .cloned()
+            .collect();
+        let mut egress = profile.egress.clone();
+        let mut namespace_labels = BTreeMap::new();
+        for f in &features {
+            ingress.extend(f.allow_ingress_from_namespaces.iter().cloned());
+            egress.extend(f.egress.iter().cloned());
+            namespace_labels.extend(f.namespace_labels.clone());
+        }
+        for role in &mut roles {
+            for s in &mut role.subjects {
+                if s.kind == "ServiceAccount" && s.namespace.is_none() {
+                    s.namespace = Some(namespace.clone());
+                }
+            }
+        }
+        Ok(TenantPlan {
+            team: team.to_owned(),
+            namespace,
+            network: NetworkPlan {
+                profile: spec.network_profile.clone(),
+                default_deny: profile.default_deny,
+                allow_dns: profile.allow_dns,
+                allow_same_namespace: profile.allow_same_namespace,
+                ingress_from_namespaces: ingress.into_iter().collect(),
+                egress,
+                pod_security: profile.pod_security.clone(),
+            },
+            tier,
+            spec,
+            namespace_labels,
+            roles,
+            provenance: layers,
+        })
+    }
+}
+
+/// Expand `{team}` and `{environment}` in a naming rule.
+pub fn expand_naming(rule: &str, team: &str, environment: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = rule;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("naming rule `{rule}` has an unclosed `{{`"))?;
+        match &after[..end] {
+            "team" => out.push_str(team),
+            "environment" => out.push_str(environment),
+            other => {
+                return Err(format!(
+                    "naming rule `{rule}` uses `{{{other}}}`; only {{team}} and {{environment}} are known"
+                ))
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}

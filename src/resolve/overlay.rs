@@ -1,0 +1,322 @@
+//! Overlay merge with provenance.
+//!
+//! The rules: mappings merge key by key; lists and scalars replace; `null` removes the key.
+//! Each leaf of the result (scalar, list, empty mapping) remembers which file and which
+//! JSON pointer in that file it came from, which is what `explain` prints and what
+//! diagnostics about merged values point at.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::source::{pointer_push, SourceId};
+
+/// Where a value came from: a file and the JSON pointer of the value in it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    pub source: SourceId,
+    pub pointer: String,
+}
+
+/// A value built from layers, with the origin of every leaf (keyed by JSON pointer into
+/// `value`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layered {
+    pub value: Value,
+    pub origins: BTreeMap<String, Origin>,
+}
+
+impl Default for Layered {
+    fn default() -> Self {
+        Layered {
+            value: Value::Object(Map::new()),
+            origins: BTreeMap::new(),
+        }
+    }
+}
+
+impl Layered {
+    /// A first layer: `value` as found at `pointer` of file `source`. Nulls in it are dropped.
+    pub fn from_file(value: &Value, source: SourceId, pointer: &str) -> Self {
+        let mut out = Layered {
+            value: strip_nulls(value),
+            origins: BTreeMap::new(),
+        };
+        let origin = |rel: &str| {
+            Some(Origin {
+                source,
+                pointer: format!("{pointer}{rel}"),
+            })
+        };
+        record_leaves(&out.value, "", &origin, &mut out.origins);
+        out
+    }
+
+    /// Merge `over` (found at `pointer` of file `source`) over this value.
+    pub fn overlay_file(&mut self, over: &Value, source: SourceId, pointer: &str) {
+        self.overlay_at("", over, &|rel: &str| {
+            Some(Origin {
+                source,
+                pointer: format!("{pointer}{rel}"),
+            })
+        });
+    }
+
+    /// Merge another layered value over this one, keeping the other's origins.
+    pub fn overlay_layered(&mut self, over: &Layered) {
+        self.overlay_at("", &over.value, &|rel: &str| over.origins.get(rel).cloned());
+    }
+
+    fn overlay_at(&mut self, at: &str, over: &Value, origin: &dyn Fn(&str) -> Option<Origin>) {
+        let Value::Object(over_map) = over else {
+            // A non-mapping layer replaces the whole value.
+            self.replace(at, over, origin);
+            return;
+        };
+        let base_is_map = pointer_mut(&mut self.value, at).is_some_and(|v| v.is_object());
+        if !base_is_map {
+            self.replace(at, over, origin);
+            return;
+        }
+        for (key, v) in over_map {
+            let child = pointer_push(at, key);
+            if v.is_null() {
+                if let Some(Value::Object(m)) = pointer_mut(&mut self.value, at) {
+                    m.remove(key);
+                }
+                remove_under(&mut self.origins, &child);
+                continue;
+            }
+            let both_maps = v.is_object()
+                && pointer_mut(&mut self.value, &child).is_some_and(|b| b.is_object());
+            if both_maps {
+                self.overlay_at(&child, v, origin);
+            } else {
+                self.replace(&child, v, origin);
+            }
+        }
+    }
+
+    fn replace(&mut self, at: &str, v: &Value, origin: &dyn Fn(&str) -> Option<Origin>) {
+        let v = strip_nulls(v);
+        remove_under(&mut self.origins, at);
+        record_leaves(&v, at, origin, &mut self.origins);
+        if at.is_empty() {
+            self.value = v;
+            return;
+        }
+        let (parent, key) = split_last(at);
+        if let Some(Value::Object(m)) = pointer_mut(&mut self.value, parent) {
+            m.insert(key, v);
+        }
+    }
+
+    /// The sub-value at `pointer` with its origins re-rooted there.
+    pub fn sub(&self, pointer: &str) -> Option<Layered> {
+        let value = self.value.pointer(pointer)?.clone();
+        let origins = self
+            .origins
+            .iter()
+            .filter_map(|(p, o)| {
+                let rest = p.strip_prefix(pointer)?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_owned(), o.clone()))
+            })
+            .collect();
+        Some(Layered { value, origins })
+    }
+
+    /// The origin of `pointer`: its own, its nearest recorded ancestor's (a leaf that is a
+    /// list), or else its first recorded descendant's (a mapping built from leaves).
+    pub fn origin_of(&self, pointer: &str) -> Option<&Origin> {
+        let mut p = pointer;
+        loop {
+            if let Some(o) = self.origins.get(p) {
+                return Some(o);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => break,
+            }
+        }
+        let prefix = format!("{pointer}/");
+        self.origins
+            .range(prefix.clone()..)
+            .next()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, o)| o)
+    }
+}
+
+/// Leaves are scalars, lists and empty mappings; a list is one leaf because lists replace.
+fn record_leaves(
+    v: &Value,
+    at: &str,
+    origin: &dyn Fn(&str) -> Option<Origin>,
+    out: &mut BTreeMap<String, Origin>,
+) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, child) in m {
+                record_leaves(child, &pointer_push(at, k), origin, out);
+            }
+        }
+        _ => {
+            if let Some(o) = origin(at) {
+                out.insert(at.to_owned(), o);
+            }
+        }
+    }
+}
+
+fn remove_under(origins: &mut BTreeMap<String, Origin>, at: &str) {
+    if at.is_empty() {
+        origins.clear();
+        return;
+    }
+    origins.remove(at);
+    let prefix = format!("{at}/");
+    let doomed: Vec<String> = origins
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in doomed {
+        origins.remove(&k);
+    }
+}
+
+/// A copy of `v` without null mapping values (a null in a new layer removes nothing).
+pub fn strip_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn split_last(pointer: &str) -> (&str, String) {
+    let i = pointer.rfind('/').unwrap_or(0);
+    let key = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
+    (&pointer[..i], key)
+}
+
+fn pointer_mut<'a>(v: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
+    if pointer.is_empty() {
+        Some(v)
+    } else {
+        v.pointer_mut(pointer)
+    }
+}
+
+/// Merge `over` over `base` with the same rules, without provenance.
+pub fn merge(base: &Value, over: &Value) -> Value {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            let mut out = b.clone();
+            for (k, v) in o {
+                if v.is_null() {
+                    out.remove(k);
+                } else if let Some(existing) = out.get(k) {
+                    let merged = merge(existing, v);
+                    out.insert(k.clone(), merged);
+                } else {
+                    out.insert(k.clone(), strip_nulls(v));
+                }
+            }
+            Value::Object(out)
+        }
+        (_, o) => strip_nulls(o),
+    }
+}
+
+impl Layered {
+    /// The file and the pointer inside it that produced `pointer` of this value: exact for
+    /// leaves, extended for positions inside a list leaf, trimmed for a mapping assembled
+    /// from several leaves (its first leaf's file is used).
+    pub fn file_pointer(&self, pointer: &str) -> Option<(SourceId, String)> {
+        let mut p = pointer;
+        loop {
+            if let Some(o) = self.origins.get(p) {
+                return Some((o.source, format!("{}{}", o.pointer, &pointer[p.len()..])));
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => break,
+            }
+        }
+        let prefix = format!("{pointer}/");
+        let (leaf, o) = self
+            .origins
+            .range(prefix.clone()..)
+            .next()
+            .filter(|(k, _)| k.starts_with(&prefix))?;
+        let extra = &leaf[pointer.len()..];
+        let file_ptr = o
+            .pointer
+            .strip_suffix(extra)
+            .unwrap_or(&o.pointer)
+            .to_owned();
+        Some((o.source, file_ptr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ids() -> (SourceId, SourceId) {
+        let mut s = crate::source::Sources::new();
+        (s.add("a.yaml", ""), s.add("b.yaml", ""))
+    }
+
+    #[test]
+    fn maps_merge_lists_replace_null_removes() {
+        let (a, b) = ids();
+        let mut l = Layered::from_file(
+            &json!({"m": {"x": 1, "y": 2}, "l": [1, 2], "gone": true}),
+            a,
+            "/spec",
+        );
+        l.overlay_file(&json!({"m": {"y": 3}, "l": [9], "gone": null}), b, "/spec");
+        assert_eq!(l.value, json!({"m": {"x": 1, "y": 3}, "l": [9]}));
+        assert_eq!(
+            l.origins["/m/x"],
+            Origin {
+                source: a,
+                pointer: "/spec/m/x".into()
+            }
+        );
+        assert_eq!(
+            l.origins["/m/y"],
+            Origin {
+                source: b,
+                pointer: "/spec/m/y".into()
+            }
+        );
+        assert_eq!(l.origins["/l"].source, b);
+        assert!(!l.origins.contains_key("/gone"));
+    }
+
+    #[test]
+    fn file_pointer_reaches_into_lists_and_mappings() {
+        let (a, b) = ids();
+        let mut l = Layered::from_file(&json!({"l": [{"k": 1}], "m": {"x": 1}}), a, "/spec");
+        l.overlay_file(&json!({"m": {"x": 2}}), b, "/spec/overrides");
+        assert_eq!(l.file_pointer("/l/0/k"), Some((a, "/spec/l/0/k".into())));
+        assert_eq!(l.file_pointer("/m"), Some((b, "/spec/overrides/m".into())));
+    }
+
+    #[test]
+    fn sub_reroots_origins() {
+        let (a, _) = ids();
+        let l = Layered::from_file(&json!({"tenants": {"data": {"tier": "small"}}}), a, "/spec");
+        let t = l.sub("/tenants/data").expect("present");
+        assert_eq!(t.value, json!({"tier": "small"}));
+        assert_eq!(t.origins["/tier"].pointer, "/spec/tenants/data/tier");
+    }
+}

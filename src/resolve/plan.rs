@@ -1,0 +1,81 @@
+//! The Plan: per environment, everything the renderer needs, fully resolved, with
+//! provenance kept for `explain`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{EgressRule, EnvSettings, PackSpec, PolicyRule, Subject, TenantSpec, Tier};
+
+use super::overlay::Layered;
+
+/// What to render, environment by environment (sorted by name).
+#[derive(Debug)]
+pub struct Plan {
+    pub environments: Vec<EnvPlan>,
+}
+
+/// One environment, resolved.
+#[derive(Debug)]
+pub struct EnvPlan {
+    pub name: String,
+    /// The files it was resolved from, for the generated header: the environment file, the
+    /// files it extends (nearest first), then the pack as `name@version`.
+    pub inputs: Vec<String>,
+    /// Index of the chosen pack in `Inputs::packs`.
+    pub pack_index: usize,
+    pub pack_name: String,
+    pub pack_version: String,
+    pub settings: EnvSettings,
+    /// The pack's spec with the environment's overrides merged over it.
+    pub spec: PackSpec,
+    /// Tenants sorted by namespace.
+    pub tenants: Vec<TenantPlan>,
+    /// Merged environment settings (cluster, repo, …) with origins.
+    pub settings_provenance: Layered,
+    /// Merged pack spec with origins.
+    pub pack_provenance: Layered,
+}
+
+/// One tenant of one environment, resolved.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantPlan {
+    pub team: String,
+    pub namespace: String,
+    #[serde(flatten)]
+    pub spec: TenantSpec,
+    /// The tier's values (with overrides applied).
+    #[serde(rename = "tierSpec")]
+    pub tier: Tier,
+    pub network: NetworkPlan,
+    /// Labels the features ask for on the Namespace.
+    pub namespace_labels: BTreeMap<String, String>,
+    /// Roles to create and bind, sorted by name.
+    pub roles: Vec<RolePlan>,
+    #[serde(skip)]
+    pub provenance: Layered,
+}
+
+/// The network policies a tenant gets: its profile plus what its features add.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPlan {
+    pub profile: String,
+    pub default_deny: bool,
+    #[serde(rename = "allowDNS")]
+    pub allow_dns: bool,
+    pub allow_same_namespace: bool,
+    /// Namespaces allowed to send ingress, sorted and unique.
+    pub ingress_from_namespaces: Vec<String>,
+    pub egress: Vec<EgressRule>,
+    pub pod_security: Option<String>,
+}
+
+/// A Role and the subjects bound to it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RolePlan {
+    pub name: String,
+    pub rules: Vec<PolicyRule>,
+    pub subjects: Vec<Subject>,
+}

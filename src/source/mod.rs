@@ -1,0 +1,154 @@
+//! Sources: the text of every input file, kept after parsing so that any later stage can
+//! point a user at `file:line:col`.
+//!
+//! This is the only module that names a YAML crate (`yaml` parses values with serde_yaml,
+//! `spans` finds positions with yaml-rust2), so that replacing the archived serde_yaml touches
+//! one place. Positions are found lazily: a file's span index is built the first time a
+//! diagnostic or `explain` asks for a position in it, so clean runs pay nothing for spans.
+
+mod files;
+mod spans;
+mod yaml;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use files::{is_input_path, EstateFiles};
+pub use spans::{NodeSpan, Pos, SpanIndex};
+pub use yaml::{parse_documents, parse_single, YamlError, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES};
+
+/// Index of a file in [`Sources`]; cheap to copy into provenance records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(u32);
+
+/// One input file: its display path (relative to the estate root, `/`-separated) and text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    spans: OnceLock<SpanIndex>,
+}
+
+impl SourceFile {
+    /// The span index of the file, built on first use.
+    pub fn spans(&self) -> &SpanIndex {
+        self.spans.get_or_init(|| SpanIndex::build(&self.text))
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)?)
+    }
+}
+
+/// Every file read for one run, addressed by [`SourceId`].
+#[derive(Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+/// Which part of a mapping entry a location should point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The key (`tierr:` in an unknown-key error).
+    Key,
+    /// The value (`medium` in a wrong-value error).
+    Value,
+}
+
+impl Sources {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> SourceId {
+        let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            path: path.into(),
+            text: text.into(),
+            spans: OnceLock::new(),
+        });
+        id
+    }
+
+    pub fn get(&self, id: SourceId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn path(&self, id: SourceId) -> &str {
+        &self.get(id).path
+    }
+
+    /// Where JSON pointer `pointer` of document `doc` is in file `id`. Falls back to the
+    /// nearest ancestor that exists (a missing required key points at its parent mapping).
+    pub fn locate(&self, id: SourceId, doc: usize, pointer: &str, target: Target) -> Location {
+        let file = self.get(id);
+        let pos = file
+            .spans()
+            .find(doc, pointer, target)
+            .unwrap_or(Pos { line: 1, col: 1 });
+        self.location_at(id, pos)
+    }
+
+    /// A location at a known line and column of file `id`.
+    pub fn location_at(&self, id: SourceId, pos: Pos) -> Location {
+        let file = self.get(id);
+        Location {
+            file: file.path.clone(),
+            line: pos.line,
+            col: pos.col,
+            line_text: file.line_text(pos.line).map(str::to_owned),
+        }
+    }
+}
+
+/// A point in a file, with the text of its line for the snippet under a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub line_text: Option<String>,
+}
+
+impl Location {
+    /// A location with no snippet (e.g. a file that could not be read at all).
+    pub fn file_only(file: impl Into<String>) -> Self {
+        Location {
+            file: file.into(),
+            line: 1,
+            col: 1,
+            line_text: None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// Append one JSON-pointer segment, escaping `~` and `/` as RFC 6901 requires.
+pub fn pointer_push(base: &str, segment: &str) -> String {
+    let mut out = String::with_capacity(base.len() + segment.len() + 1);
+    out.push_str(base);
+    out.push('/');
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Split a JSON pointer into unescaped segments.
+pub fn pointer_segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}

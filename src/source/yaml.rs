@@ -1,0 +1,309 @@
+//! YAML text → JSON values, with the limits untrusted input needs.
+//!
+//! Values are built by our own serde visitor rather than `serde_yaml::Value` so that one pass
+//! rejects duplicate keys, non-finite numbers, nesting deeper than [`MAX_DEPTH`] and documents
+//! larger than [`MAX_NODES`] (an alias bomb expands into many nodes; serde_yaml also stops
+//! alias expansion on its own "repetition limit").
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use super::Pos;
+
+/// Deepest nesting accepted in any document: inputs and manifests need far fewer levels.
+pub const MAX_DEPTH: usize = 64;
+/// Most nodes one document may expand to (after aliases).
+pub const MAX_NODES: usize = 1_000_000;
+/// Largest input file read.
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// A YAML syntax or limit error with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.pos.line, self.pos.col
+        )
+    }
+}
+
+/// Parse every document of a YAML stream. Empty documents (`---` alone, comments only) are
+/// skipped; the index of each returned value is its document index in the stream.
+pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(YamlError {
+            pos: Pos { line: 1, col: 1 },
+            message: format!("file is larger than the {} MiB limit", MAX_FILE_BYTES >> 20),
+        });
+    }
+    let mut out = Vec::new();
+    for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let mut budget = MAX_NODES;
+        let value = ValueSeed {
+            depth: 0,
+            budget: &mut budget,
+        }
+        .deserialize(doc)
+        .map_err(convert)?;
+        if !value.is_null() {
+            out.push((i, value));
+        }
+    }
+    Ok(out)
+}
+
+/// Parse a file that must hold exactly one document.
+pub fn parse_single(text: &str) -> Result<Value, YamlError> {
+    let mut docs = parse_documents(text)?;
+    match docs.len() {
+        0 => Err(YamlError {
+            pos: Pos { line: 1, col: 1 },
+            message: "file is empty: expected one YAML document".to_owned(),
+        }),
+        1 => Ok(docs.remove(0).1),
+        _ => Err(YamlError {
+            pos: Pos { line: 1, col: 1 },
+            message: format!("expected one YAML document, found {}", docs.len()),
+        }),
+    }
+}
+
+fn convert(e: serde_yaml::Error) -> YamlError {
+    let pos = e
+        .location()
+        .map(|l| Pos {
+            line: l.line(),
+            col: l.column(),
+        })
+        .unwrap_or(Pos { line: 1, col: 1 });
+    let raw = e.to_string();
+    let message = if raw.starts_with("repetition limit exceeded") {
+        "YAML aliases expand too far (alias bomb?): refusing to expand them".to_owned()
+    } else if raw.starts_with("recursion limit exceeded") {
+        format!("YAML nesting is deeper than {MAX_DEPTH} levels")
+    } else {
+        // serde_yaml appends " at line L column C"; the position is reported separately.
+        match raw.find(" at line ") {
+            Some(i) => raw[..i].to_owned(),
+            None => raw,
+        }
+    };
+    YamlError { pos, message }
+}
+
+struct ValueSeed<'b> {
+    depth: usize,
+    budget: &'b mut usize,
+}
+
+impl ValueSeed<'_> {
+    fn spend<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        if *self.budget == 0 {
+            return Err(E::custom(format!(
+                "document expands to more than {MAX_NODES} nodes (alias bomb?)"
+            )));
+        }
+        *self.budget -= 1;
+        Ok(())
+    }
+
+    fn child(&mut self) -> ValueSeed<'_> {
+        ValueSeed {
+            depth: self.depth + 1,
+            budget: self.budget,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        // A tagged value (`!Foo x`): keep the value, drop the tag.
+        d.deserialize_any(self)
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, _data: A) -> Result<Value, A::Error> {
+        Err(A::Error::custom("YAML tags (`!name`) are not supported"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(A::Error::custom(format!(
+                "YAML nesting is deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        let mut out = Vec::new();
+        loop {
+            self.spend()?;
+            match seq.next_element_seed(self.child())? {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(A::Error::custom(format!(
+                "YAML nesting is deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            self.spend()?;
+            let value = map.next_value_seed(self.child())?;
+            if out.contains_key(&key) {
+                return Err(A::Error::custom(format!(
+                    "duplicate key `{key}` in a mapping"
+                )));
+            }
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Mapping keys become strings; scalars that YAML reads as numbers or booleans keep their
+/// text form (as `kubectl` does when it turns YAML into JSON).
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar mapping key")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_unit<E>(self) -> Result<String, E> {
+        Ok("null".to_owned())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<String, A::Error> {
+        Err(A::Error::custom(
+            "a mapping key must be a scalar, found a sequence",
+        ))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<String, A::Error> {
+        Err(A::Error::custom(
+            "a mapping key must be a scalar, found a mapping",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_documents_and_skips_empty_ones() {
+        let docs = parse_documents("a: 1\n---\n# only a comment\n---\nb: [x]\n").expect("parses");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].1["a"], 1);
+        assert_eq!(docs[1].0, 2);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_position() {
+        let err = parse_single("a: 1\nb: 2\na: 3\n").expect_err("duplicate");
+        assert!(err.message.contains("duplicate key `a`"), "{err}");
+        assert_eq!(err.pos.line, 3);
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_position() {
+        let err = parse_single("a: [1, 2\nb: 3\n").expect_err("unclosed");
+        assert!(err.pos.line >= 2, "{err}");
+    }
+
+    #[test]
+    fn rejects_deep_nesting() {
+        let text = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let err = parse_single(&text).expect_err("deep");
+        assert!(err.message.contains("deeper than 64"), "{err}");
+    }
+
+    #[test]
+    fn rejects_alias_bombs_fast() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
+        }
+        let err = parse_single(&text).expect_err("bomb");
+        assert!(err.message.contains("alias"), "{err}");
+    }
+}

@@ -1,0 +1,76 @@
+//! ManifestSet → Tree: one object per file at a path derived only from DNS-1123 names, each
+//! file the generated header followed by canonical YAML.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::manifest::{header, to_canonical_yaml, Manifest, ManifestSet, Placement};
+
+use super::{Scope, Tree};
+
+/// The path of a manifest in the tree. Names were checked to be DNS-1123 when rendered, so
+/// no input can produce `..` or an absolute path.
+pub fn path_for(m: &Manifest) -> String {
+    let file = || format!("{}-{}.yaml", m.id.kind.to_ascii_lowercase(), m.id.name);
+    match &m.placement {
+        Placement::Tenant { env, namespace } => format!("{env}/tenants/{namespace}/{}", file()),
+        Placement::Workflows { env, namespace } => {
+            format!("{env}/workflows/{namespace}/{}", file())
+        }
+        Placement::ApplicationSet { env } => format!("applicationsets/{env}.yaml"),
+        Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
+        Placement::Argo { env } => format!("{env}/argocd/{}", file()),
+    }
+}
+
+/// The environment a tree path belongs to.
+pub fn env_of_path(path: &str) -> Option<&str> {
+    let (first, rest) = path.split_once('/')?;
+    match first {
+        "applicationsets" => rest.strip_suffix(".yaml"),
+        "parent" => rest.strip_prefix("apps-root-")?.strip_suffix(".yaml"),
+        env => Some(env),
+    }
+}
+
+/// Lay out every manifest; two objects at one path is an error.
+pub fn layout(set: &ManifestSet, scope: Scope) -> Result<Tree, Diagnostics> {
+    let rendered: Vec<(String, Vec<u8>)> = set
+        .manifests
+        .par_iter()
+        .map(|m| {
+            let mut text = header(&m.inputs);
+            text.push_str(&to_canonical_yaml(&m.value));
+            (path_for(m), text.into_bytes())
+        })
+        .collect();
+    let mut files = BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    for (path, bytes) in rendered {
+        if files.insert(path.clone(), bytes).is_some() {
+            diags.push(Diagnostic::error(
+                "duplicate-path",
+                format!("two objects would be written to {path}"),
+            ));
+        }
+    }
+    diags.into_result(Tree { files, scope })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_of_every_kind_of_path() {
+        assert_eq!(
+            env_of_path("prod/tenants/data-prod/namespace-data-prod.yaml"),
+            Some("prod")
+        );
+        assert_eq!(env_of_path("applicationsets/dev.yaml"), Some("dev"));
+        assert_eq!(env_of_path("parent/apps-root-local.yaml"), Some("local"));
+        assert_eq!(env_of_path("README.md"), None);
+    }
+}

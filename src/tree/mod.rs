@@ -1,0 +1,38 @@
+//! Tree: the rendered estate as `relative path → bytes`, and what can be done with one —
+//! lay it out from manifests, compare it with another, read it from and write it to disk.
+//!
+//! Only `io` touches the file system; layout and comparison work in memory so that `render`,
+//! `render --check` and `diff` share one code path.
+
+pub mod compare;
+pub mod io;
+mod layout;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use compare::{compare, Change, ChangeKind};
+pub use layout::{env_of_path, layout, path_for};
+
+/// Which part of the output directory a tree speaks for: a render of some environments must
+/// not prune the files of the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Environments(BTreeSet<String>),
+}
+
+impl Scope {
+    pub fn covers(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Environments(envs) => env_of_path(path).is_some_and(|e| envs.contains(e)),
+        }
+    }
+}
+
+/// A rendered tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub scope: Scope,
+}
