@@ -165,6 +165,35 @@ impl Diagnostics {
         }
     }
 
+    /// Fold problems reported at the same place with the same code (a template bug hit by
+    /// every tenant) into the first one, with a note saying how often it recurred.
+    pub fn collapse_repeats(self) -> Self {
+        let mut out: Vec<(Diagnostic, usize)> = Vec::new();
+        for d in self.0 {
+            let same = |o: &Diagnostic| {
+                o.code == d.code && o.location.is_some() && o.location == d.location
+            };
+            match out.iter_mut().find(|(o, _)| same(o)) {
+                Some((_, n)) => *n += 1,
+                None => out.push((d, 0)),
+            }
+        }
+        Diagnostics(
+            out.into_iter()
+                .map(|(d, n)| {
+                    if n > 0 {
+                        d.note(format!(
+                            "the same problem occurs {n} more time{} elsewhere in the plan",
+                            if n == 1 { "" } else { "s" }
+                        ))
+                    } else {
+                        d
+                    }
+                })
+                .collect(),
+        )
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         for d in &self.0 {

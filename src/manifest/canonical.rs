@@ -256,10 +256,10 @@ mod tests {
     #[test]
     fn orders_kubernetes_keys() {
         let v = json!({"spec": {"b": 1, "a": 2}, "kind": "X", "zz": 1, "apiVersion": "v1",
-            "metadata": {"labels": {"b": "1"}, "name": "n", "annotations": {"a": "x"}, "namespace": "ns"}});
+            "metadata": {"labels": {"b": "1"}, "name": "app", "annotations": {"a": "x"}, "namespace": "ns"}});
         assert_eq!(
             to_canonical_yaml(&v),
-            "apiVersion: v1\nkind: X\nmetadata:\n  name: n\n  namespace: ns\n  labels:\n    b: \"1\"\n  annotations:\n    a: x\nspec:\n  a: 2\n  b: 1\nzz: 1\n"
+            "apiVersion: v1\nkind: X\nmetadata:\n  name: app\n  namespace: ns\n  labels:\n    b: \"1\"\n  annotations:\n    a: x\nspec:\n  a: 2\n  b: 1\nzz: 1\n"
         );
     }
 

@@ -50,6 +50,7 @@ impl Engine {
         env.set_keep_trailing_newline(true);
         env.set_fuel(Some(FUEL));
         env.set_recursion_limit(64);
+        env.add_filter("tojson", tojson);
         let mut errors = Vec::new();
         for t in files.values() {
             if let Err(e) = env.add_template_owned(t.name.clone(), t.text.clone()) {
@@ -121,6 +122,24 @@ impl Engine {
             None => Location::file_only(name),
         }
     }
+}
+
+/// `tojson` that refuses undefined values. Strict mode alone lets an undefined value reach a
+/// filter, and the built-in `tojson` would print it as `null`: a typo in a template must be
+/// an error, not a silently empty field.
+fn tojson(value: minijinja::Value) -> Result<String, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "`tojson` was given an undefined value",
+        ));
+    }
+    serde_json::to_string(&value).map_err(|e| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("cannot serialize to JSON: {e}"),
+        )
+    })
 }
 
 fn template_diagnostic(

@@ -75,7 +75,10 @@ pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> 
             ));
         }
     }
-    diags.into_result(ManifestSet { manifests })
+    diags
+        .sorted()
+        .collapse_repeats()
+        .into_result(ManifestSet { manifests })
 }
 
 /// The environment as templates see it.

@@ -410,7 +410,11 @@ impl EnvContext<'_> {
                 self.pack.label()
             ),
         )
-        .note(format!("the pack defines: {}", known.join(", ")));
+        .note(if known.is_empty() {
+            format!("the pack defines no {what}s")
+        } else {
+            format!("the pack defines: {}", known.join(", "))
+        });
         if let Some(s) = did_you_mean(value, known.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
         }

@@ -95,6 +95,16 @@ impl Layered {
                 self.replace(&child, v, origin);
             }
         }
+        // An empty mapping is a leaf: it gains an origin when emptied, loses it when filled.
+        let now_empty = pointer_mut(&mut self.value, at)
+            .is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()));
+        if !now_empty {
+            self.origins.remove(at);
+        } else if !self.origins.contains_key(at) {
+            if let Some(o) = origin(at) {
+                self.origins.insert(at.to_owned(), o);
+            }
+        }
     }
 
     fn replace(&mut self, at: &str, v: &Value, origin: &dyn Fn(&str) -> Option<Origin>) {
@@ -185,7 +195,8 @@ fn remove_under(origins: &mut BTreeMap<String, Origin>, at: &str) {
     }
 }
 
-/// A copy of `v` without null mapping values (a null in a new layer removes nothing).
+/// A copy of `v` without null mapping values, also inside list items (a null in a new
+/// layer removes nothing, it only means "unset").
 pub fn strip_nulls(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
@@ -194,6 +205,7 @@ pub fn strip_nulls(v: &Value) -> Value {
                 .map(|(k, v)| (k.clone(), strip_nulls(v)))
                 .collect(),
         ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_nulls).collect()),
         other => other.clone(),
     }
 }
@@ -216,7 +228,9 @@ fn pointer_mut<'a>(v: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
 pub fn merge(base: &Value, over: &Value) -> Value {
     match (base, over) {
         (Value::Object(b), Value::Object(o)) => {
-            let mut out = b.clone();
+            let Value::Object(mut out) = strip_nulls(&Value::Object(b.clone())) else {
+                unreachable!("strip_nulls keeps a mapping a mapping")
+            };
             for (k, v) in o {
                 if v.is_null() {
                     out.remove(k);

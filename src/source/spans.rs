@@ -39,6 +39,8 @@ pub struct NodeSpan {
 #[derive(Debug, Default)]
 pub struct SpanIndex {
     docs: Vec<HashMap<String, NodeSpan>>,
+    /// Keys seen twice in one mapping: (document, pointer, position of the second key).
+    pub duplicates: Vec<(usize, String, Pos)>,
 }
 
 impl SpanIndex {
@@ -51,7 +53,10 @@ impl SpanIndex {
         if !recv.current.is_empty() {
             recv.docs.push(std::mem::take(&mut recv.current));
         }
-        SpanIndex { docs: recv.docs }
+        SpanIndex {
+            docs: recv.docs,
+            duplicates: recv.duplicates,
+        }
     }
 
     /// The position of `pointer` in document `doc`, or of its nearest indexed ancestor.
@@ -100,6 +105,7 @@ enum Frame {
 #[derive(Default)]
 struct Receiver {
     docs: Vec<HashMap<String, NodeSpan>>,
+    duplicates: Vec<(usize, String, Pos)>,
     current: HashMap<String, NodeSpan>,
     stack: Vec<Frame>,
 }
@@ -144,6 +150,10 @@ impl Receiver {
             Some(Frame::Map { pointer, key }) => match key.take() {
                 Some((k, kmark)) => {
                     let p = pointer_push(pointer, &k);
+                    if self.current.contains_key(&p) {
+                        self.duplicates
+                            .push((self.docs.len(), p.clone(), kmark.into()));
+                    }
                     self.current.insert(
                         p.clone(),
                         NodeSpan {

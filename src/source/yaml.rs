@@ -53,7 +53,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
             budget: &mut budget,
         }
         .deserialize(doc)
-        .map_err(convert)?;
+        .map_err(|e| locate_duplicate(text, convert(e)))?;
         if !value.is_null() {
             out.push((i, value));
         }
@@ -75,6 +75,17 @@ pub fn parse_single(text: &str) -> Result<Value, YamlError> {
             message: format!("expected one YAML document, found {}", docs.len()),
         }),
     }
+}
+
+/// serde_yaml reports our own errors without a useful position; for duplicate keys the span
+/// index knows exactly where the second key is.
+fn locate_duplicate(text: &str, mut e: YamlError) -> YamlError {
+    if e.message.starts_with("duplicate key") {
+        if let Some((_, _, pos)) = super::SpanIndex::build(text).duplicates.first() {
+            e.pos = *pos;
+        }
+    }
+    e
 }
 
 fn convert(e: serde_yaml::Error) -> YamlError {

@@ -1,0 +1,114 @@
+//! Test helpers: a throwaway copy of the example estate and a way to run the built binary
+//! in it.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The repository root (holds the example estate).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the example estate's inputs in a temporary directory.
+pub struct Estate {
+    pub dir: TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+impl Estate {
+    /// The example estate (inputs only, no rendered tree).
+    pub fn example() -> Estate {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["environments", "policy-packs", "templates"] {
+            copy_dir(&repo_root().join(sub), &dir.path().join(sub));
+        }
+        Estate { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+        self
+    }
+
+    /// Replace `from` (which must occur) by `to` in file `rel`.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Self {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1))
+    }
+
+    /// Run the binary with `args` in the estate's directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("gitops-render")
+            .expect("binary")
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("runs")
+    }
+
+    /// Every file under the output tree, for before/after comparisons.
+    pub fn tree(&self) -> BTreeMap<String, Vec<u8>> {
+        gitops_render::tree::io::read_tree(&self.path().join("gitops")).expect("read tree")
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Assert a bad-input run: exit 2, a `file:line:col` location, and nothing written.
+pub fn assert_bad_input(estate: &Estate, out: &Output, location: &str) -> String {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2, stderr:\n{err}"
+    );
+    assert!(
+        err.starts_with("error: "),
+        "first line must be `error: …`:\n{err}"
+    );
+    assert!(
+        err.contains(&format!(" at {location}")),
+        "expected location {location} in:\n{err}"
+    );
+    assert!(
+        !estate.path().join("gitops").exists(),
+        "nothing may be written on bad input"
+    );
+    err
+}
