@@ -57,3 +57,47 @@ fn unknown_tenant_or_field_exit_2() {
     let out = e.run(&["explain", "qa", "data"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn null_falls_back_to_the_pack_default_and_lists_replace() {
+    let e = Estate::example();
+    // _base gives data `medium`; dev drops it with null → the pack's tenantDefaults (small).
+    e.edit(
+        "environments/dev.yaml",
+        "    data:\n      tier: small",
+        "    data:\n      tier: null",
+    );
+    let out = e.run(&["explain", "dev", "data", "tenant.tier"]);
+    assert_eq!(
+        stdout(&out),
+        "# dev/data → namespace data-dev, pack platform@1.2.0\ntenant.tier = \"small\"  ← policy-packs/platform/1.2.0/pack.yaml:13\n",
+        "{}",
+        stderr(&out)
+    );
+    // backend's features come from _base ([istio]); local's `features: []` replaces the list.
+    let out = e.run(&["explain", "local", "backend", "tenant.features"]);
+    assert!(
+        stdout(&out).contains("tenant.features = []  ← environments/local.yaml:"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn null_in_overrides_removes_a_pack_entry() {
+    let e = Estate::example();
+    e.edit(
+        "environments/staging.yaml",
+        "  overrides:\n",
+        "  overrides:\n    features:\n      istio: null\n",
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "feature `istio` is not defined by pack platform@1.2.0 at environments/_base.yaml:"
+        ),
+        "{err}"
+    );
+}
