@@ -230,6 +230,22 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// Split per-item results into the values and every item's problems, so a stage reports
+/// all failing items at once.
+pub fn partition<T>(
+    results: impl IntoIterator<Item = Result<T, Diagnostics>>,
+) -> (Vec<T>, Diagnostics) {
+    let mut ok = Vec::new();
+    let mut diags = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(d) => diags.extend(d),
+        }
+    }
+    (ok, diags)
+}
+
 /// The closest candidate to `word`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,

@@ -109,18 +109,22 @@ impl Engine {
     /// The location of a line in a template, for errors found after rendering.
     pub fn location(&self, name: &str, line: usize, col: usize) -> Location {
         match self.files.get(name) {
-            Some(t) => Location {
-                file: t.path.clone(),
-                line,
-                col,
-                line_text: t
-                    .text
-                    .lines()
-                    .nth(line.saturating_sub(1))
-                    .map(str::to_owned),
-            },
+            Some(t) => location_in(t, line, col),
             None => Location::file_only(name),
         }
+    }
+}
+
+fn location_in(t: &TemplateFile, line: usize, col: usize) -> Location {
+    Location {
+        file: t.path.clone(),
+        line,
+        col,
+        line_text: t
+            .text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map(str::to_owned),
     }
 }
 
@@ -173,16 +177,7 @@ fn template_diagnostic(
                 Some(start.len() - start.rfind('\n').map_or(0, |i| i + 1) + 1)
             })
             .unwrap_or(1);
-        d = d.at(Location {
-            file: t.path.clone(),
-            line,
-            col,
-            line_text: t
-                .text
-                .lines()
-                .nth(line.saturating_sub(1))
-                .map(str::to_owned),
-        });
+        d = d.at(location_in(t, line, col));
     }
     match e.kind() {
         ErrorKind::OutOfFuel => d.help(format!(

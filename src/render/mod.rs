@@ -14,7 +14,7 @@ use minijinja::Value as JinjaValue;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::inputs::Inputs;
 use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
 use crate::model::{ArgoCd, Cluster, PackSpec, Repo};
@@ -54,14 +54,8 @@ pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> 
         .par_iter()
         .map(|env| render_env(&engines[&env.pack_index], env))
         .collect();
-    let mut diags = Diagnostics::new();
-    let mut manifests = Vec::new();
-    for r in results {
-        match r {
-            Ok(m) => manifests.extend(m),
-            Err(d) => diags.extend(d),
-        }
-    }
+    let (per_env, mut diags) = partition(results);
+    let mut manifests: Vec<Manifest> = per_env.into_iter().flatten().collect();
     manifests.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
     for pair in manifests.windows(2) {
         if pair[0].placement.env() == pair[1].placement.env() && pair[0].id == pair[1].id {
@@ -124,15 +118,8 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
             render_tenant(engine, &templates, env, tenant, &ctx, &inputs)
         })
         .collect();
-    let mut diags = Diagnostics::new();
-    let mut out = Vec::new();
-    for r in results {
-        match r {
-            Ok(m) => out.extend(m),
-            Err(d) => diags.extend(d),
-        }
-    }
-    diags.into_result(out)
+    let (per_tenant, diags) = partition(results);
+    diags.into_result(per_tenant.into_iter().flatten().collect())
 }
 
 fn render_tenant(

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use semver::{Version, VersionReq};
 use serde_json::Value;
 
-use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diagnostic::{did_you_mean, partition, Diagnostic, Diagnostics};
 use crate::inputs::{EnvInput, Inputs, PackInput};
 use crate::model::{dns1123_problem, EnvSettings, PackSpec, Subject, TenantSpec};
 use crate::schema::{self, InputSchema};
@@ -34,14 +34,7 @@ pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
         .par_iter()
         .map(|name| resolve_env(inputs, name))
         .collect();
-    let mut diags = Diagnostics::new();
-    let mut environments = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(p) => environments.push(p),
-            Err(d) => diags.extend(d),
-        }
-    }
+    let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
 }
 
@@ -254,13 +247,8 @@ fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
         .into_par_iter()
         .map(|(team, layers)| env.tenant(&team, layers, &tenant_layers))
         .collect();
-    let mut tenants = Vec::new();
-    for r in results {
-        match r {
-            Ok(t) => tenants.push(t),
-            Err(d) => diags.extend(d),
-        }
-    }
+    let (mut tenants, tenant_diags) = partition(results);
+    diags.extend(tenant_diags);
     tenants.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     for pair in tenants.windows(2) {
         if pair[0].namespace == pair[1].namespace {
