@@ -19,7 +19,10 @@ fn malformed_yaml() {
         "      features: [monitoring-enhanced, object-storage]",
         "      features: [monitoring-enhanced, object-storage",
     );
-    let err = render_fails(&e, "environments/dev.yaml:15:7");
+    let err = render_fails(
+        &e,
+        &e.loc("environments/dev.yaml", "custom:tiff-offsets@2.0.0", ":"),
+    );
     assert!(err.contains("invalid YAML"), "{err}");
     insta::assert_snapshot!(err);
 }
@@ -32,7 +35,7 @@ fn unknown_key_suggests_the_close_one() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      teir: medium",
     );
-    let err = render_fails(&e, "environments/prod.yaml:21:7");
+    let err = render_fails(&e, &e.loc("environments/prod.yaml", "teir: medium", "teir"));
     assert!(err.contains("unknown key `teir`"), "{err}");
     assert!(err.contains("did you mean `tier`?"), "{err}");
     insta::assert_snapshot!(err);
@@ -46,7 +49,14 @@ fn unknown_key_in_a_pack() {
         "  limitRange:",
         "  limitRanges:",
     );
-    let err = render_fails(&e, "policy-packs/platform/1.2.0/pack.yaml:24:3");
+    let err = render_fails(
+        &e,
+        &e.loc(
+            "policy-packs/platform/1.2.0/pack.yaml",
+            "limitRanges:",
+            "limitRanges",
+        ),
+    );
     assert!(err.contains("did you mean `limitRange`?"), "{err}");
 }
 
@@ -58,7 +68,14 @@ fn wrong_type() {
         "      features: [object-storage]",
         "      features: object-storage",
     );
-    let err = render_fails(&e, "environments/dev.yaml:18:17");
+    let err = render_fails(
+        &e,
+        &e.loc(
+            "environments/dev.yaml",
+            "features: object-storage",
+            "object-storage",
+        ),
+    );
     assert!(
         err.contains("expected a list, found the string \"object-storage\""),
         "{err}"
@@ -85,7 +102,7 @@ fn wrong_type_in_a_pack_tier() {
 fn missing_required_field_in_a_file() {
     let e = Estate::example();
     e.edit("environments/dev.yaml", "  name: dev\n", "");
-    let err = render_fails(&e, "environments/dev.yaml:3:1");
+    let err = render_fails(&e, &e.loc("environments/dev.yaml", "metadata:", "metadata"));
     assert!(err.contains("missing required key `name`"), "{err}");
 }
 
@@ -97,7 +114,7 @@ fn missing_required_setting_after_the_chain() {
         "  cluster:\n    name: dev-eks\n    server: https://dev-eks.k8s.example.com\n",
         "",
     );
-    let err = render_fails(&e, "environments/dev.yaml:6:1");
+    let err = render_fails(&e, &e.loc("environments/dev.yaml", "spec:", "spec"));
     assert!(
         err.contains("environment `dev` does not set `cluster.name`, nor does any file it extends"),
         "{err}"
@@ -114,15 +131,28 @@ fn choices_the_pack_lacks_are_all_reported() {
         "    ml:\n      tier: xlarge\n      networkProfile: opne\n      features: [gpu]\n      workflows: [train-model]",
     );
     let err = render_fails(&e, "environments/dev.yaml:");
+    let f = "environments/dev.yaml";
     for expected in [
-        "tier `xlarge` is not defined by pack platform@1.2.0 at environments/dev.yaml:16:13",
-        "network profile `opne` is not defined by pack platform@1.2.0 at environments/dev.yaml:17:23",
-        "feature `gpu` is not defined by pack platform@1.2.0 at environments/dev.yaml:18:18",
-        "workflow `train-model` is not defined by pack platform@1.2.0 at environments/dev.yaml:19:19",
-        "did you mean `open`?",
-        "4 errors found",
+        format!(
+            "tier `xlarge` is not defined by pack platform@1.2.0 at {}",
+            e.loc(f, "tier: xlarge", "xlarge")
+        ),
+        format!(
+            "network profile `opne` is not defined by pack platform@1.2.0 at {}",
+            e.loc(f, "networkProfile: opne", "opne")
+        ),
+        format!(
+            "feature `gpu` is not defined by pack platform@1.2.0 at {}",
+            e.loc(f, "features: [gpu]", "gpu")
+        ),
+        format!(
+            "workflow `train-model` is not defined by pack platform@1.2.0 at {}",
+            e.loc(f, "[train-model]", "train-model")
+        ),
+        "did you mean `open`?".to_owned(),
+        "4 errors found".to_owned(),
     ] {
-        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+        assert!(err.contains(&expected), "missing {expected:?} in:\n{err}");
     }
     insta::assert_snapshot!(err);
 }
@@ -135,7 +165,7 @@ fn tier_not_allowed_in_the_environment() {
         "    integrations:\n      tier: small",
         "    integrations:\n      tier: micro",
     );
-    let err = render_fails(&e, "environments/prod.yaml:27:13");
+    let err = render_fails(&e, &e.loc("environments/prod.yaml", "tier: micro", "micro"));
     assert!(
         err.contains("tier `micro` is not allowed in `prod`"),
         "{err}"
@@ -155,7 +185,10 @@ fn inherited_tier_not_allowed_points_at_the_base() {
         "    integrations:\n      tier: small\n",
         "",
     );
-    render_fails(&e, "environments/_base.yaml:46:13");
+    render_fails(
+        &e,
+        &e.loc("environments/_base.yaml", "tier: micro", "micro"),
+    );
 }
 
 #[test]
@@ -166,7 +199,10 @@ fn required_network_profile() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      tier: medium\n      networkProfile: open",
     );
-    let err = render_fails(&e, "environments/prod.yaml:22:23");
+    let err = render_fails(
+        &e,
+        &e.loc("environments/prod.yaml", "networkProfile: open", "open"),
+    );
     assert!(
         err.contains("`prod` requires network profile `isolated`"),
         "{err}"
@@ -181,7 +217,10 @@ fn pin_matching_no_pack_version() {
         "policyPack: platform@1.1.0",
         "policyPack: platform@2.0.0",
     );
-    let err = render_fails(&e, "environments/prod.yaml:8:15");
+    let err = render_fails(
+        &e,
+        &e.loc("environments/prod.yaml", "policyPack:", "platform"),
+    );
     assert!(
         err.contains("no version of pack `platform` matches `platform@2.0.0`"),
         "{err}"
@@ -198,7 +237,10 @@ fn pin_to_an_unknown_pack() {
         "policyPack: platform@1.1.0",
         "policyPack: platfrom@1.1.0",
     );
-    let err = render_fails(&e, "environments/prod.yaml:8:15");
+    let err = render_fails(
+        &e,
+        &e.loc("environments/prod.yaml", "policyPack:", "platfrom"),
+    );
     assert!(err.contains("no policy pack named `platfrom`"), "{err}");
 }
 
@@ -219,7 +261,7 @@ fn extends_cycle() {
 fn extends_missing_parent() {
     let e = Estate::example();
     e.edit("environments/dev.yaml", "extends: _base", "extends: _bsae");
-    let err = render_fails(&e, "environments/dev.yaml:7:12");
+    let err = render_fails(&e, &e.loc("environments/dev.yaml", "extends:", "_bsae"));
     assert!(
         err.contains("`dev` extends `_bsae`, but there is no environments/_bsae.yaml"),
         "{err}"
@@ -235,7 +277,14 @@ fn two_tenants_with_one_namespace() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      tier: medium\n      namespace: backend-prod",
     );
-    let err = render_fails(&e, "environments/prod.yaml:22:7");
+    let err = render_fails(
+        &e,
+        &e.loc(
+            "environments/prod.yaml",
+            "namespace: backend-prod",
+            "namespace",
+        ),
+    );
     assert!(
         err.contains("tenants `backend` and `frontend` both get namespace `backend-prod`"),
         "{err}"
@@ -258,7 +307,10 @@ fn names_that_are_not_dns_labels() {
             "  tenants:\n",
             &format!("  tenants:\n    {team:?}:\n      tier: small\n"),
         );
-        let err = render_fails(&e, "environments/dev.yaml:12:5");
+        let err = render_fails(
+            &e,
+            &e.loc("environments/dev.yaml", &format!("{team:?}:"), "\""),
+        );
         assert!(err.contains("is not a DNS-1123 label"), "{team}: {err}");
         assert!(err.contains(why), "{team}: {err}");
     }
@@ -272,7 +324,14 @@ fn naming_rule_producing_a_bad_namespace() {
         "namespace: \"{team}-{environment}\"",
         "namespace: \"{team}_{environment}\"",
     );
-    let err = render_fails(&e, "policy-packs/platform/1.2.0/pack.yaml:11:16");
+    let err = render_fails(
+        &e,
+        &e.loc(
+            "policy-packs/platform/1.2.0/pack.yaml",
+            "namespace: \"{team}_",
+            "\"{team}",
+        ),
+    );
     assert!(
         err.contains("namespace `backend_dev` (naming rule `{team}_{environment}`"),
         "{err}"
@@ -383,7 +442,10 @@ fn environment_name_must_match_its_file() {
         "  name: dev\n",
         "  name: development\n",
     );
-    let err = render_fails(&e, "environments/dev.yaml:4:9");
+    let err = render_fails(
+        &e,
+        &e.loc("environments/dev.yaml", "name: development", "development"),
+    );
     assert!(
         err.contains("environment is named `development` but its file is `dev.yaml`"),
         "{err}"
@@ -398,7 +460,14 @@ fn invalid_subject() {
         "\"group:design\"",
         "\"team:design\"",
     );
-    let err = render_fails(&e, "environments/_base.yaml:30:");
+    let err = render_fails(
+        &e,
+        &e.loc(
+            "environments/_base.yaml",
+            "\"team:design\"",
+            "\"team:design\"",
+        ),
+    );
     assert!(
         err.contains("group:NAME, user:NAME or serviceaccount:NAMESPACE/NAME"),
         "{err}"

@@ -19,7 +19,10 @@ fn explains_one_field_by_team_or_namespace() {
         let out = e.run(&["explain", "prod", tenant, "tiers.large.cpu"]);
         assert_eq!(
             stdout(&out),
-            "# prod/data → namespace data-prod, pack platform@1.1.0\ntiers.large.cpu = \"12\"  ← environments/prod.yaml:16\n"
+            format!(
+            "# prod/data → namespace data-prod, pack platform@1.1.0\ntiers.large.cpu = \"12\"  ← {}\n",
+            e.loc("environments/prod.yaml", "large: {cpu: \"12\"}", "large").rsplit_once(':').map(|(l, _)| l.to_owned()).unwrap_or_default()
+        )
         );
     }
 }
@@ -29,17 +32,56 @@ fn tenant_values_show_which_layer_won() {
     let e = Estate::example();
     let out = e.run(&["explain", "prod", "data", "tenant"]);
     let text = stdout(&out);
+    // `file:line` of the first line containing `needle` after the line containing `anchor`.
+    let after = |rel: &str, anchor: &str, needle: &str| {
+        let body = e.read(rel);
+        let lines: Vec<&str> = body.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.contains(anchor))
+            .expect("anchor");
+        let n = lines
+            .iter()
+            .skip(start)
+            .position(|l| l.contains(needle))
+            .expect("needle")
+            + start
+            + 1;
+        format!("{rel}:{n}")
+    };
+    let origin = |path: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{path} = ")))
+            .and_then(|l| l.rsplit_once("← "))
+            .map(|(_, o)| o.to_owned())
+            .unwrap_or_default()
+    };
     // prod overrides the tier and the developers; viewers come from _base; the profile from the pack.
-    assert!(
-        text.contains("tenant.tier = \"large\"") && text.contains("← environments/prod.yaml:23"),
+    assert_eq!(
+        origin("tenant.tier"),
+        after("environments/prod.yaml", "    data:", "tier: large"),
         "{text}"
     );
-    assert!(text.contains("tenant.owners.viewer = [\"group:analysts\",\"user:ana@example.com\"]  ← environments/_base.yaml:36"), "{text}");
-    assert!(
-        text.contains("tenant.networkProfile = \"isolated\"")
-            && text.contains("← policy-packs/platform/1.1.0/pack.yaml:12"),
+    assert_eq!(
+        origin("tenant.owners.developer"),
+        after("environments/prod.yaml", "    data:", "developer:"),
         "{text}"
     );
+    assert_eq!(
+        origin("tenant.owners.viewer"),
+        after("environments/_base.yaml", "    data:", "viewer:"),
+        "{text}"
+    );
+    assert_eq!(
+        origin("tenant.networkProfile"),
+        after(
+            "policy-packs/platform/1.1.0/pack.yaml",
+            "tenantDefaults:",
+            "networkProfile:"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("tenant.tier = \"large\""), "{text}");
 }
 
 #[test]
@@ -70,7 +112,17 @@ fn null_falls_back_to_the_pack_default_and_lists_replace() {
     let out = e.run(&["explain", "dev", "data", "tenant.tier"]);
     assert_eq!(
         stdout(&out),
-        "# dev/data → namespace data-dev, pack platform@1.2.0\ntenant.tier = \"small\"  ← policy-packs/platform/1.2.0/pack.yaml:13\n",
+        format!(
+            "# dev/data → namespace data-dev, pack platform@1.2.0\ntenant.tier = \"small\"  ← {}\n",
+            e.loc(
+                "policy-packs/platform/1.2.0/pack.yaml",
+                "    tier: small",
+                "tier"
+            )
+            .rsplit_once(':')
+            .map(|(l, _)| l.to_owned())
+            .unwrap_or_default()
+        ),
         "{}",
         stderr(&out)
     );

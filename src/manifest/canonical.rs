@@ -2,7 +2,7 @@
 //!
 //! Keys are ordered the way people read Kubernetes objects (`apiVersion`, `kind`,
 //! `metadata`, `spec`, then the rest sorted; in metadata `name`, `namespace`, `labels`,
-//! `annotations`, then the rest; elsewhere sorted). Block style, two-space
+//! `annotations`, then the rest; elsewhere `name` first — list items read as `- name: build` — then sorted). Block style, two-space
 //! indent, list items at their key's indent (as kubectl writes them). Strings are quoted only
 //! when a YAML 1.1 or 1.2 reader could take them for something else; multi-line strings are
 //! literal blocks so scripts stay readable in review.
@@ -45,7 +45,7 @@ fn key_rank(level: Level, key: &str) -> u8 {
             "annotations" => 3,
             _ => 4,
         },
-        Level::Other => 0,
+        Level::Other => u8::from(key != "name"),
     }
 }
 
@@ -265,10 +265,10 @@ mod tests {
 
     #[test]
     fn lists_sit_at_their_key_and_maps_inline_after_dash() {
-        let v = json!({"policyTypes": ["Ingress", "Egress"], "rules": [{"verbs": ["get"], "name": "r"}], "empty": [], "none": {}});
+        let v = json!({"policyTypes": ["Ingress", "Egress"], "rules": [{"verbs": ["get"], "name": "r", "apiGroups": [""]}], "empty": [], "none": {}});
         assert_eq!(
             to_canonical_yaml(&v),
-            "empty: []\nnone: {}\npolicyTypes:\n- Ingress\n- Egress\nrules:\n- name: r\n  verbs:\n  - get\n"
+            "empty: []\nnone: {}\npolicyTypes:\n- Ingress\n- Egress\nrules:\n- name: r\n  apiGroups:\n  - \"\"\n  verbs:\n  - get\n"
         );
     }
 

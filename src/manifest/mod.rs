@@ -71,7 +71,9 @@ pub enum Placement {
     ApplicationSet { env: String },
     /// `parent/apps-root-<env>.yaml`
     Root { env: String },
-    /// `<env>/argocd/<kind>-<name>.yaml` (AppProject and other per-environment Argo CD objects)
+    /// `projects/<env>.yaml`
+    Project { env: String },
+    /// `<env>/argocd/<kind>-<name>.yaml` (other per-environment objects)
     Argo { env: String },
 }
 
@@ -82,6 +84,7 @@ impl Placement {
             | Placement::Workflows { env, .. }
             | Placement::ApplicationSet { env }
             | Placement::Root { env }
+            | Placement::Project { env }
             | Placement::Argo { env } => env,
         }
     }

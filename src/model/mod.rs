@@ -6,6 +6,7 @@
 mod environment;
 mod pack;
 mod subject;
+mod workflows;
 
 pub use environment::{ArgoCd, Cluster, EnvSettings, Repo, TenantSpec};
 pub use pack::{
@@ -13,6 +14,7 @@ pub use pack::{
     PolicyRule, Quantity, Rbac, ResourceList, Security, TenantDefaults, Tier,
 };
 pub use subject::Subject;
+pub use workflows::{ArtifactRepository, CatalogEntry, WorkflowDefaults, WorkflowsSpec};
 
 /// The API version every input file declares.
 pub const API_VERSION: &str = "gitops-render.dev/v1alpha1";

@@ -23,6 +23,8 @@ pub struct PackSpec {
     pub security: Security,
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentRule>,
+    #[serde(default)]
+    pub workflows: Option<super::WorkflowsSpec>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

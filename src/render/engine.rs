@@ -51,6 +51,7 @@ impl Engine {
         env.set_fuel(Some(FUEL));
         env.set_recursion_limit(64);
         env.add_filter("tojson", tojson);
+        env.add_function("argo", argo);
         let mut errors = Vec::new();
         for t in files.values() {
             if let Err(e) = env.add_template_owned(t.name.clone(), t.text.clone()) {
@@ -130,20 +131,31 @@ fn location_in(t: &TemplateFile, line: usize, col: usize) -> Location {
 
 /// `tojson` that refuses undefined values. Strict mode alone lets an undefined value reach a
 /// filter, and the built-in `tojson` would print it as `null`: a typo in a template must be
-/// an error, not a silently empty field.
-fn tojson(value: minijinja::Value) -> Result<String, minijinja::Error> {
+/// an error, not a silently empty field. `tojson(2)` pretty-prints (for JSON inside a
+/// ConfigMap value).
+fn tojson(value: minijinja::Value, indent: Option<usize>) -> Result<String, minijinja::Error> {
     if value.is_undefined() {
         return Err(minijinja::Error::new(
             minijinja::ErrorKind::UndefinedError,
             "`tojson` was given an undefined value",
         ));
     }
-    serde_json::to_string(&value).map_err(|e| {
+    let out = match indent {
+        Some(_) => serde_json::to_string_pretty(&value),
+        None => serde_json::to_string(&value),
+    };
+    out.map_err(|e| {
         minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
             format!("cannot serialize to JSON: {e}"),
         )
     })
+}
+
+/// `argo("inputs.parameters.repo")` → `{{inputs.parameters.repo}}`: Argo Workflows and
+/// ApplicationSet Go templates use the same braces as Jinja, so templates spell them this way.
+fn argo(expr: &str) -> String {
+    format!("{{{{{expr}}}}}")
 }
 
 fn template_diagnostic(

@@ -6,6 +6,7 @@
 
 mod engine;
 mod stamp;
+mod workflow;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,19 +14,28 @@ use std::sync::Arc;
 use minijinja::Value as JinjaValue;
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
-use crate::inputs::Inputs;
+use crate::inputs::{Inputs, TemplateFile};
 use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
 use crate::model::{ArgoCd, Cluster, PackSpec, Repo};
-use crate::resolve::{EnvPlan, Plan, TenantPlan};
+use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
 use crate::source::parse_documents;
 
 pub use engine::{Engine, FUEL, MAX_OUTPUT_BYTES};
 pub use stamp::{sync_wave, Stamp, ENV_LABEL, MANAGED_BY, SYNC_WAVE, TEAM_LABEL};
+pub use workflow::WorkflowRules;
+
+/// Label with the catalog name of a rendered WorkflowTemplate.
+pub const WORKFLOW_NAME_LABEL: &str = "workflows.gitops-render.dev/name";
+/// Label with the full version of a rendered WorkflowTemplate.
+pub const WORKFLOW_VERSION_LABEL: &str = "workflows.gitops-render.dev/version";
 
 /// The prefix of templates rendered once per tenant.
 pub const TENANT_TEMPLATES: &str = "tenant/";
+/// The prefix of templates rendered once per environment (Argo CD objects).
+pub const ENV_TEMPLATES: &str = "env/";
 
 /// Compile the engine for each pack version the plan uses.
 pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, Diagnostics> {
@@ -36,7 +46,16 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
             continue;
         }
         let pack = &inputs.packs[env.pack_index];
-        match Engine::new(&[&inputs.templates, &pack.templates]) {
+        // Pack workflow templates are addressed as the catalog writes them: `workflows/…`.
+        let workflows: Vec<TemplateFile> = pack
+            .workflows
+            .iter()
+            .map(|t| TemplateFile {
+                name: format!("workflows/{}", t.name),
+                ..t.clone()
+            })
+            .collect();
+        match Engine::new(&[&inputs.templates, &pack.templates, &workflows]) {
             Ok(e) => {
                 out.insert(env.pack_index, e);
             }
@@ -118,8 +137,56 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
             render_tenant(engine, &templates, env, tenant, &ctx, &inputs)
         })
         .collect();
-    let (per_tenant, diags) = partition(results);
-    diags.into_result(per_tenant.into_iter().flatten().collect())
+    let (per_tenant, mut diags) = partition(results);
+    let mut out: Vec<Manifest> = per_tenant.into_iter().flatten().collect();
+    let tenants: Vec<TenantRef<'_>> = env
+        .tenants
+        .iter()
+        .map(|t| TenantRef {
+            team: &t.team,
+            namespace: &t.namespace,
+        })
+        .collect();
+    let ctx = minijinja::context! {
+        env => env_value,
+        pack => pack_value,
+        tenants => JinjaValue::from_serialize(&tenants),
+    };
+    let stamp = Stamp {
+        env: &env.name,
+        team: None,
+        namespace: None,
+    };
+    for name in engine.templates_under(ENV_TEMPLATES) {
+        match render_documents(engine, &name, &ctx, &env.name, &stamp) {
+            Ok(values) => out.extend(values.into_iter().map(|(id, value)| Manifest {
+                placement: env_placement(&env.name, &id.kind),
+                id,
+                value,
+                inputs: Arc::clone(&inputs),
+            })),
+            Err(d) => diags.push(d),
+        }
+    }
+    diags.into_result(out)
+}
+
+/// A tenant as environment-level templates see it.
+#[derive(Serialize)]
+struct TenantRef<'a> {
+    team: &'a str,
+    namespace: &'a str,
+}
+
+/// Where an environment-level object goes, by kind.
+fn env_placement(env: &str, kind: &str) -> Placement {
+    let env = env.to_owned();
+    match kind {
+        "ApplicationSet" => Placement::ApplicationSet { env },
+        "Application" => Placement::Root { env },
+        "AppProject" => Placement::Project { env },
+        _ => Placement::Argo { env },
+    }
 }
 
 fn render_tenant(
@@ -142,28 +209,38 @@ fn render_tenant(
     };
     let mut diags = Diagnostics::new();
     let mut out = Vec::new();
+    let manifest = |(id, value), placement: &Placement| Manifest {
+        id,
+        placement: placement.clone(),
+        value,
+        inputs: Arc::clone(inputs),
+    };
     for name in templates {
         match render_documents(engine, name, ctx, &what, &stamp) {
-            Ok(values) => out.extend(values.into_iter().map(|(id, value)| Manifest {
-                id,
-                placement: placement.clone(),
-                value,
-                inputs: Arc::clone(inputs),
-            })),
+            Ok(values) => out.extend(values.into_iter().map(|v| manifest(v, &placement))),
+            Err(d) => diags.push(d),
+        }
+    }
+    let workflows = Placement::Workflows {
+        env: env.name.clone(),
+        namespace: tenant.namespace.clone(),
+    };
+    for wf in &tenant.workflow_templates {
+        match render_workflow(engine, env, tenant, wf, ctx, &stamp) {
+            Ok(v) => out.push(manifest(v, &workflows)),
             Err(d) => diags.push(d),
         }
     }
     diags.into_result(out)
 }
 
-/// Render one template into checked, stamped objects.
-pub fn render_documents(
+/// Render one template and parse what it produced into documents.
+fn render_raw(
     engine: &Engine,
     name: &str,
     ctx: &JinjaValue,
     what: &str,
-    stamp: &Stamp<'_>,
-) -> Result<Vec<(ObjectRef, serde_json::Value)>, Diagnostic> {
+) -> Result<Vec<Value>, Diagnostic> {
     let text = engine.render(name, ctx, what)?;
     let docs = parse_documents(&text).map_err(|e| {
         let rendered_line = text
@@ -185,23 +262,136 @@ pub fn render_documents(
         ))
         .help("insert values with `| tojson` so that no value can break the YAML structure")
     })?;
-    let mut out = Vec::with_capacity(docs.len());
-    for (_, doc) in docs {
-        let doc = stamp.apply(doc).map_err(|msg| {
-            Diagnostic::error(
-                "template-invalid-object",
-                format!("template `{name}` (rendering {what}): {msg}"),
-            )
-            .at(engine.location(name, 1, 1))
-        })?;
-        let id = ObjectRef::of(&doc).map_err(|msg| {
-            Diagnostic::error(
-                "template-invalid-object",
-                format!("template `{name}` (rendering {what}): {msg}"),
-            )
-            .at(engine.location(name, 1, 1))
-        })?;
-        out.push((id, doc));
+    Ok(docs.into_iter().map(|(_, d)| d).collect())
+}
+
+fn object_error(engine: &Engine, name: &str, what: &str, msg: &str) -> Diagnostic {
+    Diagnostic::error(
+        "template-invalid-object",
+        format!("template `{name}` (rendering {what}): {msg}"),
+    )
+    .at(engine.location(name, 1, 1))
+}
+
+/// Stamp one document and read its identity.
+fn finish(
+    engine: &Engine,
+    name: &str,
+    what: &str,
+    stamp: &Stamp<'_>,
+    doc: Value,
+) -> Result<(ObjectRef, Value), Diagnostic> {
+    let doc = stamp
+        .apply(doc)
+        .map_err(|m| object_error(engine, name, what, &m))?;
+    let id = ObjectRef::of(&doc).map_err(|m| object_error(engine, name, what, &m))?;
+    Ok((id, doc))
+}
+
+/// Render one template into checked, stamped objects.
+pub fn render_documents(
+    engine: &Engine,
+    name: &str,
+    ctx: &JinjaValue,
+    what: &str,
+    stamp: &Stamp<'_>,
+) -> Result<Vec<(ObjectRef, Value)>, Diagnostic> {
+    render_raw(engine, name, ctx, what)?
+        .into_iter()
+        .map(|doc| finish(engine, name, what, stamp, doc))
+        .collect()
+}
+
+/// Render one catalog or custom workflow as the tenant's WorkflowTemplate `<name>-v<major>`.
+fn render_workflow(
+    engine: &Engine,
+    env: &EnvPlan,
+    tenant: &TenantPlan,
+    wf: &WorkflowPlan,
+    base: &JinjaValue,
+    stamp: &Stamp<'_>,
+) -> Result<(ObjectRef, Value), Diagnostic> {
+    let name = &wf.template;
+    let what = format!(
+        "{}/{} workflow {}@{}",
+        env.name, tenant.namespace, wf.name, wf.version
+    );
+    let refs = template_refs(&tenant.workflow_templates);
+    let ctx = minijinja::context! {
+        ..base.clone(),
+        ..minijinja::context! {
+            workflow => JinjaValue::from_serialize(wf),
+            workflows => JinjaValue::from_serialize(&refs),
+        }
+    };
+    let mut docs = render_raw(engine, name, &ctx, &what)?;
+    if docs.len() != 1 {
+        return Err(object_error(
+            engine,
+            name,
+            &what,
+            &format!(
+                "a workflow template must produce one WorkflowTemplate, it produced {} documents",
+                docs.len()
+            ),
+        ));
     }
-    Ok(out)
+    let mut doc = docs.remove(0);
+    if doc.get("kind").and_then(Value::as_str) != Some("WorkflowTemplate")
+        || doc.get("apiVersion").and_then(Value::as_str) != Some("argoproj.io/v1alpha1")
+    {
+        return Err(object_error(
+            engine,
+            name,
+            &what,
+            "a workflow template must produce an argoproj.io/v1alpha1 WorkflowTemplate",
+        ));
+    }
+    let meta = doc
+        .as_object_mut()
+        .map(|o| {
+            o.entry("metadata")
+                .or_insert_with(|| Value::Object(Map::new()))
+        })
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| object_error(engine, name, &what, "`metadata` is not a mapping"))?;
+    match meta.get("name").and_then(Value::as_str) {
+        Some(n) if n != wf.resource_name => {
+            return Err(object_error(
+                engine,
+                name,
+                &what,
+                &format!(
+                    "it names the WorkflowTemplate `{n}`; it must be `{}` (or leave the name out)",
+                    wf.resource_name
+                ),
+            ))
+        }
+        _ => {
+            meta.insert("name".into(), wf.resource_name.clone().into());
+        }
+    }
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| object_error(engine, name, &what, "`metadata.labels` is not a mapping"))?;
+    labels.insert(WORKFLOW_NAME_LABEL.into(), wf.name.clone().into());
+    labels.insert(WORKFLOW_VERSION_LABEL.into(), wf.version.clone().into());
+    if let Some(spec) = &env.spec.workflows {
+        let rules = WorkflowRules {
+            spec,
+            security: &env.spec.security,
+            service_account: &env.spec.rbac.workflow_service_account,
+            pack: &format!("{}@{}", env.pack_name, env.pack_version),
+        };
+        rules.apply(&mut doc).map_err(|m| {
+            Diagnostic::error(
+                "workflow-override-forbidden",
+                format!("template `{name}` (rendering {what}): {m}"),
+            )
+            .at(engine.location(name, 1, 1))
+        })?;
+    }
+    finish(engine, name, &what, stamp, doc)
 }

@@ -20,6 +20,7 @@ pub fn sync_wave(kind: &str) -> &'static str {
         | "ConfigMap" => "-5",
         "NetworkPolicy" => "0",
         "WorkflowTemplate" | "CronWorkflow" => "5",
+        "AppProject" => "-1",
         _ => "0",
     }
 }

@@ -8,6 +8,7 @@
 
 mod overlay;
 mod plan;
+mod workflows;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +24,7 @@ use crate::source::{pointer_push, Location, Target};
 
 pub use overlay::{merge, strip_nulls, Layered, Origin};
 pub use plan::{EnvPlan, NetworkPlan, Plan, RolePlan, TenantPlan};
+pub use workflows::{plan_for_file, template_refs, FileRule, WorkflowPlan, WorkflowPolicy};
 
 /// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
 pub const WORKFLOW_ROLE: &str = "workflow-executor";
@@ -220,6 +222,13 @@ fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
             Target::Key,
         ))
     })?;
+
+    if let Some(wf) = &spec.workflows {
+        let problems = workflows::check_pack(inputs, pack, wf, &pack_layers);
+        if !problems.is_empty() {
+            return Err(problems.sorted());
+        }
+    }
 
     let env = EnvContext {
         inputs,
@@ -542,15 +551,23 @@ impl EnvContext<'_> {
                 )),
             }
         }
-        for (i, w) in spec.workflows.iter().enumerate() {
-            diags.push(self.unknown(
-                &layers,
-                &format!("/workflows/{i}"),
-                "workflow",
-                w,
-                Vec::new(),
-            ));
-        }
+        let workflow_templates = match workflows::select(
+            inputs,
+            self.pack,
+            pack.workflows.as_ref(),
+            &spec.workflows,
+            &layers,
+        ) {
+            Ok(w) => w,
+            Err(d) => {
+                diags.extend(d);
+                Vec::new()
+            }
+        };
+        let workflow_policy = pack
+            .workflows
+            .as_ref()
+            .map(|wf| workflows::policy(wf, &workflow_templates));
         let mut roles = Vec::new();
         for (role, subjects) in &spec.owners {
             let role_ptr = pointer_push("/owners", role);
@@ -690,6 +707,8 @@ impl EnvContext<'_> {
             spec,
             namespace_labels,
             roles,
+            workflow_templates,
+            workflow_policy,
             provenance: layers,
         })
     }

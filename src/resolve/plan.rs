@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::model::{EgressRule, EnvSettings, PackSpec, PolicyRule, Subject, TenantSpec, Tier};
 
 use super::overlay::Layered;
+use super::workflows::{WorkflowPlan, WorkflowPolicy};
 
 /// What to render, environment by environment (sorted by name).
 #[derive(Debug)]
@@ -53,6 +54,10 @@ pub struct TenantPlan {
     pub namespace_labels: BTreeMap<String, String>,
     /// Roles to create and bind, sorted by name.
     pub roles: Vec<RolePlan>,
+    /// WorkflowTemplates to render into the namespace, sorted by object name.
+    pub workflow_templates: Vec<WorkflowPlan>,
+    /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
+    pub workflow_policy: Option<WorkflowPolicy>,
     #[serde(skip)]
     pub provenance: Layered,
 }

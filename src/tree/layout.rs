@@ -21,6 +21,7 @@ pub fn path_for(m: &Manifest) -> String {
         }
         Placement::ApplicationSet { env } => format!("applicationsets/{env}.yaml"),
         Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
+        Placement::Project { env } => format!("projects/{env}.yaml"),
         Placement::Argo { env } => format!("{env}/argocd/{}", file()),
     }
 }
@@ -29,7 +30,7 @@ pub fn path_for(m: &Manifest) -> String {
 pub fn env_of_path(path: &str) -> Option<&str> {
     let (first, rest) = path.split_once('/')?;
     match first {
-        "applicationsets" => rest.strip_suffix(".yaml"),
+        "applicationsets" | "projects" => rest.strip_suffix(".yaml"),
         "parent" => rest.strip_prefix("apps-root-")?.strip_suffix(".yaml"),
         env => Some(env),
     }

@@ -65,6 +65,29 @@ impl Estate {
         self.write(rel, &text.replacen(from, to, 1))
     }
 
+    /// `file:line:col` of `token` on the only line of `rel` containing `line` (both must
+    /// exist), so location assertions stay exact when the example estate grows.
+    pub fn loc(&self, rel: &str, line: &str, token: &str) -> String {
+        let text = self.read(rel);
+        let hits: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(line))
+            .collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "{rel}: expected one line containing {line:?}, found {}",
+            hits.len()
+        );
+        let (i, l) = hits[0];
+        let col = l
+            .find(token)
+            .unwrap_or_else(|| panic!("{token:?} not on line {l:?}"))
+            + 1;
+        format!("{rel}:{}:{col}", i + 1)
+    }
+
     /// Run the binary with `args` in the estate's directory.
     pub fn run(&self, args: &[&str]) -> Output {
         Command::cargo_bin("gitops-render")

@@ -1,0 +1,57 @@
+//! The `workflows` section of a pack: defaults stamped on every WorkflowTemplate, the catalog,
+//! default plans by file type, required workflows and the artifact repository.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkflowsSpec {
+    pub defaults: WorkflowDefaults,
+    /// Defaults a template may set to another value.
+    #[serde(default)]
+    pub overridable: Vec<String>,
+    pub catalog: BTreeMap<String, CatalogEntry>,
+    /// Pattern → workflows, in the order written (first match wins).
+    #[serde(default)]
+    pub by_file_type: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub artifact_repository: Option<ArtifactRepository>,
+}
+
+/// Stamped on every WorkflowTemplate. The nested values were schema-checked and are stamped
+/// as written, so they stay JSON values.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkflowDefaults {
+    pub retry_strategy: Value,
+    pub active_deadline_seconds: u64,
+    #[serde(rename = "podGC")]
+    pub pod_gc: Value,
+    pub ttl_strategy: Value,
+    pub parallelism: u64,
+    pub resources: Value,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CatalogEntry {
+    /// Template file relative to the pack folder (`workflows/build-docker-image.yaml.j2`).
+    pub template: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub requires: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactRepository {
+    pub s3: Value,
+}

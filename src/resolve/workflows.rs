@@ -1,0 +1,422 @@
+//! Which WorkflowTemplates each tenant gets, and the checks that make a pack's workflow
+//! section consistent (catalog templates exist, required and referenced workflows are in the
+//! catalog, file patterns are valid globs).
+//!
+//! A tenant asks for catalog names (`build-docker-image`) or pinned custom workflows
+//! (`custom:tiff-offsets@1.0.0`); the pack's `required` workflows and everything the chosen
+//! ones `require` (their `templateRef` targets) are added.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use semver::Version;
+use serde::Serialize;
+
+use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
+use crate::inputs::{Inputs, PackInput};
+use crate::model::WorkflowsSpec;
+use crate::source::{pointer_push, Target};
+
+use super::{error_in, Layered};
+
+/// One WorkflowTemplate to render into a tenant namespace.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowPlan {
+    /// The object's name: `<name>-v<major>`.
+    pub resource_name: String,
+    pub name: String,
+    pub version: String,
+    pub major: u64,
+    /// The engine's name for the template (`workflows/…yaml.j2`).
+    pub template: String,
+    /// From `workflows/custom/` rather than the catalog.
+    pub custom: bool,
+}
+
+/// The file-type plan of one tenant, as the `workflow-policy` ConfigMap publishes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowPolicy {
+    /// In the pack's order; the first matching pattern wins.
+    pub by_file_type: Vec<FileRule>,
+    pub required: Vec<String>,
+    /// Workflow name → WorkflowTemplate name in the tenant namespace.
+    pub workflow_templates: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRule {
+    pub pattern: String,
+    pub workflows: Vec<String>,
+    /// Workflows of the rule this tenant does not have: a gate should refuse the file.
+    pub missing: Vec<String>,
+}
+
+/// Does `path` (relative to the pack folder) exist among the pack's workflow templates?
+fn pack_has(pack: &PackInput, path: &str) -> bool {
+    path.strip_prefix("workflows/")
+        .is_some_and(|rel| pack.workflows.iter().any(|t| t.name == rel))
+}
+
+/// Check the pack's workflow section after overrides. Located at the layer that set each value.
+pub fn check_pack(
+    inputs: &Inputs,
+    pack: &PackInput,
+    wf: &WorkflowsSpec,
+    layers: &Layered,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let names: Vec<&str> = wf.catalog.keys().map(String::as_str).collect();
+    let not_in_catalog = |what: &str, name: &str| {
+        let mut d = Diagnostic::error(
+            "unknown-workflow",
+            format!(
+                "{what} `{name}` is not in the workflow catalog of pack {}",
+                pack.label()
+            ),
+        )
+        .note(format!("the catalog has: {}", names.join(", ")));
+        if let Some(s) = did_you_mean(name, names.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        d
+    };
+    for (name, entry) in &wf.catalog {
+        let at = pointer_push("/workflows/catalog", name);
+        if let Err(e) = Version::parse(&entry.version) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &format!("{at}/version"),
+                Target::Value,
+                Diagnostic::error(
+                    "invalid-version",
+                    format!(
+                        "workflow `{name}` has version `{}`, which is not a semantic version: {e}",
+                        entry.version
+                    ),
+                ),
+            ));
+        }
+        if !pack_has(pack, &entry.template) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &format!("{at}/template"),
+                Target::Value,
+                Diagnostic::error(
+                    "missing-template",
+                    format!(
+                        "workflow `{name}`: {}/{} does not exist",
+                        pack.dir, entry.template
+                    ),
+                ),
+            ));
+        }
+        for (i, r) in entry.requires.iter().enumerate() {
+            if !wf.catalog.contains_key(r) {
+                diags.push(error_in(
+                    inputs,
+                    layers,
+                    &format!("{at}/requires/{i}"),
+                    Target::Value,
+                    not_in_catalog("required workflow", r),
+                ));
+            }
+        }
+    }
+    for (i, r) in wf.required.iter().enumerate() {
+        if !wf.catalog.contains_key(r) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &format!("/workflows/required/{i}"),
+                Target::Value,
+                not_in_catalog("required workflow", r),
+            ));
+        }
+    }
+    for (pattern, workflows) in &wf.by_file_type {
+        let at = pointer_push("/workflows/byFileType", pattern);
+        if let Err(e) = globset::Glob::new(pattern) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &at,
+                Target::Key,
+                Diagnostic::error(
+                    "invalid-glob",
+                    format!("`{pattern}` is not a valid file pattern: {}", e.kind()),
+                )
+                .help("use glob syntax: `*.tiff`, `reports/**/*.csv`, `{a,b}.txt`"),
+            ));
+        }
+        for (i, w) in workflows.iter().enumerate() {
+            if !wf.catalog.contains_key(w) {
+                diags.push(error_in(
+                    inputs,
+                    layers,
+                    &format!("{at}/{i}"),
+                    Target::Value,
+                    not_in_catalog("workflow", w),
+                ));
+            }
+        }
+    }
+    diags
+}
+
+/// The versions of custom workflow `name` the pack ships (`workflows/custom/<name>/<v>.yaml.j2`).
+fn custom_versions(pack: &PackInput, name: &str) -> Vec<String> {
+    let prefix = format!("custom/{name}/");
+    pack.workflows
+        .iter()
+        .filter_map(|t| {
+            t.name
+                .strip_prefix(&prefix)?
+                .strip_suffix(".yaml.j2")
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Resolve a tenant's workflow list into plans; errors point at the tenant's entries.
+pub fn select(
+    inputs: &Inputs,
+    pack: &PackInput,
+    wf: Option<&WorkflowsSpec>,
+    requested: &[String],
+    tenant: &Layered,
+) -> Result<Vec<WorkflowPlan>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let Some(wf) = wf else {
+        for (i, w) in requested.iter().enumerate() {
+            diags.push(error_in(
+                inputs,
+                tenant,
+                &format!("/workflows/{i}"),
+                Target::Value,
+                Diagnostic::error(
+                    "unknown-workflow",
+                    format!("workflow `{w}` is not defined by pack {}", pack.label()),
+                )
+                .note("the pack has no workflow catalog"),
+            ));
+        }
+        return diags.into_result(Vec::new());
+    };
+    let names: Vec<&str> = wf.catalog.keys().map(String::as_str).collect();
+    let catalog_plan = |name: &str| -> Option<WorkflowPlan> {
+        let entry = wf.catalog.get(name)?;
+        let version = Version::parse(&entry.version).ok()?;
+        Some(plan(name, &version, entry.template.clone(), false))
+    };
+    let mut chosen: BTreeSet<WorkflowPlan> = BTreeSet::new();
+    for (i, entry) in requested.iter().enumerate() {
+        let at = format!("/workflows/{i}");
+        if let Some(rest) = entry.strip_prefix("custom:") {
+            let Some((name, raw_version)) = rest.split_once('@') else {
+                diags.push(error_in(
+                    inputs,
+                    tenant,
+                    &at,
+                    Target::Value,
+                    Diagnostic::error(
+                        "invalid-workflow-ref",
+                        format!("`{entry}` is not a custom workflow reference"),
+                    )
+                    .help("write custom:<name>@<version>, e.g. custom:tiff-offsets@1.0.0"),
+                ));
+                continue;
+            };
+            let version = match Version::parse(raw_version) {
+                Ok(v) if crate::model::is_dns1123_label(name) => v,
+                Ok(_) => {
+                    diags.push(error_in(
+                        inputs,
+                        tenant,
+                        &at,
+                        Target::Value,
+                        Diagnostic::error(
+                            "invalid-workflow-ref",
+                            format!("`{entry}`: `{name}` is not a valid workflow name"),
+                        )
+                        .help("workflow names are DNS-1123 labels"),
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(error_in(
+                        inputs,
+                        tenant,
+                        &at,
+                        Target::Value,
+                        Diagnostic::error(
+                            "invalid-workflow-ref",
+                            format!("`{entry}`: `{raw_version}` is not a semantic version: {e}"),
+                        )
+                        .help("write custom:<name>@<version>, e.g. custom:tiff-offsets@1.0.0"),
+                    ));
+                    continue;
+                }
+            };
+            let catalog_match = wf
+                .catalog
+                .get(name)
+                .filter(|c| Version::parse(&c.version).ok().as_ref() == Some(&version));
+            if let Some(c) = catalog_match {
+                chosen.insert(plan(name, &version, c.template.clone(), false));
+                continue;
+            }
+            let path = format!("workflows/custom/{name}/{version}.yaml.j2");
+            if pack_has(pack, &path) {
+                chosen.insert(plan(name, &version, path, true));
+                continue;
+            }
+            let mut versions = custom_versions(pack, name);
+            if let Some(c) = wf.catalog.get(name) {
+                versions.push(format!("{} (catalog)", c.version));
+            }
+            let d = Diagnostic::error(
+                "unknown-workflow-version",
+                format!(
+                    "pack {} has no version {version} of workflow `{name}`",
+                    pack.label()
+                ),
+            );
+            let d = if versions.is_empty() {
+                d.note(format!(
+                    "no catalog entry and no {}/workflows/custom/{name}/",
+                    pack.dir
+                ))
+            } else {
+                d.note(format!("available versions: {}", versions.join(", ")))
+            };
+            diags.push(error_in(inputs, tenant, &at, Target::Value, d));
+        } else {
+            match catalog_plan(entry) {
+                Some(p) => {
+                    chosen.insert(p);
+                }
+                None => {
+                    let mut d = Diagnostic::error(
+                        "unknown-workflow",
+                        format!("workflow `{entry}` is not defined by pack {}", pack.label()),
+                    )
+                    .note(format!("the catalog has: {}", names.join(", ")));
+                    if let Some(s) = did_you_mean(entry, names.iter().copied()) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(error_in(inputs, tenant, &at, Target::Value, d));
+                }
+            }
+        }
+    }
+    // Required workflows, then everything the chosen ones reference, transitively.
+    let mut queue: Vec<String> = wf.required.clone();
+    queue.extend(chosen.iter().map(|p| p.name.clone()));
+    let mut seen = BTreeSet::new();
+    while let Some(name) = queue.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(entry) = wf.catalog.get(&name) {
+            if !chosen.iter().any(|p| p.name == name) {
+                if let Some(p) = catalog_plan(&name) {
+                    chosen.insert(p);
+                }
+            }
+            queue.extend(entry.requires.iter().cloned());
+        }
+    }
+    let mut by_resource: BTreeMap<&str, &WorkflowPlan> = BTreeMap::new();
+    for p in &chosen {
+        if let Some(other) = by_resource.insert(&p.resource_name, p) {
+            diags.push(error_in(
+                inputs,
+                tenant,
+                "/workflows",
+                Target::Value,
+                Diagnostic::error(
+                    "workflow-version-conflict",
+                    format!(
+                    "workflow `{}` is asked for at versions {} and {}, which both render as `{}`",
+                    p.name, other.version, p.version, p.resource_name),
+                )
+                .help("keep one version per major version"),
+            ));
+        }
+    }
+    diags.into_result(chosen.into_iter().collect())
+}
+
+fn plan(name: &str, version: &Version, template: String, custom: bool) -> WorkflowPlan {
+    WorkflowPlan {
+        resource_name: format!("{name}-v{}", version.major),
+        name: name.to_owned(),
+        version: version.to_string(),
+        major: version.major,
+        template,
+        custom,
+    }
+}
+
+/// Workflow name → the WorkflowTemplate that answers to it in a namespace. When a namespace
+/// holds several versions of one workflow (the catalog's v1 and a custom v2), the catalog's
+/// wins, else the newest: `templateRef`s and the published plan agree on it.
+pub fn template_refs(plans: &[WorkflowPlan]) -> BTreeMap<String, String> {
+    let mut best: BTreeMap<&str, &WorkflowPlan> = BTreeMap::new();
+    for p in plans {
+        let better = match best.get(p.name.as_str()) {
+            None => true,
+            Some(cur) => {
+                (cur.custom && !p.custom) || (cur.custom == p.custom && p.major > cur.major)
+            }
+        };
+        if better {
+            best.insert(&p.name, p);
+        }
+    }
+    best.into_iter()
+        .map(|(n, p)| (n.to_owned(), p.resource_name.clone()))
+        .collect()
+}
+
+/// The tenant's file-type plan for the `workflow-policy` ConfigMap.
+pub fn policy(wf: &WorkflowsSpec, plans: &[WorkflowPlan]) -> WorkflowPolicy {
+    let templates = template_refs(plans);
+    WorkflowPolicy {
+        by_file_type: wf
+            .by_file_type
+            .iter()
+            .map(|(pattern, workflows)| FileRule {
+                pattern: pattern.clone(),
+                workflows: workflows.clone(),
+                missing: workflows
+                    .iter()
+                    .filter(|w| !templates.contains_key(*w))
+                    .cloned()
+                    .collect(),
+            })
+            .collect(),
+        required: wf.required.clone(),
+        workflow_templates: templates,
+    }
+}
+
+/// The workflows that apply to `file`: the first pattern (in the pack's order) that matches.
+/// Patterns without a `/` match the file name; others match the whole path.
+pub fn plan_for_file<'a>(policy: &'a WorkflowPolicy, file: &str) -> Option<&'a FileRule> {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    policy.by_file_type.iter().find(|rule| {
+        let target = if rule.pattern.contains('/') {
+            file
+        } else {
+            name
+        };
+        globset::Glob::new(&rule.pattern)
+            .map(|g| g.compile_matcher().is_match(target))
+            .unwrap_or(false)
+    })
+}
