@@ -4,6 +4,7 @@
 
 mod explain;
 pub mod output;
+mod plan;
 mod render;
 
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ enum Command {
     Render(render::RenderArgs),
     /// Show a tenant's resolved values and the file and line each came from.
     Explain(explain::ExplainArgs),
+    /// Show which workflows process each file for a tenant (workflows.byFileType).
+    Plan(plan::PlanArgs),
 }
 
 /// Entry point for the binary.
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> Exit {
     match &cli.command {
         Command::Render(args) => render::run(&cli.root, args),
         Command::Explain(args) => explain::run(&cli.root, args),
+        Command::Plan(args) => plan::run(&cli.root, args),
     }
 }
 

@@ -5,6 +5,8 @@
 //! Kubernetes and Argo CRD validation for `lint` lives elsewhere; this module only knows the
 //! tool's own input formats.
 
+pub mod crd;
+
 use std::sync::OnceLock;
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};

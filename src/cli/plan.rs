@@ -1,0 +1,150 @@
+//! `gitops-render plan ENV TENANT FILE...`: which workflows process each file, by the pack's
+//! `workflows.byFileType` (first matching pattern, in the order written, wins), plus the
+//! required workflows. Exits 1 when a file matches no pattern or needs a workflow the tenant
+//! does not have — the same answer a publication gate gets from the `workflow-policy`
+//! ConfigMap.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::explain::find_tenant;
+use crate::resolve::plan_for_file;
+use crate::source::EstateFiles;
+
+use super::{fail, output, Exit};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Environment name.
+    env: String,
+    /// Tenant: team name or namespace.
+    tenant: String,
+    /// Files to plan (paths or names; patterns without `/` match the file name).
+    #[arg(required = true)]
+    files: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(root: &Path, args: &PlanArgs) -> Exit {
+    let files = match EstateFiles::read_dir(root) {
+        Ok(f) => f,
+        Err(d) => return fail(&d),
+    };
+    let inputs = match crate::inputs::load(&files) {
+        Ok(i) => i,
+        Err(d) => return fail(&d),
+    };
+    let plan = match crate::resolve::resolve(&inputs, std::slice::from_ref(&args.env)) {
+        Ok(p) => p,
+        Err(d) => return fail(&d),
+    };
+    let Some(env) = plan.environments.first() else {
+        return Exit::Error;
+    };
+    let Some(tenant) = find_tenant(env, &args.tenant) else {
+        let teams: Vec<&str> = env.tenants.iter().map(|t| t.team.as_str()).collect();
+        let mut d = Diagnostic::error(
+            "unknown-tenant",
+            format!("environment `{}` has no tenant `{}`", env.name, args.tenant),
+        )
+        .note(format!("tenants: {}", teams.join(", ")));
+        if let Some(s) = did_you_mean(&args.tenant, teams.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        return fail(&d.into());
+    };
+    let Some(policy) = &tenant.workflow_policy else {
+        return fail(
+            &Diagnostic::error(
+                "no-workflows",
+                format!(
+                    "pack {}@{} defines no workflows",
+                    env.pack_name, env.pack_version
+                ),
+            )
+            .into(),
+        );
+    };
+    let mut blocked = false;
+    let mut rows = Vec::new();
+    for file in &args.files {
+        let rule = plan_for_file(policy, file);
+        blocked |= rule.is_none_or(|r| !r.missing.is_empty());
+        rows.push((file, rule));
+    }
+    let template = |w: &str| policy.workflow_templates.get(w).cloned();
+    match args.format {
+        Format::Json => {
+            let files: Vec<_> = rows
+                .iter()
+                .map(|(file, rule)| match rule {
+                    Some(r) => json!({
+                        "file": file,
+                        "pattern": r.pattern,
+                        "workflows": r.workflows.iter().map(|w| json!({"name": w, "workflowTemplate": template(w)})).collect::<Vec<_>>(),
+                        "missing": r.missing,
+                    }),
+                    None => json!({"file": file, "pattern": null, "workflows": [], "missing": []}),
+                })
+                .collect();
+            let doc = json!({
+                "environment": env.name,
+                "tenant": tenant.team,
+                "namespace": tenant.namespace,
+                "files": files,
+                "required": policy.required.iter().map(|w| json!({"name": w, "workflowTemplate": template(w)})).collect::<Vec<_>>(),
+                "publishable": !blocked,
+            });
+            output::out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
+        }
+        Format::Text => {
+            let mut text = format!(
+                "# {}/{} (namespace {}): first matching pattern wins\n",
+                env.name, tenant.team, tenant.namespace
+            );
+            let width = rows.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+            let describe = |w: &str| match template(w) {
+                Some(t) => format!("{w} ({t})"),
+                None => format!("{w} (MISSING in {})", tenant.namespace),
+            };
+            for (file, rule) in &rows {
+                match rule {
+                    Some(r) => {
+                        let ws: Vec<String> = r.workflows.iter().map(|w| describe(w)).collect();
+                        let _ =
+                            writeln!(text, "{file:width$}  {:8} → {}", r.pattern, ws.join(", "));
+                    }
+                    None => {
+                        let _ = writeln!(
+                            text,
+                            "{file:width$}  no pattern matches: no workflow would process it"
+                        );
+                    }
+                }
+            }
+            let req: Vec<String> = policy.required.iter().map(|w| describe(w)).collect();
+            let _ = writeln!(text, "required: {}", req.join(", "));
+            output::out(&text);
+        }
+    }
+    if blocked {
+        output::err("not publishable: a file has no plan or needs a workflow the tenant lacks\n");
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}

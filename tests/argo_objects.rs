@@ -1,0 +1,267 @@
+//! The Argo objects of the example tree are what Argo CD and Argo Workflows accept: every
+//! WorkflowTemplate, ApplicationSet, Application and AppProject validates strictly against
+//! the vendored upstream CRDs, every `templateRef` resolves to a WorkflowTemplate in the same
+//! namespace, a template inside it and the parameters it requires, and the pack's rules are
+//! stamped on every workflow.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::repo_root;
+use gitops_render::schema::crd;
+use gitops_render::source::{parse_documents, parse_single, EstateFiles};
+use serde_json::Value;
+
+fn rendered() -> Vec<(String, Value)> {
+    let files = EstateFiles::read_dir(&repo_root()).expect("estate");
+    let tree = gitops_render::render_estate(&files, &[])
+        .expect("renders")
+        .tree;
+    tree.files
+        .iter()
+        .map(|(p, b)| {
+            (
+                p.clone(),
+                parse_single(&String::from_utf8_lossy(b)).expect("parses"),
+            )
+        })
+        .collect()
+}
+
+fn validators() -> BTreeMap<(String, String), jsonschema::Validator> {
+    let dir = repo_root().join("schemas/crds");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("schemas/crds") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        for (_, doc) in parse_documents(&text).expect("CRD parses") {
+            for s in crd::from_crd(&doc) {
+                let v = jsonschema::validator_for(&s.schema).expect("schema compiles");
+                out.insert((s.api_version(), s.kind.clone()), v);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn argo_objects_validate_strictly_against_upstream_crds() {
+    let validators = validators();
+    let mut checked: BTreeMap<String, usize> = BTreeMap::new();
+    for (path, obj) in rendered() {
+        let api = obj["apiVersion"].as_str().unwrap_or_default().to_owned();
+        let kind = obj["kind"].as_str().unwrap_or_default().to_owned();
+        let Some(v) = validators.get(&(api.clone(), kind.clone())) else {
+            assert!(
+                !api.starts_with("argoproj.io/"),
+                "{path}: no CRD for {api} {kind}"
+            );
+            continue;
+        };
+        let errors: Vec<String> = v
+            .iter_errors(&obj)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{path} is not a valid {kind}:\n{}",
+            errors.join("\n")
+        );
+        *checked.entry(kind).or_default() += 1;
+    }
+    for kind in [
+        "WorkflowTemplate",
+        "ApplicationSet",
+        "Application",
+        "AppProject",
+    ] {
+        assert!(
+            checked.get(kind).copied().unwrap_or(0) > 0,
+            "no {kind} was checked: {checked:?}"
+        );
+    }
+}
+
+#[test]
+fn strict_crd_validation_catches_a_typo() {
+    let validators = validators();
+    let (_, mut wt) = rendered()
+        .into_iter()
+        .find(|(_, o)| o["kind"] == "WorkflowTemplate")
+        .expect("a WorkflowTemplate");
+    wt["spec"]["templates"][0]["contaner"] = serde_json::json!({"image": "x"});
+    let v = &validators[&(
+        "argoproj.io/v1alpha1".to_owned(),
+        "WorkflowTemplate".to_owned(),
+    )];
+    assert!(!v.is_valid(&wt), "an unknown field must be rejected");
+}
+
+fn parameters_without_default(template: &Value) -> Vec<String> {
+    template
+        .pointer("/inputs/parameters")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter(|p| p.get("value").is_none() && p.get("default").is_none())
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_template_ref_resolves_with_its_required_parameters() {
+    let objects = rendered();
+    let templates: BTreeMap<(String, String), &Value> = objects
+        .iter()
+        .filter(|(_, o)| o["kind"] == "WorkflowTemplate")
+        .map(|(_, o)| {
+            (
+                (
+                    o["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    o["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                o,
+            )
+        })
+        .collect();
+    let mut refs = 0;
+    for ((ns, name), wt) in &templates {
+        for t in wt["spec"]["templates"].as_array().into_iter().flatten() {
+            let steps = t["steps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|g| g.as_array().into_iter().flatten());
+            let tasks = t
+                .pointer("/dag/tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
+            for step in steps.chain(tasks) {
+                let Some(r) = step.get("templateRef") else {
+                    continue;
+                };
+                refs += 1;
+                let target_name = r["name"].as_str().unwrap_or_default();
+                let target = templates
+                    .get(&(ns.clone(), target_name.to_owned()))
+                    .unwrap_or_else(|| {
+                        panic!("{ns}/{name}: templateRef {target_name} is not rendered in {ns}")
+                    });
+                let tmpl_name = r["template"].as_str().unwrap_or_default();
+                let tmpl = target["spec"]["templates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|x| x["name"] == tmpl_name)
+                    .unwrap_or_else(|| {
+                        panic!("{ns}/{name}: {target_name} has no template {tmpl_name}")
+                    });
+                let given: Vec<&str> = step
+                    .pointer("/arguments/parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                for required in parameters_without_default(tmpl) {
+                    assert!(
+                        given.contains(&required.as_str()),
+                        "{ns}/{name}: {target_name}.{tmpl_name} needs parameter {required}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        refs >= 8,
+        "expected the ci-pipelines and tiff-offsets v2 to use templateRef, found {refs}"
+    );
+}
+
+#[test]
+fn pack_rules_are_stamped_on_every_workflow() {
+    for (path, wt) in rendered()
+        .into_iter()
+        .filter(|(_, o)| o["kind"] == "WorkflowTemplate")
+    {
+        let spec = &wt["spec"];
+        assert_eq!(spec["serviceAccountName"], "argo-workflow", "{path}");
+        assert_eq!(spec["retryStrategy"]["backoff"]["factor"], 2, "{path}");
+        assert_eq!(spec["activeDeadlineSeconds"], 3600, "{path}");
+        assert_eq!(spec["podGC"]["strategy"], "OnPodCompletion", "{path}");
+        assert!(
+            spec["ttlStrategy"].is_object() && spec["parallelism"] == 10,
+            "{path}"
+        );
+        assert_eq!(spec["securityContext"]["runAsNonRoot"], true, "{path}");
+        assert_eq!(
+            spec["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
+            "{path}"
+        );
+        for t in spec["templates"].as_array().into_iter().flatten() {
+            for key in ["container", "script"] {
+                let Some(c) = t.get(key) else { continue };
+                let sc = &c["securityContext"];
+                assert_eq!(sc["readOnlyRootFilesystem"], true, "{path} {}", t["name"]);
+                assert_eq!(
+                    sc["allowPrivilegeEscalation"], false,
+                    "{path} {}",
+                    t["name"]
+                );
+                assert_eq!(
+                    sc["capabilities"]["drop"],
+                    serde_json::json!(["ALL"]),
+                    "{path} {}",
+                    t["name"]
+                );
+                assert!(
+                    c["resources"]["limits"]["memory"].is_string(),
+                    "{path} {}: resources",
+                    t["name"]
+                );
+            }
+        }
+        let name = wt["metadata"]["name"].as_str().unwrap_or_default();
+        let labels = &wt["metadata"]["labels"];
+        let base = labels["workflows.gitops-render.dev/name"]
+            .as_str()
+            .unwrap_or_default();
+        let version = labels["workflows.gitops-render.dev/version"]
+            .as_str()
+            .unwrap_or_default();
+        let major = version.split('.').next().unwrap_or_default();
+        assert_eq!(name, format!("{base}-v{major}"), "{path}");
+    }
+}
+
+#[test]
+fn required_workflow_is_in_every_tenant_namespace() {
+    let objects = rendered();
+    let namespaces: Vec<String> = objects
+        .iter()
+        .filter(|(_, o)| o["kind"] == "Namespace")
+        .filter_map(|(_, o)| o["metadata"]["name"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!namespaces.is_empty());
+    for ns in namespaces {
+        assert!(
+            objects.iter().any(|(_, o)| o["kind"] == "WorkflowTemplate"
+                && o["metadata"]["namespace"] == ns.as_str()
+                && o["metadata"]["name"] == "file-transfer-v1"),
+            "{ns} lacks the required file-transfer workflow"
+        );
+    }
+}
