@@ -265,3 +265,78 @@ fn required_workflow_is_in_every_tenant_namespace() {
         );
     }
 }
+
+#[test]
+fn argo_cd_objects_of_each_environment() {
+    let objects: BTreeMap<String, Value> = rendered().into_iter().collect();
+    for env in ["dev", "staging", "prod", "local"] {
+        let appset = &objects[&format!("applicationsets/{env}.yaml")];
+        let project = &objects[&format!("projects/{env}.yaml")];
+        let root = &objects[&format!("parent/apps-root-{env}.yaml")];
+        let repo = if env == "local" {
+            "file:///workspace"
+        } else {
+            "https://github.com/example/platform-gitops.git"
+        };
+
+        assert_eq!(appset["spec"]["goTemplate"], true);
+        assert_eq!(
+            appset["spec"]["goTemplateOptions"],
+            serde_json::json!(["missingkey=error"])
+        );
+        let paths: Vec<&str> = appset["spec"]["generators"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.pointer("/git/directories/0/path").and_then(Value::as_str))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                format!("gitops/{env}/tenants/*"),
+                format!("gitops/{env}/workflows/*")
+            ]
+        );
+        let tmpl = &appset["spec"]["template"]["spec"];
+        assert_eq!(tmpl["source"]["repoURL"], repo);
+        assert_eq!(tmpl["destination"]["namespace"], "{{.path.basename}}");
+        assert_eq!(tmpl["project"], project["metadata"]["name"]);
+        assert_eq!(
+            tmpl["syncPolicy"]["automated"],
+            serde_json::json!({"prune": true, "selfHeal": true})
+        );
+        let options = tmpl["syncPolicy"]["syncOptions"].to_string();
+        assert!(
+            !options.contains("CreateNamespace"),
+            "{env}: the tree renders namespaces"
+        );
+
+        // The project admits exactly the environment's tenant namespaces and repo.
+        let mut namespaces: Vec<String> = objects
+            .iter()
+            .filter(|(p, o)| p.starts_with(&format!("{env}/tenants/")) && o["kind"] == "Namespace")
+            .filter_map(|(_, o)| o["metadata"]["name"].as_str().map(str::to_owned))
+            .collect();
+        namespaces.sort();
+        let mut allowed: Vec<String> = project["spec"]["destinations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["namespace"].as_str().map(str::to_owned))
+            .collect();
+        allowed.sort();
+        assert_eq!(allowed, namespaces, "{env}");
+        assert_eq!(project["spec"]["sourceRepos"], serde_json::json!([repo]));
+
+        assert_eq!(root["metadata"]["name"], format!("apps-root-{env}"));
+        for source in root["spec"]["sources"].as_array().into_iter().flatten() {
+            assert_eq!(source["repoURL"], repo);
+            assert_eq!(source["directory"]["include"], format!("{env}.yaml"));
+        }
+    }
+    assert_eq!(
+        objects["applicationsets/prod.yaml"]["spec"]["template"]["spec"]["source"]
+            ["targetRevision"],
+        "v2026.11.3"
+    );
+}
