@@ -3,9 +3,11 @@
 //! Exit codes everywhere: 0 clean, 1 findings / drift / check failed, 2 bad input or usage.
 
 mod explain;
+mod lint;
 pub mod output;
 mod plan;
 mod render;
+mod rules;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Show which workflows process each file for a tenant (workflows.byFileType).
     Plan(plan::PlanArgs),
+    /// Check manifests: strict schemas and policy rules (any YAML, not only rendered trees).
+    Lint(lint::LintArgs),
+    /// List the lint rules, or document one.
+    Rules(rules::RulesArgs),
 }
 
 /// Entry point for the binary.
@@ -93,6 +99,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Render(args) => render::run(&cli.root, args),
         Command::Explain(args) => explain::run(&cli.root, args),
         Command::Plan(args) => plan::run(&cli.root, args),
+        Command::Lint(args) => lint::run(&cli.root, args),
+        Command::Rules(args) => rules::run(args),
     }
 }
 

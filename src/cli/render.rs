@@ -21,6 +21,9 @@ pub struct RenderArgs {
     /// Write nothing; exit 1 and show the differences when the tree on disk is stale.
     #[arg(long)]
     check: bool,
+    /// Skip the lint of the rendered tree (by default, error findings stop the write).
+    #[arg(long)]
+    no_lint: bool,
 }
 
 pub fn run(root: &Path, args: &RenderArgs) -> Exit {
@@ -35,6 +38,22 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     };
     let tree = &rendered.tree;
     let envs = rendered.plan.environments.len();
+    if !args.no_lint {
+        let corpus = crate::lint::Corpus::from_rendered(&rendered.manifests, tree, "gitops");
+        let config = crate::lint::LintConfig::from_plan(&rendered.inputs, &rendered.plan);
+        let findings = crate::lint::lint(&corpus, &config);
+        if !findings.is_empty() {
+            output::err(&crate::report::render(
+                crate::report::Format::Human,
+                &findings,
+                corpus.docs.len(),
+            ));
+        }
+        if crate::lint::has_errors(&findings) {
+            output::err("error: the rendered tree has lint errors; nothing was written (--no-lint skips this check)\n");
+            return Exit::Error;
+        }
+    }
     if args.check {
         let existing = match io::read_tree(&out_dir) {
             Ok(e) => e,

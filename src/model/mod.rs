@@ -10,8 +10,8 @@ mod workflows;
 
 pub use environment::{ArgoCd, Cluster, EnvSettings, Repo, TenantSpec};
 pub use pack::{
-    EgressPort, EgressRule, EnvironmentRule, Feature, LimitRangeSpec, NetworkProfile, PackSpec,
-    PolicyRule, Quantity, Rbac, ResourceList, Security, TenantDefaults, Tier,
+    EgressPort, EgressRule, EnvironmentRule, Feature, LimitRangeSpec, LintSpec, NetworkProfile,
+    PackSpec, PolicyRule, Quantity, Rbac, ResourceList, Security, TenantDefaults, Tier,
 };
 pub use subject::Subject;
 pub use workflows::{ArtifactRepository, CatalogEntry, WorkflowDefaults, WorkflowsSpec};

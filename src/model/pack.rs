@@ -25,6 +25,19 @@ pub struct PackSpec {
     pub environments: BTreeMap<String, EnvironmentRule>,
     #[serde(default)]
     pub workflows: Option<super::WorkflowsSpec>,
+    #[serde(default)]
+    pub lint: Option<LintSpec>,
+}
+
+/// Lint settings a pack gives the trees rendered with it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LintSpec {
+    /// Rule id → `error`, `warning` or `off`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, String>,
+    #[serde(default)]
+    pub waivers: Vec<crate::lint::Waiver>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -223,6 +223,12 @@ fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
         ))
     })?;
 
+    if let Some(lint) = &spec.lint {
+        let problems = check_lint_rules(inputs, lint, &pack_layers);
+        if !problems.is_empty() {
+            return Err(problems.sorted());
+        }
+    }
     if let Some(wf) = &spec.workflows {
         let problems = workflows::check_pack(inputs, pack, wf, &pack_layers);
         if !problems.is_empty() {
@@ -712,6 +718,47 @@ impl EnvContext<'_> {
             provenance: layers,
         })
     }
+}
+
+/// Every rule id a pack's `lint` section names must exist.
+fn check_lint_rules(
+    inputs: &Inputs,
+    lint: &crate::model::LintSpec,
+    layers: &Layered,
+) -> Diagnostics {
+    let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
+    let mut diags = Diagnostics::new();
+    let unknown = |id: &str| {
+        let mut d = Diagnostic::error("unknown-rule", format!("there is no lint rule `{id}`"))
+            .note("`gitops-render rules` lists them");
+        if let Some(s) = did_you_mean(id, ids.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        d
+    };
+    for id in lint.rules.keys() {
+        if !ids.contains(&id.as_str()) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &pointer_push("/lint/rules", id),
+                Target::Key,
+                unknown(id),
+            ));
+        }
+    }
+    for (i, w) in lint.waivers.iter().enumerate() {
+        if !ids.contains(&w.rule.as_str()) {
+            diags.push(error_in(
+                inputs,
+                layers,
+                &format!("/lint/waivers/{i}/rule"),
+                Target::Value,
+                unknown(&w.rule),
+            ));
+        }
+    }
+    diags
 }
 
 /// Expand `{team}` and `{environment}` in a naming rule.

@@ -83,6 +83,17 @@ pub fn strict(node: &Value) -> Value {
                     .unwrap_or_default();
                 out.insert(k.clone(), Value::Object(props));
             }
+            "$defs" | "definitions" => {
+                let defs = v
+                    .as_object()
+                    .map(|p| {
+                        p.iter()
+                            .map(|(name, s)| (name.clone(), strict(s)))
+                            .collect::<Map<_, _>>()
+                    })
+                    .unwrap_or_default();
+                out.insert(k.clone(), Value::Object(defs));
+            }
             "items" | "additionalProperties" | "not" if v.is_object() => {
                 out.insert(k.clone(), strict(v));
             }
@@ -95,7 +106,7 @@ pub fn strict(node: &Value) -> Value {
             }
             // Kubernetes extensions and annotations that JSON Schema does not know.
             k2 if k2.starts_with("x-kubernetes-") => {}
-            "nullable" | "format" | "description" | "example" | "externalDocs" => {}
+            "nullable" | "format" | "description" | "example" | "externalDocs" | "title" => {}
             _ => {
                 out.insert(k.clone(), v.clone());
             }

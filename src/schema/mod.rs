@@ -6,6 +6,7 @@
 //! tool's own input formats.
 
 pub mod crd;
+pub mod objects;
 
 use std::sync::OnceLock;
 

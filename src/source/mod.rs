@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 pub use files::{is_input_path, EstateFiles};
-pub use spans::{NodeSpan, Pos, SpanIndex};
+pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
 pub use yaml::{parse_documents, parse_single, YamlError, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES};
 
 /// Index of a file in [`Sources`]; cheap to copy into provenance records.

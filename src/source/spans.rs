@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::{pointer_push, Target};
 
@@ -104,6 +104,8 @@ enum Frame {
 
 #[derive(Default)]
 struct Receiver {
+    /// The pointer of the node placed last (for callers that watch events).
+    last: Option<String>,
     docs: Vec<HashMap<String, NodeSpan>>,
     duplicates: Vec<(usize, String, Pos)>,
     current: HashMap<String, NodeSpan>,
@@ -127,6 +129,7 @@ impl Receiver {
                         value: mark.into(),
                     },
                 );
+                self.last = Some(String::new());
                 Some(String::new())
             }
             Some(Frame::SkipKey { depth }) => {
@@ -145,6 +148,7 @@ impl Receiver {
                         value: mark.into(),
                     },
                 );
+                self.last = Some(p.clone());
                 Some(p)
             }
             Some(Frame::Map { pointer, key }) => match key.take() {
@@ -161,6 +165,7 @@ impl Receiver {
                             value: mark.into(),
                         },
                     );
+                    self.last = Some(p.clone());
                     Some(p)
                 }
                 None => {
@@ -221,6 +226,46 @@ impl MarkedEventReceiver for Receiver {
     }
 }
 
+/// Plain (unquoted) scalars that YAML 1.1 readers take for booleans (`yes`, `no`, `on`,
+/// `off`, `y`, `n` in any case), as (document, JSON pointer, text): go-yaml v2 and PyYAML read
+/// `on` as `true`, serde_yaml as the string `"on"`.
+pub fn ambiguous_plain_scalars(text: &str) -> Vec<(usize, String, String)> {
+    struct Scan {
+        inner: Receiver,
+        found: Vec<(usize, String, String)>,
+    }
+    impl MarkedEventReceiver for Scan {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if let Event::Scalar(v, TScalarStyle::Plain, ..) = &ev {
+                let lower = v.to_ascii_lowercase();
+                if matches!(lower.as_str(), "yes" | "no" | "on" | "off" | "y" | "n") {
+                    let value = v.clone();
+                    self.inner.last = None;
+                    self.inner.on_event(ev, mark);
+                    // A value got a pointer; a key did not (it waits for its value).
+                    let pointer = match self.inner.last.take() {
+                        Some(p) => p,
+                        None => match self.inner.stack.last() {
+                            Some(Frame::Map { pointer, .. }) => pointer_push(pointer, &value),
+                            _ => String::new(),
+                        },
+                    };
+                    self.found.push((self.inner.docs.len(), pointer, value));
+                    return;
+                }
+            }
+            self.inner.on_event(ev, mark);
+        }
+    }
+    let mut scan = Scan {
+        inner: Receiver::default(),
+        found: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(text);
+    let _ = parser.load(&mut scan, true);
+    scan.found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +300,13 @@ mod tests {
             idx.get(1, "/b").and_then(|s| s.key),
             Some(Pos { line: 3, col: 1 })
         );
+    }
+
+    #[test]
+    fn finds_ambiguous_scalars() {
+        let found = ambiguous_plain_scalars("a: yes\nb: \"no\"\nc: [On, x]\nn: 1\n");
+        let pointers: Vec<&str> = found.iter().map(|(_, p, _)| p.as_str()).collect();
+        assert_eq!(pointers, ["/a", "/c/0", "/n"]);
     }
 
     #[test]

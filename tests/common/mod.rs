@@ -94,6 +94,7 @@ impl Estate {
             .expect("binary")
             .current_dir(self.path())
             .env("NO_COLOR", "1")
+            .env("GITOPS_RENDER_TODAY", "2026-11-22")
             .args(args)
             .output()
             .expect("runs")

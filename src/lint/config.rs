@@ -1,0 +1,231 @@
+//! What changes lint's verdict: severity overrides and waivers from the pack
+//! (`spec.lint`), the `gitops-render.dev/ignore` annotation on an object, and the
+//! environment rules (allowed tiers) a pack sets.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::source::Location;
+
+use super::{Document, Finding, Rule};
+
+/// Objects list rule ids here (comma separated) to silence them for that object.
+pub const IGNORE_ANNOTATION: &str = "gitops-render.dev/ignore";
+
+/// A time-boxed exception: `rule` does not fire for objects matching `object` until `expires`.
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    /// `Kind namespace/name` with `*` wildcards, e.g. `WorkflowTemplate data-*/tiff-offsets-v1`.
+    pub object: String,
+    pub owner: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`; the waiver stops applying after that day, and is then itself a finding.
+    pub expires: String,
+    /// Where the waiver is written, for the expired-waiver finding.
+    #[serde(skip)]
+    pub location: Option<Location>,
+}
+
+impl LintConfig {
+    /// The settings the packs of a resolved plan give: each environment's allowed tiers and
+    /// required workflows, and the union of the packs' severity overrides and waivers
+    /// (on conflict, the stricter severity wins).
+    pub fn from_plan(inputs: &crate::inputs::Inputs, plan: &crate::resolve::Plan) -> LintConfig {
+        let mut cfg = LintConfig::new();
+        for env in &plan.environments {
+            if let Some(rule) = env.spec.environments.get(&env.name) {
+                if let Some(tiers) = &rule.allowed_tiers {
+                    cfg.allowed_tiers.insert(env.name.clone(), tiers.clone());
+                }
+            }
+            if let Some(wf) = &env.spec.workflows {
+                cfg.required_workflows
+                    .insert(env.name.clone(), wf.required.clone());
+            }
+            let Some(lint) = &env.spec.lint else { continue };
+            for (id, level) in &lint.rules {
+                let sev = match level.as_str() {
+                    "error" => Some(Severity::Error),
+                    "warning" => Some(Severity::Warning),
+                    _ => None,
+                };
+                let stricter = match (cfg.overrides.get(id), sev) {
+                    (None, s) => s,
+                    (Some(Some(Severity::Error)), _) | (_, Some(Severity::Error)) => {
+                        Some(Severity::Error)
+                    }
+                    (Some(a), None) => *a,
+                    (Some(_), s) => s,
+                };
+                cfg.overrides.insert(id.clone(), stricter);
+            }
+            for (i, w) in lint.waivers.iter().enumerate() {
+                if cfg
+                    .waivers
+                    .iter()
+                    .any(|x| x.rule == w.rule && x.object == w.object && x.expires == w.expires)
+                {
+                    continue;
+                }
+                let mut w = w.clone();
+                w.location = env
+                    .pack_provenance
+                    .file_pointer(&format!("/lint/waivers/{i}/expires"))
+                    .map(|(src, ptr)| {
+                        inputs
+                            .sources
+                            .locate(src, 0, &ptr, crate::source::Target::Value)
+                    });
+                cfg.waivers.push(w);
+            }
+        }
+        cfg
+    }
+}
+
+/// Lint settings for one run.
+#[derive(Clone, Debug, Default)]
+pub struct LintConfig {
+    /// Rule id → severity, or `None` for "off".
+    pub overrides: BTreeMap<String, Option<Severity>>,
+    pub waivers: Vec<Waiver>,
+    /// Environment → tiers allowed there.
+    pub allowed_tiers: BTreeMap<String, Vec<String>>,
+    /// Environment → required workflows.
+    pub required_workflows: BTreeMap<String, Vec<String>>,
+    /// Kubernetes version to check apiVersions against (`1.34`).
+    pub kube_version: Option<(u32, u32)>,
+    /// Report unknown kinds as errors instead of warnings.
+    pub strict_kinds: bool,
+    /// Today as `YYYY-MM-DD`, for waiver expiry.
+    pub today: String,
+}
+
+impl LintConfig {
+    /// A config with today's date (overridable with `GITOPS_RENDER_TODAY` for reproducible runs).
+    pub fn new() -> LintConfig {
+        LintConfig {
+            today: std::env::var("GITOPS_RENDER_TODAY").unwrap_or_else(|_| today()),
+            ..LintConfig::default()
+        }
+    }
+
+    /// The severity of `rule` in this run, `None` when it is turned off.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        if rule.id == "no-schema" && self.strict_kinds {
+            return Some(Severity::Error);
+        }
+        match self.overrides.get(rule.id) {
+            Some(s) => *s,
+            None => Some(rule.severity),
+        }
+    }
+
+    /// Is `rule` silenced for `doc` by its annotation or a live waiver?
+    pub fn suppressed(&self, rule: &str, doc: &Document) -> bool {
+        if doc
+            .annotation(IGNORE_ANNOTATION)
+            .is_some_and(|list| list.split(',').any(|r| r.trim() == rule))
+        {
+            return true;
+        }
+        let object = doc.display();
+        self.waivers.iter().any(|w| {
+            w.rule == rule
+                && w.expires.as_str() >= self.today.as_str()
+                && glob_match(&w.object, &object)
+        })
+    }
+
+    /// Expired waivers are findings: an exception that outlived its date must be renewed or fixed.
+    pub fn expired_waivers(&self) -> Vec<Finding> {
+        self.waivers
+            .iter()
+            .filter(|w| w.expires.as_str() < self.today.as_str())
+            .map(|w| Finding {
+                rule: "waiver-expired",
+                severity: Severity::Error,
+                message: format!(
+                    "the waiver of `{}` for {} (owner {}) expired on {}",
+                    w.rule, w.object, w.owner, w.expires
+                ),
+                location: w
+                    .location
+                    .clone()
+                    .unwrap_or_else(|| Location::file_only("<config>")),
+                object: None,
+                help: Some(format!(
+                    "fix the findings and remove the waiver, or agree a new date with {}",
+                    w.owner
+                )),
+            })
+            .collect()
+    }
+}
+
+/// `*` matches any run of characters.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 → `YYYY-MM-DD` (proleptic Gregorian calendar).
+pub fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_globs() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_779), "2026-11-22");
+        assert!(glob_match(
+            "WorkflowTemplate data-*/tiff-*",
+            "WorkflowTemplate data-dev/tiff-offsets-v1"
+        ));
+        assert!(!glob_match("Role *-prod/viewer", "Role data-dev/viewer"));
+    }
+}

@@ -1,0 +1,312 @@
+//! The documents lint looks at, from any source: files, directories, stdin, or a tree just
+//! rendered in memory. Each file is parsed once; problems reading it are findings, not
+//! crashes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+use walkdir::WalkDir;
+
+use crate::diagnostic::Severity;
+use crate::manifest::ObjectRef;
+use crate::source::{parse_documents, Location, SourceId, Sources, Target};
+
+use super::Finding;
+
+/// One Kubernetes object.
+#[derive(Debug)]
+pub struct Document {
+    pub file: SourceId,
+    /// Index of the YAML document in its file (for positions).
+    pub index: usize,
+    /// JSON pointer of the object inside that document (`/items/3` for a `List` item).
+    pub base: String,
+    pub value: Value,
+    /// `None` when apiVersion, kind or metadata.name is missing.
+    pub id: Option<ObjectRef>,
+}
+
+impl Document {
+    pub fn kind(&self) -> &str {
+        self.value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &str {
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.value
+            .get("metadata")?
+            .get("labels")?
+            .get(key)?
+            .as_str()
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.value
+            .get("metadata")?
+            .get("annotations")?
+            .get(key)?
+            .as_str()
+    }
+
+    /// `Kind namespace/name` for messages and waivers.
+    pub fn display(&self) -> String {
+        match &self.id {
+            Some(id) => id.to_string(),
+            None => format!(
+                "{} (unnamed)",
+                if self.kind().is_empty() {
+                    "object"
+                } else {
+                    self.kind()
+                }
+            ),
+        }
+    }
+}
+
+/// Everything linted in one run.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub sources: Sources,
+    pub docs: Vec<Document>,
+    /// Directories holding linted files, relative to the linted root (for ApplicationSet paths).
+    pub dirs: BTreeSet<String>,
+    /// The name of the linted root directory (`gitops`), to match repository paths.
+    pub root_name: Option<String>,
+    /// Problems found while reading (syntax errors, missing kind, …).
+    pub read_findings: Vec<Finding>,
+}
+
+impl Corpus {
+    /// Where `pointer` (relative to the object) of document `doc` is.
+    pub fn locate(&self, doc: usize, pointer: &str, target: Target) -> Location {
+        let d = &self.docs[doc];
+        self.sources
+            .locate(d.file, d.index, &format!("{}{pointer}", d.base), target)
+    }
+
+    /// The relative path of a document's file.
+    pub fn path(&self, doc: usize) -> &str {
+        self.sources.path(self.docs[doc].file)
+    }
+
+    /// Documents by kind, for rules scoped to kinds.
+    pub fn of_kind<'a, 'k>(
+        &'a self,
+        kinds: &'k [&'k str],
+    ) -> impl Iterator<Item = (usize, &'a Document)> + use<'a, 'k> {
+        self.docs
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| kinds.contains(&d.kind()))
+    }
+
+    /// Namespace name → index of its Namespace object.
+    pub fn namespaces(&self) -> BTreeMap<&str, usize> {
+        self.of_kind(&["Namespace"])
+            .map(|(i, d)| (d.name(), i))
+            .collect()
+    }
+
+    /// Record every folder above `path`.
+    fn add_dirs(&mut self, path: &str) {
+        let mut d = path;
+        while let Some((parent, _)) = d.rsplit_once('/') {
+            self.dirs.insert(parent.to_owned());
+            d = parent;
+        }
+    }
+
+    /// Add one file's text: every document becomes an object (a `List` becomes its items).
+    pub fn add_file(&mut self, path: &str, text: String) {
+        let id = self.sources.add(path, text);
+        self.add_dirs(path);
+        let parsed = parse_documents(&self.sources.get(id).text);
+        let docs = match parsed {
+            Ok(d) => d,
+            Err(e) => {
+                let code = if e.message.starts_with("duplicate key") {
+                    "duplicate-key"
+                } else {
+                    "invalid-yaml"
+                };
+                self.read_findings.push(Finding {
+                    rule: code,
+                    severity: Severity::Error,
+                    message: e.message,
+                    location: self.sources.location_at(id, e.pos),
+                    object: None,
+                    help: None,
+                });
+                return;
+            }
+        };
+        for (index, value) in docs {
+            self.add_value(id, index, String::new(), value);
+        }
+    }
+
+    fn add_value(&mut self, file: SourceId, index: usize, base: String, value: Value) {
+        if !value.is_object() {
+            self.read_findings.push(Finding {
+                rule: "not-an-object",
+                severity: Severity::Error,
+                message: "a YAML document must be a mapping (a Kubernetes object)".into(),
+                location: self.sources.locate(file, index, &base, Target::Value),
+                object: None,
+                help: None,
+            });
+            return;
+        }
+        let kind = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
+            if let Some(Value::Array(items)) = value.get("items") {
+                for (i, item) in items.clone().into_iter().enumerate() {
+                    self.add_value(file, index, format!("{base}/items/{i}"), item);
+                }
+            }
+            return;
+        }
+        let id = ObjectRef::of(&value).ok();
+        if id.is_none() {
+            let missing: Vec<&str> = [
+                ("apiVersion", "/apiVersion"),
+                ("kind", "/kind"),
+                ("metadata.name", "/metadata/name"),
+            ]
+            .into_iter()
+            .filter(|(_, p)| value.pointer(p).and_then(Value::as_str).is_none())
+            .map(|(n, _)| n)
+            .collect();
+            self.read_findings.push(Finding {
+                rule: "missing-identity",
+                severity: Severity::Error,
+                message: format!("the object has no {}", missing.join(", ")),
+                location: self.sources.locate(file, index, &base, Target::Value),
+                object: None,
+                help: Some(
+                    "every Kubernetes object needs apiVersion, kind and metadata.name".into(),
+                ),
+            });
+        }
+        self.docs.push(Document {
+            file,
+            index,
+            base,
+            value,
+            id,
+        });
+    }
+
+    /// A corpus of a tree rendered in memory: the objects are taken as rendered (no second
+    /// parse); the file text is kept for positions.
+    pub fn from_rendered(
+        manifests: &crate::manifest::ManifestSet,
+        tree: &crate::tree::Tree,
+        root_name: &str,
+    ) -> Corpus {
+        let mut corpus = Corpus {
+            root_name: Some(root_name.to_owned()),
+            ..Corpus::default()
+        };
+        for m in &manifests.manifests {
+            let path = crate::tree::path_for(m);
+            let text = tree
+                .files
+                .get(&path)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let file = corpus.sources.add(path.clone(), text);
+            corpus.add_dirs(&path);
+            corpus.docs.push(Document {
+                file,
+                index: 0,
+                base: String::new(),
+                value: m.value.clone(),
+                id: Some(m.id.clone()),
+            });
+        }
+        corpus
+    }
+
+    /// Read files and directories (recursively: `.yaml`, `.yml`, `.json`); `-` reads stdin.
+    pub fn read_paths(paths: &[String]) -> Result<Corpus, String> {
+        let mut corpus = Corpus::default();
+        for p in paths {
+            if p == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| format!("cannot read stdin: {e}"))?;
+                corpus.add_file("<stdin>", text);
+                continue;
+            }
+            let path = Path::new(p);
+            if path.is_dir() {
+                if corpus.root_name.is_none() {
+                    corpus.root_name = path
+                        .canonicalize()
+                        .ok()
+                        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()));
+                }
+                let walker = WalkDir::new(path)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
+                for entry in walker {
+                    let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
+                    let name = entry.file_name().to_string_lossy();
+                    if !entry.file_type().is_file()
+                        || !(name.ends_with(".yaml")
+                            || name.ends_with(".yml")
+                            || name.ends_with(".json"))
+                    {
+                        continue;
+                    }
+                    let rel = entry
+                        .path()
+                        .strip_prefix(path)
+                        .unwrap_or(entry.path())
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let text = std::fs::read_to_string(entry.path())
+                        .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+                    corpus.add_file(&rel, text);
+                }
+            } else {
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| format!("cannot read {p}: {e}"))?;
+                corpus.add_file(p, text);
+            }
+        }
+        Ok(corpus)
+    }
+}

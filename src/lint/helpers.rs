@@ -1,0 +1,154 @@
+//! Where workloads keep their pods and containers, for every kind lint understands:
+//! Pods, the apps/batch controllers, and Argo's workflow kinds.
+
+use serde_json::Value;
+
+use super::Document;
+
+/// Pointer to the workflow spec of an Argo workflow kind.
+pub fn workflow_spec(doc: &Document) -> Option<(&'static str, &Value)> {
+    let ptr = match doc.kind() {
+        "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate"
+            if doc.api_version().starts_with("argoproj.io/") =>
+        {
+            "/spec"
+        }
+        "CronWorkflow" if doc.api_version().starts_with("argoproj.io/") => "/spec/workflowSpec",
+        _ => return None,
+    };
+    Some((ptr, doc.value.pointer(ptr)?))
+}
+
+/// Pointer to the pod spec of a Kubernetes workload kind.
+pub fn pod_spec(doc: &Document) -> Option<(&'static str, &Value)> {
+    let ptr = match doc.kind() {
+        "Pod" => "/spec",
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => "/spec/template/spec",
+        "CronJob" => "/spec/jobTemplate/spec/template/spec",
+        _ => return None,
+    };
+    Some((ptr, doc.value.pointer(ptr)?))
+}
+
+/// A container and the pod-level settings that apply to it.
+pub struct Container<'a> {
+    pub pointer: String,
+    /// How messages name it: the container's name, or the Argo template's.
+    pub label: String,
+    pub value: &'a Value,
+    /// Pod-level `securityContext` (pod spec, or workflow spec plus template).
+    pub pod_security: Vec<&'a Value>,
+}
+
+impl Container<'_> {
+    /// A container field, falling back to the pod-level securityContext for the fields Kubernetes
+    /// inherits (runAsNonRoot, runAsUser, seccompProfile).
+    pub fn security(&self, key: &str) -> Option<&Value> {
+        if let Some(v) = self.value.get("securityContext").and_then(|s| s.get(key)) {
+            return Some(v);
+        }
+        if matches!(
+            key,
+            "runAsNonRoot" | "runAsUser" | "runAsGroup" | "seccompProfile"
+        ) {
+            return self.pod_security.iter().rev().find_map(|s| s.get(key));
+        }
+        None
+    }
+
+    pub fn name(&self) -> &str {
+        &self.label
+    }
+}
+
+fn push_list<'a>(
+    out: &mut Vec<Container<'a>>,
+    list: Option<&'a Value>,
+    ptr: String,
+    pod: &[&'a Value],
+) {
+    for (i, c) in list
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        out.push(Container {
+            pointer: format!("{ptr}/{i}"),
+            label: c
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)")
+                .to_owned(),
+            value: c,
+            pod_security: pod.to_vec(),
+        });
+    }
+}
+
+/// Every container of a workload or workflow, with its pointer.
+pub fn containers(doc: &Document) -> Vec<Container<'_>> {
+    let mut out = Vec::new();
+    if let Some((ptr, spec)) = pod_spec(doc) {
+        let pod: Vec<&Value> = spec.get("securityContext").into_iter().collect();
+        for key in ["containers", "initContainers", "ephemeralContainers"] {
+            push_list(&mut out, spec.get(key), format!("{ptr}/{key}"), &pod);
+        }
+    }
+    if let Some((ptr, spec)) = workflow_spec(doc) {
+        let wf_pod: Vec<&Value> = spec.get("securityContext").into_iter().collect();
+        for (i, t) in spec
+            .get("templates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let tptr = format!("{ptr}/templates/{i}");
+            let mut pod = wf_pod.clone();
+            pod.extend(t.get("securityContext"));
+            for key in ["container", "script"] {
+                if let Some(c) = t.get(key).filter(|c| c.is_object()) {
+                    out.push(Container {
+                        pointer: format!("{tptr}/{key}"),
+                        label: format!(
+                            "{} of template {}",
+                            key,
+                            t.get("name").and_then(Value::as_str).unwrap_or("?")
+                        ),
+                        value: c,
+                        pod_security: pod.clone(),
+                    });
+                }
+            }
+            for key in ["initContainers", "sidecars"] {
+                push_list(&mut out, t.get(key), format!("{tptr}/{key}"), &pod);
+            }
+        }
+    }
+    out
+}
+
+/// The pod-level specs of a document (workload pod spec, or workflow spec) with pointers.
+pub fn pods(doc: &Document) -> Vec<(&'static str, &Value)> {
+    pod_spec(doc)
+        .into_iter()
+        .chain(workflow_spec(doc))
+        .collect()
+}
+
+/// The environment an object belongs to: its label, else `None`.
+pub fn environment(doc: &Document) -> Option<&str> {
+    doc.label("gitops-render.dev/environment")
+        .or_else(|| doc.label("environment"))
+}
+
+/// Is the object part of a production environment?
+pub fn is_prod(doc: &Document) -> bool {
+    environment(doc).is_some_and(|e| e == "prod" || e == "production" || e.starts_with("prod-"))
+}

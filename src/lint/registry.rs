@@ -1,0 +1,140 @@
+//! Every rule, in one slice. Adding a rule touches its file, this list and its fixtures in
+//! `tests/lint/<id>/`; the registry tests fail when one of them is missing.
+
+use std::fmt;
+
+use crate::diagnostic::Severity;
+
+use super::rules::*;
+use super::{Corpus, Hit, LintConfig};
+
+/// Rule families, as `gitops-render rules` groups them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    Schema,
+    Tenancy,
+    Workloads,
+    Workflows,
+    Rbac,
+    Argo,
+    Hygiene,
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Family::Schema => "schema",
+            Family::Tenancy => "tenancy",
+            Family::Workloads => "workloads",
+            Family::Workflows => "workflows",
+            Family::Rbac => "rbac",
+            Family::Argo => "argo",
+            Family::Hygiene => "hygiene",
+        })
+    }
+}
+
+/// A lint rule: identity, default severity, documentation and check.
+pub struct Rule {
+    /// Stable kebab-case id, used in annotations, overrides and reports.
+    pub id: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    /// One sentence.
+    pub summary: &'static str,
+    /// Markdown: `## What it does`, `## Why is this bad?`, `## Example`.
+    pub doc: &'static str,
+    pub check: fn(&Corpus, &LintConfig, &mut Vec<Hit>),
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).finish()
+    }
+}
+
+/// All rules, grouped by family.
+pub static RULES: &[&Rule] = &[
+    &reader::INVALID_YAML,
+    &reader::DUPLICATE_KEY,
+    &reader::NOT_AN_OBJECT,
+    &reader::MISSING_IDENTITY,
+    &schema_invalid::RULE,
+    &no_schema::RULE,
+    &removed_api_version::RULE,
+    &deprecated_api::RULE,
+    &namespace_missing_quota::RULE,
+    &namespace_missing_limitrange::RULE,
+    &namespace_missing_default_deny::RULE,
+    &namespace_missing_dns_egress::RULE,
+    &namespace_missing_labels::RULE,
+    &namespace_naming::RULE,
+    &namespace_pod_security::RULE,
+    &tier_not_allowed::RULE,
+    &run_as_root::RULE,
+    &writable_root_filesystem::RULE,
+    &privilege_escalation::RULE,
+    &capabilities_not_dropped::RULE,
+    &privileged_container::RULE,
+    &seccomp_missing::RULE,
+    &missing_resources::RULE,
+    &image_not_pinned::RULE,
+    &image_not_digest_pinned_in_prod::RULE,
+    &default_service_account::RULE,
+    &host_namespaces::RULE,
+    &host_path_volume::RULE,
+    &workflow_missing_retry::RULE,
+    &workflow_missing_deadline::RULE,
+    &workflow_missing_gc::RULE,
+    &parameter_missing_description::RULE,
+    &rbac_wildcard::RULE,
+    &rbac_cluster_admin_binding::RULE,
+    &rbac_workflow_reads_secrets::RULE,
+    &rbac_invalid_subject::RULE,
+    &appset_path_missing::RULE,
+    &appset_destination_not_tenant::RULE,
+    &create_namespace_conflict::RULE,
+    &default_appproject::RULE,
+    &prod_target_revision_unpinned::RULE,
+    &sync_wave_order::RULE,
+    &template_ref_unresolved::RULE,
+    &required_workflow_missing::RULE,
+    &duplicate_object::RULE,
+    &object_outside_namespace_folder::RULE,
+    &secret_plaintext::RULE,
+    &ambiguous_yaml_scalar::RULE,
+    &generated_file_edited::RULE,
+    &reader::WAIVER_EXPIRED,
+];
+
+/// Look a rule up by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut ids = std::collections::BTreeSet::new();
+        for r in RULES {
+            assert!(ids.insert(r.id), "duplicate rule id {}", r.id);
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                r.id
+            );
+            for section in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(r.doc.contains(section), "{} doc lacks {section}", r.id);
+            }
+            assert!(
+                r.summary.ends_with('.'),
+                "{} summary is not a sentence",
+                r.id
+            );
+        }
+        assert!(RULES.len() >= 30, "only {} rules", RULES.len());
+    }
+}

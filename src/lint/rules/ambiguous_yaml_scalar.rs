@@ -1,0 +1,51 @@
+//! Scalars that YAML readers disagree on.
+
+use std::collections::HashMap;
+
+use crate::source::ambiguous_plain_scalars;
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    id: "ambiguous-yaml-scalar",
+    family: Family::Hygiene,
+    severity: Severity::Warning,
+    summary: "An unquoted yes/no/on/off/y/n that YAML 1.1 readers take for a boolean.",
+    doc: "## What it does\nReports plain scalars `yes`, `no`, `on`, `off`, `y`, `n` (any case), as keys or values.\n\n## Why is this bad?\nYAML 1.1 readers (go-yaml v2, PyYAML) read them as booleans, YAML 1.2 readers as strings: the same file means two things to two tools. Quote them.\n\n## Example\n```yaml\ndata:\n  debug: on      # write \"on\"\n```",
+    check,
+};
+
+/// Cheap test before parsing a file a second time for styles.
+fn may_contain(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        ": yes", ": no", ": on", ": off", ": y\n", ": n\n", "- yes", "- no", "- on", "- off",
+        "yes:", "no:", "on:", "off:", "[yes", "[no", "[on", "[off", ", yes", ", no", ", on",
+        ", off",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
+fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    let mut by_file: HashMap<crate::source::SourceId, Vec<usize>> = HashMap::new();
+    for (i, d) in c.docs.iter().enumerate() {
+        by_file.entry(d.file).or_default().push(i);
+    }
+    for (file, docs) in by_file {
+        let text = &c.sources.get(file).text;
+        if !may_contain(text) {
+            continue;
+        }
+        for (doc_index, pointer, value) in ambiguous_plain_scalars(text) {
+            let Some(&i) = docs
+                .iter()
+                .find(|&&i| c.docs[i].index == doc_index && pointer.starts_with(&c.docs[i].base))
+            else {
+                continue;
+            };
+            let rel = pointer[c.docs[i].base.len()..].to_owned();
+            out.push(Hit::new(i, rel, format!("unquoted `{value}` is a boolean to YAML 1.1 readers and a string to YAML 1.2 readers; quote it")));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Required workflows exist in every tenant namespace.
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    id: "required-workflow-missing",
+    family: Family::Argo,
+    severity: Severity::Error,
+    summary: "A tenant namespace lacks a workflow its policy requires.",
+    doc: "## What it does\nFor namespaces with a `workflow-policy` ConfigMap, checks that every required workflow's WorkflowTemplate is in the namespace; with a pack (inside an estate or from `render`), checks the pack's `required` workflows in every tenant namespace of the environment.\n\n## Why is this bad?\nThe platform relies on them (publication gates, data transfer); their absence breaks it for that tenant only, which is the hardest kind of bug to notice.\n\n## Example\n```yaml\n# workflow-policy says required: [file-transfer] but no WorkflowTemplate file-transfer-v1\n```",
+    check,
+};
+
+fn has_workflow(c: &Corpus, ns: &str, name: &str, template: Option<&str>) -> bool {
+    c.of_kind(&["WorkflowTemplate"]).any(|(_, w)| {
+        w.namespace() == ns
+            && (Some(w.name()) == template
+                || w.label("workflows.gitops-render.dev/name") == Some(name))
+    })
+}
+
+fn check(c: &Corpus, cfg: &LintConfig, out: &mut Vec<Hit>) {
+    for (i, d) in c
+        .of_kind(&["ConfigMap"])
+        .filter(|(_, d)| d.name() == "workflow-policy")
+    {
+        let Some(policy) = d
+            .value
+            .pointer("/data/policy.json")
+            .and_then(Value::as_str)
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        else {
+            continue;
+        };
+        for name in policy["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let template = policy["workflowTemplates"][name].as_str();
+            if !has_workflow(c, d.namespace(), name, template) {
+                out.push(Hit::new(i, "/data", format!("namespace `{}` requires workflow `{name}` but has no WorkflowTemplate for it", d.namespace())));
+            }
+        }
+    }
+    for (i, d) in c.of_kind(&["Namespace"]) {
+        let Some(required) = environment(d).and_then(|e| cfg.required_workflows.get(e)) else {
+            continue;
+        };
+        for name in required {
+            if !has_workflow(c, d.name(), name, None) {
+                out.push(Hit::new(
+                    i,
+                    "/metadata/name",
+                    format!(
+                        "namespace `{}` lacks the required workflow `{name}`",
+                        d.name()
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Strict schema validation of every object whose kind has a schema.
+
+use crate::schema::objects;
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    id: "schema-invalid",
+    family: Family::Schema,
+    severity: Severity::Error,
+    summary: "The object does not validate against its Kubernetes or Argo schema (unknown fields are errors).",
+    doc: "## What it does\nValidates each object strictly against the schema of its apiVersion and kind: the Kubernetes schema (k8s-openapi, Kubernetes 1.34) or the upstream Argo Workflows / Argo CD CRD. Unknown fields are errors; int-or-string and quantity fields accept both forms.\n\n## Why is this bad?\nThe API server silently prunes unknown fields, so a typo (`imagePullPolicyy`, `contaner`) disappears without a trace and the setting you wrote never applies.\n\n## Example\n```yaml\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        imagePullPolicyy: Always\n```",
+    check,
+};
+
+fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    let hits: Vec<Vec<Hit>> = {
+        use rayon::prelude::*;
+        c.docs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, d)| d.id.is_some())
+            .map(|(i, d)| {
+                let Some(v) = objects::validator(d.api_version(), d.kind()) else {
+                    return Vec::new();
+                };
+                if v.is_valid(&d.value) {
+                    return Vec::new();
+                }
+                v.iter_errors(&d.value)
+                    .map(|e| {
+                        Hit::new(
+                            i,
+                            e.instance_path().as_str().to_owned(),
+                            format!("{} is not a valid {}: {e}", d.display(), d.kind()),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    out.extend(hits.into_iter().flatten());
+}

@@ -1,0 +1,141 @@
+//! Workflow template references resolve.
+
+use std::collections::HashMap;
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    id: "template-ref-unresolved",
+    family: Family::Argo,
+    severity: Severity::Error,
+    summary: "A templateRef or template reference does not resolve, or misses a required parameter.",
+    doc: "## What it does\nFor every step and DAG task: `template:` must name a template of the same workflow; `templateRef` must name a WorkflowTemplate in the same namespace (ClusterWorkflowTemplate with `clusterScope: true`) that is in the linted set, a template inside it, and pass every input parameter that template requires (no `value` or `default`).\n\n## Why is this bad?\nArgo only finds out when the workflow runs — often at night, in production.\n\n## Example\n```yaml\nsteps:\n- - name: build\n    templateRef: {name: build-docker-image-v1, template: main}\n```",
+    check,
+};
+
+fn required_params(t: &Value) -> Vec<&str> {
+    t.pointer("/inputs/parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("value").is_none() && p.get("default").is_none())
+        .filter_map(|p| p["name"].as_str())
+        .collect()
+}
+
+fn find_template<'a>(spec: &'a Value, name: &str) -> Option<&'a Value> {
+    spec["templates"]
+        .as_array()?
+        .iter()
+        .find(|t| t["name"] == name)
+}
+
+fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    let mut index: HashMap<(&str, &str, bool), &Value> = HashMap::new();
+    for (_, d) in c.of_kind(&["WorkflowTemplate", "ClusterWorkflowTemplate"]) {
+        index.insert(
+            (
+                d.namespace(),
+                d.name(),
+                d.kind() == "ClusterWorkflowTemplate",
+            ),
+            &d.value["spec"],
+        );
+    }
+    for (i, d) in c.docs.iter().enumerate() {
+        let Some((ptr, spec)) = workflow_spec(d) else {
+            continue;
+        };
+        for (t, tmpl) in spec["templates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let mut calls: Vec<(String, &Value)> = Vec::new();
+            for (g, group) in tmpl["steps"].as_array().into_iter().flatten().enumerate() {
+                for (s, step) in group.as_array().into_iter().flatten().enumerate() {
+                    calls.push((format!("{ptr}/templates/{t}/steps/{g}/{s}"), step));
+                }
+            }
+            for (k, task) in tmpl
+                .pointer("/dag/tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                calls.push((format!("{ptr}/templates/{t}/dag/tasks/{k}"), task));
+            }
+            for (at, call) in calls {
+                let given: Vec<&str> = call
+                    .pointer("/arguments/parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                let (target, what) = if let Some(r) = call.get("templateRef") {
+                    let name = r["name"].as_str().unwrap_or_default();
+                    let cluster = r["clusterScope"] == true;
+                    let ns = if cluster { "" } else { d.namespace() };
+                    let Some(target_spec) = index.get(&(ns, name, cluster)) else {
+                        let kind = if cluster {
+                            "ClusterWorkflowTemplate"
+                        } else {
+                            "WorkflowTemplate"
+                        };
+                        out.push(Hit::new(
+                            i,
+                            format!("{at}/templateRef/name"),
+                            format!(
+                                "{}: {kind} `{name}` is not in the linted set{}",
+                                d.display(),
+                                if cluster {
+                                    String::new()
+                                } else {
+                                    format!(" (namespace `{}`)", d.namespace())
+                                }
+                            ),
+                        ));
+                        continue;
+                    };
+                    let tname = r["template"].as_str().unwrap_or_default();
+                    let Some(found) = find_template(target_spec, tname) else {
+                        out.push(Hit::new(
+                            i,
+                            format!("{at}/templateRef/template"),
+                            format!("{}: `{name}` has no template `{tname}`", d.display()),
+                        ));
+                        continue;
+                    };
+                    (found, format!("{name}.{tname}"))
+                } else if let Some(tname) = call.get("template").and_then(Value::as_str) {
+                    let Some(found) = find_template(spec, tname) else {
+                        out.push(Hit::new(
+                            i,
+                            format!("{at}/template"),
+                            format!("{}: no template `{tname}` in this workflow", d.display()),
+                        ));
+                        continue;
+                    };
+                    (found, tname.to_owned())
+                } else {
+                    continue;
+                };
+                for p in required_params(target) {
+                    if !given.contains(&p) {
+                        out.push(Hit::new(
+                            i,
+                            at.clone(),
+                            format!(
+                                "{}: `{what}` needs parameter `{p}`, which is not passed",
+                                d.display()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}

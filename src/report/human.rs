@@ -1,0 +1,32 @@
+//! Findings as people read them: the same shape as input diagnostics.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::Finding;
+
+pub fn render(findings: &[Finding], checked: usize) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let mut d = Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone());
+        d.severity = f.severity;
+        if let Some(o) = &f.object {
+            d = d.note(format!("object: {o}"));
+        }
+        if let Some(h) = &f.help {
+            d = d.help(h.clone());
+        }
+        out.push_str(&d.render().replacen(" = code: ", " = rule: ", 1));
+        out.push('\n');
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    out.push_str(&format!(
+        "{checked} object{} checked: {errors} error{}, {warnings} warning{}\n",
+        if checked == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+    ));
+    out
+}

@@ -1,0 +1,33 @@
+//! JUnit XML: one test suite, one test case per rule that ran; a rule with error findings
+//! fails, with every finding in the failure text.
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::diagnostic::Severity;
+use crate::lint::{Finding, RULES};
+
+pub fn render(findings: &[Finding]) -> String {
+    let mut suite = TestSuite::new("gitops-render lint");
+    for rule in RULES {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule == rule.id).collect();
+        let failing = mine.iter().any(|f| f.severity == Severity::Error);
+        let status = if failing {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!("{} finding(s)", mine.len()));
+            let text: Vec<String> = mine
+                .iter()
+                .map(|f| format!("{}: {}", f.location, f.message))
+                .collect();
+            s.set_description(text.join("\n"));
+            s
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new(rule.id, status);
+        case.set_classname(format!("gitops-render.{}", rule.family));
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("gitops-render");
+    report.add_test_suite(suite);
+    report.to_string().unwrap_or_default()
+}

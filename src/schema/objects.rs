@@ -1,0 +1,278 @@
+//! Strict schemas for Kubernetes and Argo objects, for `lint`.
+//!
+//! Kubernetes kinds come from k8s-openapi's `schemars` derivation (one Kubernetes version per
+//! build: 1.34), Argo kinds from the upstream CRDs embedded from `schemas/crds/`. Both are made
+//! strict by [`super::crd::strict`]. Each validator is built on first use and shared by all
+//! threads; a run that lints no CronWorkflow never parses that CRD.
+
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use k8s_openapi::Resource;
+use serde_json::{json, Value};
+
+use super::crd;
+
+/// The Kubernetes version the built-in schemas describe.
+pub const KUBE_VERSION: &str = "1.34";
+
+struct Entry {
+    api_version: &'static str,
+    kind: &'static str,
+    make: fn() -> Value,
+    cell: OnceLock<Validator>,
+}
+
+macro_rules! kube {
+    ($($t:ty),* $(,)?) => {
+        [$(Entry {
+            api_version: <$t as Resource>::API_VERSION,
+            kind: <$t as Resource>::KIND,
+            make: kube_schema::<$t>,
+            cell: OnceLock::new(),
+        }),*]
+    };
+}
+
+macro_rules! argo {
+    ($($kind:literal => $file:literal),* $(,)?) => {
+        [$(Entry {
+            api_version: "argoproj.io/v1alpha1",
+            kind: $kind,
+            make: || crd_schema(include_str!(concat!("../../schemas/crds/", $file)), $kind),
+            cell: OnceLock::new(),
+        }),*]
+    };
+}
+
+use k8s_openapi::api::{
+    apps, autoscaling, batch, core, networking, policy, rbac, scheduling, storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
+
+static KUBE: [Entry; 29] = kube![
+    core::v1::Namespace,
+    core::v1::Pod,
+    core::v1::Service,
+    core::v1::ConfigMap,
+    core::v1::Secret,
+    core::v1::ServiceAccount,
+    core::v1::ResourceQuota,
+    core::v1::LimitRange,
+    core::v1::PersistentVolumeClaim,
+    core::v1::PersistentVolume,
+    core::v1::Endpoints,
+    apps::v1::Deployment,
+    apps::v1::StatefulSet,
+    apps::v1::DaemonSet,
+    apps::v1::ReplicaSet,
+    batch::v1::Job,
+    batch::v1::CronJob,
+    networking::v1::NetworkPolicy,
+    networking::v1::Ingress,
+    networking::v1::IngressClass,
+    rbac::v1::Role,
+    rbac::v1::RoleBinding,
+    rbac::v1::ClusterRole,
+    rbac::v1::ClusterRoleBinding,
+    autoscaling::v2::HorizontalPodAutoscaler,
+    policy::v1::PodDisruptionBudget,
+    storage::v1::StorageClass,
+    scheduling::v1::PriorityClass,
+    apiextensions::CustomResourceDefinition,
+];
+
+static ARGO: [Entry; 7] = argo![
+    "Workflow" => "argoproj.io_workflows.yaml",
+    "WorkflowTemplate" => "argoproj.io_workflowtemplates.yaml",
+    "ClusterWorkflowTemplate" => "argoproj.io_clusterworkflowtemplates.yaml",
+    "CronWorkflow" => "argoproj.io_cronworkflows.yaml",
+    "Application" => "application-crd.yaml",
+    "ApplicationSet" => "applicationset-crd.yaml",
+    "AppProject" => "appproject-crd.yaml",
+];
+
+fn kube_schema<T: schemars::JsonSchema>() -> Value {
+    let raw = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+    let mut s = crd::strict(&raw);
+    if let Some(defs) = s.get_mut("$defs").and_then(Value::as_object_mut) {
+        // Quantities are written as numbers too (`cpu: 0.5`, `memory: 1e9`).
+        if defs.contains_key("io.k8s.apimachinery.pkg.api.resource.Quantity") {
+            defs.insert(
+                "io.k8s.apimachinery.pkg.api.resource.Quantity".into(),
+                json!({"anyOf": [{"type": "number"}, {"type": "string"}]}),
+            );
+        }
+        // kubectl writes `creationTimestamp: null` into generated manifests.
+        if defs.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.Time") {
+            defs.insert(
+                "io.k8s.apimachinery.pkg.apis.meta.v1.Time".into(),
+                json!({"type": ["string", "null"]}),
+            );
+        }
+    }
+    s
+}
+
+fn crd_schema(text: &str, kind: &str) -> Value {
+    let doc = crate::source::parse_single(text).unwrap_or(Value::Null);
+    crd::from_crd(&doc)
+        .into_iter()
+        .find(|s| s.kind == kind)
+        .map(|s| s.schema)
+        .unwrap_or_else(|| json!({}))
+}
+
+/// The strict validator for `apiVersion`/`kind`, or `None` when no schema is known.
+pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
+    let entry = KUBE
+        .iter()
+        .chain(ARGO.iter())
+        .find(|e| e.kind == kind && e.api_version == api_version)?;
+    Some(entry.cell.get_or_init(|| {
+        let schema = (entry.make)();
+        jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("built-in schema for {kind} does not compile: {e}"))
+    }))
+}
+
+/// Is some version of this kind known (so a wrong apiVersion is not "no schema")?
+pub fn known_kind(kind: &str) -> Vec<&'static str> {
+    KUBE.iter()
+        .chain(ARGO.iter())
+        .filter(|e| e.kind == kind)
+        .map(|e| e.api_version)
+        .collect()
+}
+
+/// apiVersions removed from Kubernetes: (apiVersion, kinds it served or `*`, removed in, use instead).
+pub const REMOVED_APIS: &[(&str, &str, &str, &str)] = &[
+    (
+        "extensions/v1beta1",
+        "*",
+        "1.16",
+        "apps/v1 or networking.k8s.io/v1",
+    ),
+    ("apps/v1beta1", "*", "1.16", "apps/v1"),
+    ("apps/v1beta2", "*", "1.16", "apps/v1"),
+    (
+        "networking.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "rbac.authorization.k8s.io/v1",
+    ),
+    (
+        "apiextensions.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "apiextensions.k8s.io/v1",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "admissionregistration.k8s.io/v1",
+    ),
+    (
+        "scheduling.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "scheduling.k8s.io/v1",
+    ),
+    ("storage.k8s.io/v1beta1", "*", "1.22", "storage.k8s.io/v1"),
+    (
+        "certificates.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "certificates.k8s.io/v1",
+    ),
+    (
+        "coordination.k8s.io/v1beta1",
+        "*",
+        "1.22",
+        "coordination.k8s.io/v1",
+    ),
+    ("batch/v1beta1", "*", "1.25", "batch/v1"),
+    (
+        "policy/v1beta1",
+        "*",
+        "1.25",
+        "policy/v1 (PodSecurityPolicy: Pod Security admission)",
+    ),
+    (
+        "discovery.k8s.io/v1beta1",
+        "*",
+        "1.25",
+        "discovery.k8s.io/v1",
+    ),
+    ("events.k8s.io/v1beta1", "*", "1.25", "events.k8s.io/v1"),
+    ("autoscaling/v2beta1", "*", "1.25", "autoscaling/v2"),
+    ("autoscaling/v2beta2", "*", "1.26", "autoscaling/v2"),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "*",
+        "1.26",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        "*",
+        "1.29",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        "*",
+        "1.32",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+];
+
+/// Kinds still served but deprecated: (apiVersion, kind, deprecated in, use instead).
+pub const DEPRECATED_KINDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "v1",
+        "Endpoints",
+        "1.33",
+        "discovery.k8s.io/v1 EndpointSlice",
+    ),
+    (
+        "v1",
+        "ComponentStatus",
+        "1.19",
+        "the API server's /livez and /readyz",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubernetes_schemas_are_strict_and_accept_both_quantity_forms() {
+        let v = validator("apps/v1", "Deployment").expect("known");
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x", "creationTimestamp": null},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx:1.27", "resources": {"requests": {"cpu": 0.5, "memory": "64Mi"}},
+            "ports": [{"containerPort": 80}], "livenessProbe": {"httpGet": {"port": "http", "path": "/"}}}]}}}});
+        assert!(
+            v.is_valid(&d),
+            "{:?}",
+            v.iter_errors(&d).map(|e| e.to_string()).collect::<Vec<_>>()
+        );
+        d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = json!("Always");
+        assert!(!v.is_valid(&d));
+    }
+
+    #[test]
+    fn unknown_kinds_have_no_schema() {
+        assert!(validator("example.com/v1", "Widget").is_none());
+        assert_eq!(known_kind("Deployment"), vec!["apps/v1"]);
+    }
+}
