@@ -149,7 +149,7 @@ impl Corpus {
         let docs = match parsed {
             Ok(d) => d,
             Err(e) => {
-                let code = if e.message.starts_with("duplicate key") {
+                let code = if e.message.contains("duplicate key") {
                     "duplicate-key"
                 } else {
                     "invalid-yaml"

@@ -80,7 +80,7 @@ pub fn parse_single(text: &str) -> Result<Value, YamlError> {
 /// serde_yaml reports our own errors without a useful position; for duplicate keys the span
 /// index knows exactly where the second key is.
 fn locate_duplicate(text: &str, mut e: YamlError) -> YamlError {
-    if e.message.starts_with("duplicate key") {
+    if e.message.contains("duplicate key") {
         if let Some((_, _, pos)) = super::SpanIndex::build(text).duplicates.first() {
             e.pos = *pos;
         }

@@ -1,6 +1,9 @@
 //! Strict schema validation of every object whose kind has a schema.
 
+use jsonschema::error::ValidationErrorKind;
+
 use crate::schema::objects;
+use crate::source::pointer_push;
 
 use super::prelude::*;
 
@@ -28,12 +31,29 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                     return Vec::new();
                 }
                 v.iter_errors(&d.value)
-                    .map(|e| {
-                        Hit::new(
-                            i,
-                            e.instance_path().as_str().to_owned(),
-                            format!("{} is not a valid {}: {e}", d.display(), d.kind()),
-                        )
+                    .flat_map(|e| {
+                        let at = e.instance_path().as_str().to_owned();
+                        match e.kind() {
+                            // Point at each unknown key rather than at the mapping holding it.
+                            ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+                                .iter()
+                                .map(|k| {
+                                    Hit::new(
+                                        i,
+                                        pointer_push(&at, k),
+                                        format!(
+                                            "unknown field `{k}`: a {} has no such field",
+                                            d.kind()
+                                        ),
+                                    )
+                                })
+                                .collect::<Vec<_>>(),
+                            _ => vec![Hit::new(
+                                i,
+                                at.clone(),
+                                format!("{} is not a valid {}: {e}", d.display(), d.kind()),
+                            )],
+                        }
                     })
                     .collect()
             })

@@ -1,0 +1,110 @@
+//! Every lint rule has a fixture that makes it fire and one that keeps it quiet, in
+//! `tests/lint/<rule-id>/{fires,clean}` (a YAML file or a folder; optional `config.yaml`,
+//! and `clean-config.yaml` for the quiet case). What each rule reports is snapshotted
+//! exactly as users see it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gitops_render::lint::{lint, Corpus, LintConfig, Waiver, RULES};
+use gitops_render::report::{render, Format};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FixtureConfig {
+    #[serde(default)]
+    allowed_tiers: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    waivers: Vec<Waiver>,
+    today: Option<String>,
+}
+
+fn fixture(rule: &str, case: &str) -> PathBuf {
+    let dir = Path::new("tests/lint").join(rule);
+    let file = dir.join(format!("{case}.yaml"));
+    if file.exists() {
+        file
+    } else {
+        dir.join(case)
+    }
+}
+
+fn config(rule: &str, case: &str) -> LintConfig {
+    let dir = Path::new("tests/lint").join(rule);
+    let path = [
+        dir.join(format!("{case}-config.yaml")),
+        dir.join("config.yaml"),
+    ]
+    .into_iter()
+    .find(|p| p.exists());
+    let fc: FixtureConfig = path
+        .map(|p| serde_yaml_from(&std::fs::read_to_string(p).expect("config")))
+        .unwrap_or_default();
+    LintConfig {
+        allowed_tiers: fc.allowed_tiers,
+        waivers: fc.waivers,
+        today: fc.today.unwrap_or_else(|| "2026-11-22".to_owned()),
+        ..LintConfig::default()
+    }
+}
+
+fn serde_yaml_from<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    let v = gitops_render::source::parse_single(text).expect("fixture config parses");
+    serde_json::from_value(v).expect("fixture config is valid")
+}
+
+fn run(rule: &str, case: &str) -> Vec<gitops_render::lint::Finding> {
+    let path = fixture(rule, case);
+    assert!(
+        path.exists(),
+        "rule `{rule}` has no {case} fixture (tests/lint/{rule}/{case}.yaml or {case}/)"
+    );
+    let corpus = Corpus::read_paths(&[path.to_string_lossy().into_owned()]).expect("fixture reads");
+    lint(&corpus, &config(rule, case))
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture() {
+    for rule in RULES {
+        let findings = run(rule.id, "fires");
+        assert!(
+            !findings.is_empty(),
+            "rule `{}` did not fire on its fixture",
+            rule.id
+        );
+        let text = render(Format::Human, &findings, findings.len());
+        insta::assert_snapshot!(format!("fires__{}", rule.id), text);
+    }
+}
+
+#[test]
+fn every_rule_stays_quiet_on_its_clean_fixture() {
+    for rule in RULES {
+        let findings = run(rule.id, "clean");
+        assert!(
+            findings.is_empty(),
+            "rule `{}` fired on its clean fixture:\n{}",
+            rule.id,
+            render(Format::Human, &findings, 0)
+        );
+    }
+}
+
+#[test]
+fn no_fixture_without_a_rule() {
+    for entry in std::fs::read_dir("tests/lint").expect("fixtures") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            RULES.iter().any(|r| r.id == name),
+            "tests/lint/{name} belongs to no rule"
+        );
+    }
+}
