@@ -42,7 +42,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                                         i,
                                         pointer_push(&at, k),
                                         format!(
-                                            "unknown field `{k}`: a {} has no such field",
+                                            "unknown field `{k}` (not in the {} schema; the API server would drop it)",
                                             d.kind()
                                         ),
                                     )
