@@ -62,6 +62,17 @@ impl SpanIndex {
     /// The position of `pointer` in document `doc`, or of its nearest indexed ancestor.
     pub fn find(&self, doc: usize, pointer: &str, target: Target) -> Option<Pos> {
         let map = self.docs.get(doc)?;
+        if pointer.is_empty() {
+            // A block mapping's start mark is not where people look: use its first key.
+            let first_key = map
+                .iter()
+                .filter(|(p, _)| p.len() > 1 && !p[1..].contains('/'))
+                .filter_map(|(_, s)| s.key)
+                .min();
+            if let Some(k) = first_key {
+                return Some(k);
+            }
+        }
         let mut p = pointer;
         loop {
             if let Some(span) = map.get(p) {
