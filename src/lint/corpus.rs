@@ -143,9 +143,30 @@ impl Corpus {
 
     /// Add one file's text: every document becomes an object (a `List` becomes its items).
     pub fn add_file(&mut self, path: &str, text: String) {
+        let parsed = parse_documents(&text);
+        self.add_parsed(path, text, parsed);
+    }
+
+    /// Add many files, parsing them in parallel; objects keep the order of `files`.
+    pub fn add_files(&mut self, files: Vec<(String, String)>) {
+        use rayon::prelude::*;
+        let parsed: Vec<_> = files
+            .par_iter()
+            .map(|(_, text)| parse_documents(text))
+            .collect();
+        for ((path, text), docs) in files.into_iter().zip(parsed) {
+            self.add_parsed(&path, text, docs);
+        }
+    }
+
+    fn add_parsed(
+        &mut self,
+        path: &str,
+        text: String,
+        parsed: Result<Vec<(usize, Value)>, crate::source::YamlError>,
+    ) {
         let id = self.sources.add(path, text);
         self.add_dirs(path);
-        let parsed = parse_documents(&self.sources.get(id).text);
         let docs = match parsed {
             Ok(d) => d,
             Err(e) => {
@@ -281,6 +302,7 @@ impl Corpus {
                     .filter_entry(|e| {
                         e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                     });
+                let mut files = Vec::new();
                 for entry in walker {
                     let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
                     let name = entry.file_name().to_string_lossy();
@@ -299,8 +321,9 @@ impl Corpus {
                         .replace('\\', "/");
                     let text = std::fs::read_to_string(entry.path())
                         .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
-                    corpus.add_file(&rel, text);
+                    files.push((rel, text));
                 }
+                corpus.add_files(files);
             } else {
                 let text =
                     std::fs::read_to_string(path).map_err(|e| format!("cannot read {p}: {e}"))?;

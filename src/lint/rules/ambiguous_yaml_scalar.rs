@@ -15,16 +15,38 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Cheap test before parsing a file a second time for styles.
+/// Cheap test before parsing a file a second time for styles: does a whole word yes, no,
+/// on, off, y or n (any case) stand where a YAML scalar starts (after `: `, `- `, `[`, `{`,
+/// `, ` or at a line start) and end (before a line end, `,`, `]`, `}`, `:` or ` #`)?
 fn may_contain(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    [
-        ": yes", ": no", ": on", ": off", ": y\n", ": n\n", "- yes", "- no", "- on", "- off",
-        "yes:", "no:", "on:", "off:", "[yes", "[no", "[on", "[off", ", yes", ", no", ", on",
-        ", off",
-    ]
-    .iter()
-    .any(|p| lower.contains(p))
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        if !matches!(b[i].to_ascii_lowercase(), b'y' | b'n' | b'o') {
+            continue;
+        }
+        let starts = i == 0
+            || matches!(b[i - 1], b'\n' | b'[' | b'{')
+            || (i >= 2 && matches!(&b[i - 2..i], b": " | b"- " | b", "));
+        if !starts {
+            continue;
+        }
+        let j = i + b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        let ends = j == b.len()
+            || matches!(b[j], b'\n' | b'\r' | b',' | b']' | b'}' | b':')
+            || b[j..].starts_with(b" #");
+        if ends
+            && matches!(
+                text[i..j].to_ascii_lowercase().as_str(),
+                "yes" | "no" | "on" | "off" | "y" | "n"
+            )
+        {
+            return true;
+        }
+    }
+    false
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {

@@ -27,16 +27,14 @@ fn allows_dns(d: &Document) -> bool {
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    let policies: Vec<&Document> = c.of_kind(&["NetworkPolicy"]).map(|(_, d)| d).collect();
+    let with_dns: std::collections::HashSet<&str> = c
+        .of_kind(&["NetworkPolicy"])
+        .filter(|(_, p)| allows_dns(p))
+        .map(|(_, p)| p.namespace())
+        .collect();
     for (i, d) in c.of_kind(&["NetworkPolicy"]) {
-        if !is_default_deny(d) {
-            continue;
-        }
-        let ns = d.namespace();
-        if !policies
-            .iter()
-            .any(|p| p.namespace() == ns && allows_dns(p))
-        {
+        if is_default_deny(d) && !with_dns.contains(d.namespace()) {
+            let ns = d.namespace();
             out.push(Hit::new(
                 i,
                 "/spec/policyTypes",

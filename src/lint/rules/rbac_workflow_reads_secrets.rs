@@ -25,18 +25,21 @@ fn reads_secrets(rule: &Value) -> bool {
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    // (namespace, Role name) of every Role bound to a ServiceAccount.
+    let bound: std::collections::HashSet<(&str, &str)> = c
+        .of_kind(&["RoleBinding"])
+        .filter(|(_, b)| b.value["roleRef"]["kind"] == "Role")
+        .filter(|(_, b)| {
+            b.value["subjects"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s["kind"] == "ServiceAccount")
+        })
+        .filter_map(|(_, b)| Some((b.namespace(), b.value["roleRef"]["name"].as_str()?)))
+        .collect();
     for (i, d) in c.of_kind(&["Role"]) {
-        let bound_to_sa = c.of_kind(&["RoleBinding"]).any(|(_, b)| {
-            b.namespace() == d.namespace()
-                && b.value["roleRef"]["kind"] == "Role"
-                && b.value["roleRef"]["name"] == d.name()
-                && b.value["subjects"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|s| s["kind"] == "ServiceAccount")
-        });
-        if !bound_to_sa {
+        if !bound.contains(&(d.namespace(), d.name())) {
             continue;
         }
         for (r, rule) in d.value["rules"]

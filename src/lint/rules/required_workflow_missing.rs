@@ -11,15 +11,28 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn has_workflow(c: &Corpus, ns: &str, name: &str, template: Option<&str>) -> bool {
-    c.of_kind(&["WorkflowTemplate"]).any(|(_, w)| {
-        w.namespace() == ns
-            && (Some(w.name()) == template
-                || w.label("workflows.gitops-render.dev/name") == Some(name))
-    })
+/// WorkflowTemplates by namespace: their names and their catalog names.
+struct Present<'a>(std::collections::HashSet<(&'a str, &'a str)>);
+
+impl<'a> Present<'a> {
+    fn new(c: &'a Corpus) -> Self {
+        let mut set = std::collections::HashSet::new();
+        for (_, w) in c.of_kind(&["WorkflowTemplate"]) {
+            set.insert((w.namespace(), w.name()));
+            if let Some(n) = w.label("workflows.gitops-render.dev/name") {
+                set.insert((w.namespace(), n));
+            }
+        }
+        Present(set)
+    }
+
+    fn has(&self, ns: &str, name: &str, template: Option<&str>) -> bool {
+        self.0.contains(&(ns, name)) || template.is_some_and(|t| self.0.contains(&(ns, t)))
+    }
 }
 
 fn check(c: &Corpus, cfg: &LintConfig, out: &mut Vec<Hit>) {
+    let present = Present::new(c);
     for (i, d) in c
         .of_kind(&["ConfigMap"])
         .filter(|(_, d)| d.name() == "workflow-policy")
@@ -39,7 +52,7 @@ fn check(c: &Corpus, cfg: &LintConfig, out: &mut Vec<Hit>) {
             .filter_map(Value::as_str)
         {
             let template = policy["workflowTemplates"][name].as_str();
-            if !has_workflow(c, d.namespace(), name, template) {
+            if !present.has(d.namespace(), name, template) {
                 out.push(Hit::new(i, "/data", format!("namespace `{}` requires workflow `{name}` but has no WorkflowTemplate for it", d.namespace())));
             }
         }
@@ -49,7 +62,7 @@ fn check(c: &Corpus, cfg: &LintConfig, out: &mut Vec<Hit>) {
             continue;
         };
         for name in required {
-            if !has_workflow(c, d.name(), name, None) {
+            if !present.has(d.name(), name, None) {
                 out.push(Hit::new(
                     i,
                     "/metadata/name",
