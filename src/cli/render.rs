@@ -32,14 +32,15 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         Ok(f) => f,
         Err(d) => return fail(&d),
     };
-    let rendered = match crate::render_estate(&files, &args.envs) {
+    let mut rendered = match crate::render_estate(&files, &args.envs) {
         Ok(r) => r,
         Err(d) => return fail(&d),
     };
-    let tree = &rendered.tree;
     let envs = rendered.plan.environments.len();
     if !args.no_lint {
-        let corpus = crate::lint::Corpus::from_rendered(&rendered.manifests, tree, "gitops");
+        // The objects move into the corpus: the tree's bytes are all that is written.
+        let manifests = std::mem::take(&mut rendered.manifests);
+        let corpus = crate::lint::Corpus::from_rendered(manifests, &rendered.tree, "gitops");
         let config = crate::lint::LintConfig::from_plan(&rendered.inputs, &rendered.plan);
         let findings = crate::lint::lint(&corpus, &config);
         if !findings.is_empty() {
@@ -54,6 +55,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
             return Exit::Error;
         }
     }
+    let tree = &rendered.tree;
     if args.check {
         let existing = match io::read_tree(&out_dir) {
             Ok(e) => e,

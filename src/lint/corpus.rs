@@ -249,7 +249,7 @@ impl Corpus {
     /// A corpus of a tree rendered in memory: the objects are taken as rendered (no second
     /// parse); the file text is kept for positions.
     pub fn from_rendered(
-        manifests: &crate::manifest::ManifestSet,
+        manifests: crate::manifest::ManifestSet,
         tree: &crate::tree::Tree,
         root_name: &str,
     ) -> Corpus {
@@ -257,8 +257,8 @@ impl Corpus {
             root_name: Some(root_name.to_owned()),
             ..Corpus::default()
         };
-        for m in &manifests.manifests {
-            let path = crate::tree::path_for(m);
+        for m in manifests.manifests {
+            let path = crate::tree::path_for(&m);
             let text = tree
                 .files
                 .get(&path)
@@ -270,8 +270,8 @@ impl Corpus {
                 file,
                 index: 0,
                 base: String::new(),
-                value: m.value.clone(),
-                id: Some(m.id.clone()),
+                value: m.value,
+                id: Some(m.id),
             });
         }
         corpus

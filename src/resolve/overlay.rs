@@ -124,11 +124,17 @@ impl Layered {
     /// The sub-value at `pointer` with its origins re-rooted there.
     pub fn sub(&self, pointer: &str) -> Option<Layered> {
         let value = self.value.pointer(pointer)?.clone();
+        // Origins are sorted: those under `pointer` form one range (not a scan of all of them,
+        // which made resolving N tenants quadratic).
         let origins = self
             .origins
-            .iter()
+            .range::<str, _>((
+                std::ops::Bound::Included(pointer),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(p, _)| p.starts_with(pointer))
             .filter_map(|(p, o)| {
-                let rest = p.strip_prefix(pointer)?;
+                let rest = &p[pointer.len()..];
                 (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_owned(), o.clone()))
             })
             .collect();
