@@ -242,3 +242,38 @@ fn rules_lists_and_documents() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean `run-as-root`?"));
 }
+
+#[test]
+fn explicit_namespaces_follow_their_own_name_and_the_pack_rule_is_used() {
+    let e = Estate::example();
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: medium",
+        "    frontend:\n      tier: medium\n      namespace: web-storefront",
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ns = e.read("gitops/prod/tenants/web-storefront/namespace-web-storefront.yaml");
+    assert!(
+        ns.contains("gitops-render.dev/ignore: namespace-naming"),
+        "{ns}"
+    );
+    // A pack with another naming rule: its own namespaces are not flagged. (The example's
+    // waivers name namespaces, which no longer match: render without the lint gate.)
+    let e = Estate::example();
+    for v in ["1.1.0", "1.2.0"] {
+        e.edit(
+            &format!("policy-packs/platform/{v}/pack.yaml"),
+            "namespace: \"{team}-{environment}\"",
+            "namespace: \"{environment}-{team}\"",
+        );
+    }
+    let out = e.run(&["render", "--no-lint"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = e.run(&["lint", "--format", "json"]);
+    assert!(
+        !stdout(&out).contains("namespace-naming"),
+        "{}",
+        stdout(&out)
+    );
+}

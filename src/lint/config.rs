@@ -46,6 +46,8 @@ impl LintConfig {
                 cfg.required_workflows
                     .insert(env.name.clone(), wf.required.clone());
             }
+            cfg.naming
+                .insert(env.name.clone(), env.spec.naming.namespace.clone());
             let Some(lint) = &env.spec.lint else { continue };
             for (id, level) in &lint.rules {
                 let sev = match level.as_str() {
@@ -97,6 +99,8 @@ pub struct LintConfig {
     pub allowed_tiers: BTreeMap<String, Vec<String>>,
     /// Environment → required workflows.
     pub required_workflows: BTreeMap<String, Vec<String>>,
+    /// Environment → namespace naming rule (`{team}-{environment}` when unknown).
+    pub naming: BTreeMap<String, String>,
     /// Kubernetes version to check apiVersions against (`1.34`).
     pub kube_version: Option<(u32, u32)>,
     /// Report unknown kinds as errors instead of warnings.

@@ -699,6 +699,7 @@ impl EnvContext<'_> {
         }
         Ok(TenantPlan {
             team: team.to_owned(),
+            explicit_namespace: spec.namespace.is_some(),
             namespace,
             network: NetworkPlan {
                 profile: spec.network_profile.clone(),

@@ -44,6 +44,8 @@ pub struct EnvPlan {
 pub struct TenantPlan {
     pub team: String,
     pub namespace: String,
+    /// The tenant names its namespace itself instead of following the naming rule.
+    pub explicit_namespace: bool,
     #[serde(flatten)]
     pub spec: TenantSpec,
     /// The tier's values (with overrides applied).
