@@ -21,6 +21,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod explain;
 pub mod inputs;
 pub mod lint;
@@ -48,8 +49,17 @@ pub struct Rendered {
 /// Run the whole pipeline in memory: files → tree. `envs` limits the environments (all when
 /// empty); the tree's scope says so.
 pub fn render_estate(files: &EstateFiles, envs: &[String]) -> Result<Rendered, Diagnostics> {
+    render_estate_with(files, envs, None)
+}
+
+/// [`render_estate`] with every environment pinned to `pack_pin` (see `resolve::resolve_with`).
+pub fn render_estate_with(
+    files: &EstateFiles,
+    envs: &[String],
+    pack_pin: Option<&str>,
+) -> Result<Rendered, Diagnostics> {
     let inputs = inputs::load(files)?;
-    let plan = resolve::resolve(&inputs, envs)?;
+    let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
     let manifests = render::render(&inputs, &plan)?;
     let scope = if envs.is_empty() {
         tree::Scope::All

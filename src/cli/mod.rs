@@ -2,6 +2,7 @@
 //!
 //! Exit codes everywhere: 0 clean, 1 findings / drift / check failed, 2 bad input or usage.
 
+mod diff;
 mod explain;
 mod lint;
 pub mod output;
@@ -55,6 +56,8 @@ pub struct Cli {
 enum Command {
     /// Render the GitOps tree (or check that the committed one is fresh).
     Render(render::RenderArgs),
+    /// Show what a change does to the rendered objects (against git, a tree, or a pack release).
+    Diff(diff::DiffArgs),
     /// Show a tenant's resolved values and the file and line each came from.
     Explain(explain::ExplainArgs),
     /// Show which workflows process each file for a tenant (workflows.byFileType).
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> Exit {
     }
     match &cli.command {
         Command::Render(args) => render::run(&cli.root, args),
+        Command::Diff(args) => diff::run(&cli.root, args),
         Command::Explain(args) => explain::run(&cli.root, args),
         Command::Plan(args) => plan::run(&cli.root, args),
         Command::Lint(args) => lint::run(&cli.root, args),

@@ -31,10 +31,20 @@ pub const WORKFLOW_ROLE: &str = "workflow-executor";
 
 /// Resolve the environments named in `only` (all environments when empty).
 pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
+    resolve_with(inputs, only, None)
+}
+
+/// Like [`resolve`], with every environment pinned to `pack_pin` instead of its own pin
+/// (`diff --pack`: the blast radius of a pack release before any environment adopts it).
+pub fn resolve_with(
+    inputs: &Inputs,
+    only: &[String],
+    pack_pin: Option<&str>,
+) -> Result<Plan, Diagnostics> {
     let names = select_environments(inputs, only)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name))
+        .map(|name| resolve_env(inputs, name, pack_pin))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
@@ -144,7 +154,11 @@ const REQUIRED_SETTINGS: &[&str] = &[
     "/argocd/project",
 ];
 
-fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
+fn resolve_env(
+    inputs: &Inputs,
+    name: &str,
+    pack_pin: Option<&str>,
+) -> Result<EnvPlan, Diagnostics> {
     let chain = chain(inputs, name)?;
     let own = chain
         .last()
@@ -186,7 +200,10 @@ fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
         ))
     })?;
 
-    let (pack_index, pack) = select_pack(inputs, &merged, &settings.policy_pack)?;
+    let (pack_index, pack) = match pack_pin {
+        Some(pin) => select_pack(inputs, None, pin)?,
+        None => select_pack(inputs, Some(&merged), &settings.policy_pack)?,
+    };
 
     let mut pack_layers = Layered::from_file(&pack.spec, pack.source, "/spec");
     for file in &chain {
@@ -328,9 +345,10 @@ fn resolve_env(inputs: &Inputs, name: &str) -> Result<EnvPlan, Diagnostics> {
 }
 
 /// Choose the newest pack version matching `pin` (`name@1.2.0` exact, `name@^1.1` range).
+/// `merged` locates errors in the environment; `None` when the pin came from the command line.
 fn select_pack<'a>(
     inputs: &'a Inputs,
-    merged: &Layered,
+    merged: Option<&Layered>,
     pin: &str,
 ) -> Result<(usize, &'a PackInput), Diagnostics> {
     let fail = |code: &'static str, msg: String, help: Option<String>| -> Diagnostics {
@@ -338,7 +356,10 @@ fn select_pack<'a>(
         if let Some(h) = help {
             d = d.help(h);
         }
-        error_in(inputs, merged, "/policyPack", Target::Value, d).into()
+        match merged {
+            Some(m) => error_in(inputs, m, "/policyPack", Target::Value, d).into(),
+            None => d.note("pinned by --pack").into(),
+        }
     };
     let (name, req) = pin.split_once('@').unwrap_or((pin, ""));
     let matcher: Box<dyn Fn(&Version) -> bool> = match Version::parse(req) {

@@ -7,6 +7,7 @@
 //! diagnostic or `explain` asks for a position in it, so clean runs pay nothing for spans.
 
 mod files;
+mod git;
 mod spans;
 mod yaml;
 

@@ -1,0 +1,290 @@
+//! Diff reports: `text` for terminals, `markdown` for a pull-request comment, `json` for
+//! tools. All start with the summary: counts by environment, kind and tenant.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use clap::ValueEnum;
+use serde_json::{json, Value};
+
+use super::{ChangeKind, ObjectChange};
+
+/// GitHub rejects comments over 65,536 characters; details are cut to stay under this.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts([usize; 4]);
+
+impl Counts {
+    fn add(&mut self, k: ChangeKind) {
+        self.0[k as usize] += 1;
+    }
+    fn json(&self) -> Value {
+        json!({"added": self.0[0], "removed": self.0[1], "changed": self.0[2], "moved": self.0[3]})
+    }
+    fn cells(&self) -> [usize; 4] {
+        [self.0[0], self.0[2], self.0[1], self.0[3]]
+    }
+}
+
+struct Summary {
+    total: Counts,
+    by_env: BTreeMap<String, Counts>,
+    by_kind: BTreeMap<String, Counts>,
+    by_tenant: BTreeMap<String, Counts>,
+}
+
+fn summarize(changes: &[ObjectChange]) -> Summary {
+    let mut s = Summary {
+        total: Counts::default(),
+        by_env: BTreeMap::new(),
+        by_kind: BTreeMap::new(),
+        by_tenant: BTreeMap::new(),
+    };
+    for c in changes {
+        s.total.add(c.kind);
+        s.by_env.entry(c.key.env.clone()).or_default().add(c.kind);
+        s.by_kind
+            .entry(c.key.id.kind.clone())
+            .or_default()
+            .add(c.kind);
+        let tenant = if c.key.id.kind == "Namespace" {
+            &c.key.id.name
+        } else {
+            &c.key.id.namespace
+        };
+        if !tenant.is_empty() {
+            s.by_tenant.entry(tenant.clone()).or_default().add(c.kind);
+        }
+    }
+    s
+}
+
+fn headline(s: &Summary) -> String {
+    let [added, changed, removed, moved] = s.total.cells();
+    format!(
+        "{changed} changed, {added} added, {removed} removed, {moved} moved in {} environment{}",
+        s.by_env.len(),
+        if s.by_env.len() == 1 { "" } else { "s" }
+    )
+}
+
+fn sign(k: ChangeKind) -> char {
+    match k {
+        ChangeKind::Added => '+',
+        ChangeKind::Removed => '-',
+        ChangeKind::Changed => '~',
+        ChangeKind::Moved => '>',
+    }
+}
+
+fn scalar(v: &Option<Value>) -> String {
+    match v {
+        None => "(absent)".into(),
+        Some(v) => {
+            let s = v.to_string();
+            if s.len() > 80 {
+                format!(
+                    "{}…",
+                    &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]
+                )
+            } else {
+                s
+            }
+        }
+    }
+}
+
+fn title(c: &ObjectChange) -> String {
+    let id = &c.key.id;
+    let name = if id.namespace.is_empty() {
+        id.name.clone()
+    } else {
+        format!("{}/{}", id.namespace, id.name)
+    };
+    format!("{} {} {}", c.key.env, id.kind, name)
+}
+
+fn where_(c: &ObjectChange) -> String {
+    match (&c.old_path, &c.new_path) {
+        (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
+        (_, Some(p)) | (Some(p), None) => p.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Render `changes` in `format`; `base` names the old side for people.
+pub fn render(format: Format, changes: &[ObjectChange], base: &str, color: bool) -> String {
+    match format {
+        Format::Text => text(changes, base, color),
+        Format::Markdown => markdown(changes, base),
+        Format::Json => json_report(changes, base),
+    }
+}
+
+fn table_rows(map: &BTreeMap<String, Counts>) -> Vec<(String, [usize; 4])> {
+    map.iter().map(|(k, v)| (k.clone(), v.cells())).collect()
+}
+
+fn text(changes: &[ObjectChange], base: &str, color: bool) -> String {
+    let s = summarize(changes);
+    let mut out = String::new();
+    if changes.is_empty() {
+        let _ = writeln!(out, "no changes against {base}");
+        return out;
+    }
+    let _ = writeln!(out, "gitops-render diff against {base}: {}\n", headline(&s));
+    for (label, map) in [
+        ("environment", &s.by_env),
+        ("kind", &s.by_kind),
+        ("tenant", &s.by_tenant),
+    ] {
+        let width = map
+            .keys()
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
+            .max(label.len());
+        let _ = writeln!(out, "  {label:width$}  added  changed  removed  moved");
+        for (k, [a, c, r, m]) in table_rows(map) {
+            let _ = writeln!(out, "  {k:width$}  {a:>5}  {c:>7}  {r:>7}  {m:>5}");
+        }
+        out.push('\n');
+    }
+    let paint = |line: &str| -> String {
+        if !color {
+            return line.to_owned();
+        }
+        match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+            Some(b'-') if !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+            Some(b'@') => format!("\x1b[36m{line}\x1b[0m"),
+            _ => line.to_owned(),
+        }
+    };
+    for c in changes {
+        let _ = writeln!(out, "{} {}  ({})", sign(c.kind), title(c), where_(c));
+        for f in &c.fields {
+            let _ = writeln!(
+                out,
+                "    {}: {} → {}",
+                f.pointer,
+                scalar(&f.old),
+                scalar(&f.new)
+            );
+        }
+        if c.kind != ChangeKind::Moved || !c.fields.is_empty() {
+            for line in c.diff.lines() {
+                let _ = writeln!(out, "    {}", paint(line));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn markdown(changes: &[ObjectChange], base: &str) -> String {
+    let s = summarize(changes);
+    let mut out = String::new();
+    let _ = writeln!(out, "### gitops-render diff against `{base}`\n");
+    if changes.is_empty() {
+        let _ = writeln!(out, "No rendered object changes.");
+        return out;
+    }
+    let _ = writeln!(out, "**{}**\n", headline(&s));
+    for (label, map) in [
+        ("Environment", &s.by_env),
+        ("Kind", &s.by_kind),
+        ("Tenant", &s.by_tenant),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {label} | added | changed | removed | moved |\n|---|--:|--:|--:|--:|"
+        );
+        for (k, [a, c, r, m]) in table_rows(map) {
+            let _ = writeln!(out, "| {k} | {a} | {c} | {r} | {m} |");
+        }
+        out.push('\n');
+    }
+    let mut shown = 0;
+    for c in changes {
+        let mut block = format!(
+            "<details><summary>{} {} <code>{}</code></summary>\n\n",
+            sign(c.kind),
+            title(c),
+            where_(c)
+        );
+        for f in &c.fields {
+            let _ = writeln!(
+                block,
+                "- `{}`: `{}` → `{}`",
+                f.pointer,
+                scalar(&f.old),
+                scalar(&f.new)
+            );
+        }
+        let fence = if c.diff.contains("```") {
+            "~~~~"
+        } else {
+            "```"
+        };
+        let _ = write!(block, "\n{fence}diff\n{}{fence}\n\n</details>\n\n", c.diff);
+        let note_room = 300;
+        if out.len() + block.len() + note_room > MARKDOWN_LIMIT {
+            break;
+        }
+        out.push_str(&block);
+        shown += 1;
+    }
+    if shown < changes.len() {
+        let _ = writeln!(
+            out,
+            "_{} more object change(s) not shown to stay under GitHub's comment size limit; run `gitops-render diff` locally for all of them._",
+            changes.len() - shown
+        );
+    }
+    out
+}
+
+fn json_report(changes: &[ObjectChange], base: &str) -> String {
+    let s = summarize(changes);
+    let by = |m: &BTreeMap<String, Counts>| -> Value {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.json()))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let doc = json!({
+        "version": 1,
+        "base": base,
+        "summary": {
+            "total": s.total.json(),
+            "byEnvironment": by(&s.by_env),
+            "byKind": by(&s.by_kind),
+            "byTenant": by(&s.by_tenant),
+        },
+        "changes": changes.iter().map(|c| json!({
+            "change": c.kind.as_str(),
+            "environment": c.key.env,
+            "group": c.key.id.group,
+            "kind": c.key.id.kind,
+            "namespace": c.key.id.namespace,
+            "name": c.key.id.name,
+            "oldPath": c.old_path,
+            "newPath": c.new_path,
+            "fields": c.fields.iter().map(|f| json!({"pointer": f.pointer, "old": f.old, "new": f.new})).collect::<Vec<_>>(),
+            "diff": c.diff,
+        })).collect::<Vec<_>>(),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}

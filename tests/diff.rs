@@ -1,0 +1,398 @@
+//! `diff`: goldens for the common changes, a real git repository for `--base`, the failure
+//! modes (each names the side that failed), and the noise controls.
+
+mod common;
+
+use std::process::Command as Std;
+
+use common::{stderr, stdout, Estate};
+use gitops_render::diff::{diff, Object, ObjectKey, Objects, Options};
+use gitops_render::manifest::ObjectRef;
+use serde_json::json;
+
+fn rendered() -> Estate {
+    let e = Estate::example();
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    e
+}
+
+fn diff_text(e: &Estate, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec!["diff"];
+    args.extend_from_slice(extra);
+    let out = e.run(&args);
+    (out.status.code(), stdout(&out))
+}
+
+#[test]
+fn no_change() {
+    let e = rendered();
+    let (code, text) = diff_text(&e, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(text, "no changes against ./gitops\n");
+    let (_, json) = diff_text(&e, &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        v["summary"]["total"],
+        json!({"added": 0, "removed": 0, "changed": 0, "moved": 0})
+    );
+    assert_eq!(v["changes"], json!([]));
+}
+
+#[test]
+fn tier_change_in_prod() {
+    let e = rendered();
+    e.edit(
+        "environments/prod.yaml",
+        "    data:\n      tier: large",
+        "    data:\n      tier: medium",
+    );
+    let (code, text) = diff_text(&e, &[]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(text);
+    let (_, md) = diff_text(&e, &["--format", "markdown"]);
+    insta::assert_snapshot!("tier_change_in_prod_markdown", md);
+    let (_, json) = diff_text(&e, &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let quota = v["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["kind"] == "ResourceQuota")
+        .expect("quota change");
+    let fields: Vec<(&str, &serde_json::Value, &serde_json::Value)> = quota["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["pointer"].as_str().unwrap_or_default(),
+                &f["old"],
+                &f["new"],
+            )
+        })
+        .collect();
+    assert!(
+        fields.contains(&("/spec/hard/requests.cpu", &json!("12"), &json!("4"))),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn tenant_added() {
+    let e = rendered();
+    e.edit("environments/staging.yaml", "    ml: null\n", "");
+    let (code, text) = diff_text(&e, &["--env", "staging"]);
+    assert_eq!(code, Some(1));
+    assert!(text.starts_with("gitops-render diff against ./gitops: 1 changed, 19 added, 0 removed, 0 moved in 1 environment"), "{text}");
+    insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
+}
+
+#[test]
+fn tenant_removed() {
+    let e = rendered();
+    e.edit(
+        "environments/local.yaml",
+        "    frontend:\n      tier: micro\n      networkProfile: open\n      features: []\n",
+        "    frontend: null\n",
+    );
+    let (code, text) = diff_text(&e, &["--env", "local"]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
+    assert!(text.contains("- local Namespace frontend-local  (local/tenants/frontend-local/namespace-frontend-local.yaml)"), "{text}");
+}
+
+#[test]
+fn pack_version_bump() {
+    let e = rendered();
+    e.edit(
+        "environments/prod.yaml",
+        "policyPack: platform@1.1.0",
+        "policyPack: platform@1.2.0",
+    );
+    let (code, text) = diff_text(&e, &[]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
+    // The same preview without touching a pin.
+    let e = rendered();
+    let (code, preview) = diff_text(&e, &["--pack", "platform@1.2.0", "--env", "prod"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        preview.starts_with("gitops-render diff against the current pins: 7 changed"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("/spec/hard/requests.memory: \"8Gi\" → \"12Gi\""),
+        "{preview}"
+    );
+}
+
+#[test]
+fn workflow_added_to_a_tenant() {
+    let e = rendered();
+    e.edit(
+        "environments/_base.yaml",
+        "      workflows: [build-docker-image]",
+        "      workflows: [build-docker-image, tiff-offsets]",
+    );
+    let (code, text) = diff_text(&e, &["--env", "dev"]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
+    assert!(text.contains("+ dev WorkflowTemplate ml-dev/tiff-offsets-v1  (dev/workflows/ml-dev/workflowtemplate-tiff-offsets-v1.yaml)"), "{text}");
+}
+
+#[test]
+fn reordered_files_are_not_changes() {
+    let e = rendered();
+    let path = "gitops/prod/tenants/data-prod/namespace-data-prod.yaml";
+    let text = e.read(path);
+    let (head, body) = text.split_once('\n').expect("header");
+    let v = gitops_render::source::parse_single(body).expect("yaml");
+    // Same object, other key order and flow style, no header.
+    let _ = head;
+    e.write(
+        path,
+        &format!("{}\n", serde_json::to_string(&v).expect("json")),
+    );
+    let (code, out) = diff_text(&e, &[]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[test]
+fn ignore_kinds_and_fields() {
+    let e = rendered();
+    let (_, text) = diff_text(
+        &e,
+        &[
+            "--pack",
+            "platform@1.2.0",
+            "--env",
+            "prod",
+            "--ignore",
+            "Namespace",
+        ],
+    );
+    assert!(
+        text.starts_with("gitops-render diff against the current pins: 2 changed"),
+        "{text}"
+    );
+    let (_, text) = diff_text(
+        &e,
+        &[
+            "--pack",
+            "platform@1.2.0",
+            "--env",
+            "prod",
+            "--ignore",
+            "/metadata/annotations/*",
+            "--ignore",
+            "ResourceQuota",
+        ],
+    );
+    assert_eq!(text, "no changes against the current pins\n");
+}
+
+#[test]
+fn markdown_stays_under_the_comment_limit() {
+    let e = rendered();
+    for v in ["1.1.0", "1.2.0"] {
+        e.edit(
+            &format!("policy-packs/platform/{v}/pack.yaml"),
+            "namespace: \"{team}-{environment}\"",
+            "namespace: \"{environment}-{team}\"",
+        );
+    }
+    let out = e.run(&["diff", "--format", "markdown"]);
+    let md = stdout(&out);
+    assert!(
+        md.len() <= gitops_render::diff::MARKDOWN_LIMIT,
+        "{} characters",
+        md.len()
+    );
+    assert!(
+        md.contains("| Environment | added | changed | removed | moved |"),
+        "summary kept"
+    );
+    assert!(
+        md.contains("more object change(s) not shown"),
+        "{}",
+        &md[md.len().saturating_sub(500)..]
+    );
+}
+
+#[test]
+fn secret_values_are_never_printed() {
+    let key = ObjectKey {
+        env: "prod".into(),
+        id: ObjectRef {
+            group: String::new(),
+            kind: "Secret".into(),
+            namespace: "shop".into(),
+            name: "db".into(),
+        },
+    };
+    let obj = |pw: &str| Object {
+        path: "prod/tenants/shop/secret-db.yaml".into(),
+        value: json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "shop"}, "stringData": {"password": pw, "user": "app"}}),
+    };
+    let old: Objects = [(key.clone(), obj("hunter2"))].into_iter().collect();
+    let new: Objects = [(key, obj("correct-horse"))].into_iter().collect();
+    let changes = diff(
+        &old,
+        &new,
+        &Options {
+            context: 3,
+            ignore: vec![],
+        },
+    );
+    let text =
+        gitops_render::diff::render(gitops_render::diff::Format::Text, &changes, "base", false);
+    assert!(
+        !text.contains("hunter2") && !text.contains("correct-horse"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/stringData/password: \"<redacted>\" → \"<redacted: changed>\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("-  password: <redacted>") || text.contains("password: \"<redacted>\""),
+        "{text}"
+    );
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Std::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn base_revision_from_a_real_git_repository() {
+    let e = Estate::example();
+    git(e.path(), &["init", "-q"]);
+    git(e.path(), &["add", "."]);
+    git(e.path(), &["commit", "-q", "-m", "estate"]);
+    e.edit(
+        "environments/prod.yaml",
+        "    data:\n      tier: large",
+        "    data:\n      tier: medium",
+    );
+    e.write(
+        "environments/qa.yaml",
+        &e.read("environments/staging.yaml")
+            .replace("name: staging", "name: qa")
+            .replace("staging-eks", "qa-eks"),
+    );
+    let status_before = git(e.path(), &["status", "--porcelain"]);
+    let out = e.run(&["diff", "--base", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("gitops-render diff against HEAD:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("~ prod ResourceQuota data-prod/tenant-quota"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ qa Namespace backend-qa"),
+        "a new environment at HEAD's absence: {text}"
+    );
+    assert_eq!(
+        git(e.path(), &["status", "--porcelain"]),
+        status_before,
+        "work tree and index untouched"
+    );
+    assert!(!e.path().join("gitops").exists(), "diff writes no tree");
+
+    // The other way round: the base has an environment the work tree lost.
+    std::fs::remove_file(e.path().join("environments/qa.yaml")).expect("rm");
+    git(e.path(), &["add", "-A"]);
+    git(e.path(), &["commit", "-q", "-m", "qa"]);
+    std::fs::remove_file(e.path().join("environments/local.yaml")).expect("rm");
+    let out = e.run(&["diff", "--base", "HEAD", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert!(
+        v["summary"]["byEnvironment"]["local"]["removed"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{v}"
+    );
+}
+
+#[test]
+fn bad_base_and_broken_sides_exit_2_naming_the_side() {
+    let e = Estate::example();
+    // Not a git repository.
+    let out = e.run(&["diff", "--base", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the base `HEAD`")
+            && stderr(&out).contains("not in a git repository"),
+        "{}",
+        stderr(&out)
+    );
+
+    git(e.path(), &["init", "-q"]);
+    git(e.path(), &["add", "."]);
+    git(e.path(), &["commit", "-q", "-m", "estate"]);
+    let out = e.run(&["diff", "--base", "no-such-ref"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "cannot read the base `no-such-ref`: `no-such-ref` is not a commit in this repository"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // An estate that is broken at the base but fixed in the work tree.
+    e.edit(
+        "environments/dev.yaml",
+        "tier: small\n      features: [monitoring-enhanced",
+        "tier: xlarge\n      features: [monitoring-enhanced",
+    );
+    git(e.path(), &["commit", "-q", "-am", "broken"]);
+    e.edit("environments/dev.yaml", "tier: xlarge", "tier: small");
+    let out = e.run(&["diff", "--base", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: cannot render the base `HEAD`"),
+        "{err}"
+    );
+    assert!(err.contains("tier `xlarge` is not defined"), "{err}");
+
+    // Broken in the work tree.
+    e.edit(
+        "environments/dev.yaml",
+        "tier: small\n      features: [monitoring-enhanced",
+        "tier: xlarge\n      features: [monitoring-enhanced",
+    );
+    let out = e.run(&["diff"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: cannot render the work tree's inputs"),
+        "{}",
+        stderr(&out)
+    );
+}
