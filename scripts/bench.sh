@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark render and lint on synthetic estates of N tenants x 4 environments.
+# Benchmark render, lint and diff on synthetic estates of N tenants x 4 environments.
 #   scripts/bench.sh [N...]        (default: 100 1000)
-# Prints, per N: objects, median wall time of 5 runs, peak RSS, objects per second.
-# Needs GNU time (/usr/bin/time); no timing is asserted anywhere, this only reports.
+# Prints, per N and step: objects, median wall time of 5 runs, peak RSS, objects per second.
+# Needs GNU time (/usr/bin/time) and perl; no timing is asserted anywhere, this only reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -14,31 +14,40 @@ gen="$PWD/target/release/examples/synthetic_estate"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# median of the wall seconds and the max RSS (KB) over $runs runs of a command
+# Median wall seconds and max RSS (KB) over $runs runs; exit codes above $ok fail the bench.
 measure() {
-  local times=() rss=0 t r
+  local ok=$1; shift
+  local times=() rss=0 t r code
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 2; }
+    set +e
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2>&1
+    code=$?
+    set -e
+    [ "$code" -le "$ok" ] || { echo "failed ($code): $*" >&2; exit 2; }
     read -r t r < "$work/time"
     times+=("$t"); [ "$r" -gt "$rss" ] && rss=$r
   done
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")" "$rss"
 }
 
-printf '%-8s %-8s %10s %12s %10s %14s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
+row() { # N step objects seconds rss_kb
+  local ops
+  ops=$(awk -v o="$3" -v t="$4" 'BEGIN { if (t > 0) printf "%d", o / t; else print "-" }')
+  printf '%-7s %-12s %9d %11s %9d %12s\n' "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$ops"
+}
+
+printf '%-7s %-12s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
   "$gen" --tenants "$n" --out "$estate" 2> /dev/null
   # A first render writes the tree; the measured renders re-render and compare with it.
   "$bin" render --root "$estate" --no-lint 2> /dev/null
   objects=$(find "$estate/gitops" -name '*.yaml' | wc -l)
-  for step in render render+lint lint; do
-    case $step in
-      render) read -r t rss < <(measure "$bin" render --root "$estate" --no-lint) ;;
-      render+lint) read -r t rss < <(measure "$bin" render --root "$estate") ;;
-      lint) read -r t rss < <(measure "$bin" lint "$estate/gitops" --root "$work") ;;
-    esac
-    ops=$(awk -v o="$objects" -v t="$t" 'BEGIN { if (t > 0) printf "%d", o / t; else print "-" }')
-    printf '%-8s %-8s %10d %12s %10d %14s\n' "$n" "$step" "$objects" "$t" "$((rss / 1024))" "$ops"
-  done
+  read -r t rss < <(measure 0 "$bin" render --root "$estate" --no-lint); row "$n" render "$objects" "$t" "$rss"
+  read -r t rss < <(measure 0 "$bin" render --root "$estate"); row "$n" render+lint "$objects" "$t" "$rss"
+  read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$work"); row "$n" lint "$objects" "$t" "$rss"
+  # diff: change the tier of 1% of the tenants (every 100th) and compare with the tree on disk
+  # (renders the new inputs, reads and parses the old tree, compares every object).
+  perl -0pi -e 's/(team-\d*00:\n      tier: )(micro|small|medium|large)/$1.({micro=>"small",small=>"micro",medium=>"large",large=>"medium"}->{$2})/ge' "$estate"/environments/*.yaml
+  read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff (1%)" "$objects" "$t" "$rss"
 done
