@@ -2,7 +2,7 @@
 # Benchmark render, lint and diff on synthetic estates of N tenants x 4 environments.
 #   scripts/bench.sh [N...]        (default: 100 1000)
 # Prints, per N and step: objects, median wall time of 5 runs, peak RSS, objects per second.
-# Needs GNU time (/usr/bin/time) and perl; no timing is asserted anywhere, this only reports.
+# Needs GNU time (/usr/bin/time) and python3; no timing is asserted anywhere, this only reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -24,7 +24,7 @@ measure() {
     code=$?
     set -e
     [ "$code" -le "$ok" ] || { echo "failed ($code): $*" >&2; exit 2; }
-    read -r t r < "$work/time"
+    read -r t r < <(tail -n 1 "$work/time")
     times+=("$t"); [ "$r" -gt "$rss" ] && rss=$r
   done
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")" "$rss"
@@ -48,6 +48,11 @@ for n in "${sizes[@]}"; do
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$work"); row "$n" lint "$objects" "$t" "$rss"
   # diff: change the tier of 1% of the tenants (every 100th) and compare with the tree on disk
   # (renders the new inputs, reads and parses the old tree, compares every object).
-  perl -0pi -e 's/(team-\d*00:\n      tier: )(micro|small|medium|large)/$1.({micro=>"small",small=>"micro",medium=>"large",large=>"medium"}->{$2})/ge' "$estate"/environments/*.yaml
+  # Each environment's tiers rotate within what its pack rules allow.
+  e="$estate/environments"
+  python3 scripts/rotate_tiers.py "$e/dev.yaml" micro=small small=medium medium=large large=micro
+  python3 scripts/rotate_tiers.py "$e/staging.yaml" micro=small small=medium medium=large large=micro
+  python3 scripts/rotate_tiers.py "$e/prod.yaml" small=medium medium=large large=small
+  python3 scripts/rotate_tiers.py "$e/local.yaml" micro=small small=micro
   read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff (1%)" "$objects" "$t" "$rss"
 done

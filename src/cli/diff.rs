@@ -54,7 +54,7 @@ fn render_objects(
     pack: Option<&str>,
 ) -> Result<Objects, Diagnostics> {
     let rendered = crate::render_estate_with(files, envs, pack)?;
-    Ok(diff::from_manifests(&rendered.manifests))
+    Ok(diff::from_manifests(rendered.manifests))
 }
 
 pub fn run(root: &Path, args: &DiffArgs) -> Exit {
