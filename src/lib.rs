@@ -20,6 +20,7 @@
 //! Only [`cli`] and [`tree::io`] (and the estate reader in [`source`]) touch the file system.
 
 pub mod cli;
+pub mod cmp;
 pub mod diagnostic;
 pub mod diff;
 pub mod explain;

@@ -2,6 +2,7 @@
 //!
 //! Exit codes everywhere: 0 clean, 1 findings / drift / check failed, 2 bad input or usage.
 
+mod cmp;
 mod diff;
 mod explain;
 mod lint;
@@ -66,6 +67,9 @@ enum Command {
     Lint(lint::LintArgs),
     /// List the lint rules, or document one.
     Rules(rules::RulesArgs),
+    /// Argo CD Config Management Plugin entry points.
+    #[command(subcommand)]
+    Cmp(cmp::CmpCommand),
 }
 
 /// Entry point for the binary.
@@ -105,6 +109,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Plan(args) => plan::run(&cli.root, args),
         Command::Lint(args) => lint::run(&cli.root, args),
         Command::Rules(args) => rules::run(args),
+        Command::Cmp(cmd) => cmp::run(cmd),
     }
 }
 

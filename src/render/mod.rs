@@ -157,7 +157,12 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
         team: None,
         namespace: None,
     };
-    for name in engine.templates_under(ENV_TEMPLATES) {
+    let env_templates = if env.partial {
+        Vec::new()
+    } else {
+        engine.templates_under(ENV_TEMPLATES)
+    };
+    for name in env_templates {
         match render_documents(engine, &name, &ctx, &env.name, &stamp) {
             Ok(values) => out.extend(values.into_iter().map(|(id, value)| Manifest {
                 placement: env_placement(&env.name, &id.kind),

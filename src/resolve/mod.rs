@@ -44,10 +44,27 @@ pub fn resolve_with(
     let names = select_environments(inputs, only)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name, pack_pin))
+        .map(|name| resolve_env(inputs, name, pack_pin, None))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
+}
+
+/// Resolve one environment, or one tenant of it (`tenant` is a team name or a namespace):
+/// the cost grows with the slice, not with the estate (the CMP renders one application).
+pub fn resolve_slice(
+    inputs: &Inputs,
+    env: &str,
+    tenant: Option<&str>,
+) -> Result<Plan, Diagnostics> {
+    let names = select_environments(inputs, &[env.to_owned()])?;
+    let mut environments = Vec::new();
+    for name in names {
+        let mut plan = resolve_env(inputs, &name, None, tenant)?;
+        plan.partial = tenant.is_some();
+        environments.push(plan);
+    }
+    Ok(Plan { environments })
 }
 
 /// Check `--env` names against the environments that exist.
@@ -158,6 +175,7 @@ fn resolve_env(
     inputs: &Inputs,
     name: &str,
     pack_pin: Option<&str>,
+    tenant: Option<&str>,
 ) -> Result<EnvPlan, Diagnostics> {
     let chain = chain(inputs, name)?;
     let own = chain
@@ -262,9 +280,26 @@ fn resolve_env(
     };
     let defaults = pack_layers.sub("/tenantDefaults").unwrap_or_default();
     let tenant_layers = merged.sub("/tenants").unwrap_or_default();
+    // A slice (one tenant, by team or namespace) resolves only that tenant.
+    let wanted = |team: &str| -> bool {
+        let Some(filter) = tenant else { return true };
+        if team == filter {
+            return true;
+        }
+        let explicit = tenant_layers
+            .value
+            .get(team)
+            .and_then(|t| t.get("namespace"))
+            .and_then(Value::as_str);
+        match explicit {
+            Some(ns) => ns == filter,
+            None => expand_naming(&spec.naming.namespace, team, name).is_ok_and(|ns| ns == filter),
+        }
+    };
     let teams: Vec<(String, Layered)> = match &tenant_layers.value {
         Value::Object(m) => m
             .keys()
+            .filter(|team| wanted(team))
             .map(|team| {
                 let mut t = defaults.clone();
                 if let Some(own) = tenant_layers.sub(&pointer_push("", team)) {
@@ -275,6 +310,22 @@ fn resolve_env(
             .collect(),
         _ => Vec::new(),
     };
+    if let (Some(filter), true) = (tenant, teams.is_empty()) {
+        let known: Vec<&str> = tenant_layers
+            .value
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut d = Diagnostic::error(
+            "unknown-tenant",
+            format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
+        )
+        .note(format!("tenants: {}", known.join(", ")));
+        if let Some(s) = did_you_mean(filter, known.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        return Err(d.into());
+    }
     let results: Vec<Result<TenantPlan, Diagnostics>> = teams
         .into_par_iter()
         .map(|(team, layers)| env.tenant(&team, layers, &tenant_layers))
@@ -341,6 +392,7 @@ fn resolve_env(
         tenants,
         settings_provenance,
         pack_provenance: pack_layers,
+        partial: false,
     })
 }
 

@@ -36,6 +36,9 @@ pub struct EnvPlan {
     pub settings_provenance: Layered,
     /// Merged pack spec with origins.
     pub pack_provenance: Layered,
+    /// Only some tenants were resolved (a CMP slice): environment-level objects, which list
+    /// every tenant, are not rendered.
+    pub partial: bool,
 }
 
 /// One tenant of one environment, resolved.

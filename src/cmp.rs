@@ -1,0 +1,178 @@
+//! The Argo CD Config Management Plugin contract.
+//!
+//! Argo CD runs `cmp generate` in the application's source folder with no terminal and reads
+//! a YAML stream from stdout. The stream is exactly the files `render` writes for the slice
+//! (one environment, or one tenant of it), byte for byte, so a team can switch between
+//! committed trees and the plugin without a diff. Only that slice is resolved and rendered.
+//! An empty stream is never a success: with `prune: true` it would delete everything the
+//! application owns.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::lint::{lint, Corpus, LintConfig};
+use crate::source::EstateFiles;
+use crate::tree::{layout, Scope};
+
+/// What Argo CD asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub environment: String,
+    /// Team name or namespace; `None` for the whole environment.
+    pub tenant: Option<String>,
+    /// `namespace/name` of the Argo CD Application, for messages.
+    pub app: Option<String>,
+    pub kube_version: Option<(u32, u32)>,
+}
+
+/// Read the request from Argo CD's variables. Parameters (`ARGOCD_APP_PARAMETERS`) win over
+/// `plugin.env` (`ARGOCD_ENV_*`); announced defaults are applied here because Argo CD does not
+/// send them.
+pub fn request(var: &dyn Fn(&str) -> Option<String>) -> Result<Request, String> {
+    let mut environment = var("ARGOCD_ENV_ENVIRONMENT").filter(|s| !s.is_empty());
+    let mut tenant = var("ARGOCD_ENV_TENANT").filter(|s| !s.is_empty());
+    if let Some(raw) = var("ARGOCD_APP_PARAMETERS").filter(|s| !s.trim().is_empty()) {
+        let params: Value = serde_json::from_str(&raw)
+            .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not JSON: {e}"))?;
+        for p in params.as_array().into_iter().flatten() {
+            let value = p
+                .get("string")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            match p.get("name").and_then(Value::as_str) {
+                Some("environment") if value.is_some() => environment = value,
+                Some("tenant") if value.is_some() => tenant = value,
+                _ => {}
+            }
+        }
+    }
+    let environment = environment
+        .ok_or("no environment: set plugin.env ENVIRONMENT or the `environment` parameter")?;
+    let app = match (var("ARGOCD_APP_NAMESPACE"), var("ARGOCD_APP_NAME")) {
+        (Some(ns), Some(name)) if !ns.is_empty() => Some(format!("{ns}/{name}")),
+        (_, Some(name)) => Some(name),
+        _ => None,
+    };
+    let kube_version = var("KUBE_VERSION").and_then(|v| {
+        let v = v.trim_start_matches('v');
+        let mut it = v.split(['.', '+', '-']);
+        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+    });
+    Ok(Request {
+        environment,
+        tenant,
+        app,
+        kube_version,
+    })
+}
+
+/// The estate root: `start` or the nearest folder above it holding environments/ and
+/// policy-packs/.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join("environments").is_dir() && d.join("policy-packs").is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// Only the files a slice of `env` needs: every pack and template, the bases, the environment.
+pub fn slice_files(files: EstateFiles, env: &str) -> EstateFiles {
+    let own = format!("environments/{env}.yaml");
+    EstateFiles {
+        files: files
+            .files
+            .into_iter()
+            .filter(|(p, _)| {
+                !p.starts_with("environments/") || *p == own || p.starts_with("environments/_")
+            })
+            .collect(),
+    }
+}
+
+/// The YAML stream of the slice.
+pub fn generate(files: &EstateFiles, req: &Request) -> Result<String, Diagnostics> {
+    let inputs = crate::inputs::load(files)?;
+    let plan = crate::resolve::resolve_slice(&inputs, &req.environment, req.tenant.as_deref())?;
+    let manifests = crate::render::render(&inputs, &plan)?;
+    let tree = layout(
+        &manifests,
+        Scope::Environments([req.environment.clone()].into()),
+    )?;
+    let prefixes: Vec<String> = match (
+        &req.tenant,
+        plan.environments.first().and_then(|e| e.tenants.first()),
+    ) {
+        (Some(_), Some(t)) => vec![
+            format!("{}/tenants/{}/", req.environment, t.namespace),
+            format!("{}/workflows/{}/", req.environment, t.namespace),
+        ],
+        _ => vec![format!("{}/", req.environment)],
+    };
+    let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
+    let mut config = LintConfig::from_plan(&inputs, &plan);
+    config.kube_version = req.kube_version;
+    let kept = crate::manifest::ManifestSet {
+        manifests: manifests
+            .manifests
+            .into_iter()
+            .filter(|m| in_slice(&crate::tree::path_for(m)))
+            .collect(),
+    };
+    let findings = lint(&Corpus::from_rendered(kept, &tree, "gitops"), &config);
+    let errors: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone()))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    let mut out = String::new();
+    for (_, bytes) in tree.files.iter().filter(|(p, _)| in_slice(p)) {
+        if !out.is_empty() {
+            out.push_str("---\n");
+        }
+        out.push_str(&String::from_utf8_lossy(bytes));
+    }
+    if out.is_empty() {
+        return Err(Diagnostic::error(
+            "empty-slice",
+            format!("the slice of `{}` renders no objects: refusing to print an empty stream, which would make Argo CD prune everything the application owns", req.environment),
+        )
+        .into());
+    }
+    Ok(out)
+}
+
+/// The dynamic parameters Argo CD shows in its UI: environments and their tenants.
+pub fn parameters(files: &EstateFiles) -> Result<Value, Diagnostics> {
+    let inputs = crate::inputs::load(files)?;
+    let plan = crate::resolve::resolve(&inputs, &[])?;
+    let envs: Vec<&str> = plan.environments.iter().map(|e| e.name.as_str()).collect();
+    let tenants: serde_json::Map<String, Value> = plan
+        .environments
+        .iter()
+        .map(|e| {
+            (
+                e.name.clone(),
+                Value::String(
+                    e.tenants
+                        .iter()
+                        .map(|t| t.team.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+            )
+        })
+        .collect();
+    Ok(json!([
+        {"name": "environment", "title": "Environment", "tooltip": format!("One of: {}", envs.join(", ")),
+         "required": true, "itemType": "string", "collectionType": "string"},
+        {"name": "tenant", "title": "Tenant (team or namespace; empty for the whole environment)",
+         "tooltip": "Renders only this tenant's objects", "itemType": "string", "collectionType": "string", "string": ""},
+        {"name": "tenants", "title": "Tenants by environment (read only)", "collectionType": "map", "map": tenants},
+    ]))
+}

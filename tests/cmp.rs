@@ -1,0 +1,230 @@
+//! The plugin as Argo CD runs it: cwd = the application's source path, only ARGOCD_* (and
+//! KUBE_VERSION) in the environment, stdin closed. Its stream must equal the rendered tree's
+//! slice byte for byte.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::Estate;
+
+fn argocd(cwd: &Path, vars: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(assert_cmd::cargo::cargo_bin("gitops-render"))
+        .args(["cmp"])
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .env("ARGOCD_APP_NAMESPACE", "argocd")
+        .env("GITOPS_RENDER_TODAY", "2026-11-22")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs")
+}
+
+/// The files `render` writes under these folders, joined as a YAML stream.
+fn slice_of_tree(e: &Estate, prefixes: &[&str]) -> String {
+    let tree = e.tree();
+    let parts: Vec<String> = tree
+        .iter()
+        .filter(|(p, _)| prefixes.iter().any(|pre| p.starts_with(pre)))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    parts.join("---\n")
+}
+
+fn rendered() -> Estate {
+    let e = Estate::example();
+    assert_eq!(e.run(&["render"]).status.code(), Some(0));
+    e
+}
+
+#[test]
+fn tenant_slice_equals_the_rendered_files() {
+    let e = rendered();
+    let expected = slice_of_tree(
+        &e,
+        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
+    );
+    assert!(expected.contains("kind: WorkflowTemplate") && expected.contains("kind: Namespace"));
+    for tenant in ["data", "data-prod"] {
+        let out = argocd(
+            e.path(),
+            &[
+                ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+                ("ARGOCD_ENV_TENANT", tenant),
+                ("ARGOCD_APP_NAME", "prod-data"),
+            ],
+            &["generate"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn environment_slice_and_parameters_from_argo_cd() {
+    let e = rendered();
+    let expected = slice_of_tree(&e, &["staging/"]);
+    // Parameters win over plugin.env; the source path may be a folder inside the estate.
+    let params = r#"[{"name":"environment","string":"staging"},{"name":"tenant","string":""}]"#;
+    let out = argocd(
+        &e.path().join("environments"),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_APP_PARAMETERS", params),
+        ],
+        &["generate"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+#[test]
+fn a_slice_does_not_depend_on_other_tenants() {
+    let e = Estate::example();
+    // ml breaks prod's rules; data's application still renders.
+    e.edit(
+        "environments/_base.yaml",
+        "    ml:\n      tier: medium",
+        "    ml:\n      tier: micro",
+    );
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "data"),
+        ],
+        &["generate"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "ml"),
+            ("ARGOCD_APP_NAME", "prod-ml"),
+        ],
+        &["generate"],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().next(), Some("error: gitops-render cmp: tier `micro` is not allowed in `prod` (application argocd/prod-ml)"), "{err}");
+    assert!(
+        err.contains("environments/_base.yaml:"),
+        "names the input file and line: {err}"
+    );
+}
+
+#[test]
+fn failures_exit_non_zero_with_a_one_line_reason_first() {
+    let e = Estate::example();
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[], "error: gitops-render cmp: no environment: set plugin.env ENVIRONMENT or the `environment` parameter"),
+        (&[("ARGOCD_ENV_ENVIRONMENT", "qa"), ("ARGOCD_APP_NAME", "qa-app")], "error: gitops-render cmp: no environment named `qa` (application argocd/qa-app)"),
+        (&[("ARGOCD_ENV_ENVIRONMENT", "prod"), ("ARGOCD_ENV_TENANT", "payments"), ("ARGOCD_APP_NAME", "prod-payments")], "error: gitops-render cmp: environment `prod` has no tenant `payments` (by team or namespace) (application argocd/prod-payments)"),
+    ];
+    for (vars, first) in cases {
+        let out = argocd(e.path(), vars, &["generate"]);
+        assert_ne!(out.status.code(), Some(0));
+        assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().next(), Some(first), "{err}");
+    }
+    // A broken input: the reason and the file and line.
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: medium",
+        "    frontend:\n      teir: medium",
+    );
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "data"),
+        ],
+        &["generate"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: gitops-render cmp: unknown key `teir`"),
+        "{err}"
+    );
+    assert!(err.contains(" at environments/prod.yaml:"), "{err}");
+    // Outside an estate.
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = argocd(
+        dir.path(),
+        &[("ARGOCD_ENV_ENVIRONMENT", "prod")],
+        &["generate"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: gitops-render cmp: no estate"));
+}
+
+#[test]
+fn lint_errors_fail_the_generation() {
+    let e = Estate::example();
+    e.edit(
+        "policy-packs/platform/1.1.0/workflows/file-transfer.yaml.j2",
+        "image: amazon/aws-cli:2.18.0",
+        "image: amazon/aws-cli:latest",
+    );
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "data"),
+        ],
+        &["generate"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uses the `latest` tag"));
+}
+
+#[test]
+fn discover_init_and_parameters() {
+    let e = Estate::example();
+    let out = argocd(e.path(), &[], &["discover"]);
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        ),
+        (Some(0), "gitops-render estate\n".to_owned())
+    );
+    let out = argocd(&e.path().join("environments"), &[], &["discover"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(argocd(e.path(), &[], &["init"]).status.code(), Some(0));
+    let out = argocd(e.path(), &[], &["parameters"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["name"], "environment");
+    assert_eq!(v[0]["tooltip"], "One of: dev, local, prod, staging");
+    assert_eq!(v[2]["map"]["local"], "backend,frontend");
+}
