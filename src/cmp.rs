@@ -55,7 +55,14 @@ pub fn request(var: &dyn Fn(&str) -> Option<String>) -> Result<Request, String> 
         (Some(ns), Some(name)) if !ns.is_empty() => Some(format!("{ns}/{name}")),
         (_, Some(name)) => Some(name),
         _ => None,
-    };
+    }
+    .map(
+        |app| match var("ARGOCD_APP_REVISION").filter(|r| !r.is_empty()) {
+            // The revision tells an operator which commit broke the application.
+            Some(rev) => format!("{app} at {}", &rev[..rev.len().min(12)]),
+            None => app,
+        },
+    );
     let kube_version = var("KUBE_VERSION").and_then(|v| {
         let v = v.trim_start_matches('v');
         let mut it = v.split(['.', '+', '-']);

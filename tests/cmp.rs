@@ -131,7 +131,7 @@ fn a_slice_does_not_depend_on_other_tenants() {
     assert_ne!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().next(), Some("error: gitops-render cmp: tier `micro` is not allowed in `prod` (application argocd/prod-ml)"), "{err}");
+    assert_eq!(err.lines().next(), Some("error: gitops-render cmp: tier `micro` is not allowed in `prod` (application argocd/prod-ml at 8f2c1e9d4b7a)"), "{err}");
     assert!(
         err.contains("environments/_base.yaml:"),
         "names the input file and line: {err}"
