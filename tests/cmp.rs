@@ -125,6 +125,7 @@ fn a_slice_does_not_depend_on_other_tenants() {
             ("ARGOCD_ENV_ENVIRONMENT", "prod"),
             ("ARGOCD_ENV_TENANT", "ml"),
             ("ARGOCD_APP_NAME", "prod-ml"),
+            ("ARGOCD_APP_REVISION", "8f2c1e9d4b7a6c5e3f1d"),
         ],
         &["generate"],
     );
