@@ -22,13 +22,6 @@ pub struct Entry {
     pub origin: String,
 }
 
-/// Find a tenant by team name or namespace.
-pub fn find_tenant<'a>(env: &'a EnvPlan, tenant: &str) -> Option<&'a TenantPlan> {
-    env.tenants
-        .iter()
-        .find(|t| t.team == tenant || t.namespace == tenant)
-}
-
 fn dotted(prefix: &str, pointer: &str) -> String {
     let mut out = prefix.to_owned();
     for seg in pointer_segments(pointer) {

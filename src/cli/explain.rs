@@ -6,7 +6,6 @@ use clap::Args;
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::explain;
-use crate::source::EstateFiles;
 
 use super::{fail, output, Exit};
 
@@ -21,39 +20,12 @@ pub struct ExplainArgs {
 }
 
 pub fn run(root: &Path, args: &ExplainArgs) -> Exit {
-    let files = match EstateFiles::read_dir(root) {
-        Ok(f) => f,
-        Err(d) => return fail(&d),
+    let (inputs, plan, index) = match super::tenant_plan(root, &args.env, &args.tenant) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
-    let inputs = match crate::inputs::load(&files) {
-        Ok(i) => i,
-        Err(d) => return fail(&d),
-    };
-    let plan = match crate::resolve::resolve(&inputs, std::slice::from_ref(&args.env)) {
-        Ok(p) => p,
-        Err(d) => return fail(&d),
-    };
-    let Some(env) = plan.environments.first() else {
-        return fail(
-            &Diagnostic::error(
-                "unknown-environment",
-                format!("no environment named `{}`", args.env),
-            )
-            .into(),
-        );
-    };
-    let Some(tenant) = explain::find_tenant(env, &args.tenant) else {
-        let teams: Vec<&str> = env.tenants.iter().map(|t| t.team.as_str()).collect();
-        let mut d = Diagnostic::error(
-            "unknown-tenant",
-            format!("environment `{}` has no tenant `{}`", env.name, args.tenant),
-        )
-        .note(format!("tenants: {}", teams.join(", ")));
-        if let Some(s) = did_you_mean(&args.tenant, teams.iter().copied()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        return fail(&d.into());
-    };
+    let env = &plan.environments[0];
+    let tenant = &env.tenants[index];
     let mut entries = explain::explain(&inputs, env, tenant);
     if let Some(field) = &args.field {
         let all_paths: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();

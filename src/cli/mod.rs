@@ -113,6 +113,48 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
+/// Load the estate at `root`, resolve `env`, and find `tenant` (team or namespace) in it; on
+/// failure the diagnostics are printed and the error exit returned. Shared by the commands
+/// that answer questions about one tenant (`explain`, `plan`).
+pub(crate) fn tenant_plan(
+    root: &std::path::Path,
+    env: &str,
+    tenant: &str,
+) -> Result<(crate::inputs::Inputs, crate::resolve::Plan, usize), Exit> {
+    use crate::diagnostic::{did_you_mean, Diagnostic};
+    let files = crate::source::EstateFiles::read_dir(root).map_err(|d| fail(&d))?;
+    let inputs = crate::inputs::load(&files).map_err(|d| fail(&d))?;
+    let plan = crate::resolve::resolve(&inputs, &[env.to_owned()]).map_err(|d| fail(&d))?;
+    let Some(e) = plan.environments.first() else {
+        return Err(fail(
+            &Diagnostic::error(
+                "unknown-environment",
+                format!("no environment named `{env}`"),
+            )
+            .into(),
+        ));
+    };
+    match e
+        .tenants
+        .iter()
+        .position(|t| t.team == tenant || t.namespace == tenant)
+    {
+        Some(i) => Ok((inputs, plan, i)),
+        None => {
+            let teams: Vec<&str> = e.tenants.iter().map(|t| t.team.as_str()).collect();
+            let mut d = Diagnostic::error(
+                "unknown-tenant",
+                format!("environment `{}` has no tenant `{tenant}`", e.name),
+            )
+            .note(format!("tenants: {}", teams.join(", ")));
+            if let Some(s) = did_you_mean(tenant, teams.iter().copied()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            Err(fail(&d.into()))
+        }
+    }
+}
+
 /// Print diagnostics on stderr and return the error exit.
 pub(crate) fn fail(diags: &Diagnostics) -> Exit {
     output::err(&diags.render());

@@ -10,10 +10,8 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::explain::find_tenant;
+use crate::diagnostic::Diagnostic;
 use crate::resolve::plan_for_file;
-use crate::source::EstateFiles;
 
 use super::{fail, output, Exit};
 
@@ -37,33 +35,12 @@ pub struct PlanArgs {
 }
 
 pub fn run(root: &Path, args: &PlanArgs) -> Exit {
-    let files = match EstateFiles::read_dir(root) {
-        Ok(f) => f,
-        Err(d) => return fail(&d),
+    let (_inputs, plan, index) = match super::tenant_plan(root, &args.env, &args.tenant) {
+        Ok(t) => t,
+        Err(exit) => return exit,
     };
-    let inputs = match crate::inputs::load(&files) {
-        Ok(i) => i,
-        Err(d) => return fail(&d),
-    };
-    let plan = match crate::resolve::resolve(&inputs, std::slice::from_ref(&args.env)) {
-        Ok(p) => p,
-        Err(d) => return fail(&d),
-    };
-    let Some(env) = plan.environments.first() else {
-        return Exit::Error;
-    };
-    let Some(tenant) = find_tenant(env, &args.tenant) else {
-        let teams: Vec<&str> = env.tenants.iter().map(|t| t.team.as_str()).collect();
-        let mut d = Diagnostic::error(
-            "unknown-tenant",
-            format!("environment `{}` has no tenant `{}`", env.name, args.tenant),
-        )
-        .note(format!("tenants: {}", teams.join(", ")));
-        if let Some(s) = did_you_mean(&args.tenant, teams.iter().copied()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        return fail(&d.into());
-    };
+    let env = &plan.environments[0];
+    let tenant = &env.tenants[index];
     let Some(policy) = &tenant.workflow_policy else {
         return fail(
             &Diagnostic::error(

@@ -72,7 +72,8 @@ pub fn strict(node: &Value) -> Value {
     let nullable = m.get("nullable").and_then(Value::as_bool) == Some(true);
     for (k, v) in m {
         match k.as_str() {
-            "properties" | "patternProperties" => {
+            // Maps of named schemas.
+            "properties" | "patternProperties" | "$defs" | "definitions" => {
                 let props = v
                     .as_object()
                     .map(|p| {
@@ -82,17 +83,6 @@ pub fn strict(node: &Value) -> Value {
                     })
                     .unwrap_or_default();
                 out.insert(k.clone(), Value::Object(props));
-            }
-            "$defs" | "definitions" => {
-                let defs = v
-                    .as_object()
-                    .map(|p| {
-                        p.iter()
-                            .map(|(name, s)| (name.clone(), strict(s)))
-                            .collect::<Map<_, _>>()
-                    })
-                    .unwrap_or_default();
-                out.insert(k.clone(), Value::Object(defs));
             }
             "items" | "additionalProperties" | "not" if v.is_object() => {
                 out.insert(k.clone(), strict(v));
