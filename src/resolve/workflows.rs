@@ -216,47 +216,36 @@ pub fn select(
     for (i, entry) in requested.iter().enumerate() {
         let at = format!("/workflows/{i}");
         if let Some(rest) = entry.strip_prefix("custom:") {
-            let Some((name, raw_version)) = rest.split_once('@') else {
-                diags.push(error_in(
+            let bad_ref = |message: String, help: &str| {
+                error_in(
                     inputs,
                     tenant,
                     &at,
                     Target::Value,
-                    Diagnostic::error(
-                        "invalid-workflow-ref",
-                        format!("`{entry}` is not a custom workflow reference"),
-                    )
-                    .help("write custom:<name>@<version>, e.g. custom:tiff-offsets@1.0.0"),
+                    Diagnostic::error("invalid-workflow-ref", message).help(help),
+                )
+            };
+            const FORM: &str = "write custom:<name>@<version>, e.g. custom:tiff-offsets@1.0.0";
+            let Some((name, raw_version)) = rest.split_once('@') else {
+                diags.push(bad_ref(
+                    format!("`{entry}` is not a custom workflow reference"),
+                    FORM,
                 ));
                 continue;
             };
             let version = match Version::parse(raw_version) {
-                Ok(v) if crate::model::is_dns1123_label(name) => v,
-                Ok(_) => {
-                    diags.push(error_in(
-                        inputs,
-                        tenant,
-                        &at,
-                        Target::Value,
-                        Diagnostic::error(
-                            "invalid-workflow-ref",
-                            format!("`{entry}`: `{name}` is not a valid workflow name"),
-                        )
-                        .help("workflow names are DNS-1123 labels"),
+                Ok(_) if !crate::model::is_dns1123_label(name) => {
+                    diags.push(bad_ref(
+                        format!("`{entry}`: `{name}` is not a valid workflow name"),
+                        "workflow names are DNS-1123 labels",
                     ));
                     continue;
                 }
+                Ok(v) => v,
                 Err(e) => {
-                    diags.push(error_in(
-                        inputs,
-                        tenant,
-                        &at,
-                        Target::Value,
-                        Diagnostic::error(
-                            "invalid-workflow-ref",
-                            format!("`{entry}`: `{raw_version}` is not a semantic version: {e}"),
-                        )
-                        .help("write custom:<name>@<version>, e.g. custom:tiff-offsets@1.0.0"),
+                    diags.push(bad_ref(
+                        format!("`{entry}`: `{raw_version}` is not a semantic version: {e}"),
+                        FORM,
                     ));
                     continue;
                 }
