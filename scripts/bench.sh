@@ -2,6 +2,9 @@
 # Benchmark render, lint and diff on synthetic estates of N tenants x 4 environments.
 #   scripts/bench.sh [N...]        (default: 100 1000)
 # Prints, per N and step: objects, median wall time of 5 runs, peak RSS, objects per second.
+# When the peer tools of ../shared/bench/install_peers.sh are installed ($PEERS, default
+# ~/.cache/peers), the same run times them on the equivalent estate of
+# ../shared/bench/gen_peer_estate.py and prints the ratio of objects per second.
 # Needs GNU time (/usr/bin/time) and python3; no timing is asserted anywhere, this only reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +14,8 @@ runs=5
 cargo build --release --quiet --bin gitops-render --example synthetic_estate
 bin="$PWD/target/release/gitops-render"
 gen="$PWD/target/release/examples/synthetic_estate"
+peers=${PEERS:-$HOME/.cache/peers}
+peer_gen="$PWD/../shared/bench/gen_peer_estate.py"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -44,6 +49,7 @@ for n in "${sizes[@]}"; do
   "$bin" render --root "$estate" --no-lint 2> /dev/null
   objects=$(find "$estate/gitops" -name '*.yaml' | wc -l)
   read -r t rss < <(measure 0 "$bin" render --root "$estate" --no-lint); row "$n" render "$objects" "$t" "$rss"
+  render_t=$t
   read -r t rss < <(measure 0 "$bin" render --root "$estate"); row "$n" render+lint "$objects" "$t" "$rss"
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$work"); row "$n" lint "$objects" "$t" "$rss"
   # diff: change the tier of 1% of the tenants (every 100th) and compare with the tree on disk
@@ -55,4 +61,19 @@ for n in "${sizes[@]}"; do
   python3 scripts/rotate_tiers.py "$e/prod.yaml" small=medium medium=large large=small
   python3 scripts/rotate_tiers.py "$e/local.yaml" micro=small small=micro
   read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff (1%)" "$objects" "$t" "$rss"
+  if [ -x "$peers/bin/helm" ] && [ -f "$peer_gen" ]; then
+    pe="$work/peer-$n"
+    python3 "$peer_gen" gen "$n" --out "$pe" > /dev/null
+    pobjects=$(( 4 * (7 * n + 4) ))
+    read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" template estate "$2/chart" -f "$2/chart/values-$e.yaml"; done' sh "$peers/bin/helm" "$pe")
+    row "$n" "peer: helm" "$pobjects" "$t" "$rss"
+    awk -v o="$objects" -v t="$render_t" -v po="$pobjects" -v pt="$t" -v n="$n" \
+      'BEGIN { printf "%-7s %-12s render: %.1fx the objects/s of helm template\n", n, "ratio", (o / t) / (po / pt) }'
+    if [ "$n" -le 100 ] && [ -x "$peers/bin/kubectl-v1.33" ]; then
+      read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" kustomize "$2/kustomize/overlays/$e"; done' sh "$peers/bin/kubectl-v1.33" "$pe")
+      row "$n" "peer: kustomize" "$pobjects" "$t" "$rss"
+    fi
+  else
+    printf '%-7s %-12s (peer tools not installed: bash ../shared/bench/install_peers.sh)\n' "$n" peers
+  fi
 done
