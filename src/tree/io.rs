@@ -88,6 +88,7 @@ pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
         )
         .into());
     }
+    let existing = read_tree(out)?;
     for (path, bytes) in &tree.files {
         let target = out.join(path);
         if let Some(blocker) = blocking_ancestor(out, path) {
@@ -103,36 +104,44 @@ pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
             );
             continue;
         }
-        match fs::symlink_metadata(&target) {
-            Err(_) => plan.writes.push(path.clone()),
-            Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => diags.push(
+        // Regular files were read once, with the whole tree; only what is not a regular file
+        // (missing, a directory, a symlink) needs a look at its metadata.
+        let current: Result<std::borrow::Cow<'_, [u8]>, fs::Metadata> = match existing.get(path) {
+            Some(b) => Ok(b.as_slice().into()),
+            None => match fs::symlink_metadata(&target) {
+                Err(_) => {
+                    plan.writes.push(path.clone());
+                    continue;
+                }
+                Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => Err(meta),
+                Ok(_) => Ok(fs::read(&target).unwrap_or_default().into()),
+            },
+        };
+        match current {
+            Ok(current) if *current == bytes[..] => plan.unchanged += 1,
+            Ok(current) if is_generated(&current) => plan.writes.push(path.clone()),
+            Err(meta) => diags.push(
                 Diagnostic::error(
                     "output-blocked",
                     format!("cannot write {}: a {} is in the way", target.display(), if meta.is_dir() { "directory" } else { "symlink" }),
                 )
                 .help("move it away; gitops-render never replaces what it did not generate"),
             ),
-            Ok(_) => match fs::read(&target) {
-                Ok(existing) if existing == *bytes => plan.unchanged += 1,
-                Ok(existing) if is_generated(&existing) => plan.writes.push(path.clone()),
-                Ok(_) => diags.push(
-                    Diagnostic::error(
-                        "unowned-file",
-                        format!("refusing to overwrite {}: it has no generated header, so it was not written by gitops-render", target.display()),
-                    )
-                    .at(Location {
-                        file: target.display().to_string(),
-                        line: 1,
-                        col: 1,
-                        line_text: None,
-                    })
-                    .help("move or delete the hand-written file, or render to another --out directory"),
-                ),
-                Err(e) => diags.push(Diagnostic::error("read-failed", format!("cannot read {}: {e}", target.display()))),
-            },
+            Ok(_) => diags.push(
+                Diagnostic::error(
+                    "unowned-file",
+                    format!("refusing to overwrite {}: it has no generated header, so it was not written by gitops-render", target.display()),
+                )
+                .at(Location {
+                    file: target.display().to_string(),
+                    line: 1,
+                    col: 1,
+                    line_text: None,
+                })
+                .help("move or delete the hand-written file, or render to another --out directory"),
+            ),
         }
     }
-    let existing = read_tree(out)?;
     for (path, bytes) in &existing {
         if tree.files.contains_key(path) || !tree.scope.covers(path) {
             continue;
