@@ -261,6 +261,56 @@ fn refuses_to_overwrite_a_hand_written_file_and_writes_nothing() {
     );
 }
 
+/// Each kind of obstacle where a generated file must go: exit 2, the path named, and the
+/// previous tree (rendered first) left exactly as it was.
+#[test]
+fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
+    const TARGET: &str = "gitops/prod/tenants/data-prod/namespace-data-prod.yaml";
+    let cases: [(&str, fn(&Estate), &str); 3] = [
+        (
+            "directory",
+            |e| {
+                std::fs::remove_file(e.path().join(TARGET)).unwrap();
+                std::fs::create_dir(e.path().join(TARGET)).unwrap();
+            },
+            "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a directory is in the way",
+        ),
+        (
+            "symlink",
+            |e| {
+                std::fs::remove_file(e.path().join(TARGET)).unwrap();
+                std::os::unix::fs::symlink("/etc/hostname", e.path().join(TARGET)).unwrap();
+            },
+            "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a symlink is in the way",
+        ),
+        (
+            "file as a directory",
+            |e| {
+                let dir = e.path().join("gitops/prod/tenants/data-prod");
+                std::fs::remove_dir_all(&dir).unwrap();
+                std::fs::write(&dir, "notes\n").unwrap();
+            },
+            "cannot write prod/tenants/data-prod/namespace-data-prod.yaml: ./gitops/prod/tenants/data-prod is a file, not a directory",
+        ),
+    ];
+    for (what, obstruct, message) in cases {
+        let e = Estate::example();
+        assert_eq!(e.run(&["render"]).status.code(), Some(0));
+        // A change that would rewrite other files: none of it may land.
+        e.edit(
+            "environments/prod.yaml",
+            "large: {cpu: \"12\"}",
+            "large: {cpu: \"10\"}",
+        );
+        obstruct(&e);
+        let before = e.tree();
+        let out = e.run(&["render"]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{what}: {}", stderr(&out));
+        assert!(e.tree() == before, "{what}: the tree changed");
+    }
+}
+
 #[test]
 fn an_error_leaves_the_previous_tree_unchanged() {
     let e = Estate::example();

@@ -7,45 +7,57 @@
 //! temporary siblings first and only then renamed over their targets; stale files are pruned
 //! only when they carry the header; files whose bytes did not change are not touched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
 use crate::source::Location;
 
 use super::Tree;
 
 /// Read every file under `dir` (relative `/` paths → bytes). A missing directory is empty.
-/// Symlinks are not followed; dot-files and dot-directories are skipped.
+/// Symlinks are not followed; dot-files and dot-directories are skipped. Files are read in
+/// parallel: a tree has tens of thousands of small files.
 pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
-    let mut out = BTreeMap::new();
+    let paths = list_files(dir)?;
+    let read: Vec<Result<(String, Vec<u8>), Diagnostics>> = paths
+        .into_par_iter()
+        .map(|rel| {
+            let path = dir.join(&rel);
+            fs::read(&path).map(|b| (rel, b)).map_err(|err| {
+                Diagnostic::error(
+                    "read-failed",
+                    format!("cannot read {}: {err}", path.display()),
+                )
+                .into()
+            })
+        })
+        .collect();
+    let (files, diags) = partition(read);
+    diags.into_result(files.into_iter().collect())
+}
+
+/// The regular files under `dir` as sorted relative `/` paths, without reading them.
+fn list_files(dir: &Path) -> Result<BTreeSet<String>, Diagnostics> {
+    let mut out = BTreeSet::new();
     if !dir.exists() {
         return Ok(out);
     }
     let mut diags = Diagnostics::new();
     let walker = WalkDir::new(dir)
-        .sort_by_file_name()
         .follow_links(false)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                let rel = relative(dir, e.path());
-                match fs::read(e.path()) {
-                    Ok(bytes) => {
-                        out.insert(rel, bytes);
-                    }
-                    Err(err) => diags.push(Diagnostic::error(
-                        "read-failed",
-                        format!("cannot read {}: {err}", e.path().display()),
-                    )),
-                }
+                out.insert(relative(dir, e.path()));
             }
             Ok(_) => {}
             Err(err) => diags.push(Diagnostic::error(
@@ -77,10 +89,19 @@ pub struct WritePlan {
     pub kept: Vec<String>,
 }
 
+/// What the target of one tree file holds now.
+enum Target {
+    Unchanged,
+    Write,
+    Blocked(Diagnostic),
+}
+
 /// Decide the write of `tree` into `out`, refusing if it would overwrite anything not owned.
+///
+/// Each target is read once, in parallel, and compared with the new bytes; files the tree does
+/// not name are read only when they are candidates for pruning.
 pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
     let mut plan = WritePlan::default();
-    let mut diags = Diagnostics::new();
     if out.exists() && !out.is_dir() {
         return Err(Diagnostic::error(
             "output-not-a-directory",
@@ -88,11 +109,45 @@ pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
         )
         .into());
     }
-    let existing = read_tree(out)?;
-    for (path, bytes) in &tree.files {
-        let target = out.join(path);
+    let existing = list_files(out)?;
+    let targets: Vec<(&String, Target)> = tree
+        .files
+        .par_iter()
+        .map(|(path, bytes)| {
+            (
+                path,
+                target_state(out, path, bytes, existing.contains(path)),
+            )
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    for (path, state) in targets {
+        match state {
+            Target::Unchanged => plan.unchanged += 1,
+            Target::Write => plan.writes.push(path.clone()),
+            Target::Blocked(d) => diags.push(d),
+        }
+    }
+    for path in existing {
+        if tree.files.contains_key(&path) || !tree.scope.covers(&path) {
+            continue;
+        }
+        if fs::read(out.join(&path)).is_ok_and(|b| is_generated(&b)) {
+            plan.prunes.push(path);
+        } else {
+            plan.kept.push(path);
+        }
+    }
+    diags.into_result(plan)
+}
+
+/// Compare one target with its new bytes. `listed`: the walk of `out` found a regular file
+/// there, so every ancestor is a real directory (the walk follows no symlinks).
+fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
+    let target = out.join(path);
+    if !listed {
         if let Some(blocker) = blocking_ancestor(out, path) {
-            diags.push(
+            return Target::Blocked(
                 Diagnostic::error(
                     "output-blocked",
                     format!(
@@ -102,57 +157,49 @@ pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
                 )
                 .help("move the file away; gitops-render never deletes files it did not generate"),
             );
-            continue;
         }
-        // Regular files were read once, with the whole tree; only what is not a regular file
-        // (missing, a directory, a symlink) needs a look at its metadata.
-        let current: Result<std::borrow::Cow<'_, [u8]>, fs::Metadata> = match existing.get(path) {
-            Some(b) => Ok(b.as_slice().into()),
-            None => match fs::symlink_metadata(&target) {
-                Err(_) => {
-                    plan.writes.push(path.clone());
-                    continue;
-                }
-                Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => Err(meta),
-                Ok(_) => Ok(fs::read(&target).unwrap_or_default().into()),
-            },
-        };
-        match current {
-            Ok(current) if *current == bytes[..] => plan.unchanged += 1,
-            Ok(current) if is_generated(&current) => plan.writes.push(path.clone()),
-            Err(meta) => diags.push(
-                Diagnostic::error(
-                    "output-blocked",
-                    format!("cannot write {}: a {} is in the way", target.display(), if meta.is_dir() { "directory" } else { "symlink" }),
+        match fs::symlink_metadata(&target) {
+            Err(_) => return Target::Write,
+            Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
+                return Target::Blocked(
+                    Diagnostic::error(
+                        "output-blocked",
+                        format!(
+                            "cannot write {}: a {} is in the way",
+                            target.display(),
+                            if meta.is_dir() {
+                                "directory"
+                            } else {
+                                "symlink"
+                            }
+                        ),
+                    )
+                    .help("move it away; gitops-render never replaces what it did not generate"),
                 )
-                .help("move it away; gitops-render never replaces what it did not generate"),
-            ),
-            Ok(_) => diags.push(
-                Diagnostic::error(
-                    "unowned-file",
-                    format!("refusing to overwrite {}: it has no generated header, so it was not written by gitops-render", target.display()),
-                )
-                .at(Location {
-                    file: target.display().to_string(),
-                    line: 1,
-                    col: 1,
-                    line_text: None,
-                })
-                .help("move or delete the hand-written file, or render to another --out directory"),
-            ),
+            }
+            Ok(_) => {}
         }
     }
-    for (path, bytes) in &existing {
-        if tree.files.contains_key(path) || !tree.scope.covers(path) {
-            continue;
-        }
-        if is_generated(bytes) {
-            plan.prunes.push(path.clone());
-        } else {
-            plan.kept.push(path.clone());
-        }
+    let current = fs::read(&target).unwrap_or_default();
+    if current == bytes {
+        Target::Unchanged
+    } else if is_generated(&current) {
+        Target::Write
+    } else {
+        Target::Blocked(
+            Diagnostic::error(
+                "unowned-file",
+                format!("refusing to overwrite {}: it has no generated header, so it was not written by gitops-render", target.display()),
+            )
+            .at(Location {
+                file: target.display().to_string(),
+                line: 1,
+                col: 1,
+                line_text: None,
+            })
+            .help("move or delete the hand-written file, or render to another --out directory"),
+        )
     }
-    diags.into_result(plan)
 }
 
 /// The first existing non-directory on the way to `rel` under `out`.
@@ -173,17 +220,22 @@ fn blocking_ancestor(out: &Path, rel: &str) -> Option<PathBuf> {
 /// Carry out a plan: stage every new file as a temporary sibling, then rename them all into
 /// place, then prune. A failure while staging leaves the previous tree untouched.
 pub fn apply(out: &Path, tree: &Tree, plan: &WritePlan) -> Result<(), Diagnostics> {
-    let mut staged = Vec::with_capacity(plan.writes.len());
-    for path in &plan.writes {
-        let target = out.join(path);
-        let staged_file = stage(&target, &tree.files[path]).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "write-failed",
-                format!("cannot write {}: {e}", target.display()),
-            ))
-        })?;
-        staged.push((staged_file, target));
-    }
+    // Staged in parallel: creating tens of thousands of files is bound by the file system's
+    // per-file work, which two threads overlap. The first failure drops every staged file.
+    let staged: Vec<(tempfile::TempPath, PathBuf)> = plan
+        .writes
+        .par_iter()
+        .map(|path| {
+            let target = out.join(path);
+            match stage(&target, &tree.files[path]) {
+                Ok(staged_file) => Ok((staged_file, target)),
+                Err(e) => Err(Diagnostics::from(Diagnostic::error(
+                    "write-failed",
+                    format!("cannot write {}: {e}", target.display()),
+                ))),
+            }
+        })
+        .collect::<Result<_, _>>()?;
     for (tmp, target) in staged {
         tmp.persist(&target).map_err(|e| {
             Diagnostics::from(Diagnostic::error(
