@@ -270,16 +270,16 @@ fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
         (
             "directory",
             |e| {
-                std::fs::remove_file(e.path().join(TARGET)).unwrap();
-                std::fs::create_dir(e.path().join(TARGET)).unwrap();
+                std::fs::remove_file(e.path().join(TARGET)).expect("rendered before");
+                std::fs::create_dir(e.path().join(TARGET)).expect("mkdir");
             },
             "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a directory is in the way",
         ),
         (
             "symlink",
             |e| {
-                std::fs::remove_file(e.path().join(TARGET)).unwrap();
-                std::os::unix::fs::symlink("/etc/hostname", e.path().join(TARGET)).unwrap();
+                std::fs::remove_file(e.path().join(TARGET)).expect("rendered before");
+                std::os::unix::fs::symlink("/etc/hostname", e.path().join(TARGET)).expect("symlink");
             },
             "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a symlink is in the way",
         ),
@@ -287,8 +287,8 @@ fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
             "file as a directory",
             |e| {
                 let dir = e.path().join("gitops/prod/tenants/data-prod");
-                std::fs::remove_dir_all(&dir).unwrap();
-                std::fs::write(&dir, "notes\n").unwrap();
+                std::fs::remove_dir_all(&dir).expect("rendered before");
+                std::fs::write(&dir, "notes\n").expect("write");
             },
             "cannot write prod/tenants/data-prod/namespace-data-prod.yaml: ./gitops/prod/tenants/data-prod is a file, not a directory",
         ),
