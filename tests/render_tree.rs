@@ -266,7 +266,9 @@ fn refuses_to_overwrite_a_hand_written_file_and_writes_nothing() {
 #[test]
 fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
     const TARGET: &str = "gitops/prod/tenants/data-prod/namespace-data-prod.yaml";
-    let cases: [(&str, fn(&Estate), &str); 3] = [
+    /// What is in the way, how to put it there, what the error says.
+    type Obstacle = (&'static str, fn(&Estate), &'static str);
+    let cases: [Obstacle; 3] = [
         (
             "directory",
             |e| {
