@@ -2,6 +2,7 @@
 //! against a git revision (`--base`), a tree on disk (`--against`, default `<root>/gitops`),
 //! or — with `--pack` alone — the current pins.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -48,57 +49,68 @@ fn side_failed(side: &str, d: Diagnostics) -> Diagnostics {
     out
 }
 
-fn render_objects(
+fn render_side(
     files: &EstateFiles,
     envs: &[String],
     pack: Option<&str>,
-) -> Result<Objects, Diagnostics> {
-    let rendered = crate::render_estate_with(files, envs, pack)?;
-    Ok(diff::from_manifests(rendered.manifests))
+    side: &str,
+) -> Result<crate::Rendered, Exit> {
+    crate::render_estate_with(files, envs, pack).map_err(|d| fail(&side_failed(side, d)))
+}
+
+/// The side the work tree is compared with.
+enum Old {
+    Rendered(crate::Rendered),
+    Tree(BTreeMap<String, Vec<u8>>, PathBuf),
 }
 
 pub fn run(root: &Path, args: &DiffArgs) -> Exit {
-    let current = match EstateFiles::read_dir(root) {
-        Ok(f) => f,
-        Err(d) => return fail(&side_failed("work tree's inputs", d)),
-    };
-    let new = match render_objects(&current, &args.envs, args.pack.as_deref()) {
-        Ok(o) => o,
-        Err(d) => return fail(&side_failed("work tree's inputs", d)),
-    };
+    match compare(root, args) {
+        Ok(e) | Err(e) => e,
+    }
+}
+
+fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
+    const WORK: &str = "work tree's inputs";
+    let current = EstateFiles::read_dir(root).map_err(|d| fail(&side_failed(WORK, d)))?;
+    let new = render_side(&current, &args.envs, args.pack.as_deref(), WORK)?;
     let (old, base_name) = if let Some(rev) = &args.base {
-        let files = match EstateFiles::read_git(root, rev) {
-            Ok(f) => f,
-            Err(msg) => {
-                return fail(
-                    &Diagnostic::error(
-                        "diff-base-failed",
-                        format!("cannot read the base `{rev}`: {msg}"),
-                    )
-                    .into(),
+        let files = EstateFiles::read_git(root, rev).map_err(|msg| {
+            fail(
+                &Diagnostic::error(
+                    "diff-base-failed",
+                    format!("cannot read the base `{rev}`: {msg}"),
                 )
-            }
-        };
-        match render_objects(&files, &args.envs, None) {
-            Ok(o) => (o, rev.clone()),
-            Err(d) => return fail(&side_failed(&format!("base `{rev}`"), d)),
-        }
+                .into(),
+            )
+        })?;
+        let side = format!("base `{rev}`");
+        (
+            Old::Rendered(render_side(&files, &args.envs, None, &side)?),
+            rev.clone(),
+        )
     } else if args.pack.is_some() && args.against.is_none() {
-        match render_objects(&current, &args.envs, None) {
-            Ok(o) => (o, "the current pins".to_owned()),
-            Err(d) => return fail(&side_failed("work tree's inputs", d)),
-        }
+        (
+            Old::Rendered(render_side(&current, &args.envs, None, WORK)?),
+            "the current pins".to_owned(),
+        )
     } else {
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        let files = match io::read_tree(&dir) {
-            Ok(f) => f,
-            Err(d) => return fail(&d),
-        };
-        match diff::from_files(&files, &args.envs) {
-            Ok(o) => (o, dir.display().to_string()),
-            Err(d) => return fail(&side_failed(&format!("tree in {}", dir.display()), d)),
-        }
+        let files = io::read_tree(&dir).map_err(|d| fail(&d))?;
+        let name = dir.display().to_string();
+        (Old::Tree(files, dir), name)
     };
+    let old_bytes = match &old {
+        Old::Rendered(r) => &r.tree.files,
+        Old::Tree(files, _) => files,
+    };
+    let same = diff::same_files(old_bytes, &new.tree.files);
+    let old: Objects = match old {
+        Old::Rendered(r) => diff::from_manifests(r.manifests, &same),
+        Old::Tree(files, dir) => diff::from_files(&files, &args.envs, &same)
+            .map_err(|d| fail(&side_failed(&format!("tree in {}", dir.display()), d)))?,
+    };
+    let new = diff::from_manifests(new.manifests, &same);
     let opts = Options {
         context: args.context,
         ignore: args.ignore.clone(),
@@ -108,9 +120,9 @@ pub fn run(root: &Path, args: &DiffArgs) -> Exit {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     output::out(&diff::render(args.format, &changes, &base_name, color));
-    if changes.is_empty() {
+    Ok(if changes.is_empty() {
         Exit::Clean
     } else {
         Exit::Findings
-    }
+    })
 }

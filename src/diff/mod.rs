@@ -34,35 +34,58 @@ pub struct Object {
 
 pub type Objects = BTreeMap<ObjectKey, Object>;
 
-/// The objects of a render (moved, not copied: a render of 50,000 objects is large).
-pub fn from_manifests(set: ManifestSet) -> Objects {
-    set.manifests
-        .into_iter()
-        .map(|m| {
-            let path = path_for(&m);
-            (
-                ObjectKey {
-                    env: m.placement.env().to_owned(),
-                    id: m.id,
-                },
-                Object {
-                    path,
-                    value: m.value,
-                },
-            )
-        })
+/// Paths whose bytes are identical on both sides. Every object in such a file is unchanged
+/// and in place, so neither side needs to parse or compare it: a diff then costs in
+/// proportion to what changed, not to the size of the estate.
+pub fn same_files(
+    old: &BTreeMap<String, Vec<u8>>,
+    new: &BTreeMap<String, Vec<u8>>,
+) -> BTreeSet<String> {
+    old.iter()
+        .filter(|(path, bytes)| new.get(*path).is_some_and(|b| b == *bytes))
+        .map(|(path, _)| path.clone())
         .collect()
 }
 
-/// The objects of a tree on disk (every YAML file; non-objects are errors).
+/// The objects of a render (moved, not copied: a render of 50,000 objects is large), less
+/// those written to a path in `same`.
+pub fn from_manifests(set: ManifestSet, same: &BTreeSet<String>) -> Objects {
+    use rayon::prelude::*;
+    // In parallel: most manifests are unchanged, and dropping them is most of the work.
+    let kept: Vec<(ObjectKey, Object)> = set
+        .manifests
+        .into_par_iter()
+        .filter_map(|m| {
+            let path = path_for(&m);
+            (!same.contains(&path)).then(|| {
+                (
+                    ObjectKey {
+                        env: m.placement.env().to_owned(),
+                        id: m.id,
+                    },
+                    Object {
+                        path,
+                        value: m.value,
+                    },
+                )
+            })
+        })
+        .collect();
+    kept.into_iter().collect()
+}
+
+/// The objects of a tree on disk (every YAML file; non-objects are errors), less the files
+/// in `same`.
 pub fn from_files(
     files: &BTreeMap<String, Vec<u8>>,
     envs: &[String],
+    same: &BTreeSet<String>,
 ) -> Result<Objects, Diagnostics> {
     use rayon::prelude::*;
     let wanted: Vec<(&String, &Vec<u8>, String)> = files
         .iter()
         .filter(|(path, _)| path.ends_with(".yaml") || path.ends_with(".yml"))
+        .filter(|(path, _)| !same.contains(*path))
         .map(|(path, bytes)| {
             (
                 path,
@@ -333,4 +356,31 @@ pub fn diff(old: &Objects, new: &Objects, opts: &Options) -> Vec<ObjectChange> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_files_needs_the_same_path_and_the_same_bytes() {
+        let tree = |files: &[(&str, &str)]| -> BTreeMap<String, Vec<u8>> {
+            files
+                .iter()
+                .map(|(p, b)| ((*p).to_owned(), b.as_bytes().to_vec()))
+                .collect()
+        };
+        let old = tree(&[
+            ("a.yaml", "x: 1\n"),
+            ("b.yaml", "y: 1\n"),
+            ("c.yaml", "z: 1\n"),
+        ]);
+        let new = tree(&[
+            ("a.yaml", "x: 1\n"),
+            ("b.yaml", "y: 2\n"),
+            ("d.yaml", "z: 1\n"),
+        ]);
+        let same: Vec<String> = same_files(&old, &new).into_iter().collect();
+        assert_eq!(same, ["a.yaml"]);
+    }
 }
