@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Benchmark render, lint and diff on synthetic estates of N tenants x 4 environments.
-#   scripts/bench.sh [N...]        (default: 100 1000)
-# Prints, per N and step: objects, median wall time of 5 runs, peak RSS, objects per second.
+# Benchmark render, lint, diff and the Argo CD plugin on synthetic estates of N tenants x 4
+# environments.
+#   scripts/bench.sh [N...]        (default: 100 1000 10000; RUNS=5 runs per step)
+# Prints, per N and step: objects, median wall time of $RUNS runs, peak RSS, objects per second.
 # When the peer tools of ../shared/bench/install_peers.sh are installed ($PEERS, default
 # ~/.cache/peers), the same run times them on the equivalent estate of
-# ../shared/bench/gen_peer_estate.py and prints the ratio of objects per second.
-# Needs GNU time (/usr/bin/time) and python3; no timing is asserted anywhere, this only reports.
+# ../shared/bench/gen_peer_estate.py (helm template; kubectl kustomize up to N=100, it is
+# superlinear; kubeconform -strict when on PATH or in $PEERS/bin) and prints the ratios of
+# objects per second. Needs GNU time (/usr/bin/time) and python3; no timing is asserted
+# anywhere, this only reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(100 1000)
-runs=5
+[ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 10000)
+runs=${RUNS:-5}
 cargo build --release --quiet --bin gitops-render --example synthetic_estate
 bin="$PWD/target/release/gitops-render"
 gen="$PWD/target/release/examples/synthetic_estate"
 peers=${PEERS:-$HOME/.cache/peers}
 peer_gen="$PWD/../shared/bench/gen_peer_estate.py"
+kubeconform=$(command -v kubeconform || echo "$peers/bin/kubeconform")
+# kubeconform's reference rate on this machine class (../shared/bench/README.md), used for
+# the lint ratio only when kubeconform itself is not installed.
+kubeconform_ref=7000
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -38,10 +45,15 @@ measure() {
 row() { # N step objects seconds rss_kb
   local ops
   ops=$(awk -v o="$3" -v t="$4" 'BEGIN { if (t > 0) printf "%d", o / t; else print "-" }')
-  printf '%-7s %-12s %9d %11s %9d %12s\n' "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$ops"
+  printf '%-7s %-15s %9d %11s %9d %12s\n' "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$ops"
 }
 
-printf '%-7s %-12s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
+ratio() { # N what ours_objects ours_seconds peer_objects peer_seconds peer_name
+  awk -v o="$3" -v t="$4" -v po="$5" -v pt="$6" -v n="$1" -v what="$2" -v peer="$7" \
+    'BEGIN { printf "%-7s %-15s %s: %.1fx the objects/s of %s\n", n, "ratio", what, (o / t) / (po / pt), peer }'
+}
+
+printf '%-7s %-15s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
   "$gen" --tenants "$n" --out "$estate" 2> /dev/null
@@ -52,6 +64,13 @@ for n in "${sizes[@]}"; do
   render_t=$t
   read -r t rss < <(measure 0 "$bin" render --root "$estate"); row "$n" render+lint "$objects" "$t" "$rss"
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$work"); row "$n" lint "$objects" "$t" "$rss"
+  lint_t=$t
+  # The Argo CD plugin: one tenant's Application (the middle team, prod), as the repo-server
+  # runs it (from the estate directory, parameters in the environment).
+  tenant=$(printf 'team-%05d' $((n / 2)))
+  cmp_objects=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod ARGOCD_ENV_TENANT=$tenant "$bin" cmp generate 2> /dev/null | grep -c '^kind: ')
+  read -r t rss < <(measure 0 sh -c 'cd "$1" && ARGOCD_ENV_ENVIRONMENT=prod ARGOCD_ENV_TENANT=$2 "$3" cmp generate' sh "$estate" "$tenant" "$bin")
+  row "$n" "cmp (1 tenant)" "$cmp_objects" "$t" "$rss"
   # diff: change the tier of 1% of the tenants (every 100th) and compare with the tree on disk
   # (renders the new inputs, reads and parses the old tree, compares every object).
   # Each environment's tiers rotate within what its pack rules allow.
@@ -67,13 +86,25 @@ for n in "${sizes[@]}"; do
     pobjects=$(( 4 * (7 * n + 4) ))
     read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" template estate "$2/chart" -f "$2/chart/values-$e.yaml"; done' sh "$peers/bin/helm" "$pe")
     row "$n" "peer: helm" "$pobjects" "$t" "$rss"
-    awk -v o="$objects" -v t="$render_t" -v po="$pobjects" -v pt="$t" -v n="$n" \
-      'BEGIN { printf "%-7s %-12s render: %.1fx the objects/s of helm template\n", n, "ratio", (o / t) / (po / pt) }'
+    ratio "$n" render "$objects" "$render_t" "$pobjects" "$t" "helm template"
     if [ "$n" -le 100 ] && [ -x "$peers/bin/kubectl-v1.33" ]; then
       read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" kustomize "$2/kustomize/overlays/$e"; done' sh "$peers/bin/kubectl-v1.33" "$pe")
       row "$n" "peer: kustomize" "$pobjects" "$t" "$rss"
     fi
   else
-    printf '%-7s %-12s (peer tools not installed: bash ../shared/bench/install_peers.sh)\n' "$n" peers
+    printf '%-7s %-15s (peer tools not installed: bash ../shared/bench/install_peers.sh)\n' "$n" peers
+  fi
+  if [ -x "$kubeconform" ] && [ -d "$peers/schemas" ]; then
+    # The same rendered tree, every object against the strict Kubernetes schemas (the Argo
+    # kinds have none there and are skipped, which only flatters kubeconform).
+    read -r t rss < <(measure 1 "$kubeconform" -strict -summary -ignore-missing-schemas \
+      -kubernetes-version 1.33.0 \
+      -schema-location "$peers/schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+      "$estate/gitops")
+    row "$n" "peer: kubeconform" "$objects" "$t" "$rss"
+    ratio "$n" lint "$objects" "$lint_t" "$objects" "$t" "kubeconform -strict"
+  else
+    awk -v o="$objects" -v t="$lint_t" -v r="$kubeconform_ref" -v n="$n" \
+      'BEGIN { printf "%-7s %-15s lint: %.1fx the objects/s of kubeconform -strict (its reference %d/s; not installed here)\n", n, "ratio", (o / t) / r, r }'
   fi
 done

@@ -34,11 +34,9 @@ pub fn from_crd(crd: &Value) -> Vec<CrdSchema> {
         .pointer("/spec/names/kind")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let versions = crd
-        .pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let Some(versions) = crd.pointer("/spec/versions").and_then(Value::as_array) else {
+        return Vec::new();
+    };
     versions
         .iter()
         .filter(|v| v.get("served").and_then(Value::as_bool).unwrap_or(true))

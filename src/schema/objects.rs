@@ -39,7 +39,8 @@ macro_rules! argo {
         [$(Entry {
             api_version: "argoproj.io/v1alpha1",
             kind: $kind,
-            make: || crd_schema(include_str!(concat!("../../schemas/crds/", $file)), $kind),
+            // JSON converted from schemas/crds/$file by build.rs.
+            make: || crd_schema(include_str!(concat!(env!("OUT_DIR"), "/", $file, ".json")), $kind),
             cell: OnceLock::new(),
         }),*]
     };
@@ -114,8 +115,8 @@ fn kube_schema<T: schemars::JsonSchema>() -> Value {
     s
 }
 
-fn crd_schema(text: &str, kind: &str) -> Value {
-    let doc = crate::source::parse_single(text).unwrap_or(Value::Null);
+fn crd_schema(json: &str, kind: &str) -> Value {
+    let doc = serde_json::from_str(json).unwrap_or(Value::Null);
     crd::from_crd(&doc)
         .into_iter()
         .find(|s| s.kind == kind)
@@ -268,6 +269,35 @@ mod tests {
         );
         d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = json!("Always");
         assert!(!v.is_valid(&d));
+    }
+
+    /// build.rs reads the vendored CRDs with serde_yaml; the project's own YAML reader must
+    /// see the same documents, so the build-time JSON is the file, not an approximation.
+    #[test]
+    fn build_time_crd_json_is_the_vendored_yaml() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/crds");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("schemas/crds") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|x| x != "yaml") {
+                continue;
+            }
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let yaml = std::fs::read_to_string(&path).expect("read");
+            let json = std::fs::read_to_string(
+                std::path::Path::new(env!("OUT_DIR")).join(format!("{name}.json")),
+            )
+            .expect("build.rs wrote it");
+            let from_yaml = crate::source::parse_single(&yaml).expect("parses");
+            let from_json: Value = serde_json::from_str(&json).expect("parses");
+            assert!(from_yaml == from_json, "{name}: build-time JSON differs");
+            checked += 1;
+        }
+        assert_eq!(checked, ARGO.len());
     }
 
     #[test]
