@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde_json::Value;
 use walkdir::WalkDir;
 
@@ -302,7 +303,7 @@ impl Corpus {
                     .filter_entry(|e| {
                         e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                     });
-                let mut files = Vec::new();
+                let mut found = Vec::new();
                 for entry in walker {
                     let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
                     let name = entry.file_name().to_string_lossy();
@@ -319,10 +320,17 @@ impl Corpus {
                         .unwrap_or(entry.path())
                         .to_string_lossy()
                         .replace('\\', "/");
-                    let text = std::fs::read_to_string(entry.path())
-                        .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
-                    files.push((rel, text));
+                    found.push((rel, entry.into_path()));
                 }
+                // Read in parallel: a tree is tens of thousands of small files.
+                let files = found
+                    .into_par_iter()
+                    .map(|(rel, path)| {
+                        std::fs::read_to_string(&path)
+                            .map(|text| (rel, text))
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
                 corpus.add_files(files);
             } else {
                 let text =

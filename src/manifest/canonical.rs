@@ -141,18 +141,39 @@ fn write_inline_scalar(out: &mut String, v: &Value, ind: usize) {
 
 fn write_string(out: &mut String, s: &str, is_key: bool) {
     if needs_quotes(s) || (is_key && s.contains('\n')) {
-        // JSON string syntax is valid YAML double-quoted syntax.
-        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}")));
+        write_double_quoted(out, s);
     } else {
         out.push_str(s);
     }
 }
 
+/// A YAML double-quoted scalar. JSON string syntax is valid YAML double-quoted syntax, but
+/// JSON leaves characters raw that YAML readers treat as line breaks (U+0085, U+2028,
+/// U+2029) or strip (U+FEFF) or may reject (other non-printables): those are escaped too.
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 fn literal_block_ok(s: &str) -> bool {
     s.contains('\n')
         && !s.starts_with([' ', '\t', '\n'])
-        && s.chars()
-            .all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
+        && s.chars().all(|c| {
+            c == '\n' || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+        })
         && !s.lines().any(|l| l.ends_with([' ', '\t']))
 }
 
@@ -182,7 +203,8 @@ pub fn needs_quotes(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return true;
     };
-    if s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']) {
+    // `...` and `---` at the start of a line end and start documents.
+    if s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']) || s.starts_with("...") {
         return true;
     }
     if s.chars()
@@ -215,8 +237,8 @@ fn is_special_word(s: &str) -> bool {
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", "-.inf", "+.inf",
         ".nan",
     ];
-    let lower = s.to_ascii_lowercase();
-    WORDS.contains(&lower.as_str())
+    // Checked for every string written: compare in place rather than allocate a lowercase copy.
+    s.len() <= 5 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// Numbers in any YAML 1.1/1.2 spelling (and timestamps, sexagesimals and version-like
@@ -224,7 +246,9 @@ fn is_special_word(s: &str) -> bool {
 /// `2026-11-22`, `1.2.0`.
 fn looks_numeric(s: &str) -> bool {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if body.is_empty() {
+    // Every numeric spelling starts with a digit, `.`, `_`, `:` or `-` (after the sign): the
+    // common case, a word, is rejected without allocating.
+    if !body.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '_' | ':' | '-')) {
         return false;
     }
     let lower = body.to_ascii_lowercase();
