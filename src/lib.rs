@@ -62,16 +62,43 @@ pub fn render_estate_with(
     let inputs = inputs::load(files)?;
     let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
     let manifests = render::render(&inputs, &plan)?;
-    let scope = if envs.is_empty() {
-        tree::Scope::All
-    } else {
-        tree::Scope::Environments(plan.environments.iter().map(|e| e.name.clone()).collect())
-    };
-    let tree = tree::layout(&manifests, scope)?;
+    let tree = tree::layout(&manifests, scope(envs, &plan))?;
     Ok(Rendered {
         inputs,
         plan,
         manifests,
         tree,
     })
+}
+
+/// A render kept as files only.
+#[derive(Debug)]
+pub struct RenderedTree {
+    pub inputs: inputs::Inputs,
+    pub plan: resolve::Plan,
+    pub tree: tree::Tree,
+}
+
+/// [`render_estate_with`] for callers that need only the files: each object is laid out on
+/// the thread that rendered it and its parsed value dropped there, so memory holds the
+/// YAML, not the (several times larger) values.
+pub fn render_tree(
+    files: &EstateFiles,
+    envs: &[String],
+    pack_pin: Option<&str>,
+) -> Result<RenderedTree, Diagnostics> {
+    let inputs = inputs::load(files)?;
+    let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
+    let laid_out = render::render_each(&inputs, &plan, |m| tree::file_for(&m))?;
+    let tree = tree::collect(laid_out, scope(envs, &plan))?;
+    Ok(RenderedTree { inputs, plan, tree })
+}
+
+/// What a render of `envs` (all when empty) speaks for in the output directory.
+fn scope(envs: &[String], plan: &resolve::Plan) -> tree::Scope {
+    if envs.is_empty() {
+        tree::Scope::All
+    } else {
+        tree::Scope::Environments(plan.environments.iter().map(|e| e.name.clone()).collect())
+    }
 }

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::diff::{self, Format, Objects, Options};
+use crate::diff::{self, Format, Options};
 use crate::source::EstateFiles;
 use crate::tree::io;
 
@@ -54,14 +55,10 @@ fn render_side(
     envs: &[String],
     pack: Option<&str>,
     side: &str,
-) -> Result<crate::Rendered, Exit> {
-    crate::render_estate_with(files, envs, pack).map_err(|d| fail(&side_failed(side, d)))
-}
-
-/// The side the work tree is compared with.
-enum Old {
-    Rendered(crate::Rendered),
-    Tree(BTreeMap<String, Vec<u8>>, PathBuf),
+) -> Result<BTreeMap<String, Vec<u8>>, Exit> {
+    crate::render_tree(files, envs, pack)
+        .map(|r| r.tree.files)
+        .map_err(|d| fail(&side_failed(side, d)))
 }
 
 pub fn run(root: &Path, args: &DiffArgs) -> Exit {
@@ -70,11 +67,13 @@ pub fn run(root: &Path, args: &DiffArgs) -> Exit {
     }
 }
 
+/// Both sides are files (rendered, or read from a tree); only files whose bytes differ are
+/// parsed into objects and compared.
 fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
     const WORK: &str = "work tree's inputs";
     let current = EstateFiles::read_dir(root).map_err(|d| fail(&side_failed(WORK, d)))?;
     let new = render_side(&current, &args.envs, args.pack.as_deref(), WORK)?;
-    let (old, base_name) = if let Some(rev) = &args.base {
+    let (old, old_side) = if let Some(rev) = &args.base {
         let files = EstateFiles::read_git(root, rev).map_err(|msg| {
             fail(
                 &Diagnostic::error(
@@ -85,32 +84,28 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
             )
         })?;
         let side = format!("base `{rev}`");
-        (
-            Old::Rendered(render_side(&files, &args.envs, None, &side)?),
-            rev.clone(),
-        )
+        (render_side(&files, &args.envs, None, &side)?, rev.clone())
     } else if args.pack.is_some() && args.against.is_none() {
         (
-            Old::Rendered(render_side(&current, &args.envs, None, WORK)?),
+            render_side(&current, &args.envs, None, WORK)?,
             "the current pins".to_owned(),
         )
     } else {
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        let files = io::read_tree(&dir).map_err(|d| fail(&d))?;
-        let name = dir.display().to_string();
-        (Old::Tree(files, dir), name)
+        (
+            io::read_tree(&dir).map_err(|d| fail(&d))?,
+            dir.display().to_string(),
+        )
     };
-    let old_bytes = match &old {
-        Old::Rendered(r) => &r.tree.files,
-        Old::Tree(files, _) => files,
-    };
-    let same = diff::same_files(old_bytes, &new.tree.files);
-    let old: Objects = match old {
-        Old::Rendered(r) => diff::from_manifests(r.manifests, &same),
-        Old::Tree(files, dir) => diff::from_files(&files, &args.envs, &same)
-            .map_err(|d| fail(&side_failed(&format!("tree in {}", dir.display()), d)))?,
-    };
-    let new = diff::from_manifests(new.manifests, &same);
+    // Left to the operating system at exit: the process ends after the report.
+    let (old, new) = (&*ManuallyDrop::new(old), &*ManuallyDrop::new(new));
+    let same = diff::same_files(old, new);
+    // Rendered files always parse: only a tree read from disk can fail here.
+    let old_objects = diff::from_files(old, &args.envs, &same)
+        .map_err(|d| fail(&side_failed(&format!("tree in {old_side}"), d)))?;
+    let new_objects =
+        diff::from_files(new, &args.envs, &same).map_err(|d| fail(&side_failed(WORK, d)))?;
+    let (old, new, base_name) = (old_objects, new_objects, old_side);
     let opts = Options {
         context: args.context,
         ignore: args.ignore.clone(),

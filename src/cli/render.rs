@@ -33,36 +33,20 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         Ok(f) => f,
         Err(d) => return fail(&d),
     };
-    // The process exits after this command: freeing a million small allocations one by one
-    // would cost a tenth of the run, so the rendered estate is left to the operating system.
-    let mut rendered = match crate::render_estate(&files, &args.envs) {
-        Ok(r) => ManuallyDrop::new(r),
-        Err(d) => return fail(&d),
+    let (tree, envs) = if args.no_lint {
+        match crate::render_tree(&files, &args.envs, None) {
+            Ok(r) => (r.tree, r.plan.environments.len()),
+            Err(d) => return fail(&d),
+        }
+    } else {
+        match render_and_lint(&files, &args.envs) {
+            Ok(rendered) => rendered,
+            Err(exit) => return exit,
+        }
     };
-    let envs = rendered.plan.environments.len();
-    if !args.no_lint {
-        // The objects move into the corpus: the tree's bytes are all that is written.
-        let manifests = std::mem::take(&mut rendered.manifests);
-        let corpus = ManuallyDrop::new(crate::lint::Corpus::from_rendered(
-            manifests,
-            &rendered.tree,
-            "gitops",
-        ));
-        let config = crate::lint::LintConfig::from_plan(&rendered.inputs, &rendered.plan);
-        let findings = crate::lint::lint(&corpus, &config);
-        if !findings.is_empty() {
-            output::err(&crate::report::render(
-                crate::report::Format::Human,
-                &findings,
-                corpus.docs.len(),
-            ));
-        }
-        if crate::lint::has_errors(&findings) {
-            output::err("error: the rendered tree has lint errors; nothing was written (--no-lint skips this check)\n");
-            return Exit::Error;
-        }
-    }
-    let tree = &rendered.tree;
+    // The process exits after this command: freeing every file one by one would only delay
+    // the exit, so the tree is left to the operating system.
+    let tree = &*ManuallyDrop::new(tree);
     if args.check {
         let existing = match io::read_tree(&out_dir) {
             Ok(e) => e,
@@ -147,4 +131,33 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     }
     output::err(&summary);
     Exit::Clean
+}
+
+/// Render with the values kept, lint them, and keep only the tree (and the number of
+/// environments rendered): lint errors stop here.
+fn render_and_lint(
+    files: &EstateFiles,
+    envs: &[String],
+) -> Result<(crate::tree::Tree, usize), Exit> {
+    let rendered = crate::render_estate(files, envs).map_err(|d| fail(&d))?;
+    // The objects move into the corpus (left to the operating system at exit, see above).
+    let corpus = ManuallyDrop::new(crate::lint::Corpus::from_rendered(
+        rendered.manifests,
+        &rendered.tree,
+        "gitops",
+    ));
+    let config = crate::lint::LintConfig::from_plan(&rendered.inputs, &rendered.plan);
+    let findings = crate::lint::lint(&corpus, &config);
+    if !findings.is_empty() {
+        output::err(&crate::report::render(
+            crate::report::Format::Human,
+            &findings,
+            corpus.docs.len(),
+        ));
+    }
+    if crate::lint::has_errors(&findings) {
+        output::err("error: the rendered tree has lint errors; nothing was written (--no-lint skips this check)\n");
+        return Err(Exit::Error);
+    }
+    Ok((rendered.tree, rendered.plan.environments.len()))
 }

@@ -1,8 +1,9 @@
 //! Diff: what a change does to the rendered objects, resource by resource.
 //!
-//! Both sides become [`Objects`] — identity (environment, group, kind, namespace, name) →
-//! path and value — so objects are matched by what they are, not where they are written:
-//! added, removed, changed, moved. Values are compared, not bytes, so reordered keys and the
+//! Both sides are files (rendered, or read from a tree); files with the same bytes at the same
+//! path are unchanged, the others become [`Objects`] — identity (environment, group, kind,
+//! namespace, name) → path and value — so objects are matched by what they are, not where
+//! they are written: added, removed, changed, moved. Values are compared, not bytes, so reordered keys and the
 //! generated header never show as changes. Secret values are never printed.
 
 mod format;
@@ -12,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{to_canonical_yaml, ManifestSet, ObjectRef};
+use crate::manifest::{to_canonical_yaml, ObjectRef};
 use crate::source::{parse_documents, pointer_push};
-use crate::tree::{env_of_path, path_for};
+use crate::tree::env_of_path;
 
 pub use format::{render, Format, MARKDOWN_LIMIT};
 
@@ -45,33 +46,6 @@ pub fn same_files(
         .filter(|(path, bytes)| new.get(*path).is_some_and(|b| b == *bytes))
         .map(|(path, _)| path.clone())
         .collect()
-}
-
-/// The objects of a render (moved, not copied: a render of 50,000 objects is large), less
-/// those written to a path in `same`.
-pub fn from_manifests(set: ManifestSet, same: &BTreeSet<String>) -> Objects {
-    use rayon::prelude::*;
-    // In parallel: most manifests are unchanged, and dropping them is most of the work.
-    let kept: Vec<(ObjectKey, Object)> = set
-        .manifests
-        .into_par_iter()
-        .filter_map(|m| {
-            let path = path_for(&m);
-            (!same.contains(&path)).then(|| {
-                (
-                    ObjectKey {
-                        env: m.placement.env().to_owned(),
-                        id: m.id,
-                    },
-                    Object {
-                        path,
-                        value: m.value,
-                    },
-                )
-            })
-        })
-        .collect();
-    kept.into_iter().collect()
 }
 
 /// The objects of a tree on disk (every YAML file; non-objects are errors), less the files

@@ -67,16 +67,30 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
 
 /// Render every environment of the plan.
 pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> {
+    let manifests = render_each(inputs, plan, |m| m)?;
+    Ok(ManifestSet { manifests })
+}
+
+/// Render every environment of the plan and turn each object, on the thread that rendered
+/// it, into what the caller keeps (in tree order). A caller that needs only the files
+/// (`render --no-lint`, `diff`) keeps bytes and lets each parsed object go at once: the
+/// values of a large estate are several times the size of its YAML.
+pub fn render_each<T: Send>(
+    inputs: &Inputs,
+    plan: &Plan,
+    finish: impl Fn(Manifest) -> T + Sync,
+) -> Result<Vec<T>, Diagnostics> {
     let engines = engines(inputs, plan)?;
-    let results: Vec<Result<Vec<Manifest>, Diagnostics>> = plan
+    let finish = &finish;
+    let results: Vec<Result<Vec<Finished<T>>, Diagnostics>> = plan
         .environments
         .par_iter()
-        .map(|env| render_env(&engines[&env.pack_index], env))
+        .map(|env| render_env(&engines[&env.pack_index], env, finish))
         .collect();
     let (per_env, mut diags) = partition(results);
-    let mut manifests: Vec<Manifest> = per_env.into_iter().flatten().collect();
-    manifests.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
-    for pair in manifests.windows(2) {
+    let mut objects: Vec<Finished<T>> = per_env.into_iter().flatten().collect();
+    objects.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
+    for pair in objects.windows(2) {
         if pair[0].placement.env() == pair[1].placement.env() && pair[0].id == pair[1].id {
             diags.push(Diagnostic::error(
                 "duplicate-object",
@@ -91,7 +105,22 @@ pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> 
     diags
         .sorted()
         .collapse_repeats()
-        .into_result(ManifestSet { manifests })
+        .into_result(objects.into_iter().map(|o| o.item).collect())
+}
+
+/// What a caller kept of one object, with what orders the tree and finds duplicates.
+struct Finished<T> {
+    placement: Placement,
+    id: ObjectRef,
+    item: T,
+}
+
+fn finished<T>(m: Manifest, finish: &impl Fn(Manifest) -> T) -> Finished<T> {
+    Finished {
+        placement: m.placement.clone(),
+        id: m.id.clone(),
+        item: finish(m),
+    }
 }
 
 /// The environment as templates see it.
@@ -111,7 +140,11 @@ struct PackView<'a> {
     spec: &'a PackSpec,
 }
 
-fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnostics> {
+fn render_env<T: Send>(
+    engine: &Engine,
+    env: &EnvPlan,
+    finish: &(impl Fn(Manifest) -> T + Sync),
+) -> Result<Vec<Finished<T>>, Diagnostics> {
     let inputs: Arc<str> = Arc::from(env.inputs.join(", "));
     let env_value = JinjaValue::from_serialize(EnvView {
         name: &env.name,
@@ -125,7 +158,7 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
         spec: &env.spec,
     });
     let templates = engine.templates_under(TENANT_TEMPLATES);
-    let results: Vec<Result<Vec<Manifest>, Diagnostics>> = env
+    let results: Vec<Result<Vec<Finished<T>>, Diagnostics>> = env
         .tenants
         .par_iter()
         .map(|tenant| {
@@ -134,11 +167,12 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
                 pack => pack_value.clone(),
                 tenant => JinjaValue::from_serialize(tenant),
             };
-            render_tenant(engine, &templates, env, tenant, &ctx, &inputs)
+            let manifests = render_tenant(engine, &templates, env, tenant, &ctx, &inputs)?;
+            Ok(manifests.into_iter().map(|m| finished(m, finish)).collect())
         })
         .collect();
     let (per_tenant, mut diags) = partition(results);
-    let mut out: Vec<Manifest> = per_tenant.into_iter().flatten().collect();
+    let mut out: Vec<Finished<T>> = per_tenant.into_iter().flatten().collect();
     let tenants: Vec<TenantRef<'_>> = env
         .tenants
         .iter()
@@ -164,11 +198,14 @@ fn render_env(engine: &Engine, env: &EnvPlan) -> Result<Vec<Manifest>, Diagnosti
     };
     for name in env_templates {
         match render_documents(engine, &name, &ctx, &env.name, &stamp) {
-            Ok(values) => out.extend(values.into_iter().map(|(id, value)| Manifest {
-                placement: env_placement(&env.name, &id.kind),
-                id,
-                value,
-                inputs: Arc::clone(&inputs),
+            Ok(values) => out.extend(values.into_iter().map(|(id, value)| {
+                let m = Manifest {
+                    placement: env_placement(&env.name, &id.kind),
+                    id,
+                    value,
+                    inputs: Arc::clone(&inputs),
+                };
+                finished(m, finish)
             })),
             Err(d) => diags.push(d),
         }

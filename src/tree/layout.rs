@@ -36,17 +36,20 @@ pub fn env_of_path(path: &str) -> Option<&str> {
     }
 }
 
+/// One manifest as a file: its path and its bytes (the generated header, then canonical YAML).
+pub fn file_for(m: &Manifest) -> (String, Vec<u8>) {
+    let mut text = header(&m.inputs);
+    text.push_str(&to_canonical_yaml(&m.value));
+    (path_for(m), text.into_bytes())
+}
+
 /// Lay out every manifest; two objects at one path is an error.
 pub fn layout(set: &ManifestSet, scope: Scope) -> Result<Tree, Diagnostics> {
-    let rendered: Vec<(String, Vec<u8>)> = set
-        .manifests
-        .par_iter()
-        .map(|m| {
-            let mut text = header(&m.inputs);
-            text.push_str(&to_canonical_yaml(&m.value));
-            (path_for(m), text.into_bytes())
-        })
-        .collect();
+    collect(set.manifests.par_iter().map(file_for).collect(), scope)
+}
+
+/// A tree from files already laid out (see [`file_for`]); two files at one path is an error.
+pub fn collect(rendered: Vec<(String, Vec<u8>)>, scope: Scope) -> Result<Tree, Diagnostics> {
     let mut files = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for (path, bytes) in rendered {
