@@ -96,6 +96,66 @@ fn environment_slice_and_parameters_from_argo_cd() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
 
+/// A slice picks its tenant by the namespace the merged layers give it, and merges every
+/// layer of that tenant: here the base names the namespace, prod renames it, and the
+/// base-only fields (owners, features) must still be there.
+#[test]
+fn a_slice_by_a_namespace_one_layer_renames_merges_every_layer() {
+    let e = Estate::example();
+    e.edit(
+        "environments/_base.yaml",
+        "    frontend:\n      tier: small",
+        "    frontend:\n      namespace: web\n      tier: small",
+    );
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: medium",
+        "    frontend:\n      namespace: web-prod\n      tier: medium",
+    );
+    // dev, staging and local now share `web`: lint would rightly stop the render.
+    let out = e.run(&["render", "--no-lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = slice_of_tree(&e, &["prod/tenants/web-prod/", "prod/workflows/web-prod/"]);
+    assert!(expected.contains("- name: design\n"), "{expected}");
+    for tenant in ["web-prod", "frontend"] {
+        let out = argocd(
+            e.path(),
+            &[
+                ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+                ("ARGOCD_ENV_TENANT", tenant),
+            ],
+            &["generate"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{tenant}");
+    }
+    // The base's namespace is not prod's any more.
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "web"),
+        ],
+        &["generate"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_slice_does_not_depend_on_other_tenants() {
     let e = Estate::example();

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use semver::{Version, VersionReq};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{did_you_mean, partition, Diagnostic, Diagnostics};
@@ -65,6 +66,27 @@ pub fn resolve_slice(
         environments.push(plan);
     }
     Ok(Plan { environments })
+}
+
+/// An environment file's spec without its tenants.
+fn without_tenants(spec: &Value) -> Value {
+    match spec {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| *k != "tenants")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Could this layer's entry for `team` be the slice's tenant (named by team or namespace)?
+/// A superset is fine: the merged tenants are filtered exactly afterwards.
+fn may_be_slice(team: &str, entry: &Value, filter: &str, naming: &str, env: &str) -> bool {
+    team == filter
+        || entry.get("namespace").and_then(Value::as_str) == Some(filter)
+        || expand_naming(naming, team, env).is_ok_and(|ns| ns == filter)
 }
 
 /// Check `--env` names against the environments that exist.
@@ -185,7 +207,12 @@ fn resolve_env(
 
     let mut merged = Layered::default();
     for file in &chain {
-        merged.overlay_file(&file.spec, file.source, "/spec");
+        match tenant {
+            // A slice merges its tenant later, once the naming rule is known: an estate of
+            // thousands of tenants is not merged to render one.
+            Some(_) => merged.overlay_file(&without_tenants(&file.spec), file.source, "/spec"),
+            None => merged.overlay_file(&file.spec, file.source, "/spec"),
+        }
     }
 
     let mut diags = Diagnostics::new();
@@ -208,7 +235,7 @@ fn resolve_env(
     if !diags.is_empty() {
         return Err(diags.sorted());
     }
-    let settings: EnvSettings = serde_json::from_value(merged.value.clone()).map_err(|e| {
+    let settings = EnvSettings::deserialize(&merged.value).map_err(|e| {
         Diagnostics::from(inputs.error_at(
             "invalid-value",
             format!("environment `{name}`: {e}"),
@@ -248,7 +275,7 @@ fn resolve_env(
         }
         return Err(diags.sorted());
     }
-    let spec: PackSpec = serde_json::from_value(pack_layers.value.clone()).map_err(|e| {
+    let spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
         Diagnostics::from(inputs.error_at(
             "invalid-value",
             format!("pack {}: {e}", pack.label()),
@@ -278,6 +305,31 @@ fn resolve_env(
         spec: &spec,
         pack_layers: &pack_layers,
     };
+    if let Some(filter) = tenant {
+        // Teams any layer could make the slice's tenant; every layer's entry for them merges.
+        let teams: BTreeSet<&String> = chain
+            .iter()
+            .filter_map(|file| file.spec.get("tenants").and_then(Value::as_object))
+            .flatten()
+            .filter(|(team, entry)| may_be_slice(team, entry, filter, &spec.naming.namespace, name))
+            .map(|(team, _)| team)
+            .collect();
+        for file in &chain {
+            let tenants = match file.spec.get("tenants") {
+                Some(Value::Object(all)) => Value::Object(
+                    all.iter()
+                        .filter(|(team, _)| teams.contains(team))
+                        .map(|(team, entry)| (team.clone(), entry.clone()))
+                        .collect(),
+                ),
+                Some(other) => other.clone(),
+                None => continue,
+            };
+            let mut only = serde_json::Map::new();
+            only.insert("tenants".into(), tenants);
+            merged.overlay_file(&Value::Object(only), file.source, "/spec");
+        }
+    }
     let defaults = pack_layers.sub("/tenantDefaults").unwrap_or_default();
     let tenant_layers = merged.sub("/tenants").unwrap_or_default();
     // A slice (one tenant, by team or namespace) resolves only that tenant.
