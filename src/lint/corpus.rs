@@ -28,12 +28,18 @@ pub struct Document {
     pub id: Option<ObjectRef>,
 }
 
+// Every rule asks these of every document: read them from the identity taken when the
+// document was added (a field, not a hashed map lookup), else from the value.
 impl Document {
     pub fn kind(&self) -> &str {
-        self.value
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        match &self.id {
+            Some(id) => &id.kind,
+            None => self
+                .value
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        }
     }
 
     pub fn api_version(&self) -> &str {
@@ -44,17 +50,25 @@ impl Document {
     }
 
     pub fn name(&self) -> &str {
-        self.value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        match &self.id {
+            Some(id) => &id.name,
+            None => self
+                .value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        }
     }
 
     pub fn namespace(&self) -> &str {
-        self.value
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        match &self.id {
+            Some(id) => &id.namespace,
+            None => self
+                .value
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        }
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
