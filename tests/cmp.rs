@@ -214,6 +214,21 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().next(), Some(first), "{err}");
     }
+    // A slice merges only its own tenant, but a miss still names every tenant and the closest.
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "dta"),
+        ],
+        &["generate"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: tenants: backend, frontend, data, ml, integrations\n")
+            && err.contains("help: did you mean `data`?"),
+        "{err}"
+    );
     // A broken input: the reason and the file and line.
     e.edit(
         "environments/prod.yaml",

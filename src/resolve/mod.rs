@@ -81,6 +81,28 @@ fn without_tenants(spec: &Value) -> Value {
     }
 }
 
+/// The tenants an environment's chain ends with, by name and in merge order, without merging
+/// them (a `null` entry removes a tenant, `tenants: null` all of them).
+fn tenant_names(chain: &[&EnvInput]) -> Vec<String> {
+    let mut names = indexmap::IndexSet::new();
+    for file in chain {
+        match file.spec.get("tenants") {
+            Some(Value::Object(m)) => {
+                for (team, entry) in m {
+                    if entry.is_null() {
+                        names.shift_remove(team);
+                    } else {
+                        names.insert(team.clone());
+                    }
+                }
+            }
+            Some(Value::Null) => names.clear(),
+            _ => {}
+        }
+    }
+    names.into_iter().collect()
+}
+
 /// Could this layer's entry for `team` be the slice's tenant (named by team or namespace)?
 /// A superset is fine: the merged tenants are filtered exactly afterwards.
 fn may_be_slice(team: &str, entry: &Value, filter: &str, naming: &str, env: &str) -> bool {
@@ -363,11 +385,9 @@ fn resolve_env(
         _ => Vec::new(),
     };
     if let (Some(filter), true) = (tenant, teams.is_empty()) {
-        let known: Vec<&str> = tenant_layers
-            .value
-            .as_object()
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        // A slice merged only its candidates: name every tenant of the chain.
+        let all = tenant_names(&chain);
+        let known: Vec<&str> = all.iter().map(String::as_str).collect();
         let mut d = Diagnostic::error(
             "unknown-tenant",
             format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
