@@ -105,7 +105,7 @@ for n in "${sizes[@]}"; do
     row "$n" "peer: kubeconform" "$objects" "$t" "$rss"
     ratio "$n" lint "$objects" "$lint_t" "$objects" "$t" "kubeconform -strict"
   else
-    awk -v o="$objects" -v t="$lint_t" -v r="$kubeconform_ref" -v n="$n" \
-      'BEGIN { printf "%-7s %-15s lint: %.1fx the objects/s of kubeconform -strict (its reference %d/s; not installed here)\n", n, "ratio", (o / t) / r, r }'
+    ratio "$n" lint "$objects" "$lint_t" "$kubeconform_ref" 1 \
+      "kubeconform -strict (its reference $kubeconform_ref/s; not installed here)"
   fi
 done

@@ -73,7 +73,7 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
     const WORK: &str = "work tree's inputs";
     let current = EstateFiles::read_dir(root).map_err(|d| fail(&side_failed(WORK, d)))?;
     let new = render_side(&current, &args.envs, args.pack.as_deref(), WORK)?;
-    let (old, old_side) = if let Some(rev) = &args.base {
+    let (old, base_name) = if let Some(rev) = &args.base {
         let files = EstateFiles::read_git(root, rev).map_err(|msg| {
             fail(
                 &Diagnostic::error(
@@ -98,14 +98,13 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         )
     };
     // Left to the operating system at exit: the process ends after the report.
-    let (old, new) = (&*ManuallyDrop::new(old), &*ManuallyDrop::new(new));
-    let same = diff::same_files(old, new);
+    let (old_files, new_files) = (&*ManuallyDrop::new(old), &*ManuallyDrop::new(new));
+    let same = diff::same_files(old_files, new_files);
     // Rendered files always parse: only a tree read from disk can fail here.
-    let old_objects = diff::from_files(old, &args.envs, &same)
-        .map_err(|d| fail(&side_failed(&format!("tree in {old_side}"), d)))?;
-    let new_objects =
-        diff::from_files(new, &args.envs, &same).map_err(|d| fail(&side_failed(WORK, d)))?;
-    let (old, new, base_name) = (old_objects, new_objects, old_side);
+    let old = diff::from_files(old_files, &args.envs, &same)
+        .map_err(|d| fail(&side_failed(&format!("tree in {base_name}"), d)))?;
+    let new =
+        diff::from_files(new_files, &args.envs, &same).map_err(|d| fail(&side_failed(WORK, d)))?;
     let opts = Options {
         context: args.context,
         ignore: args.ignore.clone(),

@@ -81,34 +81,14 @@ fn without_tenants(spec: &Value) -> Value {
     }
 }
 
-/// The tenants an environment's chain ends with, by name and in merge order, without merging
-/// them (a `null` entry removes a tenant, `tenants: null` all of them).
-fn tenant_names(chain: &[&EnvInput]) -> Vec<String> {
-    let mut names = indexmap::IndexSet::new();
-    for file in chain {
-        match file.spec.get("tenants") {
-            Some(Value::Object(m)) => {
-                for (team, entry) in m {
-                    if entry.is_null() {
-                        names.shift_remove(team);
-                    } else {
-                        names.insert(team.clone());
-                    }
-                }
-            }
-            Some(Value::Null) => names.clear(),
-            _ => {}
-        }
-    }
-    names.into_iter().collect()
-}
-
-/// Could this layer's entry for `team` be the slice's tenant (named by team or namespace)?
-/// A superset is fine: the merged tenants are filtered exactly afterwards.
-fn may_be_slice(team: &str, entry: &Value, filter: &str, naming: &str, env: &str) -> bool {
+/// Does `filter` name this tenant: its team, or its namespace (the explicit one, else the
+/// one the naming rule gives)?
+fn names_tenant(filter: &str, team: &str, explicit: Option<&str>, naming: &str, env: &str) -> bool {
     team == filter
-        || entry.get("namespace").and_then(Value::as_str) == Some(filter)
-        || expand_naming(naming, team, env).is_ok_and(|ns| ns == filter)
+        || match explicit {
+            Some(ns) => ns == filter,
+            None => expand_naming(naming, team, env).is_ok_and(|ns| ns == filter),
+        }
 }
 
 /// Check `--env` names against the environments that exist.
@@ -333,7 +313,14 @@ fn resolve_env(
             .iter()
             .filter_map(|file| file.spec.get("tenants").and_then(Value::as_object))
             .flatten()
-            .filter(|(team, entry)| may_be_slice(team, entry, filter, &spec.naming.namespace, name))
+            .filter(|(team, entry)| {
+                // A later layer may change or drop the namespace: a layer's entry is a
+                // candidate by its own namespace or by the naming rule.
+                let own = entry.get("namespace").and_then(Value::as_str);
+                let naming = &spec.naming.namespace;
+                names_tenant(filter, team, own, naming, name)
+                    || (own.is_some() && names_tenant(filter, team, None, naming, name))
+            })
             .map(|(team, _)| team)
             .collect();
         for file in &chain {
@@ -357,18 +344,12 @@ fn resolve_env(
     // A slice (one tenant, by team or namespace) resolves only that tenant.
     let wanted = |team: &str| -> bool {
         let Some(filter) = tenant else { return true };
-        if team == filter {
-            return true;
-        }
         let explicit = tenant_layers
             .value
             .get(team)
             .and_then(|t| t.get("namespace"))
             .and_then(Value::as_str);
-        match explicit {
-            Some(ns) => ns == filter,
-            None => expand_naming(&spec.naming.namespace, team, name).is_ok_and(|ns| ns == filter),
-        }
+        names_tenant(filter, team, explicit, &spec.naming.namespace, name)
     };
     let teams: Vec<(String, Layered)> = match &tenant_layers.value {
         Value::Object(m) => m
@@ -385,9 +366,19 @@ fn resolve_env(
         _ => Vec::new(),
     };
     if let (Some(filter), true) = (tenant, teams.is_empty()) {
-        // A slice merged only its candidates: name every tenant of the chain.
-        let all = tenant_names(&chain);
-        let known: Vec<&str> = all.iter().map(String::as_str).collect();
+        // A slice merged only its candidates: merge every tenant's layers to name them all
+        // (only on this error path).
+        let mut all = Layered::default();
+        for file in &chain {
+            if let Some(tenants) = file.spec.get("tenants") {
+                all.overlay_file(tenants, file.source, "/spec/tenants");
+            }
+        }
+        let known: Vec<&str> = all
+            .value
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         let mut d = Diagnostic::error(
             "unknown-tenant",
             format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
