@@ -12,14 +12,19 @@ use serde_json::{Map, Value};
 /// Serialize a top-level object.
 pub fn to_canonical_yaml(v: &Value) -> String {
     let mut out = String::with_capacity(512);
+    write_canonical_yaml(&mut out, v);
+    out
+}
+
+/// [`to_canonical_yaml`] appended to `out`.
+pub fn write_canonical_yaml(out: &mut String, v: &Value) {
     match v {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0, false, Level::Top),
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false, Level::Top),
         other => {
-            write_inline_scalar(&mut out, other, 0);
+            write_inline_scalar(out, other, 0);
             out.push('\n');
         }
     }
-    out
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -207,9 +212,7 @@ pub fn needs_quotes(s: &str) -> bool {
     if s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']) || s.starts_with("...") {
         return true;
     }
-    if s.chars()
-        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}')
-    {
+    if has_break_or_control(s.as_bytes()) {
         return true;
     }
     match first {
@@ -223,13 +226,28 @@ pub fn needs_quotes(s: &str) -> bool {
         }
         _ => {}
     }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
+    if s.ends_with(':') {
         return true;
     }
     if matches!(s, "=" | "<<") || is_special_word(s) {
         return true;
     }
     looks_numeric(s)
+}
+
+/// One pass over the bytes (this runs for every string written): control characters (tab
+/// included, and C1), U+FEFF, U+2028/U+2029, and the `: ` and ` #` that would end a plain
+/// scalar.
+fn has_break_or_control(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &c)| match c {
+        0..=0x1f | 0x7f => true,
+        b':' => b.get(i + 1) == Some(&b' '),
+        b' ' => b.get(i + 1) == Some(&b'#'),
+        0xc2 => b.get(i + 1).is_some_and(|&n| n < 0xa0),
+        0xe2 => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)),
+        0xef => b.get(i + 1) == Some(&0xbb) && b.get(i + 2) == Some(&0xbf),
+        _ => false,
+    })
 }
 
 fn is_special_word(s: &str) -> bool {

@@ -3,12 +3,14 @@
 //!
 //! This is the only module that names a YAML crate (`yaml` parses values with serde_yaml,
 //! `spans` finds positions with yaml-rust2), so that replacing the archived serde_yaml touches
-//! one place. Positions are found lazily: a file's span index is built the first time a
+//! one place. `subset` reads the common block-YAML subset fast and hands everything else to
+//! serde_yaml. Positions are found lazily: a file's span index is built the first time a
 //! diagnostic or `explain` asks for a position in it, so clean runs pay nothing for spans.
 
 mod files;
 mod git;
 mod spans;
+mod subset;
 mod yaml;
 
 use std::fmt;
@@ -16,7 +18,11 @@ use std::sync::OnceLock;
 
 pub use files::{is_input_path, EstateFiles};
 pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
-pub use yaml::{parse_documents, parse_single, YamlError, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES};
+pub use subset::read as read_subset;
+pub use yaml::{
+    parse_documents, parse_documents_libyaml, parse_single, YamlError, MAX_DEPTH, MAX_FILE_BYTES,
+    MAX_NODES,
+};
 
 /// Index of a file in [`Sources`]; cheap to copy into provenance records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

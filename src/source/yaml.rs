@@ -45,6 +45,15 @@ pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
             message: format!("file is larger than the {} MiB limit", MAX_FILE_BYTES >> 20),
         });
     }
+    match super::subset::read(text) {
+        Some(docs) => Ok(docs),
+        None => parse_documents_libyaml(text),
+    }
+}
+
+/// [`parse_documents`] without the fast subset reader: serde_yaml reads every text. The
+/// reference the subset reader is tested against; the parser of everything outside it.
+pub fn parse_documents_libyaml(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
     let mut out = Vec::new();
     for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let mut budget = MAX_NODES;

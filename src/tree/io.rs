@@ -180,16 +180,17 @@ fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
             Ok(_) => {}
         }
     }
-    let current = fs::read(&target).unwrap_or_default();
-    if current == bytes {
-        Target::Unchanged
-    } else if is_generated(&current) {
-        Target::Write
-    } else {
-        Target::Blocked(
+    match compare_file(&target, bytes) {
+        Current::Same => Target::Unchanged,
+        Current::Generated => Target::Write,
+        Current::Unowned => Target::Blocked(
             Diagnostic::error(
                 "unowned-file",
-                format!("refusing to overwrite {}: it has no generated header, so it was not written by gitops-render", target.display()),
+                format!(
+                    "refusing to overwrite {}: it has no generated header, \
+                     so it was not written by gitops-render",
+                    target.display()
+                ),
             )
             .at(Location {
                 file: target.display().to_string(),
@@ -198,8 +199,38 @@ fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
                 line_text: None,
             })
             .help("move or delete the hand-written file, or render to another --out directory"),
-        )
+        ),
     }
+}
+
+/// What a target file holds compared with its new bytes.
+enum Current {
+    Same,
+    /// Different bytes, with the generated header: ours to replace.
+    Generated,
+    /// Different bytes without the header, or unreadable.
+    Unowned,
+}
+
+thread_local! {
+    /// One read buffer per thread, reused for every file: a fresh allocation per file costs
+    /// more than the read itself (the allocator hands out fresh pages the kernel must zero).
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`.
+fn compare_file(target: &Path, bytes: &[u8]) -> Current {
+    use std::io::Read as _;
+    READ_BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        let read =
+            fs::File::open(target).and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(buf));
+        match read {
+            Ok(_) if buf.as_slice() == bytes => Current::Same,
+            Ok(_) if is_generated(buf) => Current::Generated,
+            _ => Current::Unowned,
+        }
+    })
 }
 
 /// The first existing non-directory on the way to `rel` under `out`.

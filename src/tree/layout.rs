@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{header, to_canonical_yaml, Manifest, ManifestSet, Placement};
+use crate::manifest::{header, write_canonical_yaml, Manifest, ManifestSet, Placement};
 
 use super::{Scope, Tree};
 
@@ -38,9 +38,18 @@ pub fn env_of_path(path: &str) -> Option<&str> {
 
 /// One manifest as a file: its path and its bytes (the generated header, then canonical YAML).
 pub fn file_for(m: &Manifest) -> (String, Vec<u8>) {
-    let mut text = header(&m.inputs);
-    text.push_str(&to_canonical_yaml(&m.value));
-    (path_for(m), text.into_bytes())
+    thread_local! {
+        /// Written into a reused buffer and copied out at its exact size: growing a fresh
+        /// string per file reallocates it several times.
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    let bytes = SCRATCH.with_borrow_mut(|text| {
+        text.clear();
+        text.push_str(&header(&m.inputs));
+        write_canonical_yaml(text, &m.value);
+        text.as_bytes().to_vec()
+    });
+    (path_for(m), bytes)
 }
 
 /// Lay out every manifest; two objects at one path is an error.
