@@ -94,6 +94,27 @@ pub fn render_tree(
     Ok(RenderedTree { inputs, plan, tree })
 }
 
+/// [`render_tree`] straight into a write plan against the output directory: each file is
+/// judged (up to date, to write, or blocked) on the thread that rendered it and only the
+/// bytes of files that change are kept, so re-rendering an unchanged estate holds no file
+/// contents however large the estate. Returns the plan and the number of environments.
+pub fn render_write_plan(
+    files: &EstateFiles,
+    envs: &[String],
+    pack_pin: Option<&str>,
+    out: &tree::io::Output,
+) -> Result<(tree::io::WritePlan, usize), Diagnostics> {
+    let inputs = inputs::load(files)?;
+    let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
+    let judged = render::render_each(&inputs, &plan, |m| {
+        let (path, bytes) = tree::file_for(&m);
+        let judged = out.judge(&path, bytes);
+        (path, judged)
+    })?;
+    let write = out.plan(judged, &scope(envs, &plan))?;
+    Ok((write, plan.environments.len()))
+}
+
 /// What a render of `envs` (all when empty) speaks for in the output directory.
 fn scope(envs: &[String], plan: &resolve::Plan) -> tree::Scope {
     if envs.is_empty() {

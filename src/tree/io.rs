@@ -19,7 +19,8 @@ use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
 use crate::source::Location;
 
-use super::Tree;
+use super::layout::duplicate_path;
+use super::{Scope, Tree};
 
 /// Read every file under `dir` (relative `/` paths → bytes). A missing directory is empty.
 /// Symlinks are not followed; dot-files and dot-directories are skipped. Files are read in
@@ -79,8 +80,8 @@ fn relative(root: &Path, p: &Path) -> String {
 /// What a write will do, decided before anything is written.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WritePlan {
-    /// Files to create or replace.
-    pub writes: Vec<String>,
+    /// Files to create or replace, with their new bytes.
+    pub writes: Vec<(String, Vec<u8>)>,
     /// Generated files no longer rendered.
     pub prunes: Vec<String>,
     /// Files already up to date.
@@ -89,56 +90,113 @@ pub struct WritePlan {
     pub kept: Vec<String>,
 }
 
-/// What the target of one tree file holds now.
-enum Target {
+impl WritePlan {
+    /// Files the tree has (written or already up to date).
+    pub fn files(&self) -> usize {
+        self.writes.len() + self.unchanged
+    }
+}
+
+/// What one file of a tree means for its target, judged before anything is written.
+pub enum Judged {
     Unchanged,
-    Write,
+    /// The new bytes, to be written.
+    Write(Vec<u8>),
     Blocked(Diagnostic),
+}
+
+/// The output directory as found before a write: every check of a target is made against it.
+pub struct Output {
+    dir: PathBuf,
+    /// Regular files under `dir` (relative `/` paths).
+    existing: BTreeSet<String>,
+}
+
+impl Output {
+    /// List `dir` (missing is fine: it will be created); a file in its place is an error.
+    pub fn open(dir: &Path) -> Result<Output, Diagnostics> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Diagnostic::error(
+                "output-not-a-directory",
+                format!("{} exists and is not a directory", dir.display()),
+            )
+            .into());
+        }
+        Ok(Output {
+            dir: dir.to_path_buf(),
+            existing: list_files(dir)?,
+        })
+    }
+
+    /// Compare one file with its target. Thread-safe and called on the thread that rendered
+    /// the file, so that only the bytes of files that change are kept.
+    pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
+        match target_state(&self.dir, path, &bytes, self.existing.contains(path)) {
+            Target::Unchanged => Judged::Unchanged,
+            Target::Write => Judged::Write(bytes),
+            Target::Blocked(d) => Judged::Blocked(d),
+        }
+    }
+
+    /// The plan for a tree whose files (in `scope`) were judged: every blocked target is an
+    /// error, and generated files the tree no longer has are pruned.
+    pub fn plan(
+        &self,
+        judged: Vec<(String, Judged)>,
+        scope: &Scope,
+    ) -> Result<WritePlan, Diagnostics> {
+        let mut plan = WritePlan::default();
+        let mut diags = Diagnostics::new();
+        let mut paths = BTreeSet::new();
+        for (path, j) in judged {
+            match j {
+                Judged::Unchanged => plan.unchanged += 1,
+                Judged::Write(bytes) => plan.writes.push((path.clone(), bytes)),
+                Judged::Blocked(d) => diags.push(d),
+            }
+            if paths.contains(&path) {
+                diags.push(duplicate_path(&path));
+            } else {
+                paths.insert(path);
+            }
+        }
+        for path in &self.existing {
+            if paths.contains(path) || !scope.covers(path) {
+                continue;
+            }
+            if fs::read(self.dir.join(path)).is_ok_and(|b| is_generated(&b)) {
+                plan.prunes.push(path.clone());
+            } else {
+                plan.kept.push(path.clone());
+            }
+        }
+        plan.writes.sort_by(|a, b| a.0.cmp(&b.0));
+        diags.into_result(plan)
+    }
 }
 
 /// Decide the write of `tree` into `out`, refusing if it would overwrite anything not owned.
 ///
 /// Each target is read once, in parallel, and compared with the new bytes; files the tree does
 /// not name are read only when they are candidates for pruning.
-pub fn plan_write(out: &Path, tree: &Tree) -> Result<WritePlan, Diagnostics> {
-    let mut plan = WritePlan::default();
-    if out.exists() && !out.is_dir() {
-        return Err(Diagnostic::error(
-            "output-not-a-directory",
-            format!("{} exists and is not a directory", out.display()),
-        )
-        .into());
-    }
-    let existing = list_files(out)?;
-    let targets: Vec<(&String, Target)> = tree
+pub fn plan_write(out: &Path, tree: Tree) -> Result<WritePlan, Diagnostics> {
+    let output = Output::open(out)?;
+    let judged: Vec<(String, Judged)> = tree
         .files
-        .par_iter()
+        .into_par_iter()
         .map(|(path, bytes)| {
-            (
-                path,
-                target_state(out, path, bytes, existing.contains(path)),
-            )
+            let j = output.judge(&path, bytes);
+            (path, j)
         })
         .collect();
-    let mut diags = Diagnostics::new();
-    for (path, state) in targets {
-        match state {
-            Target::Unchanged => plan.unchanged += 1,
-            Target::Write => plan.writes.push(path.clone()),
-            Target::Blocked(d) => diags.push(d),
-        }
-    }
-    for path in existing {
-        if tree.files.contains_key(&path) || !tree.scope.covers(&path) {
-            continue;
-        }
-        if fs::read(out.join(&path)).is_ok_and(|b| is_generated(&b)) {
-            plan.prunes.push(path);
-        } else {
-            plan.kept.push(path);
-        }
-    }
-    diags.into_result(plan)
+    output.plan(judged, &tree.scope)
+}
+
+/// What the target of one tree file holds now.
+enum Target {
+    Unchanged,
+    Write,
+    Blocked(Diagnostic),
 }
 
 /// Compare one target with its new bytes. `listed`: the walk of `out` found a regular file
@@ -250,12 +308,12 @@ fn blocking_ancestor(out: &Path, rel: &str) -> Option<PathBuf> {
 
 /// Carry out a plan: stage every new file as a temporary sibling, then rename them all into
 /// place, then prune. A failure while staging leaves the previous tree untouched.
-pub fn apply(out: &Path, tree: &Tree, plan: &WritePlan) -> Result<(), Diagnostics> {
+pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
     // Each directory is created once, not once per file in it.
     let dirs: BTreeSet<PathBuf> = plan
         .writes
         .iter()
-        .filter_map(|p| out.join(p).parent().map(Path::to_path_buf))
+        .filter_map(|(p, _)| out.join(p).parent().map(Path::to_path_buf))
         .collect();
     for dir in dirs {
         fs::create_dir_all(&dir).map_err(|e| {
@@ -270,9 +328,9 @@ pub fn apply(out: &Path, tree: &Tree, plan: &WritePlan) -> Result<(), Diagnostic
     let staged: Vec<(tempfile::TempPath, PathBuf)> = plan
         .writes
         .par_iter()
-        .map(|path| {
+        .map(|(path, bytes)| {
             let target = out.join(path);
-            match stage(&target, &tree.files[path]) {
+            match stage(&target, bytes) {
                 Ok(staged_file) => Ok((staged_file, target)),
                 Err(e) => Err(Diagnostics::from(Diagnostic::error(
                     "write-failed",

@@ -63,13 +63,18 @@ pub fn collect(rendered: Vec<(String, Vec<u8>)>, scope: Scope) -> Result<Tree, D
     let mut diags = Diagnostics::new();
     for (path, bytes) in rendered {
         if files.insert(path.clone(), bytes).is_some() {
-            diags.push(Diagnostic::error(
-                "duplicate-path",
-                format!("two objects would be written to {path}"),
-            ));
+            diags.push(duplicate_path(&path));
         }
     }
     diags.into_result(Tree { files, scope })
+}
+
+/// Two objects laid out at one path: one would silently overwrite the other.
+pub fn duplicate_path(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        "duplicate-path",
+        format!("two objects would be written to {path}"),
+    )
 }
 
 #[cfg(test)]
