@@ -11,7 +11,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gitops_render::diff::{self, Options};
 use gitops_render::manifest::to_canonical_yaml;
-use gitops_render::source::{parse_documents, EstateFiles};
+use gitops_render::source::{parse_documents, parse_documents_libyaml, EstateFiles};
 use gitops_render::{render, render_estate, resolve, schema, Rendered};
 
 /// The binary's allocator, so the figures are the ones the CLI reaches.
@@ -43,6 +43,10 @@ fn yaml_parse(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(workflow.len() as u64));
     g.bench_function("rendered_workflowtemplate", |b| {
         b.iter(|| parse_documents(black_box(&workflow)).expect("parses"))
+    });
+    // The same text through serde_yaml alone: what the subset reader saves.
+    g.bench_function("rendered_workflowtemplate_libyaml", |b| {
+        b.iter(|| parse_documents_libyaml(black_box(&workflow)).expect("parses"))
     });
     let env = &files.files["environments/prod.yaml"];
     g.throughput(Throughput::Bytes(env.len() as u64));
