@@ -53,10 +53,12 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
                 Err(exit) => return exit,
             }
         };
+        // Left to the operating system at exit, like the plan below.
+        let tree = ManuallyDrop::new(tree);
         if args.check {
             return check(&out_dir, &tree, envs);
         }
-        io::plan_write(&out_dir, tree).map(|plan| (plan, envs))
+        io::plan_write(&out_dir, ManuallyDrop::into_inner(tree)).map(|plan| (plan, envs))
     };
     // The process exits after this command: freeing every file one by one would only delay
     // the exit, so the plan is left to the operating system.

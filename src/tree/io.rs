@@ -131,11 +131,7 @@ impl Output {
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
-        match target_state(&self.dir, path, &bytes, self.existing.contains(path)) {
-            Target::Unchanged => Judged::Unchanged,
-            Target::Write => Judged::Write(bytes),
-            Target::Blocked(d) => Judged::Blocked(d),
-        }
+        target_state(&self.dir, path, bytes, self.existing.contains(path))
     }
 
     /// The plan for a tree whose files (in `scope`) were judged: every blocked target is an
@@ -192,20 +188,13 @@ pub fn plan_write(out: &Path, tree: Tree) -> Result<WritePlan, Diagnostics> {
     output.plan(judged, &tree.scope)
 }
 
-/// What the target of one tree file holds now.
-enum Target {
-    Unchanged,
-    Write,
-    Blocked(Diagnostic),
-}
-
 /// Compare one target with its new bytes. `listed`: the walk of `out` found a regular file
 /// there, so every ancestor is a real directory (the walk follows no symlinks).
-fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
+fn target_state(out: &Path, path: &str, bytes: Vec<u8>, listed: bool) -> Judged {
     let target = out.join(path);
     if !listed {
         if let Some(blocker) = blocking_ancestor(out, path) {
-            return Target::Blocked(
+            return Judged::Blocked(
                 Diagnostic::error(
                     "output-blocked",
                     format!(
@@ -217,9 +206,9 @@ fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
             );
         }
         match fs::symlink_metadata(&target) {
-            Err(_) => return Target::Write,
+            Err(_) => return Judged::Write(bytes),
             Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
-                return Target::Blocked(
+                return Judged::Blocked(
                     Diagnostic::error(
                         "output-blocked",
                         format!(
@@ -238,10 +227,10 @@ fn target_state(out: &Path, path: &str, bytes: &[u8], listed: bool) -> Target {
             Ok(_) => {}
         }
     }
-    match compare_file(&target, bytes) {
-        Current::Same => Target::Unchanged,
-        Current::Generated => Target::Write,
-        Current::Unowned => Target::Blocked(
+    match compare_file(&target, &bytes) {
+        Current::Same => Judged::Unchanged,
+        Current::Generated => Judged::Write(bytes),
+        Current::Unowned => Judged::Blocked(
             Diagnostic::error(
                 "unowned-file",
                 format!(
