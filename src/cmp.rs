@@ -128,7 +128,13 @@ pub fn generate(files: &EstateFiles, req: &Request) -> Result<String, Diagnostic
             .filter(|m| in_slice(&crate::tree::path_for(m)))
             .collect(),
     };
-    let findings = lint(&Corpus::from_rendered(kept, &tree, "gitops"), &config);
+    let files = tree
+        .files
+        .iter()
+        .filter(|(p, _)| in_slice(p))
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect();
+    let findings = lint(&Corpus::from_rendered(kept, files, "gitops"), &config);
     let errors: Vec<Diagnostic> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

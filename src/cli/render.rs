@@ -165,18 +165,19 @@ fn check(out_dir: &Path, tree: &Tree, envs: usize) -> Exit {
 
 /// Render with the values kept, lint them, and keep only the tree (and the number of
 /// environments rendered): lint errors stop here.
-fn render_and_lint(
-    files: &EstateFiles,
-    envs: &[String],
-) -> Result<(crate::tree::Tree, usize), Exit> {
-    let rendered = crate::render_estate(files, envs).map_err(|d| fail(&d))?;
-    // The objects move into the corpus (left to the operating system at exit, see above).
-    let corpus = ManuallyDrop::new(crate::lint::Corpus::from_rendered(
-        rendered.manifests,
-        &rendered.tree,
-        "gitops",
+fn render_and_lint(files: &EstateFiles, envs: &[String]) -> Result<(Tree, usize), Exit> {
+    let crate::Rendered {
+        inputs,
+        plan,
+        manifests,
+        tree,
+    } = crate::render_estate(files, envs).map_err(|d| fail(&d))?;
+    // The objects and the files' bytes move into the corpus; the bytes come back for the
+    // write, the objects are left to the operating system at exit (see above).
+    let mut corpus = ManuallyDrop::new(crate::lint::Corpus::from_rendered(
+        manifests, tree.files, "gitops",
     ));
-    let config = crate::lint::LintConfig::from_plan(&rendered.inputs, &rendered.plan);
+    let config = crate::lint::LintConfig::from_plan(&inputs, &plan);
     let findings = crate::lint::lint(&corpus, &config);
     if !findings.is_empty() {
         output::err(&crate::report::render(
@@ -189,5 +190,9 @@ fn render_and_lint(
         output::err("error: the rendered tree has lint errors; nothing was written (--no-lint skips this check)\n");
         return Err(Exit::Error);
     }
-    Ok((rendered.tree, rendered.plan.environments.len()))
+    let tree = Tree {
+        files: corpus.take_files(),
+        scope: tree.scope,
+    };
+    Ok((tree, plan.environments.len()))
 }

@@ -262,10 +262,11 @@ impl Corpus {
     }
 
     /// A corpus of a tree rendered in memory: the objects are taken as rendered (no second
-    /// parse); the file text is kept for positions.
+    /// parse) and each file's bytes move in as its text, kept for positions (no copy; a
+    /// caller that writes the tree next takes them back with [`Corpus::take_files`]).
     pub fn from_rendered(
         manifests: crate::manifest::ManifestSet,
-        tree: &crate::tree::Tree,
+        mut files: BTreeMap<String, Vec<u8>>,
         root_name: &str,
     ) -> Corpus {
         let mut corpus = Corpus {
@@ -274,13 +275,15 @@ impl Corpus {
         };
         for m in manifests.manifests {
             let path = crate::tree::path_for(&m);
-            let text = tree
-                .files
-                .get(&path)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+            let text = files
+                .remove(&path)
+                .map(|b| {
+                    String::from_utf8(b)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                })
                 .unwrap_or_default();
-            let file = corpus.sources.add(path.clone(), text);
             corpus.add_dirs(&path);
+            let file = corpus.sources.add(path, text);
             corpus.docs.push(Document {
                 file,
                 index: 0,
@@ -290,6 +293,15 @@ impl Corpus {
             });
         }
         corpus
+    }
+
+    /// The files of a corpus made by [`Corpus::from_rendered`], moved out as bytes by path.
+    pub fn take_files(&mut self) -> BTreeMap<String, Vec<u8>> {
+        self.sources
+            .take_files()
+            .into_iter()
+            .map(|(path, text)| (path, text.into_bytes()))
+            .collect()
     }
 
     /// Read files and directories (recursively: `.yaml`, `.yml`, `.json`); `-` reads stdin.

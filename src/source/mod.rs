@@ -78,6 +78,15 @@ impl Sources {
         id
     }
 
+    /// Take every file's path and text out, leaving the sources empty (for a caller that
+    /// lent the texts to a lint and writes them next).
+    pub fn take_files(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.files)
+            .into_iter()
+            .map(|f| (f.path, f.text))
+            .collect()
+    }
+
     pub fn get(&self, id: SourceId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
