@@ -32,14 +32,7 @@ pub struct Document {
 // document was added (a field, not a hashed map lookup), else from the value.
 impl Document {
     pub fn kind(&self) -> &str {
-        match &self.id {
-            Some(id) => &id.kind,
-            None => self
-                .value
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        }
+        self.identity_or(|id| &id.kind, "/kind")
     }
 
     pub fn api_version(&self) -> &str {
@@ -50,22 +43,20 @@ impl Document {
     }
 
     pub fn name(&self) -> &str {
-        match &self.id {
-            Some(id) => &id.name,
-            None => self
-                .value
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        }
+        self.identity_or(|id| &id.name, "/metadata/name")
     }
 
     pub fn namespace(&self) -> &str {
+        self.identity_or(|id| &id.namespace, "/metadata/namespace")
+    }
+
+    /// A field of the identity, or the string at `pointer` for a document without one.
+    fn identity_or(&self, field: fn(&ObjectRef) -> &str, pointer: &str) -> &str {
         match &self.id {
-            Some(id) => &id.namespace,
+            Some(id) => field(id),
             None => self
                 .value
-                .pointer("/metadata/namespace")
+                .pointer(pointer)
                 .and_then(Value::as_str)
                 .unwrap_or_default(),
         }

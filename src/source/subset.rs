@@ -578,30 +578,25 @@ fn flow_node(text: &str, p: usize, end: usize, depth: usize) -> Option<(Value, u
         b'[' | b'{' if depth >= MAX_DEPTH - 4 => None,
         b'[' => {
             let mut items = Vec::new();
-            let mut q = skip_spaces(b, p + 1, end);
-            if q < end && b[q] == b']' {
-                return Some((Value::Array(items), q + 1));
-            }
+            let mut q = match flow_open(b, p, end, b']') {
+                Step::Next(q) => q,
+                Step::Closed(after) => return Some((Value::Array(items), after)),
+            };
             loop {
                 let (v, r) = flow_node(text, q, end, depth + 1)?;
                 items.push(v);
-                q = skip_spaces(b, r, end);
-                match b.get(q).filter(|_| q < end)? {
-                    b',' => q = skip_spaces(b, q + 1, end),
-                    b']' => return Some((Value::Array(items), q + 1)),
-                    _ => return None,
-                }
-                if q >= end || b[q] == b']' {
-                    return None;
+                match flow_step(b, r, end, b']')? {
+                    Step::Next(n) => q = n,
+                    Step::Closed(after) => return Some((Value::Array(items), after)),
                 }
             }
         }
         b'{' => {
             let mut map = Map::new();
-            let mut q = skip_spaces(b, p + 1, end);
-            if q < end && b[q] == b'}' {
-                return Some((Value::Object(map), q + 1));
-            }
+            let mut q = match flow_open(b, p, end, b'}') {
+                Step::Next(q) => q,
+                Step::Closed(after) => return Some((Value::Object(map), after)),
+            };
             loop {
                 let quoted_key = q < end && matches!(b[q], b'"' | b'\'');
                 let (k, r) = match *b.get(q).filter(|_| q < end)? {
@@ -627,14 +622,9 @@ fn flow_node(text: &str, p: usize, end: usize, depth: usize) -> Option<(Value, u
                 if map.insert(k, v).is_some() {
                     return None;
                 }
-                q = skip_spaces(b, r, end);
-                match b.get(q).filter(|_| q < end)? {
-                    b',' => q = skip_spaces(b, q + 1, end),
-                    b'}' => return Some((Value::Object(map), q + 1)),
-                    _ => return None,
-                }
-                if q >= end || b[q] == b'}' {
-                    return None;
+                match flow_step(b, r, end, b'}')? {
+                    Step::Next(n) => q = n,
+                    Step::Closed(after) => return Some((Value::Object(map), after)),
                 }
             }
         }
@@ -664,6 +654,40 @@ fn flow_node(text: &str, p: usize, end: usize, depth: usize) -> Option<(Value, u
             }
             Some((plain(raw)?, i))
         }
+    }
+}
+
+/// Where the flow collection opened at `p` starts: its first entry, or its closer when it
+/// is empty (`[]`, `{}`).
+fn flow_open(b: &[u8], p: usize, end: usize, close: u8) -> Step {
+    let q = skip_spaces(b, p + 1, end);
+    if q < end && b[q] == close {
+        Step::Closed(q + 1)
+    } else {
+        Step::Next(q)
+    }
+}
+
+/// Where a flow collection goes next.
+enum Step {
+    /// An entry starts here.
+    Next(usize),
+    /// The closer: the collection ends before this index.
+    Closed(usize),
+}
+
+/// After an entry that ended at `r`: a comma and the next entry, or the closer `close`;
+/// `None` for anything else (a trailing comma, a collection not closed on its line, stray
+/// text).
+fn flow_step(b: &[u8], r: usize, end: usize, close: u8) -> Option<Step> {
+    let q = skip_spaces(b, r, end);
+    match *b.get(q).filter(|_| q < end)? {
+        b',' => {
+            let next = skip_spaces(b, q + 1, end);
+            (next < end && b[next] != close).then_some(Step::Next(next))
+        }
+        c if c == close => Some(Step::Closed(q + 1)),
+        _ => None,
     }
 }
 
