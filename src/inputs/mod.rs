@@ -89,23 +89,66 @@ impl Inputs {
     }
 }
 
-/// Parse and validate every input file.
+/// An input file to parse, by what it holds.
+enum Job<'a> {
+    Environment(SourceId, &'a str),
+    Pack(SourceId, &'a str),
+}
+
+/// What a job produced: the input (unless it failed) and its diagnostics.
+enum Loaded {
+    Environment(Option<EnvInput>),
+    Pack(Option<PackInput>),
+}
+
+/// Parse and validate every input file. Files are parsed and checked in parallel (an estate
+/// of thousands of tenants has environment files of megabytes each) and assembled in path
+/// order, so inputs and diagnostics come out the same on any number of threads.
 pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
+    use rayon::prelude::*;
     let mut sources = Sources::new();
+    let mut jobs = Vec::new();
+    let mut templates = Vec::new();
+    for (path, text) in &files.files {
+        if let Some(file) = path.strip_prefix("environments/") {
+            jobs.push(Job::Environment(
+                sources.add(path.clone(), text.clone()),
+                file,
+            ));
+        } else if path.starts_with("policy-packs/") && path.ends_with("/pack.yaml") {
+            jobs.push(Job::Pack(sources.add(path.clone(), text.clone()), path));
+        } else if let Some(name) = path.strip_prefix("templates/") {
+            templates.push(TemplateFile {
+                name: name.to_owned(),
+                path: path.clone(),
+                text: text.clone(),
+            });
+        }
+    }
+    let loaded: Vec<(Loaded, Diagnostics)> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut diags = Diagnostics::new();
+            let loaded = match *job {
+                Job::Environment(id, file) => {
+                    Loaded::Environment(load_environment(&sources, id, file, &mut diags))
+                }
+                Job::Pack(id, path) => Loaded::Pack(load_pack(&sources, id, path, &mut diags)),
+            };
+            (loaded, diags)
+        })
+        .collect();
+
     let mut diags = Diagnostics::new();
     let mut packs: Vec<PackInput> = Vec::new();
     let mut environments = BTreeMap::new();
-    let mut templates = Vec::new();
-
-    for (path, text) in &files.files {
-        if let Some(file) = path.strip_prefix("environments/") {
-            let id = sources.add(path.clone(), text.clone());
-            if let Some(env) = load_environment(&sources, id, file, &mut diags) {
+    for (loaded, file_diags) in loaded {
+        diags.extend(file_diags);
+        match loaded {
+            Loaded::Environment(Some(env)) => {
                 environments.insert(env.name.clone(), env);
             }
-        } else if path.starts_with("policy-packs/") && path.ends_with("/pack.yaml") {
-            let id = sources.add(path.clone(), text.clone());
-            if let Some(pack) = load_pack(&sources, id, path, &mut diags) {
+            Loaded::Pack(Some(pack)) => {
                 if let Some(first) = packs
                     .iter()
                     .find(|p| p.name == pack.name && p.version == pack.version)
@@ -115,19 +158,14 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
                             "duplicate-pack",
                             format!("pack {} is defined twice", pack.label()),
                         )
-                        .at(sources.locate(id, 0, "/metadata/version", Target::Value))
+                        .at(sources.locate(pack.source, 0, "/metadata/version", Target::Value))
                         .note(format!("first defined in {}", sources.path(first.source))),
                     );
                 } else {
                     packs.push(pack);
                 }
             }
-        } else if let Some(name) = path.strip_prefix("templates/") {
-            templates.push(TemplateFile {
-                name: name.to_owned(),
-                path: path.clone(),
-                text: text.clone(),
-            });
+            Loaded::Environment(None) | Loaded::Pack(None) => {}
         }
     }
     for pack in &mut packs {
@@ -222,11 +260,12 @@ fn load_environment(
         .strip_suffix(".yaml")
         .or_else(|| file.strip_suffix(".yml"))
         .unwrap_or(file);
-    let value = parse_checked(sources, id, InputSchema::Environment, diags)?;
+    let mut value = parse_checked(sources, id, InputSchema::Environment, diags)?;
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_owned();
     if name != stem {
         diags.push(
             Diagnostic::error(
@@ -252,13 +291,15 @@ fn load_environment(
     }
     Some(EnvInput {
         source: id,
-        name: name.to_owned(),
         is_base,
-        spec: value
-            .get("spec")
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Default::default())),
+        spec: take_spec(&mut value).unwrap_or_else(|| Value::Object(Default::default())),
+        name,
     })
+}
+
+/// The file's `spec`, moved out of its parsed value (an environment's is megabytes).
+fn take_spec(file: &mut Value) -> Option<Value> {
+    file.as_object_mut().and_then(|m| m.remove("spec"))
 }
 
 fn load_pack(
@@ -267,7 +308,7 @@ fn load_pack(
     path: &str,
     diags: &mut Diagnostics,
 ) -> Option<PackInput> {
-    let value = parse_checked(sources, id, InputSchema::PolicyPack, diags)?;
+    let mut value = parse_checked(sources, id, InputSchema::PolicyPack, diags)?;
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -297,7 +338,7 @@ fn load_pack(
         name,
         version,
         dir,
-        spec: value.get("spec").cloned().unwrap_or(Value::Null),
+        spec: take_spec(&mut value).unwrap_or(Value::Null),
         templates: Vec::new(),
         workflows: Vec::new(),
     })
