@@ -45,15 +45,15 @@ measure() {
 row() { # N step objects seconds rss_kb
   local ops
   ops=$(awk -v o="$3" -v t="$4" 'BEGIN { if (t > 0) printf "%d", o / t; else print "-" }')
-  printf '%-7s %-15s %9d %11s %9d %12s\n' "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$ops"
+  printf '%-7s %-17s %9d %11s %9d %12s\n' "$1" "$2" "$3" "$4" "$(($5 / 1024))" "$ops"
 }
 
 ratio() { # N what ours_objects ours_seconds peer_objects peer_seconds peer_name
   awk -v o="$3" -v t="$4" -v po="$5" -v pt="$6" -v n="$1" -v what="$2" -v peer="$7" \
-    'BEGIN { printf "%-7s %-15s %s: %.1fx the objects/s of %s\n", n, "ratio", what, (o / t) / (po / pt), peer }'
+    'BEGIN { printf "%-7s %-17s %s: %.1fx the objects/s of %s\n", n, "ratio", what, (o / t) / (po / pt), peer }'
 }
 
-printf '%-7s %-15s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
+printf '%-7s %-17s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
   "$gen" --tenants "$n" --out "$estate" 2> /dev/null
@@ -72,15 +72,20 @@ for n in "${sizes[@]}"; do
   cmp_objects=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod ARGOCD_ENV_TENANT=$tenant "$bin" cmp generate 2> /dev/null | grep -c '^kind: ')
   read -r t rss < <(measure 0 sh -c 'cd "$1" && ARGOCD_ENV_ENVIRONMENT=prod ARGOCD_ENV_TENANT=$2 "$3" cmp generate' sh "$estate" "$tenant" "$bin")
   row "$n" "cmp (1 tenant)" "$cmp_objects" "$t" "$rss"
-  # diff: change the tier of 1% of the tenants (every 100th) and compare with the tree on disk
-  # (renders the new inputs, reads and parses the old tree, compares every object).
+  # diff: change the tier of 1% of the tenants (every 100th), then compare as a pull request
+  # does, with the inputs at the base commit (`--base`: both states rendered where they
+  # differ), and with the tree on disk (renders the new inputs in full, reads the old tree).
   # Each environment's tiers rotate within what its pack rules allow.
+  git -C "$estate" init -q
+  git -C "$estate" add environments policy-packs templates
+  git -C "$estate" -c user.name=bench -c user.email=bench@example.com commit -q -m base
   e="$estate/environments"
   python3 scripts/rotate_tiers.py "$e/dev.yaml" micro=small small=medium medium=large large=micro
   python3 scripts/rotate_tiers.py "$e/staging.yaml" micro=small small=medium medium=large large=micro
   python3 scripts/rotate_tiers.py "$e/prod.yaml" small=medium medium=large large=small
   python3 scripts/rotate_tiers.py "$e/local.yaml" micro=small small=micro
-  read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff (1%)" "$objects" "$t" "$rss"
+  read -r t rss < <(measure 1 "$bin" diff --root "$estate" --base HEAD); row "$n" "diff --base (1%)" "$objects" "$t" "$rss"
+  read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff tree (1%)" "$objects" "$t" "$rss"
   if [ -x "$peers/bin/helm" ] && [ -f "$peer_gen" ]; then
     pe="$work/peer-$n"
     python3 "$peer_gen" gen "$n" --out "$pe" > /dev/null
@@ -93,7 +98,7 @@ for n in "${sizes[@]}"; do
       row "$n" "peer: kustomize" "$pobjects" "$t" "$rss"
     fi
   else
-    printf '%-7s %-15s (peer tools not installed: bash ../shared/bench/install_peers.sh)\n' "$n" peers
+    printf '%-7s %-17s (peer tools not installed: bash ../shared/bench/install_peers.sh)\n' "$n" peers
   fi
   if [ -x "$kubeconform" ] && [ -d "$peers/schemas" ]; then
     # The same rendered tree, every object against the strict Kubernetes schemas (the Argo

@@ -391,6 +391,31 @@ fn template_that_loops_forever_runs_out_of_fuel() {
 }
 
 #[test]
+fn environment_template_placing_objects_in_tenant_namespaces() {
+    // Tenant namespaces hold their tenant's objects only (which is also what lets `diff`
+    // render just the tenants a change touched).
+    let e = Estate::example();
+    e.write(
+        "templates/env/index.yaml.j2",
+        "{% for t in tenants %}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: index\n  namespace: {{ t.namespace | tojson }}\n{% endfor %}\n",
+    );
+    let err = render_fails(&e, "templates/env/index.yaml.j2:1:1");
+    assert!(
+        err.contains("the ConfigMap `index` is placed in tenant namespace `backend-dev`; environment templates may not place objects in tenant namespaces"),
+        "{err}"
+    );
+    e.write(
+        "templates/env/index.yaml.j2",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: data-{{ env.name }}\n",
+    );
+    let err = render_fails(&e, "templates/env/index.yaml.j2:1:1");
+    assert!(
+        err.contains("the Namespace `data-dev` is a tenant's; only tenant templates render it"),
+        "{err}"
+    );
+}
+
+#[test]
 fn template_escaping_the_tenant_namespace() {
     let e = Estate::example();
     e.write(

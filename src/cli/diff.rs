@@ -2,7 +2,6 @@
 //! against a git revision (`--base`), a tree on disk (`--against`, default `<root>/gitops`),
 //! or — with `--pack` alone — the current pins.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::diff::{self, Format, Options};
+use crate::diff::{self, Files, Format, Options, Side, State};
 use crate::source::EstateFiles;
 use crate::tree::io;
 
@@ -50,15 +49,17 @@ fn side_failed(side: &str, d: Diagnostics) -> Diagnostics {
     out
 }
 
-fn render_side(
-    files: &EstateFiles,
+/// Render two states where they differ; a failure names its side.
+fn render_changes(
+    old: State<'_>,
+    new: State<'_>,
     envs: &[String],
-    pack: Option<&str>,
-    side: &str,
-) -> Result<BTreeMap<String, Vec<u8>>, Exit> {
-    crate::render_tree(files, envs, pack)
-        .map(|r| r.tree.files)
-        .map_err(|d| fail(&side_failed(side, d)))
+    old_name: &str,
+) -> Result<(Files, Files), Exit> {
+    diff::render_changes(old, new, envs).map_err(|(side, d)| match side {
+        Side::Old => fail(&side_failed(old_name, d)),
+        Side::New => fail(&side_failed("work tree's inputs", d)),
+    })
 }
 
 pub fn run(root: &Path, args: &DiffArgs) -> Exit {
@@ -68,12 +69,16 @@ pub fn run(root: &Path, args: &DiffArgs) -> Exit {
 }
 
 /// Both sides are files (rendered, or read from a tree); only files whose bytes differ are
-/// parsed into objects and compared.
+/// parsed into objects and compared. Two states of the inputs (`--base`, or `--pack` against
+/// the current pins) are rendered only where they differ.
 fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
     const WORK: &str = "work tree's inputs";
     let current = EstateFiles::read_dir(root).map_err(|d| fail(&side_failed(WORK, d)))?;
-    let new = render_side(&current, &args.envs, args.pack.as_deref(), WORK)?;
-    let (old, base_name) = if let Some(rev) = &args.base {
+    let new_state = State {
+        files: &current,
+        pack_pin: args.pack.as_deref(),
+    };
+    let (old, new, base_name) = if let Some(rev) = &args.base {
         let files = EstateFiles::read_git(root, rev).map_err(|msg| {
             fail(
                 &Diagnostic::error(
@@ -83,19 +88,26 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
                 .into(),
             )
         })?;
-        let side = format!("base `{rev}`");
-        (render_side(&files, &args.envs, None, &side)?, rev.clone())
+        let base = State {
+            files: &files,
+            pack_pin: None,
+        };
+        let (old, new) = render_changes(base, new_state, &args.envs, &format!("base `{rev}`"))?;
+        (old, new, rev.clone())
     } else if args.pack.is_some() && args.against.is_none() {
-        (
-            render_side(&current, &args.envs, None, WORK)?,
-            "the current pins".to_owned(),
-        )
+        let pins = State {
+            files: &current,
+            pack_pin: None,
+        };
+        let (old, new) = render_changes(pins, new_state, &args.envs, WORK)?;
+        (old, new, "the current pins".to_owned())
     } else {
+        let new = crate::render_tree(&current, &args.envs, args.pack.as_deref())
+            .map(|r| r.tree.files)
+            .map_err(|d| fail(&side_failed(WORK, d)))?;
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        (
-            io::read_tree(&dir).map_err(|d| fail(&d))?,
-            dir.display().to_string(),
-        )
+        let old = io::read_tree(&dir).map_err(|d| fail(&d))?;
+        (old, new, dir.display().to_string())
     };
     // Left to the operating system at exit: the process ends after the report.
     let (old_files, new_files) = (&*ManuallyDrop::new(old), &*ManuallyDrop::new(new));

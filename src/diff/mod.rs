@@ -6,6 +6,7 @@
 //! they are written: added, removed, changed, moved. Values are compared, not bytes, so reordered keys and the
 //! generated header never show as changes. Secret values are never printed.
 
+mod delta;
 mod format;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ use crate::manifest::{to_canonical_yaml, ObjectRef};
 use crate::source::{parse_documents, pointer_push};
 use crate::tree::env_of_path;
 
+pub use delta::{render_changes, Files, Side, State};
 pub use format::{render, Format, MARKDOWN_LIMIT};
 
 /// What identifies an object across two renders.

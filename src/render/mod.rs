@@ -8,7 +8,7 @@ mod engine;
 mod stamp;
 mod workflow;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use minijinja::Value as JinjaValue;
@@ -173,18 +173,10 @@ fn render_env<T: Send>(
         .collect();
     let (per_tenant, mut diags) = partition(results);
     let mut out: Vec<Finished<T>> = per_tenant.into_iter().flatten().collect();
-    let tenants: Vec<TenantRef<'_>> = env
-        .tenants
-        .iter()
-        .map(|t| TenantRef {
-            team: &t.team,
-            namespace: &t.namespace,
-        })
-        .collect();
     let ctx = minijinja::context! {
         env => env_value,
         pack => pack_value,
-        tenants => JinjaValue::from_serialize(&tenants),
+        tenants => JinjaValue::from_serialize(&env.roster),
     };
     let stamp = Stamp {
         env: &env.name,
@@ -196,8 +188,19 @@ fn render_env<T: Send>(
     } else {
         engine.templates_under(ENV_TEMPLATES)
     };
+    let tenant_namespaces: HashSet<&str> =
+        env.roster.iter().map(|m| m.namespace.as_str()).collect();
     for name in env_templates {
-        match render_documents(engine, &name, &ctx, &env.name, &stamp) {
+        let rendered = render_documents(engine, &name, &ctx, &env.name, &stamp).and_then(
+            |values| match values
+                .iter()
+                .find_map(|(id, _)| in_tenant_namespace(id, &tenant_namespaces))
+            {
+                Some(msg) => Err(object_error(engine, &name, &env.name, &msg)),
+                None => Ok(values),
+            },
+        );
+        match rendered {
             Ok(values) => out.extend(values.into_iter().map(|(id, value)| {
                 let m = Manifest {
                     placement: env_placement(&env.name, &id.kind),
@@ -213,11 +216,26 @@ fn render_env<T: Send>(
     diags.into_result(out)
 }
 
-/// A tenant as environment-level templates see it.
-#[derive(Serialize)]
-struct TenantRef<'a> {
-    team: &'a str,
-    namespace: &'a str,
+/// Tenant namespaces hold their tenant's objects only: an environment-level object in one
+/// (or a tenant's Namespace rendered by an environment template) is an error. That keeps
+/// what a tenant renders and what its environment renders apart, so neither can clash with
+/// the other — which is what lets `diff` render only the tenants a change touched.
+fn in_tenant_namespace(id: &ObjectRef, tenant_namespaces: &HashSet<&str>) -> Option<String> {
+    if tenant_namespaces.contains(id.namespace.as_str()) {
+        return Some(format!(
+            "the {} `{}` is placed in tenant namespace `{}`; environment templates may not place objects in tenant namespaces",
+            id.kind, id.name, id.namespace
+        ));
+    }
+    (id.kind == "Namespace"
+        && id.namespace.is_empty()
+        && tenant_namespaces.contains(id.name.as_str()))
+    .then(|| {
+        format!(
+            "the Namespace `{}` is a tenant's; only tenant templates render it",
+            id.name
+        )
+    })
 }
 
 /// Where an environment-level object goes, by kind.

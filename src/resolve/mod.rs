@@ -6,6 +6,7 @@
 //! file's entry for the team. All inputs were schema-checked per file by `inputs`; merged
 //! values are checked again here because a merge can complete or break them.
 
+mod delta;
 mod overlay;
 mod plan;
 mod workflows;
@@ -23,8 +24,9 @@ use crate::model::{dns1123_problem, EnvSettings, PackSpec, Subject, TenantSpec};
 use crate::schema::{self, InputSchema};
 use crate::source::{pointer_push, Location, Target};
 
+pub use delta::{changed_teams, same_context};
 pub use overlay::{merge, strip_nulls, Layered, Origin};
-pub use plan::{EnvPlan, NetworkPlan, Plan, RolePlan, TenantPlan};
+pub use plan::{EnvPlan, Member, NetworkPlan, Plan, RolePlan, TenantPlan};
 pub use workflows::{plan_for_file, template_refs, FileRule, WorkflowPlan, WorkflowPolicy};
 
 /// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
@@ -45,7 +47,7 @@ pub fn resolve_with(
     let names = select_environments(inputs, only)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name, pack_pin, None))
+        .map(|name| resolve_env(inputs, name, pack_pin, Select::All))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
@@ -61,11 +63,36 @@ pub fn resolve_slice(
     let names = select_environments(inputs, &[env.to_owned()])?;
     let mut environments = Vec::new();
     for name in names {
-        let mut plan = resolve_env(inputs, &name, None, tenant)?;
+        let select = tenant.map_or(Select::All, Select::Named);
+        let mut plan = resolve_env(inputs, &name, None, select)?;
         plan.partial = tenant.is_some();
         environments.push(plan);
     }
     Ok(Plan { environments })
+}
+
+/// Resolve only `teams` of environment `env` (those it has; the others are skipped), with
+/// every setting of the environment: what `diff` needs of the tenants a change touched.
+/// The plan is partial: its roster lists only the resolved tenants.
+pub fn resolve_teams(
+    inputs: &Inputs,
+    env: &str,
+    teams: &BTreeSet<String>,
+    pack_pin: Option<&str>,
+) -> Result<EnvPlan, Diagnostics> {
+    let mut plan = resolve_env(inputs, env, pack_pin, Select::Teams(teams))?;
+    plan.partial = true;
+    Ok(plan)
+}
+
+/// Which tenants of an environment to resolve.
+#[derive(Clone, Copy)]
+enum Select<'a> {
+    All,
+    /// One tenant, by team name or namespace (a CMP slice).
+    Named(&'a str),
+    /// These teams (a diff's changed tenants).
+    Teams(&'a BTreeSet<String>),
 }
 
 /// An environment file's spec without its tenants.
@@ -199,7 +226,7 @@ fn resolve_env(
     inputs: &Inputs,
     name: &str,
     pack_pin: Option<&str>,
-    tenant: Option<&str>,
+    select: Select<'_>,
 ) -> Result<EnvPlan, Diagnostics> {
     let chain = chain(inputs, name)?;
     let own = chain
@@ -209,11 +236,11 @@ fn resolve_env(
 
     let mut merged = Layered::default();
     for file in &chain {
-        match tenant {
-            // A slice merges its tenant later, once the naming rule is known: an estate of
+        match select {
+            Select::All => merged.overlay_file(&file.spec, file.source, "/spec"),
+            // A slice merges its tenants later, once the naming rule is known: an estate of
             // thousands of tenants is not merged to render one.
-            Some(_) => merged.overlay_file(&without_tenants(&file.spec), file.source, "/spec"),
-            None => merged.overlay_file(&file.spec, file.source, "/spec"),
+            _ => merged.overlay_file(&without_tenants(&file.spec), file.source, "/spec"),
         }
     }
 
@@ -307,22 +334,29 @@ fn resolve_env(
         spec: &spec,
         pack_layers: &pack_layers,
     };
-    if let Some(filter) = tenant {
-        // Teams any layer could make the slice's tenant; every layer's entry for them merges.
-        let teams: BTreeSet<&String> = chain
-            .iter()
-            .filter_map(|file| file.spec.get("tenants").and_then(Value::as_object))
-            .flatten()
-            .filter(|(team, entry)| {
-                // A later layer may change or drop the namespace: a layer's entry is a
-                // candidate by its own namespace or by the naming rule.
-                let own = entry.get("namespace").and_then(Value::as_str);
-                let naming = &spec.naming.namespace;
-                names_tenant(filter, team, own, naming, name)
-                    || (own.is_some() && names_tenant(filter, team, None, naming, name))
-            })
-            .map(|(team, _)| team)
-            .collect();
+    let candidates: Option<BTreeSet<&String>> = match select {
+        Select::All => None,
+        // Teams any layer could make the slice's tenant.
+        Select::Named(filter) => Some(
+            chain
+                .iter()
+                .filter_map(|file| file.spec.get("tenants").and_then(Value::as_object))
+                .flatten()
+                .filter(|(team, entry)| {
+                    // A later layer may change or drop the namespace: a layer's entry is a
+                    // candidate by its own namespace or by the naming rule.
+                    let own = entry.get("namespace").and_then(Value::as_str);
+                    let naming = &spec.naming.namespace;
+                    names_tenant(filter, team, own, naming, name)
+                        || (own.is_some() && names_tenant(filter, team, None, naming, name))
+                })
+                .map(|(team, _)| team)
+                .collect(),
+        ),
+        Select::Teams(teams) => Some(teams.iter().collect()),
+    };
+    if let Some(teams) = candidates {
+        // Every layer's entry for the candidates merges.
         for file in &chain {
             let tenants = match file.spec.get("tenants") {
                 Some(Value::Object(all)) => Value::Object(
@@ -343,13 +377,18 @@ fn resolve_env(
     let tenant_layers = merged.sub("/tenants").unwrap_or_default();
     // A slice (one tenant, by team or namespace) resolves only that tenant.
     let wanted = |team: &str| -> bool {
-        let Some(filter) = tenant else { return true };
-        let explicit = tenant_layers
-            .value
-            .get(team)
-            .and_then(|t| t.get("namespace"))
-            .and_then(Value::as_str);
-        names_tenant(filter, team, explicit, &spec.naming.namespace, name)
+        match select {
+            Select::All => true,
+            Select::Named(filter) => {
+                let explicit = tenant_layers
+                    .value
+                    .get(team)
+                    .and_then(|t| t.get("namespace"))
+                    .and_then(Value::as_str);
+                names_tenant(filter, team, explicit, &spec.naming.namespace, name)
+            }
+            Select::Teams(teams) => teams.contains(team),
+        }
     };
     let teams: Vec<(String, Layered)> = match &tenant_layers.value {
         Value::Object(m) => m
@@ -365,7 +404,7 @@ fn resolve_env(
             .collect(),
         _ => Vec::new(),
     };
-    if let (Some(filter), true) = (tenant, teams.is_empty()) {
+    if let (Select::Named(filter), true) = (select, teams.is_empty()) {
         // A slice merged only its candidates: merge every tenant's layers to name them all
         // (only on this error path).
         let mut all = Layered::default();
@@ -444,6 +483,13 @@ fn resolve_env(
     settings_provenance.origins.retain(|p, _| {
         !(p.starts_with("/tenants") || p.starts_with("/overrides") || p == "/extends")
     });
+    let roster = tenants
+        .iter()
+        .map(|t| Member {
+            team: t.team.clone(),
+            namespace: t.namespace.clone(),
+        })
+        .collect();
     Ok(EnvPlan {
         name: name.to_owned(),
         inputs: header_inputs,
@@ -453,6 +499,7 @@ fn resolve_env(
         settings,
         spec,
         tenants,
+        roster,
         settings_provenance,
         pack_provenance: pack_layers,
         partial: false,

@@ -30,8 +30,11 @@ pub struct EnvPlan {
     pub settings: EnvSettings,
     /// The pack's spec with the environment's overrides merged over it.
     pub spec: PackSpec,
-    /// Tenants sorted by namespace.
+    /// Tenants to render, sorted by namespace.
     pub tenants: Vec<TenantPlan>,
+    /// Every tenant of the environment as environment-level objects list them, sorted by
+    /// namespace. The same as `tenants` unless a diff kept only the tenants it changed.
+    pub roster: Vec<Member>,
     /// Merged environment settings (cluster, repo, …) with origins.
     pub settings_provenance: Layered,
     /// Merged pack spec with origins.
@@ -39,6 +42,13 @@ pub struct EnvPlan {
     /// Only some tenants were resolved (a CMP slice): environment-level objects, which list
     /// every tenant, are not rendered.
     pub partial: bool,
+}
+
+/// A tenant as environment-level templates see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    pub team: String,
+    pub namespace: String,
 }
 
 /// One tenant of one environment, resolved.

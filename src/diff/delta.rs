@@ -1,0 +1,116 @@
+//! Two states of an estate, rendered only where they differ.
+//!
+//! A pull request changes a few tenants of an estate of thousands; rendering both states in
+//! full costs the estate twice to show a handful of objects. Here, for each environment both
+//! states have, the teams whose entries differ are resolved on both sides; when the
+//! environment's context (settings, merged pack spec, templates, the files in the generated
+//! header) is the same, only those tenants are rendered: every other tenant renders the same
+//! bytes on both sides, which the diff would drop as unchanged anyway. Environment-level
+//! objects (which list every tenant) are rendered too when the change adds, removes or
+//! renames a tenant's namespace, from a full resolve of that environment.
+//!
+//! Leaving the other tenants out cannot hide a clash between objects: rendering keeps a
+//! tenant's objects in its namespace (or its Namespace) and environment-level objects out
+//! of every tenant namespace, and namespaces are unique. What this does not check is what
+//! the change leaves alone: an error in an untouched tenant (which fails the same way on
+//! both sides) is for `render` and `lint` to report, not `diff`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostics;
+use crate::inputs::{self, Inputs};
+use crate::resolve::{
+    changed_teams, resolve_teams, resolve_with, same_context, select_environments, EnvPlan, Plan,
+};
+use crate::source::EstateFiles;
+use crate::tree::{self, Scope};
+
+/// A rendered tree's files: path → bytes.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// Which state a failure belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Old,
+    New,
+}
+
+/// One state of the estate: its input files, and the pack every environment is pinned to
+/// instead of its own (`diff --pack`).
+#[derive(Clone, Copy)]
+pub struct State<'a> {
+    pub files: &'a EstateFiles,
+    pub pack_pin: Option<&'a str>,
+}
+
+/// Render `old` and `new` (limited to `envs`, all when empty) where they can differ. Files
+/// both would render with the same bytes may be left out of both; everything else is as
+/// a full render of each state gives it.
+pub fn render_changes(
+    old: State<'_>,
+    new: State<'_>,
+    envs: &[String],
+) -> Result<(Files, Files), (Side, Diagnostics)> {
+    let old_inputs = inputs::load(old.files).map_err(|d| (Side::Old, d))?;
+    let new_inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
+    let old_side = (&old_inputs, old.pack_pin);
+    let new_side = (&new_inputs, new.pack_pin);
+    let old_names = select_environments(&old_inputs, envs).map_err(|d| (Side::Old, d))?;
+    let new_names = select_environments(&new_inputs, envs).map_err(|d| (Side::New, d))?;
+    let names: BTreeSet<&String> = old_names.iter().chain(&new_names).collect();
+    let (mut old_plans, mut new_plans) = (Vec::new(), Vec::new());
+    for name in names {
+        let (a, b) = match (old_names.contains(name), new_names.contains(name)) {
+            (true, true) => environment(old_side, new_side, name)?,
+            (true, false) => (Some(full(old_side, name, Side::Old)?), None),
+            _ => (None, Some(full(new_side, name, Side::New)?)),
+        };
+        old_plans.extend(a);
+        new_plans.extend(b);
+    }
+    Ok((
+        render(&old_inputs, old_plans).map_err(|d| (Side::Old, d))?,
+        render(&new_inputs, new_plans).map_err(|d| (Side::New, d))?,
+    ))
+}
+
+type SideInputs<'a> = (&'a Inputs, Option<&'a str>);
+
+/// One environment both states have: the plans to render on each side.
+fn environment(
+    old: SideInputs<'_>,
+    new: SideInputs<'_>,
+    name: &str,
+) -> Result<(Option<EnvPlan>, Option<EnvPlan>), (Side, Diagnostics)> {
+    let both = || Ok((full(old, name, Side::Old)?, full(new, name, Side::New)?));
+    let whole = || both().map(|(a, b)| (Some(a), Some(b)));
+    let Some(teams) = changed_teams(old.0, new.0, name) else {
+        return whole();
+    };
+    let a = resolve_teams(old.0, name, &teams, old.1).map_err(|d| (Side::Old, d))?;
+    let b = resolve_teams(new.0, name, &teams, new.1).map_err(|d| (Side::New, d))?;
+    if !same_context(old.0, &a, new.0, &b) {
+        return whole();
+    }
+    if a.roster == b.roster {
+        // The same tenants in the same namespaces: environment-level objects are the same.
+        return Ok((Some(a), Some(b)));
+    }
+    let (mut a, mut b) = both()?;
+    a.tenants.retain(|t| teams.contains(&t.team));
+    b.tenants.retain(|t| teams.contains(&t.team));
+    Ok((Some(a), Some(b)))
+}
+
+/// Resolve one environment with every tenant.
+fn full(side: SideInputs<'_>, name: &str, which: Side) -> Result<EnvPlan, (Side, Diagnostics)> {
+    let mut plan = resolve_with(side.0, &[name.to_owned()], side.1).map_err(|d| (which, d))?;
+    Ok(plan.environments.remove(0))
+}
+
+/// Render the plans into files.
+fn render(inputs: &Inputs, environments: Vec<EnvPlan>) -> Result<Files, Diagnostics> {
+    let plan = Plan { environments };
+    let files = crate::render::render_each(inputs, &plan, |m| tree::file_for(&m))?;
+    Ok(tree::collect(files, Scope::All)?.files)
+}
