@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::inputs::Inputs;
 use crate::lint::{lint, Corpus, LintConfig};
 use crate::source::EstateFiles;
 use crate::tree::{layout, Scope};
@@ -99,11 +100,10 @@ pub fn slice_files(files: EstateFiles, env: &str) -> EstateFiles {
     }
 }
 
-/// The YAML stream of the slice.
-pub fn generate(files: &EstateFiles, req: &Request) -> Result<String, Diagnostics> {
-    let inputs = crate::inputs::load(files)?;
-    let plan = crate::resolve::resolve_slice(&inputs, &req.environment, req.tenant.as_deref())?;
-    let manifests = crate::render::render(&inputs, &plan)?;
+/// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]).
+pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
+    let plan = crate::resolve::resolve_slice(inputs, &req.environment, req.tenant.as_deref())?;
+    let manifests = crate::render::render(inputs, &plan)?;
     let tree = layout(
         &manifests,
         Scope::Environments([req.environment.clone()].into()),
@@ -119,7 +119,7 @@ pub fn generate(files: &EstateFiles, req: &Request) -> Result<String, Diagnostic
         _ => vec![format!("{}/", req.environment)],
     };
     let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
-    let mut config = LintConfig::from_plan(&inputs, &plan);
+    let mut config = LintConfig::from_plan(inputs, &plan);
     config.kube_version = req.kube_version;
     let kept = crate::manifest::ManifestSet {
         manifests: manifests
