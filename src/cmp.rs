@@ -163,7 +163,7 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
 /// The dynamic parameters Argo CD shows in its UI: environments and their tenants.
 pub fn parameters(files: &EstateFiles) -> Result<Value, Diagnostics> {
     let inputs = crate::inputs::load(files)?;
-    let plan = crate::resolve::resolve(&inputs, &[])?;
+    let plan = crate::resolve::resolve_with(&inputs, &[], None)?;
     let envs: Vec<&str> = plan.environments.iter().map(|e| e.name.as_str()).collect();
     let tenants: serde_json::Map<String, Value> = plan
         .environments

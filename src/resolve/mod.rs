@@ -32,22 +32,42 @@ pub use workflows::{plan_for_file, template_refs, FileRule, WorkflowPlan, Workfl
 /// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
 pub const WORKFLOW_ROLE: &str = "workflow-executor";
 
-/// Resolve the environments named in `only` (all environments when empty).
+/// Resolve the environments named in `only` (all environments when empty), every tenant
+/// with the origin of each of its values (what `explain` prints).
 pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
-    resolve_with(inputs, only, None)
+    resolve_all(inputs, only, None, Keep::Provenance)
 }
 
-/// Like [`resolve`], with every environment pinned to `pack_pin` instead of its own pin
-/// (`diff --pack`: the blast radius of a pack release before any environment adopts it).
+/// What rendering needs: like [`resolve`], with every environment pinned to `pack_pin`
+/// instead of its own pin (`diff --pack`: the blast radius of a pack release before any
+/// environment adopts it), and tenants without their provenance — a quarter of the plan of
+/// a large estate, which nothing after resolving reads.
 pub fn resolve_with(
     inputs: &Inputs,
     only: &[String],
     pack_pin: Option<&str>,
 ) -> Result<Plan, Diagnostics> {
+    resolve_all(inputs, only, pack_pin, Keep::Values)
+}
+
+/// What a resolved tenant keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Values,
+    /// The values and where each came from.
+    Provenance,
+}
+
+fn resolve_all(
+    inputs: &Inputs,
+    only: &[String],
+    pack_pin: Option<&str>,
+    keep: Keep,
+) -> Result<Plan, Diagnostics> {
     let names = select_environments(inputs, only)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name, pack_pin, Select::All))
+        .map(|name| resolve_env(inputs, name, pack_pin, Select::All, keep))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
@@ -64,7 +84,7 @@ pub fn resolve_slice(
     let mut environments = Vec::new();
     for name in names {
         let select = tenant.map_or(Select::All, Select::Named);
-        let mut plan = resolve_env(inputs, &name, None, select)?;
+        let mut plan = resolve_env(inputs, &name, None, select, Keep::Provenance)?;
         plan.partial = tenant.is_some();
         environments.push(plan);
     }
@@ -80,9 +100,22 @@ pub fn resolve_teams(
     teams: &BTreeSet<String>,
     pack_pin: Option<&str>,
 ) -> Result<EnvPlan, Diagnostics> {
-    let mut plan = resolve_env(inputs, env, pack_pin, Select::Teams(teams))?;
+    let mut plan = resolve_env(inputs, env, pack_pin, Select::Teams(teams), Keep::Values)?;
     plan.partial = true;
     Ok(plan)
+}
+
+/// Every environment's settings and merged pack, without its tenants: what the lint
+/// configuration needs of an estate, at a cost that does not grow with its tenants.
+pub fn resolve_environments(inputs: &Inputs) -> Result<Plan, Diagnostics> {
+    let none = BTreeSet::new();
+    let names = select_environments(inputs, &[])?;
+    let results: Vec<Result<EnvPlan, Diagnostics>> = names
+        .par_iter()
+        .map(|name| resolve_teams(inputs, name, &none, None))
+        .collect();
+    let (environments, diags) = partition(results);
+    diags.into_result(Plan { environments })
 }
 
 /// Which tenants of an environment to resolve.
@@ -227,6 +260,7 @@ fn resolve_env(
     name: &str,
     pack_pin: Option<&str>,
     select: Select<'_>,
+    keep: Keep,
 ) -> Result<EnvPlan, Diagnostics> {
     let chain = chain(inputs, name)?;
     let own = chain
@@ -333,6 +367,7 @@ fn resolve_env(
         pack,
         spec: &spec,
         pack_layers: &pack_layers,
+        keep,
     };
     let candidates: Option<BTreeSet<&String>> = match select {
         Select::All => None,
@@ -445,19 +480,17 @@ fn resolve_env(
                 ),
             )
             .help("give one of them an explicit `namespace:` or change the pack's naming rule");
-            let ptr = if pair[1].spec.namespace.is_some() {
-                "/namespace"
-            } else {
-                ""
-            };
-            let d = match locate(inputs, &pair[1].provenance, ptr, Target::Key).or_else(|| {
+            // At the explicit namespace, else at the team.
+            let team = pointer_push("", &pair[1].team);
+            let explicit = pair[1].spec.namespace.as_ref().and_then(|_| {
                 locate(
                     inputs,
                     &tenant_layers,
-                    &pointer_push("", &pair[1].team),
+                    &format!("{team}/namespace"),
                     Target::Key,
                 )
-            }) {
+            });
+            let d = match explicit.or_else(|| locate(inputs, &tenant_layers, &team, Target::Key)) {
                 Some(loc) => d.at(loc),
                 None => d,
             };
@@ -576,6 +609,7 @@ struct EnvContext<'a> {
     inputs: &'a Inputs,
     name: &'a str,
     pack: &'a PackInput,
+    keep: Keep,
     spec: &'a PackSpec,
     pack_layers: &'a Layered,
 }
@@ -899,7 +933,10 @@ impl EnvContext<'_> {
             roles,
             workflow_templates,
             workflow_policy,
-            provenance: layers,
+            provenance: match self.keep {
+                Keep::Provenance => layers,
+                Keep::Values => Layered::default(),
+            },
         })
     }
 }

@@ -73,6 +73,7 @@ pub struct TenantPlan {
     pub workflow_templates: Vec<WorkflowPlan>,
     /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
     pub workflow_policy: Option<WorkflowPolicy>,
+    /// Where each value came from; empty in a plan resolved for rendering.
     #[serde(skip)]
     pub provenance: Layered,
 }
