@@ -416,6 +416,24 @@ fn environment_template_placing_objects_in_tenant_namespaces() {
 }
 
 #[test]
+fn two_templates_rendering_the_same_object() {
+    let e = Estate::example();
+    e.write(
+        "templates/tenant/zz-quota.yaml.j2",
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: tenant-quota\nspec: {}\n",
+    );
+    let err = render_fails(&e, "templates/tenant/zz-quota.yaml.j2:1:1");
+    assert!(
+        err.contains("ResourceQuota backend-dev/tenant-quota is rendered twice in `dev`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("also rendered by template `tenant/quota.yaml.j2`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn template_escaping_the_tenant_namespace() {
     let e = Estate::example();
     e.write(

@@ -65,16 +65,21 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
     diags.into_result(out)
 }
 
-/// Render every environment of the plan.
+/// Render every environment of the plan, in tree order.
 pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> {
-    let manifests = render_each(inputs, plan, |m| m)?;
+    let mut manifests = render_each(inputs, plan, |m| m)?;
+    manifests.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
     Ok(ManifestSet { manifests })
 }
 
 /// Render every environment of the plan and turn each object, on the thread that rendered
-/// it, into what the caller keeps (in tree order). A caller that needs only the files
-/// (`render --no-lint`, `diff`) keeps bytes and lets each parsed object go at once: the
-/// values of a large estate are several times the size of its YAML.
+/// it, into what the caller keeps (in plan order: environment, tenant, template). A caller
+/// that needs only the files (`render --no-lint`, `diff`) keeps bytes and lets each parsed
+/// object go at once: the values of a large estate are several times the size of its YAML.
+///
+/// Objects are checked for duplicates unit by unit (one tenant, or one environment's own
+/// objects): a tenant's objects are confined to its namespace and environment-level objects
+/// kept out of every tenant namespace, so two units cannot render the same object.
 pub fn render_each<T: Send>(
     inputs: &Inputs,
     plan: &Plan,
@@ -82,45 +87,35 @@ pub fn render_each<T: Send>(
 ) -> Result<Vec<T>, Diagnostics> {
     let engines = engines(inputs, plan)?;
     let finish = &finish;
-    let results: Vec<Result<Vec<Finished<T>>, Diagnostics>> = plan
+    let results: Vec<Result<Vec<T>, Diagnostics>> = plan
         .environments
         .par_iter()
         .map(|env| render_env(&engines[&env.pack_index], env, finish))
         .collect();
-    let (per_env, mut diags) = partition(results);
-    let mut objects: Vec<Finished<T>> = per_env.into_iter().flatten().collect();
-    objects.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
-    for pair in objects.windows(2) {
-        if pair[0].placement.env() == pair[1].placement.env() && pair[0].id == pair[1].id {
-            diags.push(Diagnostic::error(
-                "duplicate-object",
-                format!(
-                    "{} is rendered twice in `{}`",
-                    pair[1].id,
-                    pair[1].placement.env()
-                ),
-            ));
-        }
-    }
+    let (per_env, diags) = partition(results);
     diags
         .sorted()
         .collapse_repeats()
-        .into_result(objects.into_iter().map(|o| o.item).collect())
+        .into_result(per_env.into_iter().flatten().collect())
 }
 
-/// What a caller kept of one object, with what orders the tree and finds duplicates.
-struct Finished<T> {
-    placement: Placement,
-    id: ObjectRef,
-    item: T,
-}
-
-fn finished<T>(m: Manifest, finish: &impl Fn(Manifest) -> T) -> Finished<T> {
-    Finished {
-        placement: m.placement.clone(),
-        id: m.id.clone(),
-        item: finish(m),
+/// One unit's objects, each with the template that rendered it, must be distinct: a
+/// duplicate is an error at the template that rendered it again.
+fn check_unique(engine: &Engine, env: &str, rendered: &[(&ObjectRef, &str)]) -> Diagnostics {
+    let mut sorted = rendered.to_vec();
+    sorted.sort();
+    let mut diags = Diagnostics::new();
+    for pair in sorted.windows(2).filter(|p| p[0].0 == p[1].0) {
+        diags.push(
+            Diagnostic::error(
+                "duplicate-object",
+                format!("{} is rendered twice in `{env}`", pair[1].0),
+            )
+            .at(engine.location(pair[1].1, 1, 1))
+            .note(format!("also rendered by template `{}`", pair[0].1)),
+        );
     }
+    diags
 }
 
 /// The environment as templates see it.
@@ -144,7 +139,7 @@ fn render_env<T: Send>(
     engine: &Engine,
     env: &EnvPlan,
     finish: &(impl Fn(Manifest) -> T + Sync),
-) -> Result<Vec<Finished<T>>, Diagnostics> {
+) -> Result<Vec<T>, Diagnostics> {
     let inputs: Arc<str> = Arc::from(env.inputs.join(", "));
     let env_value = JinjaValue::from_serialize(EnvView {
         name: &env.name,
@@ -158,7 +153,7 @@ fn render_env<T: Send>(
         spec: &env.spec,
     });
     let templates = engine.templates_under(TENANT_TEMPLATES);
-    let results: Vec<Result<Vec<Finished<T>>, Diagnostics>> = env
+    let results: Vec<Result<Vec<T>, Diagnostics>> = env
         .tenants
         .par_iter()
         .map(|tenant| {
@@ -168,11 +163,11 @@ fn render_env<T: Send>(
                 tenant => JinjaValue::from_serialize(tenant),
             };
             let manifests = render_tenant(engine, &templates, env, tenant, &ctx, &inputs)?;
-            Ok(manifests.into_iter().map(|m| finished(m, finish)).collect())
+            Ok(manifests.into_iter().map(finish).collect())
         })
         .collect();
     let (per_tenant, mut diags) = partition(results);
-    let mut out: Vec<Finished<T>> = per_tenant.into_iter().flatten().collect();
+    let mut out: Vec<T> = per_tenant.into_iter().flatten().collect();
     let ctx = minijinja::context! {
         env => env_value,
         pack => pack_value,
@@ -190,29 +185,33 @@ fn render_env<T: Send>(
     };
     let tenant_namespaces: HashSet<&str> =
         env.roster.iter().map(|m| m.namespace.as_str()).collect();
-    for name in env_templates {
-        let rendered = render_documents(engine, &name, &ctx, &env.name, &stamp).and_then(
-            |values| match values
+    let mut own = Vec::new();
+    let mut from = Vec::new();
+    for name in &env_templates {
+        let rendered =
+            render_documents(engine, name, &ctx, &env.name, &stamp).and_then(|values| match values
                 .iter()
                 .find_map(|(id, _)| in_tenant_namespace(id, &tenant_namespaces))
             {
-                Some(msg) => Err(object_error(engine, &name, &env.name, &msg)),
+                Some(msg) => Err(object_error(engine, name, &env.name, &msg)),
                 None => Ok(values),
-            },
-        );
+            });
         match rendered {
-            Ok(values) => out.extend(values.into_iter().map(|(id, value)| {
-                let m = Manifest {
+            Ok(values) => {
+                from.extend(values.iter().map(|_| name.as_str()));
+                own.extend(values.into_iter().map(|(id, value)| Manifest {
                     placement: env_placement(&env.name, &id.kind),
                     id,
                     value,
                     inputs: Arc::clone(&inputs),
-                };
-                finished(m, finish)
-            })),
+                }));
+            }
             Err(d) => diags.push(d),
         }
     }
+    let ids: Vec<(&ObjectRef, &str)> = own.iter().map(|m| &m.id).zip(from).collect();
+    diags.extend(check_unique(engine, &env.name, &ids));
+    out.extend(own.into_iter().map(finish));
     diags.into_result(out)
 }
 
@@ -269,6 +268,8 @@ fn render_tenant(
     };
     let mut diags = Diagnostics::new();
     let mut out = Vec::new();
+    // The template of each object, for duplicates.
+    let mut from: Vec<&str> = Vec::new();
     let manifest = |(id, value), placement: &Placement| Manifest {
         id,
         placement: placement.clone(),
@@ -277,7 +278,10 @@ fn render_tenant(
     };
     for name in templates {
         match render_documents(engine, name, ctx, &what, &stamp) {
-            Ok(values) => out.extend(values.into_iter().map(|v| manifest(v, &placement))),
+            Ok(values) => {
+                from.extend(values.iter().map(|_| name.as_str()));
+                out.extend(values.into_iter().map(|v| manifest(v, &placement)));
+            }
             Err(d) => diags.push(d),
         }
     }
@@ -287,10 +291,15 @@ fn render_tenant(
     };
     for wf in &tenant.workflow_templates {
         match render_workflow(engine, env, tenant, wf, ctx, &stamp) {
-            Ok(v) => out.push(manifest(v, &workflows)),
+            Ok(v) => {
+                from.push(&wf.template);
+                out.push(manifest(v, &workflows));
+            }
             Err(d) => diags.push(d),
         }
     }
+    let ids: Vec<(&ObjectRef, &str)> = out.iter().map(|m| &m.id).zip(from).collect();
+    diags.extend(check_unique(engine, &env.name, &ids));
     diags.into_result(out)
 }
 
