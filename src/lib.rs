@@ -62,7 +62,10 @@ pub fn render_estate_with(
     let inputs = inputs::load(files)?;
     let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
     let manifests = render::render(&inputs, &plan)?;
-    let tree = tree::layout(&manifests, scope(envs, &plan))?;
+    let tree = tree::layout(
+        &manifests,
+        scope(envs, plan.environments.iter().map(|e| &e.name)),
+    )?;
     Ok(Rendered {
         inputs,
         plan,
@@ -90,14 +93,19 @@ pub fn render_tree(
     let inputs = inputs::load(files)?;
     let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
     let laid_out = render::render_each(&inputs, &plan, |m| tree::file_for(&m))?;
-    let tree = tree::collect(laid_out, scope(envs, &plan))?;
+    let tree = tree::collect(
+        laid_out,
+        scope(envs, plan.environments.iter().map(|e| &e.name)),
+    )?;
     Ok(RenderedTree { inputs, plan, tree })
 }
 
 /// [`render_tree`] straight into a write plan against the output directory: each file is
 /// judged (up to date, to write, or blocked) on the thread that rendered it and only the
 /// bytes of files that change are kept, so re-rendering an unchanged estate holds no file
-/// contents however large the estate. Returns the plan and the number of environments.
+/// contents however large the estate. Environments are resolved and rendered one at a time
+/// (each one's tenants in parallel), so only one environment's plan is held at once.
+/// Returns the plan and the number of environments.
 pub fn render_write_plan(
     files: &EstateFiles,
     envs: &[String],
@@ -105,21 +113,35 @@ pub fn render_write_plan(
     out: &tree::io::Output,
 ) -> Result<(tree::io::WritePlan, usize), Diagnostics> {
     let inputs = inputs::load(files)?;
-    let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
-    let judged = render::render_each(&inputs, &plan, |m| {
-        let (path, bytes) = tree::file_for(&m);
-        let judged = out.judge(&path, bytes);
-        (path, judged)
-    })?;
-    let write = out.plan(judged, &scope(envs, &plan))?;
-    Ok((write, plan.environments.len()))
+    let names = resolve::select_environments(&inputs, envs)?;
+    let mut judged = Vec::new();
+    let mut diags = Diagnostics::new();
+    for name in &names {
+        let rendered = resolve::resolve_with(&inputs, std::slice::from_ref(name), pack_pin)
+            .and_then(|plan| {
+                render::render_each(&inputs, &plan, |m| {
+                    let (path, bytes) = tree::file_for(&m);
+                    let judged = out.judge(&path, bytes);
+                    (path, judged)
+                })
+            });
+        match rendered {
+            Ok(env) if diags.is_empty() => judged.extend(env),
+            Ok(_) => {}
+            Err(d) => diags.extend(d),
+        }
+    }
+    let judged = diags.into_result(judged)?;
+    let write = out.plan(judged, &scope(envs, names.iter()))?;
+    Ok((write, names.len()))
 }
 
-/// What a render of `envs` (all when empty) speaks for in the output directory.
-fn scope(envs: &[String], plan: &resolve::Plan) -> tree::Scope {
+/// What a render of `envs` (all when empty), which resolved the environments `names`, speaks
+/// for in the output directory.
+fn scope<'a>(envs: &[String], names: impl Iterator<Item = &'a String>) -> tree::Scope {
     if envs.is_empty() {
         tree::Scope::All
     } else {
-        tree::Scope::Environments(plan.environments.iter().map(|e| e.name.clone()).collect())
+        tree::Scope::Environments(names.cloned().collect())
     }
 }
