@@ -79,3 +79,30 @@ fn broken_manifests_fail_at_the_right_place() {
         );
     }
 }
+
+/// A render's own corpus is marked fresh, which lets `generated-file-edited` skip
+/// re-emitting every object: that holds only if each rendered file is exactly what the rule
+/// would accept. Checked here with the rule made to look.
+#[test]
+fn a_renders_own_files_pass_generated_file_edited_when_checked() {
+    let files = gitops_render::source::EstateFiles::read_dir(std::path::Path::new(env!(
+        "CARGO_MANIFEST_DIR"
+    )))
+    .expect("reads");
+    let rendered = gitops_render::render_estate(&files, &[]).expect("renders");
+    let mut corpus = Corpus::from_rendered(rendered.manifests, rendered.tree.files, "gitops");
+    assert!(corpus.fresh);
+    corpus.fresh = false;
+    assert_eq!(corpus.docs.len(), 323);
+    let edited: Vec<String> = lint(&corpus, &LintConfig::new())
+        .into_iter()
+        .filter(|f| f.rule == "generated-file-edited")
+        .map(|f| f.message)
+        .collect();
+    assert!(edited.is_empty(), "{edited:?}");
+    // The rule does look when asked: a changed value no longer matches its file.
+    corpus.docs[0].value["metadata"]["labels"]["hand"] = serde_json::json!("edit");
+    assert!(lint(&corpus, &LintConfig::new())
+        .iter()
+        .any(|f| f.rule == "generated-file-edited"));
+}

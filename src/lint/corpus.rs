@@ -105,6 +105,9 @@ pub struct Corpus {
     pub root_name: Option<String>,
     /// Problems found while reading (syntax errors, missing kind, …).
     pub read_findings: Vec<Finding>,
+    /// Every file was just written by the emitter from its document's value (a render's own
+    /// corpus, [`Corpus::from_rendered`]): canonical by construction.
+    pub fresh: bool,
 }
 
 impl Corpus {
@@ -262,6 +265,7 @@ impl Corpus {
     ) -> Corpus {
         let mut corpus = Corpus {
             root_name: Some(root_name.to_owned()),
+            fresh: true,
             ..Corpus::default()
         };
         for m in manifests.manifests {
