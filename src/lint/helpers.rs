@@ -35,14 +35,33 @@ pub fn pod_spec(doc: &Document) -> Option<(&'static str, &Value)> {
     Some((ptr, doc.value.pointer(ptr)?))
 }
 
-/// A container and the pod-level settings that apply to it.
+/// A container and the pod-level settings that apply to it. Rules ask for its pointer and
+/// name only when they report it, so neither is built for the containers that pass.
 pub struct Container<'a> {
-    pub pointer: String,
-    /// How messages name it: the container's name, or the Argo template's.
-    pub label: String,
+    at: At,
+    /// The container's `name`, or the Argo template's.
+    name: &'a str,
     pub value: &'a Value,
     /// Pod-level `securityContext` (pod spec, or workflow spec plus template).
     pub pod_security: Vec<&'a Value>,
+}
+
+/// Where a container sits in its document.
+enum At {
+    /// `<spec>/<key>/<index>` of a pod spec (`containers`, `initContainers`, …).
+    Pod {
+        spec: &'static str,
+        key: &'static str,
+        index: usize,
+    },
+    /// `<spec>/templates/<template>/<key>[/<index>]` of a workflow spec: `container` and
+    /// `script` have no index, `initContainers` and `sidecars` do.
+    Template {
+        spec: &'static str,
+        template: usize,
+        key: &'static str,
+        index: Option<usize>,
+    },
 }
 
 impl Container<'_> {
@@ -61,15 +80,42 @@ impl Container<'_> {
         None
     }
 
-    pub fn name(&self) -> &str {
-        &self.label
+    /// Its JSON pointer in the document.
+    pub fn pointer(&self) -> String {
+        match self.at {
+            At::Pod { spec, key, index } => format!("{spec}/{key}/{index}"),
+            At::Template {
+                spec,
+                template,
+                key,
+                index: None,
+            } => format!("{spec}/templates/{template}/{key}"),
+            At::Template {
+                spec,
+                template,
+                key,
+                index: Some(i),
+            } => format!("{spec}/templates/{template}/{key}/{i}"),
+        }
+    }
+
+    /// How messages name it: the container's name, or `script of template build` for an
+    /// Argo template's own container or script.
+    pub fn name(&self) -> String {
+        match self.at {
+            At::Template {
+                key, index: None, ..
+            } => format!("{key} of template {}", self.name),
+            _ => self.name.to_owned(),
+        }
     }
 }
 
+/// The containers of `list`, each at `at(index)`.
 fn push_list<'a>(
     out: &mut Vec<Container<'a>>,
     list: Option<&'a Value>,
-    ptr: String,
+    at: impl Fn(usize) -> At,
     pod: &[&'a Value],
 ) {
     for (i, c) in list
@@ -79,12 +125,8 @@ fn push_list<'a>(
         .enumerate()
     {
         out.push(Container {
-            pointer: format!("{ptr}/{i}"),
-            label: c
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("(unnamed)")
-                .to_owned(),
+            at: at(i),
+            name: c.get("name").and_then(Value::as_str).unwrap_or("(unnamed)"),
             value: c,
             pod_security: pod.to_vec(),
         });
@@ -94,40 +136,48 @@ fn push_list<'a>(
 /// Every container of a workload or workflow, with its pointer.
 pub fn containers(doc: &Document) -> Vec<Container<'_>> {
     let mut out = Vec::new();
-    if let Some((ptr, spec)) = pod_spec(doc) {
-        let pod: Vec<&Value> = spec.get("securityContext").into_iter().collect();
+    if let Some((spec, pod_spec)) = pod_spec(doc) {
+        let pod: Vec<&Value> = pod_spec.get("securityContext").into_iter().collect();
         for key in ["containers", "initContainers", "ephemeralContainers"] {
-            push_list(&mut out, spec.get(key), format!("{ptr}/{key}"), &pod);
+            let at = |index| At::Pod { spec, key, index };
+            push_list(&mut out, pod_spec.get(key), at, &pod);
         }
     }
-    if let Some((ptr, spec)) = workflow_spec(doc) {
-        let wf_pod: Vec<&Value> = spec.get("securityContext").into_iter().collect();
-        for (i, t) in spec
+    if let Some((spec, wf)) = workflow_spec(doc) {
+        let wf_pod: Vec<&Value> = wf.get("securityContext").into_iter().collect();
+        for (template, t) in wf
             .get("templates")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .enumerate()
         {
-            let tptr = format!("{ptr}/templates/{i}");
             let mut pod = wf_pod.clone();
             pod.extend(t.get("securityContext"));
+            let name = t.get("name").and_then(Value::as_str).unwrap_or("?");
             for key in ["container", "script"] {
                 if let Some(c) = t.get(key).filter(|c| c.is_object()) {
                     out.push(Container {
-                        pointer: format!("{tptr}/{key}"),
-                        label: format!(
-                            "{} of template {}",
+                        at: At::Template {
+                            spec,
+                            template,
                             key,
-                            t.get("name").and_then(Value::as_str).unwrap_or("?")
-                        ),
+                            index: None,
+                        },
+                        name,
                         value: c,
                         pod_security: pod.clone(),
                     });
                 }
             }
             for key in ["initContainers", "sidecars"] {
-                push_list(&mut out, t.get(key), format!("{tptr}/{key}"), &pod);
+                let at = |index| At::Template {
+                    spec,
+                    template,
+                    key,
+                    index: Some(index),
+                };
+                push_list(&mut out, t.get(key), at, &pod);
             }
         }
     }

@@ -22,7 +22,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if !drops_all {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!("container `{}` does not drop ALL capabilities", k.name()),
                 ));
             }
@@ -33,7 +33,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             {
                 out.push(Hit::new(
                     i,
-                    format!("{}/securityContext/capabilities/add", k.pointer),
+                    format!("{}/securityContext/capabilities/add", k.pointer()),
                     format!(
                         "container `{}` adds capabilities {}",
                         k.name(),

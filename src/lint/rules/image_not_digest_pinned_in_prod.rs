@@ -23,7 +23,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if !image.contains("@sha256:") && !image.contains("{{") {
                 out.push(Hit::new(
                     i,
-                    format!("{}/image", k.pointer),
+                    format!("{}/image", k.pointer()),
                     format!(
                         "container `{}` image `{image}` is not pinned by digest in production",
                         k.name()

@@ -20,7 +20,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if let Some(problem) = image_problem(image) {
                 out.push(Hit::new(
                     i,
-                    format!("{}/image", k.pointer),
+                    format!("{}/image", k.pointer()),
                     format!("container `{}` image `{image}` {problem}", k.name()),
                 ));
             }

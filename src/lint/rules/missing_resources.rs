@@ -27,7 +27,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if !missing.is_empty() {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!("container `{}` sets no {}", k.name(), missing.join(", ")),
                 ));
             }

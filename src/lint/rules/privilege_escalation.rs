@@ -17,7 +17,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if k.security("allowPrivilegeEscalation") != Some(&Value::Bool(false)) {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!("container `{}` allows privilege escalation", k.name()),
                 ));
             }

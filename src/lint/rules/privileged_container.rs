@@ -17,7 +17,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if k.security("privileged") == Some(&Value::Bool(true)) {
                 out.push(Hit::new(
                     i,
-                    format!("{}/securityContext/privileged", k.pointer),
+                    format!("{}/securityContext/privileged", k.pointer()),
                     format!("container `{}` is privileged", k.name()),
                 ));
             }

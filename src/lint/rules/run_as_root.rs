@@ -17,13 +17,13 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if k.security("runAsUser").and_then(Value::as_i64) == Some(0) {
                 out.push(Hit::new(
                     i,
-                    format!("{}/securityContext/runAsUser", k.pointer),
+                    format!("{}/securityContext/runAsUser", k.pointer()),
                     format!("container `{}` runs as root (runAsUser: 0)", k.name()),
                 ));
             } else if k.security("runAsNonRoot") != Some(&Value::Bool(true)) {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!(
                         "container `{}` may run as root: set runAsNonRoot: true",
                         k.name()

@@ -21,7 +21,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if !matches!(t, Some("RuntimeDefault" | "Localhost")) {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!(
                         "container `{}` has no RuntimeDefault seccomp profile",
                         k.name()

@@ -17,7 +17,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if k.security("readOnlyRootFilesystem") != Some(&Value::Bool(true)) {
                 out.push(Hit::new(
                     i,
-                    k.pointer.clone(),
+                    k.pointer(),
                     format!("container `{}` has a writable root file system", k.name()),
                 ));
             }
