@@ -35,7 +35,7 @@ pub const WORKFLOW_ROLE: &str = "workflow-executor";
 /// Resolve the environments named in `only` (all environments when empty), every tenant
 /// with the origin of each of its values (what `explain` prints).
 pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
-    resolve_all(inputs, only, None, Keep::Provenance)
+    resolve_all(inputs, only, None, Select::All, Keep::Provenance)
 }
 
 /// What rendering needs: like [`resolve`], with every environment pinned to `pack_pin`
@@ -47,7 +47,7 @@ pub fn resolve_with(
     only: &[String],
     pack_pin: Option<&str>,
 ) -> Result<Plan, Diagnostics> {
-    resolve_all(inputs, only, pack_pin, Keep::Values)
+    resolve_all(inputs, only, pack_pin, Select::All, Keep::Values)
 }
 
 /// What a resolved tenant keeps.
@@ -62,12 +62,13 @@ fn resolve_all(
     inputs: &Inputs,
     only: &[String],
     pack_pin: Option<&str>,
+    select: Select<'_>,
     keep: Keep,
 ) -> Result<Plan, Diagnostics> {
     let names = select_environments(inputs, only)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name, pack_pin, Select::All, keep))
+        .map(|name| resolve_env(inputs, name, pack_pin, select, keep))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
@@ -84,9 +85,7 @@ pub fn resolve_slice(
     let mut environments = Vec::new();
     for name in names {
         let select = tenant.map_or(Select::All, Select::Named);
-        let mut plan = resolve_env(inputs, &name, None, select, Keep::Provenance)?;
-        plan.partial = tenant.is_some();
-        environments.push(plan);
+        environments.push(resolve_env(inputs, &name, None, select, Keep::Provenance)?);
     }
     Ok(Plan { environments })
 }
@@ -100,22 +99,14 @@ pub fn resolve_teams(
     teams: &BTreeSet<String>,
     pack_pin: Option<&str>,
 ) -> Result<EnvPlan, Diagnostics> {
-    let mut plan = resolve_env(inputs, env, pack_pin, Select::Teams(teams), Keep::Values)?;
-    plan.partial = true;
-    Ok(plan)
+    resolve_env(inputs, env, pack_pin, Select::Teams(teams), Keep::Values)
 }
 
 /// Every environment's settings and merged pack, without its tenants: what the lint
 /// configuration needs of an estate, at a cost that does not grow with its tenants.
 pub fn resolve_environments(inputs: &Inputs) -> Result<Plan, Diagnostics> {
     let none = BTreeSet::new();
-    let names = select_environments(inputs, &[])?;
-    let results: Vec<Result<EnvPlan, Diagnostics>> = names
-        .par_iter()
-        .map(|name| resolve_teams(inputs, name, &none, None))
-        .collect();
-    let (environments, diags) = partition(results);
-    diags.into_result(Plan { environments })
+    resolve_all(inputs, &[], None, Select::Teams(&none), Keep::Values)
 }
 
 /// Which tenants of an environment to resolve.
@@ -535,7 +526,8 @@ fn resolve_env(
         roster,
         settings_provenance,
         pack_provenance: pack_layers,
-        partial: false,
+        // Only some tenants were resolved: the roster does not list them all.
+        partial: !matches!(select, Select::All),
     })
 }
 
