@@ -4,7 +4,7 @@ use std::path::Path;
 
 use clap::Args;
 
-use crate::lint::{has_errors, lint, Corpus, LintConfig};
+use crate::lint::{has_errors, lint_paths, LintConfig, Linted, CHUNK_FILES};
 use crate::report::{self, Format};
 use crate::source::EstateFiles;
 
@@ -64,23 +64,19 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     } else {
         args.paths.clone()
     };
-    // Left to the operating system at exit: freeing every parsed object one by one is a
-    // twentieth of a large lint.
-    let corpus = match Corpus::read_paths(&paths) {
-        Ok(c) => std::mem::ManuallyDrop::new(c),
-        Err(msg) => {
-            output::err(&format!("error: {msg}\n"));
-            return Exit::Error;
-        }
-    };
     let mut config = match estate_config(root) {
         Ok(c) => c,
         Err(d) => return fail(&d),
     };
     config.kube_version = Some(args.kube_version);
     config.strict_kinds = args.strict_kinds;
-    let findings = lint(&corpus, &config);
-    let checked = corpus.docs.len();
+    let Linted { findings, checked } = match lint_paths(&paths, &config, CHUNK_FILES) {
+        Ok(linted) => linted,
+        Err(msg) => {
+            output::err(&format!("error: {msg}\n"));
+            return Exit::Error;
+        }
+    };
     output::out(&report::render(args.format, &findings, checked));
     for (format, file) in &args.outputs {
         if let Err(e) = std::fs::write(file, report::render(*format, &findings, checked)) {

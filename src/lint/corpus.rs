@@ -3,7 +3,7 @@
 //! crashes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -301,64 +301,125 @@ impl Corpus {
 
     /// Read files and directories (recursively: `.yaml`, `.yml`, `.json`); `-` reads stdin.
     pub fn read_paths(paths: &[String]) -> Result<Corpus, String> {
-        let mut corpus = Corpus::default();
-        for p in paths {
-            if p == "-" {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                    .map_err(|e| format!("cannot read stdin: {e}"))?;
-                corpus.add_file("<stdin>", text);
-                continue;
-            }
-            let path = Path::new(p);
-            if path.is_dir() {
-                if corpus.root_name.is_none() {
-                    corpus.root_name = path
-                        .canonicalize()
-                        .ok()
-                        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()));
-                }
-                let walker = WalkDir::new(path)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(|e| {
-                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                    });
-                let mut found = Vec::new();
-                for entry in walker {
-                    let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
-                    let name = entry.file_name().to_string_lossy();
-                    if !entry.file_type().is_file()
-                        || !(name.ends_with(".yaml")
-                            || name.ends_with(".yml")
-                            || name.ends_with(".json"))
-                    {
-                        continue;
-                    }
-                    let rel = entry
-                        .path()
-                        .strip_prefix(path)
-                        .unwrap_or(entry.path())
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    found.push((rel, entry.into_path()));
-                }
-                // Read in parallel: a tree is tens of thousands of small files.
-                let files = found
-                    .into_par_iter()
-                    .map(|(rel, path)| {
-                        std::fs::read_to_string(&path)
-                            .map(|text| (rel, text))
-                            .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                    })
-                    .collect::<Result<Vec<_>, String>>()?;
-                corpus.add_files(files);
-            } else {
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| format!("cannot read {p}: {e}"))?;
-                corpus.add_file(p, text);
-            }
-        }
+        let listing = list_paths(paths)?;
+        Corpus::read_inputs(&listing.inputs, listing.root_name)
+    }
+
+    /// Read and parse `inputs`, in parallel: a tree is tens of thousands of small files.
+    pub fn read_inputs(inputs: &[Input], root_name: Option<String>) -> Result<Corpus, String> {
+        let files = inputs
+            .par_iter()
+            .map(|input| input.read().map(|text| (input.path.clone(), text)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut corpus = Corpus {
+            root_name,
+            ..Corpus::default()
+        };
+        corpus.add_files(files);
         Ok(corpus)
     }
+
+    /// Move `other`'s files and documents in after this corpus's own.
+    pub fn append(&mut self, other: Corpus) {
+        let offset = self.sources.append(other.sources);
+        self.docs.extend(other.docs.into_iter().map(|mut d| {
+            d.file = SourceId::nth(d.file.index() + offset);
+            d
+        }));
+        self.dirs.extend(other.dirs);
+        self.read_findings.extend(other.read_findings);
+        if self.root_name.is_none() {
+            self.root_name = other.root_name;
+        }
+    }
+}
+
+/// Where a linted file's text comes from, so that it can be read again for a position.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    File(PathBuf),
+    /// Read once (stdin): the text itself.
+    Text(String),
+}
+
+/// One file to lint: its display path (relative to the directory named on the command
+/// line) and its origin.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: String,
+    pub origin: Origin,
+}
+
+impl Input {
+    pub fn read(&self) -> Result<String, String> {
+        match &self.origin {
+            Origin::File(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            Origin::Text(text) => Ok(text.clone()),
+        }
+    }
+}
+
+/// The files a lint of some paths reads, in order.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub inputs: Vec<Input>,
+    /// The name of the first directory linted (`gitops`), to match repository paths.
+    pub root_name: Option<String>,
+}
+
+/// List files and directories (recursively: `.yaml`, `.yml`, `.json`, hidden entries
+/// skipped, by name); `-` reads stdin now.
+pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
+    let mut listing = Listing::default();
+    for p in paths {
+        if p == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            listing.inputs.push(Input {
+                path: "<stdin>".into(),
+                origin: Origin::Text(text),
+            });
+            continue;
+        }
+        let path = Path::new(p);
+        if !path.is_dir() {
+            listing.inputs.push(Input {
+                path: p.clone(),
+                origin: Origin::File(path.to_owned()),
+            });
+            continue;
+        }
+        if listing.root_name.is_none() {
+            listing.root_name = path
+                .canonicalize()
+                .ok()
+                .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()));
+        }
+        let walker = WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
+            let name = entry.file_name().to_string_lossy();
+            if !entry.file_type().is_file()
+                || !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+            {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(path)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            listing.inputs.push(Input {
+                path: rel,
+                origin: Origin::File(entry.into_path()),
+            });
+        }
+    }
+    Ok(listing)
 }

@@ -4,20 +4,25 @@
 //! Rules live one per file in `rules/` and are registered in [`registry::RULES`]; each has a
 //! stable kebab-case id (what users put in `gitops-render.dev/ignore` annotations and pack
 //! severity overrides), a default severity, and a doc (`gitops-render rules ID`). A rule sees
-//! the whole [`Corpus`], so cross-object rules (quota per namespace, templateRef resolution,
-//! ApplicationSet paths) are ordinary rules. Positions are looked up only for hits.
+//! a [`Corpus`] and says what of it it needs ([`Scope`]): one file's documents, or relations
+//! across the whole set (quota per namespace, templateRef resolution, ApplicationSet paths)
+//! read from documents pruned to the fields it lists. That split is what lets a lint of files
+//! on disk ([`lint_paths`]) stream them in chunks. Positions are looked up only for hits.
 
 mod config;
 mod corpus;
 mod helpers;
+mod prune;
 pub mod registry;
 mod rules;
+mod stream;
 
 use rayon::prelude::*;
 
 pub use config::{LintConfig, Waiver, IGNORE_ANNOTATION};
-pub use corpus::{Corpus, Document};
-pub use registry::{rule, Rule, RULES};
+pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin};
+pub use registry::{rule, Rule, Scope, RULES};
+pub use stream::{lint_paths, Linted, CHUNK_FILES};
 
 use crate::diagnostic::Severity;
 use crate::source::{Location, Target};
@@ -54,30 +59,58 @@ impl Hit {
 
 /// Run every rule over the corpus and apply suppressions; findings sorted by location.
 pub fn lint(corpus: &Corpus, config: &LintConfig) -> Vec<Finding> {
-    let per_rule: Vec<Vec<Finding>> = RULES
-        .par_iter()
-        .map(|rule| {
-            let Some(severity) = config.severity(rule) else {
-                return Vec::new();
-            };
-            let mut hits = Vec::new();
-            (rule.check)(corpus, config, &mut hits);
-            hits.into_iter()
-                .filter(|h| !config.suppressed(rule.id, &corpus.docs[h.doc]))
-                .map(|h| Finding {
-                    rule: rule.id,
-                    severity,
-                    location: corpus.locate(h.doc, &h.pointer, Target::Key),
-                    object: Some(corpus.docs[h.doc].display()),
-                    message: h.message,
-                    help: None,
-                })
-                .collect()
-        })
-        .collect();
     let mut findings: Vec<Finding> = corpus.read_findings.clone();
-    findings.extend(per_rule.into_iter().flatten());
+    findings.extend(locate(corpus, judge(corpus, config, |_| true)));
     findings.extend(config.expired_waivers());
+    sorted(findings)
+}
+
+/// A rule's hit that no annotation or waiver suppresses, with the severity it reports at.
+struct Judged {
+    rule: &'static Rule,
+    severity: Severity,
+    hit: Hit,
+}
+
+/// Run the rules `which` selects (in parallel) and drop suppressed hits.
+fn judge(corpus: &Corpus, config: &LintConfig, which: fn(&Rule) -> bool) -> Vec<Judged> {
+    RULES
+        .par_iter()
+        .filter(|rule| which(rule))
+        .flat_map_iter(|&rule| {
+            let severity = config.severity(rule);
+            let mut hits = Vec::new();
+            if severity.is_some() {
+                (rule.check)(corpus, config, &mut hits);
+            }
+            hits.into_iter().filter_map(move |hit| {
+                (!config.suppressed(rule.id, &corpus.docs[hit.doc])).then_some(Judged {
+                    rule,
+                    severity: severity?,
+                    hit,
+                })
+            })
+        })
+        .collect()
+}
+
+/// Findings at the positions of their hits: needs the text of the hits' files.
+fn locate(corpus: &Corpus, judged: Vec<Judged>) -> Vec<Finding> {
+    judged
+        .into_iter()
+        .map(|j| Finding {
+            rule: j.rule.id,
+            severity: j.severity,
+            location: corpus.locate(j.hit.doc, &j.hit.pointer, Target::Key),
+            object: Some(corpus.docs[j.hit.doc].display()),
+            message: j.hit.message,
+            help: None,
+        })
+        .collect()
+}
+
+/// Findings in report order (file, line, column, rule, message), each once.
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         (
             &a.location.file,

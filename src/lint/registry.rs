@@ -34,6 +34,20 @@ impl fmt::Display for Family {
     }
 }
 
+/// What a rule looks at, which decides how a streaming lint ([`super::lint_paths`]) runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Each file's documents on their own: the rule runs on every chunk of files while their
+    /// values and text are in memory, and may read any field.
+    File,
+    /// Relations between documents anywhere in the linted set: the rule runs once, over
+    /// every document, after each was pruned to its identity, `apiVersion`, the ignore
+    /// annotation and the fields listed here as `(kind, JSON pointer)`, where kind `*` is
+    /// any kind and a `*` segment any key or index. A field a rule reads must be listed;
+    /// `tests/lint_rules.rs` holds streaming lint to whole-corpus lint on every fixture.
+    Corpus(&'static [(&'static str, &'static str)]),
+}
+
 /// A lint rule: identity, default severity, documentation and check.
 pub struct Rule {
     /// Stable kebab-case id, used in annotations, overrides and reports.
@@ -44,6 +58,7 @@ pub struct Rule {
     pub summary: &'static str,
     /// Markdown: `## What it does`, `## Why is this bad?`, `## Example`.
     pub doc: &'static str,
+    pub scope: Scope,
     pub check: fn(&Corpus, &LintConfig, &mut Vec<Hit>),
 }
 

@@ -28,6 +28,17 @@ pub use yaml::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(u32);
 
+impl SourceId {
+    /// The id of the `i`th file added.
+    pub fn nth(i: usize) -> SourceId {
+        SourceId(u32::try_from(i).unwrap_or(u32::MAX))
+    }
+
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One input file: its display path (relative to the estate root, `/`-separated) and text.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -85,6 +96,28 @@ impl Sources {
             .into_iter()
             .map(|f| (f.path, f.text))
             .collect()
+    }
+
+    /// Drop a file's text (and span index) to save memory; [`Sources::restore_text`] puts
+    /// it back when a position in the file is needed after all.
+    pub fn forget_text(&mut self, id: SourceId) {
+        let file = &mut self.files[id.0 as usize];
+        file.text = String::new();
+        file.spans = OnceLock::new();
+    }
+
+    pub fn restore_text(&mut self, id: SourceId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        file.text = text;
+        file.spans = OnceLock::new();
+    }
+
+    /// Move every file of `other` in after the files here; `other`'s ids shift by the
+    /// returned offset.
+    pub fn append(&mut self, other: Sources) -> usize {
+        let offset = self.files.len();
+        self.files.extend(other.files);
+        offset
     }
 
     pub fn get(&self, id: SourceId) -> &SourceFile {

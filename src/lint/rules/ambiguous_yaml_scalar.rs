@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "An unquoted yes/no/on/off/y/n that YAML 1.1 readers take for a boolean.",
     doc: "## What it does\nReports plain scalars `yes`, `no`, `on`, `off`, `y`, `n` (any case), as keys or values.\n\n## Why is this bad?\nYAML 1.1 readers (go-yaml v2, PyYAML) read them as booleans, YAML 1.2 readers as strings: the same file means two things to two tools. Quote them.\n\n## Example\n```yaml\ndata:\n  debug: on      # write \"on\"\n```",
+    scope: Scope::File,
     check,
 };
 

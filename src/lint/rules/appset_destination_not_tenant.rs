@@ -9,6 +9,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An Application(Set) destination namespace is not a Namespace defined in the tree.",
     doc: "## What it does\nResolves the destination namespace of Applications and ApplicationSet templates — literally, or `{{.path.basename}}` over the directories the git generators match — and reports namespaces that no Namespace object in the linted tree defines (when the tree defines any).\n\n## Why is this bad?\nThe Application syncs into a namespace nobody owns: no quota, no NetworkPolicy, no RBAC.\n\n## Example\n```yaml\ndestination: {server: https://kubernetes.default.svc, namespace: payments}\n```",
+    scope: Scope::Corpus(&[
+        ("ApplicationSet", "/spec"),
+        ("Application", "/spec/destination"),
+    ]),
     check,
 };
 

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An ApplicationSet git generator path matches no directory or file in the linted tree.",
     doc: "## What it does\nExpands ApplicationSet generators offline — git `directories` and `files`, nested in `matrix` and `merge` — against the linted tree (paths are taken relative to the repository, so `gitops/prod/tenants/*` matches `prod/tenants/*` when `gitops/` is linted) and reports patterns that match nothing.\n\n## Why is this bad?\nA generator that matches nothing generates no Applications: the environment silently deploys nothing, or prunes what it had.\n\n## Example\n```yaml\ngenerators:\n- git:\n    directories:\n    - path: gitops/prod/tenant/*   # tenants/\n```",
+    scope: Scope::Corpus(&[("ApplicationSet", "/spec/generators")]),
     check,
 };
 

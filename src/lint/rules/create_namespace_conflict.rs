@@ -9,6 +9,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An Application(Set) uses CreateNamespace=true for a namespace the tree also renders.",
     doc: "## What it does\nReports `syncOptions: [CreateNamespace=true]` when the destination namespace is a Namespace object in the tree.\n\n## Why is this bad?\nArgo CD creates a bare namespace (no labels, no Pod Security) before the rendered one syncs, and the two fight over ownership and labels.\n\n## Example\n```yaml\nsyncPolicy:\n  syncOptions: [CreateNamespace=true]\n```",
+    scope: Scope::Corpus(&[
+        ("ApplicationSet", "/spec"),
+        ("Application", "/spec/destination"),
+        ("Application", "/spec/syncPolicy"),
+    ]),
     check,
 };
 

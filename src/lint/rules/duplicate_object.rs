@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "Two documents define the same object (group, kind, namespace, name).",
     doc: "## What it does\nReports every definition of an object after the first, naming the first.\n\n## Why is this bad?\nOnly one can win; Argo CD reports the app out of sync forever or applies whichever it read last.\n\n## Example\n```yaml\n# two files both defining ConfigMap data-prod/settings\n```",
+    scope: Scope::Corpus(&[]),
     check,
 };
 

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Namespace has no default-deny NetworkPolicy for ingress and egress.",
     doc: "## What it does\nReports namespaces without a NetworkPolicy that selects every pod (`podSelector: {}`), lists both Ingress and Egress in `policyTypes`, and allows nothing.\n\n## Why is this bad?\nWithout it every pod can reach every other tenant and the cloud metadata service.\n\n## Example\n```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: data-prod}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```",
+    scope: Scope::Corpus(&[("NetworkPolicy", "/spec")]),
     check,
 };
 

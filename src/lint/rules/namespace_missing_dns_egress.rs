@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A namespace denies egress but no NetworkPolicy allows DNS (port 53).",
     doc: "## What it does\nReports namespaces with a default-deny policy and no NetworkPolicy allowing egress on port 53.\n\n## Why is this bad?\nEvery name lookup times out; workloads fail in confusing ways.\n\n## Example\n```yaml\nspec:\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}]\n```",
+    scope: Scope::Corpus(&[("NetworkPolicy", "/spec")]),
     check,
 };
 

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Namespace has no LimitRange.",
     doc: "## What it does\nReports Namespace objects with no LimitRange in that namespace.\n\n## Why is this bad?\nWith a quota but no LimitRange, pods that omit requests are rejected; without either they are unbounded.\n\n## Example\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata: {name: data-prod}\n```",
+    scope: Scope::Corpus(&[]),
     check,
 };
 

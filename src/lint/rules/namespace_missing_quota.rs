@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Namespace has no ResourceQuota.",
     doc: "## What it does\nReports Namespace objects with no ResourceQuota in that namespace anywhere in the linted set.\n\n## Why is this bad?\nWithout a quota one tenant can take a shared cluster's whole capacity.\n\n## Example\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata: {name: data-prod}\n# …and no ResourceQuota with metadata.namespace: data-prod\n```",
+    scope: Scope::Corpus(&[]),
     check,
 };
 

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "No schema is known for this apiVersion and kind, so it was not validated (once per kind).",
     doc: "## What it does\nReports, once per apiVersion/kind, objects lint cannot validate. With a known kind but an unknown apiVersion it names the versions it knows. `--strict-kinds` makes this an error.\n\n## Why is this bad?\nAn unvalidated object can carry any typo. Usually a custom resource; sometimes a misspelt apiVersion.\n\n## Example\n```yaml\napiVersion: apps/v2\nkind: Deployment\n```",
+    scope: Scope::Corpus(&[]),
     check,
 };
 

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An object sits in the folder of one namespace but belongs to another.",
     doc: "## What it does\nWhen a file's folder is named after a Namespace of the tree, reports objects in it whose namespace (or, for a Namespace, name) differs.\n\n## Why is this bad?\nThe folder is synced by that tenant's Application: the object lands under the wrong owner, or out of the project's allowed destinations.\n\n## Example\n```yaml\n# gitops/prod/tenants/data-prod/configmap-x.yaml\nmetadata: {name: x, namespace: ml-prod}\n```",
+    scope: Scope::Corpus(&[]),
     check,
 };
 

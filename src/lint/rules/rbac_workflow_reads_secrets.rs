@@ -8,6 +8,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Role bound to a ServiceAccount (a workflow or workload identity) can read Secrets.",
     doc: "## What it does\nReports Roles that grant get, list or watch on `secrets` and are bound, in the linted set, to a ServiceAccount.\n\n## Why is this bad?\nWorkflows run code from pull requests; a workflow that can list Secrets can exfiltrate every credential of the namespace. Mount the one Secret a step needs instead.\n\n## Example\n```yaml\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]\n```",
+    scope: Scope::Corpus(&[
+        ("RoleBinding", "/roleRef"),
+        ("RoleBinding", "/subjects"),
+        ("Role", "/rules"),
+    ]),
     check,
 };
 

@@ -11,6 +11,7 @@ pub static INVALID_YAML: Rule = Rule {
     severity: Severity::Error,
     summary: "The file is not valid YAML (or nests too deep, or expands aliases too far).",
     doc: "## What it does\nReports YAML that does not parse, with the line and column where the parser stopped.\n\n## Why is this bad?\nArgo CD fails the whole application on one unparsable file.\n\n## Example\n```yaml\nmetadata: {name: web\n```",
+    scope: Scope::File,
     check: reported_by_reader,
 };
 
@@ -20,6 +21,7 @@ pub static DUPLICATE_KEY: Rule = Rule {
     severity: Severity::Error,
     summary: "A mapping has the same key twice.",
     doc: "## What it does\nReports a key that appears twice in one mapping.\n\n## Why is this bad?\nParsers disagree on which value wins: kubectl keeps the last, others reject the file. Either way one value is silently lost.\n\n## Example\n```yaml\nspec:\n  replicas: 2\n  replicas: 3\n```",
+    scope: Scope::File,
     check: reported_by_reader,
 };
 
@@ -29,6 +31,7 @@ pub static NOT_AN_OBJECT: Rule = Rule {
     severity: Severity::Error,
     summary: "A YAML document is a scalar or a list, not a Kubernetes object.",
     doc: "## What it does\nReports documents that are not mappings.\n\n## Why is this bad?\nNothing can apply them; usually a stray `---` or an indentation slip.\n\n## Example\n```yaml\n---\n- just a list\n```",
+    scope: Scope::File,
     check: reported_by_reader,
 };
 
@@ -38,6 +41,7 @@ pub static MISSING_IDENTITY: Rule = Rule {
     severity: Severity::Error,
     summary: "An object has no apiVersion, kind or metadata.name.",
     doc: "## What it does\nReports objects missing `apiVersion`, `kind` or `metadata.name`.\n\n## Why is this bad?\nThe API server rejects them; Argo CD cannot track them.\n\n## Example\n```yaml\nkind: ConfigMap\nmetadata: {name: settings}\n```",
+    scope: Scope::File,
     check: reported_by_reader,
 };
 
@@ -47,5 +51,6 @@ pub static WAIVER_EXPIRED: Rule = Rule {
     severity: Severity::Error,
     summary: "A waiver in the pack's lint section is past its expiry date.",
     doc: "## What it does\nReports waivers (`spec.lint.waivers`) whose `expires` date has passed; the waived findings are reported again too.\n\n## Why is this bad?\nA waiver is a dated promise to fix something. An expired one means the promise was forgotten.\n\n## Example\n```yaml\nlint:\n  waivers:\n  - {rule: image-not-pinned, object: \"WorkflowTemplate *\", owner: sre@example.com, reason: migration, expires: 2025-01-31}\n```",
+    scope: Scope::File,
     check: reported_by_reader,
 };

@@ -8,6 +8,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A tenant namespace lacks a workflow its policy requires.",
     doc: "## What it does\nFor namespaces with a `workflow-policy` ConfigMap, checks that every required workflow's WorkflowTemplate is in the namespace; with a pack (inside an estate or from `render`), checks the pack's `required` workflows in every tenant namespace of the environment.\n\n## Why is this bad?\nThe platform relies on them (publication gates, data transfer); their absence breaks it for that tenant only, which is the hardest kind of bug to notice.\n\n## Example\n```yaml\n# workflow-policy says required: [file-transfer] but no WorkflowTemplate file-transfer-v1\n```",
+    scope: Scope::Corpus(&[
+        ("ConfigMap", "/data/policy.json"),
+        ("WorkflowTemplate", "/metadata/labels/workflows.gitops-render.dev~1name"),
+        ("Namespace", "/metadata/labels"),
+    ]),
     check,
 };
 

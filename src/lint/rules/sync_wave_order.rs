@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "Sync waves would create an object before its Namespace, or a workload before its quota and RBAC.",
     doc: "## What it does\nCompares `argocd.argoproj.io/sync-wave` (default 0) within each namespace: the Namespace must come before everything in it, and ResourceQuota, LimitRange, ServiceAccount, Role and RoleBinding before workloads and WorkflowTemplates.\n\n## Why is this bad?\nOut of order, the first sync fails (no namespace yet) or a pod starts before its quota and RBAC exist.\n\n## Example\n```yaml\nmetadata:\n  annotations: {argocd.argoproj.io/sync-wave: \"-10\"}   # the Namespace\n```",
+    scope: Scope::Corpus(&[("*", "/metadata/annotations/argocd.argoproj.io~1sync-wave")]),
     check,
 };
 

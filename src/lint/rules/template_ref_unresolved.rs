@@ -10,8 +10,36 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A templateRef or template reference does not resolve, or misses a required parameter.",
     doc: "## What it does\nFor every step and DAG task: `template:` must name a template of the same workflow; `templateRef` must name a WorkflowTemplate in the same namespace (ClusterWorkflowTemplate with `clusterScope: true`) that is in the linted set, a template inside it, and pass every input parameter that template requires (no `value` or `default`).\n\n## Why is this bad?\nArgo only finds out when the workflow runs — often at night, in production.\n\n## Example\n```yaml\nsteps:\n- - name: build\n    templateRef: {name: build-docker-image-v1, template: main}\n```",
+    scope: Scope::Corpus(WORKFLOW_CALLS),
     check,
 };
+
+/// What calls between templates are made of: template names and inputs, steps and DAG
+/// tasks, in each workflow kind's spec.
+const WORKFLOW_CALLS: &[(&str, &str)] = &[
+    ("Workflow", "/spec/templates/*/name"),
+    ("Workflow", "/spec/templates/*/inputs/parameters"),
+    ("Workflow", "/spec/templates/*/steps"),
+    ("Workflow", "/spec/templates/*/dag/tasks"),
+    ("WorkflowTemplate", "/spec/templates/*/name"),
+    ("WorkflowTemplate", "/spec/templates/*/inputs/parameters"),
+    ("WorkflowTemplate", "/spec/templates/*/steps"),
+    ("WorkflowTemplate", "/spec/templates/*/dag/tasks"),
+    ("ClusterWorkflowTemplate", "/spec/templates/*/name"),
+    (
+        "ClusterWorkflowTemplate",
+        "/spec/templates/*/inputs/parameters",
+    ),
+    ("ClusterWorkflowTemplate", "/spec/templates/*/steps"),
+    ("ClusterWorkflowTemplate", "/spec/templates/*/dag/tasks"),
+    ("CronWorkflow", "/spec/workflowSpec/templates/*/name"),
+    (
+        "CronWorkflow",
+        "/spec/workflowSpec/templates/*/inputs/parameters",
+    ),
+    ("CronWorkflow", "/spec/workflowSpec/templates/*/steps"),
+    ("CronWorkflow", "/spec/workflowSpec/templates/*/dag/tasks"),
+];
 
 fn required_params(t: &Value) -> Vec<&str> {
     t.pointer("/inputs/parameters")

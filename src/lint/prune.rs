@@ -1,0 +1,168 @@
+//! Documents cut down to what the corpus rules read. A streaming lint keeps every document
+//! of the tree until the corpus rules have run, so it keeps them pruned: at N = 10,000 a
+//! full value is ~10 KB and a pruned one is its identity plus a field or two.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use super::registry::{Scope, RULES};
+use super::{Document, IGNORE_ANNOTATION};
+
+/// The union of the corpus rules' fields, split into pointer segments, by kind.
+struct Fields {
+    by_kind: HashMap<&'static str, Vec<Vec<String>>>,
+    any_kind: Vec<Vec<String>>,
+}
+
+fn fields() -> &'static Fields {
+    static FIELDS: OnceLock<Fields> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let mut fields = Fields {
+            by_kind: HashMap::new(),
+            // Kept whatever the rules declare: `apiVersion` (the identity holds kind,
+            // namespace and name but not the version) and the annotation suppressions read.
+            any_kind: vec![
+                segments("/apiVersion"),
+                ["metadata", "annotations", IGNORE_ANNOTATION]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ],
+        };
+        for rule in RULES {
+            let Scope::Corpus(reads) = rule.scope else {
+                continue;
+            };
+            for (kind, pointer) in reads {
+                let list = match *kind {
+                    "*" => &mut fields.any_kind,
+                    kind => fields.by_kind.entry(kind).or_default(),
+                };
+                list.push(segments(pointer));
+            }
+        }
+        fields
+    })
+}
+
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Cut `doc`'s value down to the fields the corpus rules read. A document without an
+/// identity is kept whole: rules fall back to its value for kind, name and namespace.
+pub fn prune(doc: &mut Document) {
+    let Some(id) = &doc.id else { return };
+    let fields = fields();
+    let wanted: Vec<&[String]> = fields
+        .any_kind
+        .iter()
+        .chain(fields.by_kind.get(id.kind.as_str()).into_iter().flatten())
+        .map(Vec::as_slice)
+        .collect();
+    doc.value = keep(std::mem::take(&mut doc.value), &wanted).unwrap_or(Value::Null);
+}
+
+/// The parts of `value` on the paths `wanted` (each relative to `value`), or `None` when
+/// none is there. Array items off every path become `null`, so indices (and the pointers
+/// rules report) stay those of the file.
+fn keep(value: Value, wanted: &[&[String]]) -> Option<Value> {
+    if wanted.iter().any(|p| p.is_empty()) {
+        return Some(value);
+    }
+    let below = |key: &str, index: Option<usize>| -> Vec<&[String]> {
+        wanted
+            .iter()
+            .filter(|p| p[0] == "*" || p[0] == key || index.is_some_and(|i| p[0].parse() == Ok(i)))
+            .map(|p| &p[1..])
+            .collect()
+    };
+    match value {
+        Value::Object(map) => {
+            let kept: Vec<(String, Value)> = map
+                .into_iter()
+                .filter_map(|(key, v)| {
+                    let sub = below(&key, None);
+                    if sub.is_empty() {
+                        return None;
+                    }
+                    keep(v, &sub).map(|v| (key, v))
+                })
+                .collect();
+            // Collected from a Vec, the map is allocated at its exact size: most pruned maps
+            // hold one or two entries, where growth would leave room for four.
+            (!kept.is_empty()).then(|| Value::Object(kept.into_iter().collect::<Map<_, _>>()))
+        }
+        Value::Array(items) => {
+            let mut any = false;
+            let kept: Vec<Value> = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let sub = below("", Some(i));
+                    match (!sub.is_empty()).then(|| keep(v, &sub)).flatten() {
+                        Some(v) => {
+                            any = true;
+                            v
+                        }
+                        None => Value::Null,
+                    }
+                })
+                .collect();
+            any.then_some(Value::Array(kept))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(value: Value, wanted: &[&str]) -> Option<Value> {
+        let segs: Vec<Vec<String>> = wanted.iter().map(|p| segments(p)).collect();
+        let refs: Vec<&[String]> = segs.iter().map(Vec::as_slice).collect();
+        keep(value, &refs)
+    }
+
+    #[test]
+    fn keeps_listed_paths_and_array_positions() {
+        let v = serde_json::json!({
+            "spec": {"templates": [
+                {"name": "a", "container": {"image": "x"}},
+                {"container": {"image": "y"}},
+                {"name": "c", "inputs": {"parameters": [{"name": "p"}]}}
+            ], "serviceAccountName": "sa"},
+            "data": {"policy.json": "{}", "other": "big"}
+        });
+        assert_eq!(
+            kept(
+                v,
+                &[
+                    "/spec/templates/*/name",
+                    "/spec/templates/*/inputs",
+                    "/data/policy.json"
+                ]
+            ),
+            Some(serde_json::json!({
+                "spec": {"templates": [{"name": "a"}, null, {"name": "c", "inputs": {"parameters": [{"name": "p"}]}}]},
+                "data": {"policy.json": "{}"}
+            }))
+        );
+    }
+
+    #[test]
+    fn escaped_segments_and_missing_paths() {
+        let v = serde_json::json!({"metadata": {"labels": {"a/b": "1", "c": "2"}}});
+        assert_eq!(
+            kept(v.clone(), &["/metadata/labels/a~1b"]),
+            Some(serde_json::json!({"metadata": {"labels": {"a/b": "1"}}}))
+        );
+        assert_eq!(kept(v, &["/spec", "/metadata/name"]), None);
+    }
+}
