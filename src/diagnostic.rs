@@ -29,6 +29,9 @@ pub struct Diagnostic {
     pub message: String,
     pub location: Option<Location>,
     pub notes: Vec<String>,
+    /// How many more times the same problem occurs at the same place (one template rendered
+    /// for many tenants), see [`Diagnostics::collapse_repeats`].
+    pub repeats: usize,
     pub help: Option<String>,
 }
 
@@ -40,6 +43,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             notes: Vec::new(),
+            repeats: 0,
             help: None,
         }
     }
@@ -89,6 +93,15 @@ impl Diagnostic {
             .map_or(0, |l| l.line.to_string().len());
         for note in &self.notes {
             let _ = writeln!(out, "{} = note: {note}", " ".repeat(pad));
+        }
+        if self.repeats > 0 {
+            let _ = writeln!(
+                out,
+                "{} = note: the same problem occurs {} more time{} elsewhere in the plan",
+                " ".repeat(pad),
+                self.repeats,
+                if self.repeats == 1 { "" } else { "s" }
+            );
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{} = help: {help}", " ".repeat(pad));
@@ -168,30 +181,19 @@ impl Diagnostics {
     /// Fold problems reported at the same place with the same code (a template bug hit by
     /// every tenant) into the first one, with a note saying how often it recurred.
     pub fn collapse_repeats(self) -> Self {
-        let mut out: Vec<(Diagnostic, usize)> = Vec::new();
+        let mut out: Vec<Diagnostic> = Vec::new();
         for d in self.0 {
             let same = |o: &Diagnostic| {
                 o.code == d.code && o.location.is_some() && o.location == d.location
             };
-            match out.iter_mut().find(|(o, _)| same(o)) {
-                Some((_, n)) => *n += 1,
-                None => out.push((d, 0)),
+            // Collapsing is repeatable: the collapsed diagnostics of several renders (one
+            // per environment) add up.
+            match out.iter_mut().find(|o| same(o)) {
+                Some(o) => o.repeats += 1 + d.repeats,
+                None => out.push(d),
             }
         }
-        Diagnostics(
-            out.into_iter()
-                .map(|(d, n)| {
-                    if n > 0 {
-                        d.note(format!(
-                            "the same problem occurs {n} more time{} elsewhere in the plan",
-                            if n == 1 { "" } else { "s" }
-                        ))
-                    } else {
-                        d
-                    }
-                })
-                .collect(),
-        )
+        Diagnostics(out)
     }
 
     pub fn render(&self) -> String {

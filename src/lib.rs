@@ -100,6 +100,63 @@ pub fn render_tree(
     Ok(RenderedTree { inputs, plan, tree })
 }
 
+/// A render checked by lint: the tree, what lint found in it, and how many objects and
+/// environments it holds.
+#[derive(Debug)]
+pub struct Linted {
+    pub tree: tree::Tree,
+    pub findings: Vec<lint::Finding>,
+    pub objects: usize,
+    pub environments: usize,
+}
+
+/// Render and lint, one environment at a time: each environment's objects are judged by the
+/// file-scoped rules as soon as it is rendered and kept only pruned to what the corpus
+/// rules read ([`lint::Stream`]), so memory holds the estate's YAML, not its values. The
+/// corpus rules then see every environment's documents, environment by environment, each
+/// in tree order. Where a rule reports the first of two objects (duplicate-object), both
+/// have one kind and so one placement in the tree: the earlier environment's comes first
+/// in this order as in tree order, and the findings are those of a lint of the whole render
+/// (`tests/render_tree.rs` holds them to it).
+pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
+    let inputs = inputs::load(files)?;
+    let names = resolve::select_environments(&inputs, envs)?;
+    let config =
+        lint::LintConfig::from_plan(&inputs, &resolve::resolve_environments(&inputs, envs)?);
+    let mut stream = lint::Stream::new(&config, Some("gitops".to_owned()));
+    let mut diags = Diagnostics::new();
+    for name in &names {
+        let rendered = resolve::resolve_with(&inputs, std::slice::from_ref(name), None)
+            .and_then(|plan| render::render(&inputs, &plan))
+            .and_then(|set| {
+                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
+                Ok((set, tree))
+            });
+        let (set, tree) = match rendered {
+            Ok(r) if diags.is_empty() => r,
+            Ok(_) => continue,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
+        stream.add(stream.judge(chunk, |_| true));
+    }
+    // One environment's repeats were collapsed as it was rendered; across environments too.
+    diags.sorted().collapse_repeats().into_result(())?;
+    let (findings, mut corpus) = stream.finish(|_| None);
+    Ok(Linted {
+        objects: corpus.docs.len(),
+        tree: tree::Tree {
+            files: corpus.take_files(),
+            scope: scope(envs, names.iter()),
+        },
+        findings,
+        environments: names.len(),
+    })
+}
+
 /// [`render_tree`] straight into a write plan against the output directory: each file is
 /// judged (up to date, to write, or blocked) on the thread that rendered it and only the
 /// bytes of files that change are kept, so re-rendering an unchanged estate holds no file
@@ -131,7 +188,7 @@ pub fn render_write_plan(
             Err(d) => diags.extend(d),
         }
     }
-    let judged = diags.into_result(judged)?;
+    let judged = diags.sorted().collapse_repeats().into_result(judged)?;
     let write = out.plan(judged, &scope(envs, names.iter()))?;
     Ok((write, names.len()))
 }

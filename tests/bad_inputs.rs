@@ -358,6 +358,10 @@ fn template_referencing_an_undefined_value() {
         err.contains("the same problem occurs 10 more times"),
         "{err}"
     );
+    // Rendered one environment at a time (with or without lint), the repeats of every
+    // environment still collapse into one error.
+    let no_lint = e.run(&["render", "--no-lint"]);
+    assert_eq!(String::from_utf8_lossy(&no_lint.stderr), err);
     insta::assert_snapshot!(err);
 }
 

@@ -374,3 +374,38 @@ fn unchanged_render_writes_nothing() {
         assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
     }
 }
+
+/// `render` lints one environment at a time, its documents pruned as soon as the file
+/// rules have seen them; what it reports must be what a lint of the whole render reports.
+/// A naming rule without the environment gives every environment the same namespaces, so
+/// the corpus rules relate objects across environments (duplicate-object names the first
+/// definition in tree order).
+#[test]
+fn render_lints_like_a_lint_of_the_whole_render() {
+    use gitops_render::lint::{lint, Corpus, LintConfig};
+    let e = Estate::example();
+    for version in ["1.1.0", "1.2.0"] {
+        e.edit(
+            &format!("policy-packs/platform/{version}/pack.yaml"),
+            "namespace: \"{team}-{environment}\"",
+            "namespace: \"{team}\"",
+        );
+    }
+    let files = EstateFiles::read_dir(e.path()).expect("reads");
+    for envs in [vec![], vec!["dev".to_owned(), "prod".to_owned()]] {
+        let streamed = gitops_render::render_linted(&files, &envs).expect("renders");
+        let whole = gitops_render::render_estate(&files, &envs).expect("renders");
+        let config = LintConfig::from_plan(&whole.inputs, &whole.plan);
+        let expected = lint(
+            &Corpus::from_rendered(whole.manifests, whole.tree.files.clone(), "gitops"),
+            &config,
+        );
+        assert!(
+            expected.iter().any(|f| f.rule == "duplicate-object"),
+            "the estate relates environments: {expected:?}"
+        );
+        assert_eq!(streamed.findings, expected, "envs {envs:?}");
+        assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
+        assert_eq!(streamed.environments, whole.plan.environments.len());
+    }
+}

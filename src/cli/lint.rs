@@ -54,7 +54,7 @@ fn estate_config(root: &Path) -> Result<LintConfig, crate::diagnostic::Diagnosti
     }
     let files = EstateFiles::read_dir(root)?;
     let inputs = crate::inputs::load(&files)?;
-    let plan = crate::resolve::resolve_environments(&inputs)?;
+    let plan = crate::resolve::resolve_environments(&inputs, &[])?;
     Ok(LintConfig::from_plan(&inputs, &plan))
 }
 

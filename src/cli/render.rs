@@ -163,36 +163,20 @@ fn check(out_dir: &Path, tree: &Tree, envs: usize) -> Exit {
     Exit::Findings
 }
 
-/// Render with the values kept, lint them, and keep only the tree (and the number of
+/// Render and lint ([`crate::render_linted`]), keeping only the tree (and the number of
 /// environments rendered): lint errors stop here.
 fn render_and_lint(files: &EstateFiles, envs: &[String]) -> Result<(Tree, usize), Exit> {
-    let crate::Rendered {
-        inputs,
-        plan,
-        manifests,
-        tree,
-    } = crate::render_estate(files, envs).map_err(|d| fail(&d))?;
-    // The objects and the files' bytes move into the corpus; the bytes come back for the
-    // write, the objects are left to the operating system at exit (see above).
-    let mut corpus = ManuallyDrop::new(crate::lint::Corpus::from_rendered(
-        manifests, tree.files, "gitops",
-    ));
-    let config = crate::lint::LintConfig::from_plan(&inputs, &plan);
-    let findings = crate::lint::lint(&corpus, &config);
-    if !findings.is_empty() {
+    let linted = crate::render_linted(files, envs).map_err(|d| fail(&d))?;
+    if !linted.findings.is_empty() {
         output::err(&crate::report::render(
             crate::report::Format::Human,
-            &findings,
-            corpus.docs.len(),
+            &linted.findings,
+            linted.objects,
         ));
     }
-    if crate::lint::has_errors(&findings) {
+    if crate::lint::has_errors(&linted.findings) {
         output::err("error: the rendered tree has lint errors; nothing was written (--no-lint skips this check)\n");
         return Err(Exit::Error);
     }
-    let tree = Tree {
-        files: corpus.take_files(),
-        scope: tree.scope,
-    };
-    Ok((tree, plan.environments.len()))
+    Ok((linted.tree, linted.environments))
 }

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 pub use config::{LintConfig, Waiver, IGNORE_ANNOTATION};
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin};
 pub use registry::{rule, Rule, Scope, RULES};
-pub use stream::{lint_paths, Linted, CHUNK_FILES};
+pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};
 
 use crate::diagnostic::Severity;
 use crate::source::{Location, Target};

@@ -33,57 +33,107 @@ pub fn lint_paths(
     chunk_files: usize,
 ) -> Result<Linted, String> {
     let listing = list_paths(paths)?;
-    let chunks: Vec<(Vec<Finding>, Corpus)> = listing
+    let stream = Stream::new(config, listing.root_name.clone());
+    let chunks: Vec<Chunk> = listing
         .inputs
         .par_chunks(chunk_files.max(1))
         .map(|inputs| {
-            let mut chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
-            let mut findings = locate(
-                &chunk,
-                judge(&chunk, config, |r| matches!(r.scope, Scope::File)),
-            );
-            findings.append(&mut chunk.read_findings);
-            chunk.docs.iter_mut().for_each(prune);
-            // One source per input, in order; text read once (stdin) cannot be read again.
-            for (i, input) in inputs.iter().enumerate() {
-                if matches!(input.origin, Origin::File(_)) {
-                    chunk.sources.forget_text(SourceId::nth(i));
-                }
-            }
-            Ok((findings, chunk))
+            let chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
+            // Text read once (stdin) cannot be read again: it is kept.
+            Ok(stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_))))
         })
         .collect::<Result<_, String>>()?;
-    let mut relations = Corpus {
-        root_name: listing.root_name.clone(),
-        ..Corpus::default()
-    };
-    relations
-        .docs
-        .reserve_exact(chunks.iter().map(|(_, c)| c.docs.len()).sum());
-    let mut findings = Vec::new();
-    for (found, chunk) in chunks {
-        findings.extend(found);
-        relations.append(chunk);
-    }
-    let judged = judge(&relations, config, |r| matches!(r.scope, Scope::Corpus(_)));
-    // Positions need the text of the files reported on; the files are read again. One that
-    // has gone since reports at its first line.
-    let reported: BTreeSet<usize> = judged
-        .iter()
-        .map(|j| relations.docs[j.hit.doc].file.index())
-        .collect();
-    let texts: Vec<(usize, String)> = reported
-        .into_par_iter()
-        .filter(|&i| matches!(listing.inputs[i].origin, Origin::File(_)))
-        .filter_map(|i| Some((i, listing.inputs[i].read().ok()?)))
-        .collect();
-    for (i, text) in texts {
-        relations.sources.restore_text(SourceId::nth(i), text);
-    }
-    findings.extend(locate(&relations, judged));
-    findings.extend(config.expired_waivers());
+    let mut stream = stream;
+    stream.reserve(&chunks);
+    chunks.into_iter().for_each(|c| stream.add(c));
+    let (findings, relations) = stream.finish(|i| listing.inputs[i].read().ok());
     Ok(Linted {
-        findings: sorted(findings),
+        findings,
         checked: relations.docs.len(),
     })
+}
+
+/// A lint fed in chunks of whole files.
+pub struct Stream<'c> {
+    config: &'c LintConfig,
+    findings: Vec<Finding>,
+    /// Every document added so far, pruned, and its file (text kept or dropped).
+    relations: Corpus,
+}
+
+/// A chunk after the file rules: its findings and its documents pruned.
+pub struct Chunk {
+    findings: Vec<Finding>,
+    corpus: Corpus,
+}
+
+impl<'c> Stream<'c> {
+    pub fn new(config: &'c LintConfig, root_name: Option<String>) -> Stream<'c> {
+        Stream {
+            config,
+            findings: Vec::new(),
+            relations: Corpus {
+                root_name,
+                ..Corpus::default()
+            },
+        }
+    }
+
+    /// Run the file rules on `chunk` and prune its documents; the text of its `i`th file is
+    /// dropped unless `keep_text(i)`. Chunks may be judged in parallel.
+    pub fn judge(&self, mut chunk: Corpus, keep_text: impl Fn(usize) -> bool) -> Chunk {
+        let judged = judge(&chunk, self.config, |r| matches!(r.scope, Scope::File));
+        let mut findings = locate(&chunk, judged);
+        findings.append(&mut chunk.read_findings);
+        chunk.docs.par_iter_mut().for_each(prune);
+        for i in (0..chunk.sources.len()).filter(|&i| !keep_text(i)) {
+            chunk.sources.forget_text(SourceId::nth(i));
+        }
+        Chunk {
+            findings,
+            corpus: chunk,
+        }
+    }
+
+    /// Make room for the documents of `chunks` at once (at N = 10,000 the list of documents
+    /// is ~200 MB, and growing it by doubling would copy it repeatedly).
+    pub fn reserve(&mut self, chunks: &[Chunk]) {
+        let docs = chunks.iter().map(|c| c.corpus.docs.len()).sum();
+        self.relations.docs.reserve_exact(docs);
+    }
+
+    /// Add a judged chunk after the files added before it.
+    pub fn add(&mut self, chunk: Chunk) {
+        self.findings.extend(chunk.findings);
+        self.relations.append(chunk.corpus);
+    }
+
+    /// Run the corpus rules and return every finding, sorted, and the corpus of pruned
+    /// documents with their files. Positions in files whose text was dropped need it back:
+    /// `reread(i)` reads the `i`th file added (`None`: it has gone; the finding points at
+    /// the file's first line).
+    pub fn finish(
+        mut self,
+        reread: impl Fn(usize) -> Option<String> + Sync,
+    ) -> (Vec<Finding>, Corpus) {
+        let relations = &mut self.relations;
+        let judged = judge(relations, self.config, |r| {
+            matches!(r.scope, Scope::Corpus(_))
+        });
+        let reported: BTreeSet<usize> = judged
+            .iter()
+            .map(|j| relations.docs[j.hit.doc].file.index())
+            .filter(|&i| relations.sources.get(SourceId::nth(i)).text.is_empty())
+            .collect();
+        let texts: Vec<(usize, String)> = reported
+            .into_par_iter()
+            .filter_map(|i| Some((i, reread(i)?)))
+            .collect();
+        for (i, text) in texts {
+            relations.sources.restore_text(SourceId::nth(i), text);
+        }
+        self.findings.extend(locate(relations, judged));
+        self.findings.extend(self.config.expired_waivers());
+        (sorted(self.findings), self.relations)
+    }
 }

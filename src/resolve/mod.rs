@@ -102,11 +102,12 @@ pub fn resolve_teams(
     resolve_env(inputs, env, pack_pin, Select::Teams(teams), Keep::Values)
 }
 
-/// Every environment's settings and merged pack, without its tenants: what the lint
-/// configuration needs of an estate, at a cost that does not grow with its tenants.
-pub fn resolve_environments(inputs: &Inputs) -> Result<Plan, Diagnostics> {
+/// The settings and merged pack of the environments `only` names (all when empty), without
+/// their tenants: what the lint configuration needs of an estate, at a cost that does not
+/// grow with its tenants.
+pub fn resolve_environments(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
     let none = BTreeSet::new();
-    resolve_all(inputs, &[], None, Select::Teams(&none), Keep::Values)
+    resolve_all(inputs, only, None, Select::Teams(&none), Keep::Values)
 }
 
 /// Which tenants of an environment to resolve.
