@@ -131,3 +131,14 @@ proptest! {
         prop_assert_eq!(to_canonical_yaml(&back[0].1), text);
     }
 }
+
+proptest! {
+    /// `ambiguous-yaml-scalar` skips files that are exactly what the emitter writes: that
+    /// holds only if the emitter never writes a scalar the rule would report.
+    #[test]
+    fn canonical_yaml_has_no_ambiguous_plain_scalar(v in object()) {
+        let text = to_canonical_yaml(&v);
+        let found = gitops_render::source::ambiguous_plain_scalars(&text);
+        prop_assert!(found.is_empty(), "{:?}\n{}", found, text);
+    }
+}

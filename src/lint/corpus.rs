@@ -10,7 +10,7 @@ use serde_json::Value;
 use walkdir::WalkDir;
 
 use crate::diagnostic::Severity;
-use crate::manifest::ObjectRef;
+use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
 use crate::source::{parse_documents, Location, SourceId, Sources, Target};
 
 use super::Finding;
@@ -105,9 +105,71 @@ pub struct Corpus {
     pub root_name: Option<String>,
     /// Problems found while reading (syntax errors, missing kind, …).
     pub read_findings: Vec<Finding>,
-    /// Every file was just written by the emitter from its document's value (a render's own
-    /// corpus, [`Corpus::from_rendered`]): canonical by construction.
-    pub fresh: bool,
+    /// How each file (by source index) was written, judged once while it was parsed: the
+    /// rules for generated files and for ambiguous scalars both ask.
+    pub written: Vec<Written>,
+}
+
+/// Whether a file is this tool's output as it wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// No generated header.
+    ByHand,
+    /// The generated header over exactly the canonical form of its one object.
+    AsGenerated,
+    /// The generated header over anything else: comments, key order, quoting, more documents.
+    EditedAfterGeneration,
+}
+
+impl Written {
+    /// Judge a file from its text and the documents it parsed to.
+    pub fn judge(
+        text: &str,
+        parsed: &Result<Vec<(usize, Value)>, crate::source::YamlError>,
+    ) -> Written {
+        if !is_generated(text.as_bytes()) {
+            return Written::ByHand;
+        }
+        let canonical = match parsed {
+            Ok(docs) => match docs.as_slice() {
+                [(_, value)] => {
+                    !is_list(value)
+                        && text
+                            .split_once('\n')
+                            .is_some_and(|(_, body)| is_canonical(body, value))
+                }
+                _ => false,
+            },
+            Err(_) => false,
+        };
+        if canonical {
+            Written::AsGenerated
+        } else {
+            Written::EditedAfterGeneration
+        }
+    }
+}
+
+/// Is `body` the canonical form of `value`? Emitted into a reused buffer: a fresh string
+/// per file would reallocate several times.
+fn is_canonical(body: &str, value: &Value) -> bool {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with_borrow_mut(|emitted| {
+        emitted.clear();
+        write_canonical_yaml(emitted, value);
+        body == emitted.as_str()
+    })
+}
+
+/// A `kind: …List` with `items`: its items become the objects.
+fn is_list(value: &Value) -> bool {
+    value
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && value.get("items").is_some_and(Value::is_array)
 }
 
 impl Corpus {
@@ -153,18 +215,23 @@ impl Corpus {
     /// Add one file's text: every document becomes an object (a `List` becomes its items).
     pub fn add_file(&mut self, path: &str, text: String) {
         let parsed = parse_documents(&text);
-        self.add_parsed(path, text, parsed);
+        let written = Written::judge(&text, &parsed);
+        self.add_parsed(path, text, parsed, written);
     }
 
-    /// Add many files, parsing them in parallel; objects keep the order of `files`.
+    /// Add many files, parsing (and judging) them in parallel; objects keep the order of
+    /// `files`.
     pub fn add_files(&mut self, files: Vec<(String, String)>) {
-        use rayon::prelude::*;
         let parsed: Vec<_> = files
             .par_iter()
-            .map(|(_, text)| parse_documents(text))
+            .map(|(_, text)| {
+                let parsed = parse_documents(text);
+                let written = Written::judge(text, &parsed);
+                (parsed, written)
+            })
             .collect();
-        for ((path, text), docs) in files.into_iter().zip(parsed) {
-            self.add_parsed(&path, text, docs);
+        for ((path, text), (docs, written)) in files.into_iter().zip(parsed) {
+            self.add_parsed(&path, text, docs, written);
         }
     }
 
@@ -173,8 +240,10 @@ impl Corpus {
         path: &str,
         text: String,
         parsed: Result<Vec<(usize, Value)>, crate::source::YamlError>,
+        written: Written,
     ) {
         let id = self.sources.add(path, text);
+        self.written.push(written);
         self.add_dirs(path);
         let docs = match parsed {
             Ok(d) => d,
@@ -212,11 +281,7 @@ impl Corpus {
             });
             return;
         }
-        let kind = value
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
+        if is_list(&value) {
             if let Some(Value::Array(items)) = value.get("items") {
                 for (i, item) in items.clone().into_iter().enumerate() {
                     self.add_value(file, index, format!("{base}/items/{i}"), item);
@@ -265,7 +330,6 @@ impl Corpus {
     ) -> Corpus {
         let mut corpus = Corpus {
             root_name: Some(root_name.to_owned()),
-            fresh: true,
             ..Corpus::default()
         };
         for m in manifests.manifests {
@@ -279,6 +343,8 @@ impl Corpus {
                 .unwrap_or_default();
             corpus.add_dirs(&path);
             let file = corpus.sources.add(path, text);
+            // Its bytes are the emitter's output for this very value.
+            corpus.written.push(Written::AsGenerated);
             corpus.docs.push(Document {
                 file,
                 index: 0,
@@ -327,6 +393,7 @@ impl Corpus {
             d
         }));
         self.dirs.extend(other.dirs);
+        self.written.extend(other.written);
         self.read_findings.extend(other.read_findings);
         if self.root_name.is_none() {
             self.root_name = other.root_name;

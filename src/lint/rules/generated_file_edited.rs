@@ -1,7 +1,5 @@
 //! Generated files are not edited by hand.
 
-use crate::manifest::{is_generated, to_canonical_yaml};
-
 use super::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -15,40 +13,18 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    use rayon::prelude::*;
-    if c.fresh {
-        // A render's own files are the emitter's output for these very values: re-emitting
-        // them (the heaviest rule on a tree) could only agree.
-        return;
+    // Judged once per file while it was parsed (`Written::judge`): re-emitting every object
+    // is the heaviest check on a tree.
+    for (i, d) in c.docs.iter().enumerate() {
+        if c.written[d.file.index()] == Written::EditedAfterGeneration {
+            out.push(Hit::new(
+                i,
+                "",
+                format!(
+                    "{} was edited by hand: it is not what gitops-render writes",
+                    c.path(i)
+                ),
+            ));
+        }
     }
-    let mut counts = std::collections::HashMap::new();
-    for d in &c.docs {
-        *counts.entry(d.file).or_insert(0usize) += 1;
-    }
-    // In parallel: re-serializing every generated object is the heaviest rule on a tree.
-    let hits: Vec<Hit> = c
-        .docs
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, d)| {
-            let text = &c.sources.get(d.file).text;
-            if !is_generated(text.as_bytes()) {
-                return None;
-            }
-            let (_header, body) = text.split_once('\n')?;
-            let edited =
-                counts[&d.file] != 1 || !d.base.is_empty() || body != to_canonical_yaml(&d.value);
-            edited.then(|| {
-                Hit::new(
-                    i,
-                    "",
-                    format!(
-                        "{} was edited by hand: it is not what gitops-render writes",
-                        c.path(i)
-                    ),
-                )
-            })
-        })
-        .collect();
-    out.extend(hits);
 }

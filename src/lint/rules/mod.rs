@@ -6,7 +6,7 @@ pub(crate) mod prelude {
     pub use crate::diagnostic::Severity;
     pub use crate::lint::helpers::*;
     pub use crate::lint::registry::{Family, Rule, Scope};
-    pub use crate::lint::{Corpus, Document, Hit, LintConfig};
+    pub use crate::lint::{Corpus, Document, Hit, LintConfig, Written};
 }
 
 pub mod reader;
