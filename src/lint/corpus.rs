@@ -23,7 +23,7 @@ pub struct Document {
     pub index: usize,
     /// JSON pointer of the object inside that document (`/items/3` for a `List` item).
     pub base: String,
-    pub value: Value,
+    pub value: std::sync::Arc<Value>,
     /// `None` when apiVersion, kind or metadata.name is missing.
     pub id: Option<ObjectRef>,
 }
@@ -315,7 +315,7 @@ impl Corpus {
             file,
             index,
             base,
-            value,
+            value: value.into(),
             id,
         });
     }
@@ -349,7 +349,7 @@ impl Corpus {
                 file,
                 index: 0,
                 base: String::new(),
-                value: m.value,
+                value: m.value.into(),
                 id: Some(m.id),
             });
         }

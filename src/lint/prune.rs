@@ -3,7 +3,8 @@
 //! full value is ~10 KB and a pruned one is its identity plus a field or two.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value};
 
@@ -54,9 +55,55 @@ fn segments(pointer: &str) -> Vec<String> {
         .collect()
 }
 
-/// Cut `doc`'s value down to the fields the corpus rules read. A document without an
-/// identity is kept whole: rules fall back to its value for kind, name and namespace.
-pub fn prune(doc: &mut Document) {
+/// Pruned values shared between documents. Most objects of a kind prune to the same few
+/// fields with the same values (the sync wave of every LimitRange, the rules of every
+/// tenant's Role, the template inputs of every copy of a workflow), so one copy serves all:
+/// at N = 1,000 the 77,012 pruned documents hold 9,025 distinct values (most of them the
+/// labels of a Namespace or the subjects of a RoleBinding, which name their namespace).
+#[derive(Debug, Default)]
+pub struct Interner(Mutex<HashMap<u64, Vec<Arc<Value>>>>);
+
+impl Interner {
+    fn intern(&self, value: Value) -> Arc<Value> {
+        let mut hasher = DefaultHasher::new();
+        hash_value(&value, &mut hasher);
+        let mut shared = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let same_hash = shared.entry(hasher.finish()).or_default();
+        if let Some(found) = same_hash.iter().find(|v| ***v == value) {
+            return Arc::clone(found);
+        }
+        let value = Arc::new(value);
+        same_hash.push(Arc::clone(&value));
+        value
+    }
+}
+
+/// Hash a value as written (map keys in their order; equal values in another key order
+/// only miss a chance to share).
+fn hash_value(value: &Value, h: &mut impl Hasher) {
+    match value {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(h);
+            items.iter().for_each(|v| hash_value(v, h));
+        }
+        Value::Object(map) => {
+            (5u8, map.len()).hash(h);
+            for (k, v) in map {
+                k.hash(h);
+                hash_value(v, h);
+            }
+        }
+    }
+}
+
+/// Cut `doc`'s value down to the fields the corpus rules read, shared through `interner`.
+/// A document without an identity is kept whole: rules fall back to its value for kind,
+/// name and namespace.
+pub fn prune(doc: &mut Document, interner: &Interner) {
     let Some(id) = &doc.id else { return };
     let fields = fields();
     let wanted: Vec<&[String]> = fields
@@ -65,7 +112,8 @@ pub fn prune(doc: &mut Document) {
         .chain(fields.by_kind.get(id.kind.as_str()).into_iter().flatten())
         .map(Vec::as_slice)
         .collect();
-    doc.value = keep(std::mem::take(&mut doc.value), &wanted).unwrap_or(Value::Null);
+    let value = Arc::try_unwrap(std::mem::take(&mut doc.value)).unwrap_or_else(|v| (*v).clone());
+    doc.value = interner.intern(keep(value, &wanted).unwrap_or(Value::Null));
 }
 
 /// The parts of `value` on the paths `wanted` (each relative to `value`), or `None` when

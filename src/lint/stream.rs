@@ -12,8 +12,9 @@ use rayon::prelude::*;
 use crate::source::SourceId;
 
 use super::corpus::{list_paths, Corpus, Origin};
+use super::prune::{prune, Interner};
 use super::registry::Scope;
-use super::{judge, locate, prune::prune, sorted, Finding, LintConfig};
+use super::{judge, locate, sorted, Finding, LintConfig};
 
 /// Files per chunk: large enough that running the rules on a chunk costs little over
 /// running them on its documents, small enough that a chunk per worker is a few MB.
@@ -59,6 +60,7 @@ pub struct Stream<'c> {
     findings: Vec<Finding>,
     /// Every document added so far, pruned, and its file (text kept or dropped).
     relations: Corpus,
+    interner: Interner,
 }
 
 /// A chunk after the file rules: its findings and its documents pruned.
@@ -76,6 +78,7 @@ impl<'c> Stream<'c> {
                 root_name,
                 ..Corpus::default()
             },
+            interner: Interner::default(),
         }
     }
 
@@ -85,7 +88,10 @@ impl<'c> Stream<'c> {
         let judged = judge(&chunk, self.config, |r| matches!(r.scope, Scope::File));
         let mut findings = locate(&chunk, judged);
         findings.append(&mut chunk.read_findings);
-        chunk.docs.par_iter_mut().for_each(prune);
+        chunk
+            .docs
+            .par_iter_mut()
+            .for_each(|d| prune(d, &self.interner));
         for i in (0..chunk.sources.len()).filter(|&i| !keep_text(i)) {
             chunk.sources.forget_text(SourceId::nth(i));
         }
