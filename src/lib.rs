@@ -119,6 +119,15 @@ pub struct Linted {
 /// in this order as in tree order, and the findings are those of a lint of the whole render
 /// (`tests/render_tree.rs` holds them to it).
 pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
+    render_linted_in_batches(files, envs, RENDER_BATCH)
+}
+
+/// [`render_linted`] rendering `batch` tenants at a time (tests make batches small).
+pub fn render_linted_in_batches(
+    files: &EstateFiles,
+    envs: &[String],
+    batch: usize,
+) -> Result<Linted, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config =
@@ -126,22 +135,27 @@ pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Dia
     let mut stream = lint::Stream::new(&config, Some("gitops".to_owned()));
     let mut diags = Diagnostics::new();
     for name in &names {
-        let rendered = resolve::resolve_with(&inputs, std::slice::from_ref(name), None)
-            .and_then(|plan| render::render(&inputs, &plan))
-            .and_then(|set| {
-                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
-                Ok((set, tree))
-            });
-        let (set, tree) = match rendered {
-            Ok(r) if diags.is_empty() => r,
-            Ok(_) => continue,
+        let mut plan = match resolve::resolve_with(&inputs, std::slice::from_ref(name), None) {
+            Ok(plan) => plan,
             Err(d) => {
                 diags.extend(d);
                 continue;
             }
         };
-        let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
-        stream.add(stream.judge(chunk, |_| true));
+        in_batches(&mut plan, batch, |plan| {
+            let rendered = render::render(&inputs, plan).and_then(|set| {
+                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
+                Ok((set, tree))
+            });
+            match rendered {
+                Ok((set, tree)) if diags.is_empty() => {
+                    let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
+                    stream.add(stream.judge(chunk, |_| true));
+                }
+                Ok(_) => {}
+                Err(d) => diags.extend(d),
+            }
+        });
     }
     // One environment's repeats were collapsed as it was rendered; across environments too.
     diags.sorted().collapse_repeats().into_result(())?;
@@ -155,6 +169,29 @@ pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Dia
         findings,
         environments: names.len(),
     })
+}
+
+/// Tenants rendered (and their values held) at once by [`render_linted`]: ~19 objects
+/// of ~10 KB of values each per tenant, so a batch holds ~100 MB.
+const RENDER_BATCH: usize = 500;
+
+/// Hand `each` a one-environment plan as plans of `size` tenants each
+/// (environment-level objects not rendered), then as one of the environment-level objects
+/// alone. The roster, which environment templates read, stays whole.
+fn in_batches(plan: &mut resolve::Plan, size: usize, mut each: impl FnMut(&resolve::Plan)) {
+    let partial = plan.environments[0].partial;
+    let mut tenants = std::mem::take(&mut plan.environments[0].tenants).into_iter();
+    loop {
+        let batch: Vec<_> = tenants.by_ref().take(size.max(1)).collect();
+        let last = batch.is_empty();
+        let env = &mut plan.environments[0];
+        env.tenants = batch;
+        env.partial = if last { partial } else { true };
+        each(plan);
+        if last {
+            return;
+        }
+    }
 }
 
 /// [`render_tree`] straight into a write plan against the output directory: each file is

@@ -375,7 +375,7 @@ fn unchanged_render_writes_nothing() {
     }
 }
 
-/// `render` lints one environment at a time, its documents pruned as soon as the file
+/// `render` lints a batch of tenants at a time, their documents pruned as soon as the file
 /// rules have seen them; what it reports must be what a lint of the whole render reports.
 /// A naming rule without the environment gives every environment the same namespaces, so
 /// the corpus rules relate objects across environments (duplicate-object names the first
@@ -393,7 +393,6 @@ fn render_lints_like_a_lint_of_the_whole_render() {
     }
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["dev".to_owned(), "prod".to_owned()]] {
-        let streamed = gitops_render::render_linted(&files, &envs).expect("renders");
         let whole = gitops_render::render_estate(&files, &envs).expect("renders");
         let config = LintConfig::from_plan(&whole.inputs, &whole.plan);
         let expected = lint(
@@ -404,8 +403,36 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             expected.iter().any(|f| f.rule == "duplicate-object"),
             "the estate relates environments: {expected:?}"
         );
-        assert_eq!(streamed.findings, expected, "envs {envs:?}");
-        assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
-        assert_eq!(streamed.environments, whole.plan.environments.len());
+        // Tenants rendered two or one at a time, and all at once.
+        for batch in [1, 2, 500] {
+            let streamed =
+                gitops_render::render_linted_in_batches(&files, &envs, batch).expect("renders");
+            assert_eq!(streamed.findings, expected, "envs {envs:?}, batch {batch}");
+            assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
+            assert_eq!(streamed.environments, whole.plan.environments.len());
+        }
     }
+}
+
+/// A template error repeated in every tenant is one diagnostic with its repeats counted,
+/// however many batches the tenants were rendered in.
+#[test]
+fn render_errors_are_the_same_in_any_batch_size() {
+    let e = Estate::example();
+    e.write(
+        "policy-packs/platform/1.2.0/templates/tenant/namespace.yaml.j2",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ tenant.namespace | tojson }}\n  labels:\n    owner: {{ tenant.owner | tojson }}\n",
+    );
+    let files = EstateFiles::read_dir(e.path()).expect("reads");
+    let reports: Vec<String> = [1, 2, 500]
+        .into_iter()
+        .map(|batch| {
+            gitops_render::render_linted_in_batches(&files, &[], batch)
+                .expect_err("the template fails")
+                .render()
+        })
+        .collect();
+    assert!(reports[0].contains("occurs 10 more times"), "{}", reports[0]);
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0], reports[2]);
 }
