@@ -130,35 +130,8 @@ pub fn render_linted_in_batches(
 ) -> Result<Linted, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
-    let config =
-        lint::LintConfig::from_plan(&inputs, &resolve::resolve_environments(&inputs, envs)?);
-    let mut stream = lint::Stream::new(&config, Some("gitops".to_owned()));
-    let mut diags = Diagnostics::new();
-    for name in &names {
-        let mut plan = match resolve::resolve_with(&inputs, std::slice::from_ref(name), None) {
-            Ok(plan) => plan,
-            Err(d) => {
-                diags.extend(d);
-                continue;
-            }
-        };
-        in_batches(&mut plan, batch, |plan| {
-            let rendered = render::render(&inputs, plan).and_then(|set| {
-                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
-                Ok((set, tree))
-            });
-            match rendered {
-                Ok((set, tree)) if diags.is_empty() => {
-                    let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
-                    stream.add(stream.judge(chunk, |_| true));
-                }
-                Ok(_) => {}
-                Err(d) => diags.extend(d),
-            }
-        });
-    }
-    // One environment's repeats were collapsed as it was rendered; across environments too.
-    diags.sorted().collapse_repeats().into_result(())?;
+    let config = lint_config(&inputs, envs)?;
+    let stream = lint_render(&inputs, &names, envs, batch, &config, |_| {})?;
     let (findings, mut corpus) = stream.finish(|_| None);
     Ok(Linted {
         objects: corpus.docs.len(),
@@ -169,6 +142,106 @@ pub fn render_linted_in_batches(
         findings,
         environments: names.len(),
     })
+}
+
+/// A render checked by lint, planned as a write into the output directory.
+#[derive(Debug)]
+pub struct LintedWrite {
+    /// `None` when lint found errors: nothing may be written.
+    pub plan: Option<tree::io::WritePlan>,
+    pub findings: Vec<lint::Finding>,
+    pub objects: usize,
+    pub environments: usize,
+}
+
+/// [`render_linted`] straight into a write plan, like [`render_write_plan`]: each batch's
+/// files are judged against their targets (in parallel) once the file rules have seen them,
+/// and only the bytes of files that change are kept. A finding of the corpus rules in an
+/// unchanged file is located in the target, whose bytes are the rendered ones. At
+/// N = 10,000 this holds no copy of the 1.2 GB tree.
+pub fn render_linted_write_plan(
+    files: &EstateFiles,
+    envs: &[String],
+    out: &tree::io::Output,
+) -> Result<LintedWrite, Diagnostics> {
+    use rayon::prelude::*;
+    use tree::io::Judged;
+    let inputs = inputs::load(files)?;
+    let names = resolve::select_environments(&inputs, envs)?;
+    let config = lint_config(&inputs, envs)?;
+    let mut judged: Vec<(String, Judged)> = Vec::new();
+    let stream = lint_render(&inputs, &names, envs, RENDER_BATCH, &config, |chunk| {
+        judged.par_extend(chunk.take_texts().into_par_iter().map(|(path, text)| {
+            let j = out.judge(&path, text.into_bytes());
+            (path, j)
+        }));
+    })?;
+    // The `i`th file added is `judged[i]`.
+    let (findings, corpus) = stream.finish(|i| match &judged[i] {
+        (_, Judged::Write(bytes)) => String::from_utf8(bytes.clone()).ok(),
+        (path, _) => std::fs::read_to_string(out.target(path)).ok(),
+    });
+    let plan = if lint::has_errors(&findings) {
+        None
+    } else {
+        Some(out.plan(judged, &scope(envs, names.iter()))?)
+    };
+    Ok(LintedWrite {
+        plan,
+        findings,
+        objects: corpus.docs.len(),
+        environments: names.len(),
+    })
+}
+
+/// The lint settings of the packs of the environments `envs` selects.
+fn lint_config(inputs: &inputs::Inputs, envs: &[String]) -> Result<lint::LintConfig, Diagnostics> {
+    Ok(lint::LintConfig::from_plan(
+        inputs,
+        &resolve::resolve_environments(inputs, envs)?,
+    ))
+}
+
+/// Render environments `names`, `batch` tenants at a time, through a streaming lint:
+/// each batch's objects are judged by the file rules, handed to `settle` (which may take
+/// their files' texts), and kept pruned. Returns the stream, ready to finish.
+fn lint_render<'c>(
+    inputs: &inputs::Inputs,
+    names: &[String],
+    envs: &[String],
+    batch: usize,
+    config: &'c lint::LintConfig,
+    mut settle: impl FnMut(&mut lint::Chunk),
+) -> Result<lint::Stream<'c>, Diagnostics> {
+    let mut stream = lint::Stream::new(config, Some("gitops".to_owned()));
+    let mut diags = Diagnostics::new();
+    for name in names {
+        let mut plan = match resolve::resolve_with(inputs, std::slice::from_ref(name), None) {
+            Ok(plan) => plan,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        in_batches(&mut plan, batch, |plan| {
+            let rendered = render::render(inputs, plan).and_then(|set| {
+                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
+                Ok((set, tree))
+            });
+            match rendered {
+                Ok((set, tree)) if diags.is_empty() => {
+                    let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
+                    let mut chunk = stream.judge(chunk, |_| true);
+                    settle(&mut chunk);
+                    stream.add(chunk);
+                }
+                Ok(_) => {}
+                Err(d) => diags.extend(d),
+            }
+        });
+    }
+    // One batch's repeats were collapsed as it was rendered; across batches too.
+    diags.sorted().collapse_repeats().into_result(stream)
 }
 
 /// Tenants rendered (and their values held) at once by [`render_linted`]: ~19 objects

@@ -432,7 +432,45 @@ fn render_errors_are_the_same_in_any_batch_size() {
                 .render()
         })
         .collect();
-    assert!(reports[0].contains("occurs 10 more times"), "{}", reports[0]);
+    assert!(
+        reports[0].contains("occurs 10 more times"),
+        "{}",
+        reports[0]
+    );
     assert_eq!(reports[0], reports[1]);
     assert_eq!(reports[0], reports[2]);
+}
+
+/// `render` judges each file against the output directory while it lints, and keeps only
+/// the bytes of files that change; a finding in a file it did not keep is located in the
+/// file on disk. Its report must be `render --check`'s (which keeps the whole tree), both
+/// when the tree on disk is stale and when it is up to date, and it must write nothing.
+#[test]
+fn render_reports_lint_findings_from_kept_and_unchanged_files_alike() {
+    let e = Estate::example();
+    for version in ["1.1.0", "1.2.0"] {
+        e.edit(
+            &format!("policy-packs/platform/{version}/pack.yaml"),
+            "namespace: \"{team}-{environment}\"",
+            "namespace: \"{team}\"",
+        );
+    }
+    let findings = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+        let err = stderr(out);
+        assert!(err.contains("duplicate-object"), "{err}");
+        err
+    };
+    // Stale: every finding's file is one render keeps to write.
+    let before = e.tree();
+    let stale = findings(&e.run(&["render"]));
+    assert_eq!(stale, findings(&e.run(&["render", "--check"])));
+    assert_eq!(e.tree(), before, "a refused render wrote nothing");
+    // Up to date: every finding's file is read back from disk.
+    let written = e.run(&["render", "--no-lint"]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let current = e.tree();
+    let unchanged = findings(&e.run(&["render"]));
+    assert_eq!(unchanged, stale);
+    assert_eq!(e.tree(), current);
 }

@@ -69,6 +69,19 @@ pub struct Chunk {
     corpus: Corpus,
 }
 
+impl Chunk {
+    /// Take every file's text out, by path, in the order the files were added.
+    pub fn take_texts(&mut self) -> Vec<(String, String)> {
+        let sources = &mut self.corpus.sources;
+        (0..sources.len())
+            .map(|i| {
+                let id = SourceId::nth(i);
+                (sources.path(id).to_owned(), sources.take_text(id))
+            })
+            .collect()
+    }
+}
+
 impl<'c> Stream<'c> {
     pub fn new(config: &'c LintConfig, root_name: Option<String>) -> Stream<'c> {
         Stream {

@@ -101,9 +101,14 @@ impl Sources {
     /// Drop a file's text (and span index) to save memory; [`Sources::restore_text`] puts
     /// it back when a position in the file is needed after all.
     pub fn forget_text(&mut self, id: SourceId) {
+        self.take_text(id);
+    }
+
+    /// Move a file's text out (see [`Sources::forget_text`]).
+    pub fn take_text(&mut self, id: SourceId) -> String {
         let file = &mut self.files[id.0 as usize];
-        file.text = String::new();
         file.spans = OnceLock::new();
+        std::mem::take(&mut file.text)
     }
 
     pub fn restore_text(&mut self, id: SourceId, text: String) {

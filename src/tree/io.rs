@@ -128,6 +128,11 @@ impl Output {
         })
     }
 
+    /// Where the file at relative `path` is.
+    pub fn target(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
