@@ -36,6 +36,7 @@ pub mod source;
 pub mod tree;
 
 use diagnostic::Diagnostics;
+use rayon::prelude::*;
 use source::EstateFiles;
 
 /// Everything a render produced, for callers that need more than the tree.
@@ -119,19 +120,36 @@ pub struct Linted {
 /// in this order as in tree order, and the findings are those of a lint of the whole render
 /// (`tests/render_tree.rs` holds them to it).
 pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
-    render_linted_in_batches(files, envs, RENDER_BATCH)
+    render_linted_in_batches(files, envs, Batching::DEFAULT)
 }
 
-/// [`render_linted`] rendering `batch` tenants at a time (tests make batches small).
+/// How a linted render cuts its work: tenants rendered (and their values held) at once,
+/// and files per chunk the file rules judge in parallel.
+#[derive(Clone, Copy, Debug)]
+pub struct Batching {
+    pub tenants: usize,
+    pub files: usize,
+}
+
+impl Batching {
+    /// ~19 objects of ~10 KB of values each per tenant: a batch of 500 holds ~100 MB, in
+    /// chunks of the lint's size.
+    pub const DEFAULT: Batching = Batching {
+        tenants: 500,
+        files: lint::CHUNK_FILES,
+    };
+}
+
+/// [`render_linted`] cut as `batching` says (tests make batches and chunks small).
 pub fn render_linted_in_batches(
     files: &EstateFiles,
     envs: &[String],
-    batch: usize,
+    batching: Batching,
 ) -> Result<Linted, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
-    let stream = lint_render(&inputs, &names, envs, batch, &config, |_| {})?;
+    let stream = lint_render(&inputs, &names, envs, batching, &config, |_| {})?;
     let (findings, mut corpus) = stream.finish(|_| None);
     Ok(Linted {
         objects: corpus.docs.len(),
@@ -164,13 +182,12 @@ pub fn render_linted_write_plan(
     envs: &[String],
     out: &tree::io::Output,
 ) -> Result<LintedWrite, Diagnostics> {
-    use rayon::prelude::*;
     use tree::io::Judged;
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
     let mut judged: Vec<(String, Judged)> = Vec::new();
-    let stream = lint_render(&inputs, &names, envs, RENDER_BATCH, &config, |chunk| {
+    let stream = lint_render(&inputs, &names, envs, Batching::DEFAULT, &config, |chunk| {
         judged.par_extend(chunk.take_texts().into_par_iter().map(|(path, text)| {
             let j = out.judge(&path, text.into_bytes());
             (path, j)
@@ -202,14 +219,15 @@ fn lint_config(inputs: &inputs::Inputs, envs: &[String]) -> Result<lint::LintCon
     ))
 }
 
-/// Render environments `names`, `batch` tenants at a time, through a streaming lint:
-/// each batch's objects are judged by the file rules, handed to `settle` (which may take
-/// their files' texts), and kept pruned. Returns the stream, ready to finish.
+/// Render environments `names` a batch of tenants at a time, through a streaming lint:
+/// each batch's objects are judged by the file rules in chunks, in parallel (one batch is
+/// too few units of work to keep the cores busy rule by rule), handed to `settle` (which
+/// may take their files' texts), and kept pruned. Returns the stream, ready to finish.
 fn lint_render<'c>(
     inputs: &inputs::Inputs,
     names: &[String],
     envs: &[String],
-    batch: usize,
+    batching: Batching,
     config: &'c lint::LintConfig,
     mut settle: impl FnMut(&mut lint::Chunk),
 ) -> Result<lint::Stream<'c>, Diagnostics> {
@@ -223,17 +241,37 @@ fn lint_render<'c>(
                 continue;
             }
         };
-        in_batches(&mut plan, batch, |plan| {
+        in_batches(&mut plan, batching.tenants, |plan| {
             let rendered = render::render(inputs, plan).and_then(|set| {
                 let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
                 Ok((set, tree))
             });
             match rendered {
                 Ok((set, tree)) if diags.is_empty() => {
-                    let chunk = lint::Corpus::from_rendered(set, tree.files, "gitops");
-                    let mut chunk = stream.judge(chunk, |_| true);
-                    settle(&mut chunk);
-                    stream.add(chunk);
+                    let mut files = tree.files;
+                    let mut manifests = set.manifests.into_iter();
+                    let mut corpora = Vec::new();
+                    loop {
+                        let part: Vec<manifest::Manifest> =
+                            manifests.by_ref().take(batching.files.max(1)).collect();
+                        if part.is_empty() {
+                            break;
+                        }
+                        let texts = part
+                            .iter()
+                            .filter_map(|m| files.remove_entry(&tree::path_for(m)))
+                            .collect();
+                        let set = manifest::ManifestSet { manifests: part };
+                        corpora.push(lint::Corpus::from_rendered(set, texts, "gitops"));
+                    }
+                    let chunks: Vec<lint::Chunk> = corpora
+                        .into_par_iter()
+                        .map(|chunk| stream.judge(chunk, |_| true))
+                        .collect();
+                    for mut chunk in chunks {
+                        settle(&mut chunk);
+                        stream.add(chunk);
+                    }
                 }
                 Ok(_) => {}
                 Err(d) => diags.extend(d),
@@ -243,10 +281,6 @@ fn lint_render<'c>(
     // One batch's repeats were collapsed as it was rendered; across batches too.
     diags.sorted().collapse_repeats().into_result(stream)
 }
-
-/// Tenants rendered (and their values held) at once by [`render_linted`]: ~19 objects
-/// of ~10 KB of values each per tenant, so a batch holds ~100 MB.
-const RENDER_BATCH: usize = 500;
 
 /// Hand `each` a one-environment plan as plans of `size` tenants each
 /// (environment-level objects not rendered), then as one of the environment-level objects

@@ -403,11 +403,16 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             expected.iter().any(|f| f.rule == "duplicate-object"),
             "the estate relates environments: {expected:?}"
         );
-        // Tenants rendered two or one at a time, and all at once.
-        for batch in [1, 2, 500] {
+        // Tenants rendered one or two at a time, and all at once; files judged one or three
+        // at a time, and all at once.
+        for (tenants, files_per_chunk) in [(1, 1), (2, 3), (500, 512)] {
+            let batching = gitops_render::Batching {
+                tenants,
+                files: files_per_chunk,
+            };
             let streamed =
-                gitops_render::render_linted_in_batches(&files, &envs, batch).expect("renders");
-            assert_eq!(streamed.findings, expected, "envs {envs:?}, batch {batch}");
+                gitops_render::render_linted_in_batches(&files, &envs, batching).expect("renders");
+            assert_eq!(streamed.findings, expected, "envs {envs:?}, {batching:?}");
             assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
             assert_eq!(streamed.environments, whole.plan.environments.len());
         }
@@ -426,8 +431,9 @@ fn render_errors_are_the_same_in_any_batch_size() {
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     let reports: Vec<String> = [1, 2, 500]
         .into_iter()
-        .map(|batch| {
-            gitops_render::render_linted_in_batches(&files, &[], batch)
+        .map(|tenants| {
+            let batching = gitops_render::Batching { tenants, files: 1 };
+            gitops_render::render_linted_in_batches(&files, &[], batching)
                 .expect_err("the template fails")
                 .render()
         })
