@@ -111,14 +111,14 @@ pub struct Linted {
     pub environments: usize,
 }
 
-/// Render and lint, one environment at a time: each environment's objects are judged by the
-/// file-scoped rules as soon as it is rendered and kept only pruned to what the corpus
-/// rules read ([`lint::Stream`]), so memory holds the estate's YAML, not its values. The
-/// corpus rules then see every environment's documents, environment by environment, each
-/// in tree order. Where a rule reports the first of two objects (duplicate-object), both
-/// have one kind and so one placement in the tree: the earlier environment's comes first
-/// in this order as in tree order, and the findings are those of a lint of the whole render
-/// (`tests/render_tree.rs` holds them to it).
+/// Render and lint a batch of tenants at a time ([`Batching`]): each batch's objects are
+/// judged by the file-scoped rules as soon as it is rendered and kept only pruned to what the
+/// corpus rules read ([`lint::Stream`]), so memory holds one batch's values, not the
+/// estate's. The corpus rules then see the documents environment by environment, batch by
+/// batch. Where a rule reports the second of two objects (duplicate-object), they are in
+/// different environments (rendering already refuses two within one), so the earlier
+/// environment's comes first, as in tree order: the findings are those of a lint of the
+/// whole render (`tests/render_tree.rs` holds them to it).
 pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
     render_linted_in_batches(files, envs, Batching::DEFAULT)
 }
