@@ -42,6 +42,19 @@ fn stdin_and_exit_codes() {
         ),
         "{text}"
     );
+    // A cross-object finding in stdin is located in its text, which cannot be read again.
+    let out = bin()
+        .args(["lint", "-"])
+        .write_stdin("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+        .output()
+        .expect("runs");
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "error: namespace `shop` has no ResourceQuota at <stdin>:5:3\n  |\n5 |   name: shop"
+        ),
+        "{text}"
+    );
     let clean = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
     let out = bin()
         .args(["lint", "-"])
