@@ -142,13 +142,13 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
             .filter(|m| in_slice(&crate::tree::path_for(m)))
             .collect(),
     };
-    let files = tree
+    let mut files = tree
         .files
         .iter()
         .filter(|(p, _)| in_slice(p))
         .map(|(p, b)| (p.clone(), b.clone()))
         .collect();
-    let findings = lint(&Corpus::from_rendered(kept, files, "gitops"), &config);
+    let findings = lint(&Corpus::from_rendered(kept, &mut files, "gitops"), &config);
     let errors: Vec<Diagnostic> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

@@ -211,8 +211,11 @@ pub fn render_linted_write_plan(
     })
 }
 
-/// The lint settings of the packs of the environments `envs` selects.
-fn lint_config(inputs: &inputs::Inputs, envs: &[String]) -> Result<lint::LintConfig, Diagnostics> {
+/// The lint settings of the packs of the environments `envs` selects (all when empty).
+pub fn lint_config(
+    inputs: &inputs::Inputs,
+    envs: &[String],
+) -> Result<lint::LintConfig, Diagnostics> {
     Ok(lint::LintConfig::from_plan(
         inputs,
         &resolve::resolve_environments(inputs, envs)?,
@@ -257,12 +260,8 @@ fn lint_render<'c>(
                         if part.is_empty() {
                             break;
                         }
-                        let texts = part
-                            .iter()
-                            .filter_map(|m| files.remove_entry(&tree::path_for(m)))
-                            .collect();
                         let set = manifest::ManifestSet { manifests: part };
-                        corpora.push(lint::Corpus::from_rendered(set, texts, "gitops"));
+                        corpora.push(lint::Corpus::from_rendered(set, &mut files, "gitops"));
                     }
                     let chunks: Vec<lint::Chunk> = corpora
                         .into_par_iter()

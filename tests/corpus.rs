@@ -100,7 +100,8 @@ fn a_renders_own_files_are_judged_as_generated_when_read_back() {
             "{path}"
         );
     }
-    let mut corpus = Corpus::from_rendered(rendered.manifests, rendered.tree.files, "gitops");
+    let mut files = rendered.tree.files;
+    let mut corpus = Corpus::from_rendered(rendered.manifests, &mut files, "gitops");
     assert_eq!(corpus.docs.len(), 323);
     assert!(corpus.written.iter().all(|w| *w == Written::AsGenerated));
     let generated_rules = ["generated-file-edited", "ambiguous-yaml-scalar"];

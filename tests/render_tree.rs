@@ -375,14 +375,9 @@ fn unchanged_render_writes_nothing() {
     }
 }
 
-/// `render` lints a batch of tenants at a time, their documents pruned as soon as the file
-/// rules have seen them; what it reports must be what a lint of the whole render reports.
-/// A naming rule without the environment gives every environment the same namespaces, so
-/// the corpus rules relate objects across environments (duplicate-object names the first
-/// definition in tree order).
-#[test]
-fn render_lints_like_a_lint_of_the_whole_render() {
-    use gitops_render::lint::{lint, Corpus, LintConfig};
+/// The example estate with a naming rule without the environment: every environment
+/// renders the same namespaces, so lint relates objects across environments.
+fn estate_with_shared_namespaces() -> Estate {
     let e = Estate::example();
     for version in ["1.1.0", "1.2.0"] {
         e.edit(
@@ -391,12 +386,24 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             "namespace: \"{team}\"",
         );
     }
+    e
+}
+
+/// `render` lints a batch of tenants at a time, their documents pruned as soon as the file
+/// rules have seen them; what it reports must be what a lint of the whole render reports.
+/// A naming rule without the environment gives every environment the same namespaces, so
+/// the corpus rules relate objects across environments (duplicate-object names the first
+/// definition in tree order).
+#[test]
+fn render_lints_like_a_lint_of_the_whole_render() {
+    use gitops_render::lint::{lint, Corpus, LintConfig};
+    let e = estate_with_shared_namespaces();
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["dev".to_owned(), "prod".to_owned()]] {
         let whole = gitops_render::render_estate(&files, &envs).expect("renders");
         let config = LintConfig::from_plan(&whole.inputs, &whole.plan);
         let expected = lint(
-            &Corpus::from_rendered(whole.manifests, whole.tree.files.clone(), "gitops"),
+            &Corpus::from_rendered(whole.manifests, &mut whole.tree.files.clone(), "gitops"),
             &config,
         );
         assert!(
@@ -453,14 +460,7 @@ fn render_errors_are_the_same_in_any_batch_size() {
 /// when the tree on disk is stale and when it is up to date, and it must write nothing.
 #[test]
 fn render_reports_lint_findings_from_kept_and_unchanged_files_alike() {
-    let e = Estate::example();
-    for version in ["1.1.0", "1.2.0"] {
-        e.edit(
-            &format!("policy-packs/platform/{version}/pack.yaml"),
-            "namespace: \"{team}-{environment}\"",
-            "namespace: \"{team}\"",
-        );
-    }
+    let e = estate_with_shared_namespaces();
     let findings = |out: &std::process::Output| {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
         let err = stderr(out);

@@ -53,9 +53,7 @@ fn estate_config(root: &Path) -> Result<LintConfig, crate::diagnostic::Diagnosti
         return Ok(LintConfig::new());
     }
     let files = EstateFiles::read_dir(root)?;
-    let inputs = crate::inputs::load(&files)?;
-    let plan = crate::resolve::resolve_environments(&inputs, &[])?;
-    Ok(LintConfig::from_plan(&inputs, &plan))
+    crate::lint_config(&crate::inputs::load(&files)?, &[])
 }
 
 pub fn run(root: &Path, args: &LintArgs) -> Exit {

@@ -130,18 +130,11 @@ impl Written {
         if !is_generated(text.as_bytes()) {
             return Written::ByHand;
         }
-        let canonical = match parsed {
-            Ok(docs) => match docs.as_slice() {
-                [(_, value)] => {
-                    !is_list(value)
-                        && text
-                            .split_once('\n')
-                            .is_some_and(|(_, body)| is_canonical(body, value))
-                }
-                _ => false,
-            },
-            Err(_) => false,
-        };
+        let canonical = matches!(parsed.as_deref(), Ok([(_, value)])
+            if !is_list(value)
+                && text
+                    .split_once('\n')
+                    .is_some_and(|(_, body)| is_canonical(body, value)));
         if canonical {
             Written::AsGenerated
         } else {
@@ -321,11 +314,12 @@ impl Corpus {
     }
 
     /// A corpus of a tree rendered in memory: the objects are taken as rendered (no second
-    /// parse) and each file's bytes move in as its text, kept for positions (no copy; a
-    /// caller that writes the tree next takes them back with [`Corpus::take_files`]).
+    /// parse) and each one's file moves out of `files` as its text, kept for positions (no
+    /// copy; a caller that writes the tree next takes them back with [`Corpus::take_files`]).
+    /// Files of other objects stay in `files`, so one tree can be cut into several corpora.
     pub fn from_rendered(
         manifests: crate::manifest::ManifestSet,
-        mut files: BTreeMap<String, Vec<u8>>,
+        files: &mut BTreeMap<String, Vec<u8>>,
         root_name: &str,
     ) -> Corpus {
         let mut corpus = Corpus {
