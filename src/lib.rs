@@ -36,7 +36,6 @@ pub mod source;
 pub mod tree;
 
 use diagnostic::Diagnostics;
-use rayon::prelude::*;
 use source::EstateFiles;
 
 /// Everything a render produced, for callers that need more than the tree.
@@ -111,45 +110,19 @@ pub struct Linted {
     pub environments: usize,
 }
 
-/// Render and lint a batch of tenants at a time ([`Batching`]): each batch's objects are
-/// judged by the file-scoped rules as soon as it is rendered and kept only pruned to what the
-/// corpus rules read ([`lint::Stream`]), so memory holds one batch's values, not the
-/// estate's. The corpus rules then see the documents environment by environment, batch by
-/// batch. Where a rule reports the second of two objects (duplicate-object), they are in
-/// different environments (rendering already refuses two within one), so the earlier
-/// environment's comes first, as in tree order: the findings are those of a lint of the
-/// whole render (`tests/render_tree.rs` holds them to it).
+/// Render and lint, a unit at a time (a tenant, or an environment's own objects): each
+/// unit's objects are judged by the file-scoped rules on the thread that rendered them, then
+/// kept only pruned to what the corpus rules read ([`lint::Stream`]), so memory holds the
+/// units in flight, not the estate's values. The corpus rules then see the documents
+/// environment by environment. Where a rule reports the second of two objects
+/// (duplicate-object), they are in different environments (rendering already refuses two
+/// within one), so the earlier environment's comes first, as in tree order: the findings are
+/// those of a lint of the whole render (`tests/render_tree.rs` holds them to it).
 pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
-    render_linted_in_batches(files, envs, Batching::DEFAULT)
-}
-
-/// How a linted render cuts its work: tenants rendered (and their values held) at once,
-/// and files per chunk the file rules judge in parallel.
-#[derive(Clone, Copy, Debug)]
-pub struct Batching {
-    pub tenants: usize,
-    pub files: usize,
-}
-
-impl Batching {
-    /// ~19 objects of ~10 KB of values each per tenant: a batch of 500 holds ~100 MB, in
-    /// chunks of the lint's size.
-    pub const DEFAULT: Batching = Batching {
-        tenants: 500,
-        files: lint::CHUNK_FILES,
-    };
-}
-
-/// [`render_linted`] cut as `batching` says (tests make batches and chunks small).
-pub fn render_linted_in_batches(
-    files: &EstateFiles,
-    envs: &[String],
-    batching: Batching,
-) -> Result<Linted, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
-    let stream = lint_render(&inputs, &names, envs, batching, &config, |_| {})?;
+    let (stream, _) = lint_render(&inputs, &names, &config, |_| Vec::<()>::new())?;
     let (findings, mut corpus) = stream.finish(|_| None);
     Ok(Linted {
         objects: corpus.docs.len(),
@@ -172,11 +145,11 @@ pub struct LintedWrite {
     pub environments: usize,
 }
 
-/// [`render_linted`] straight into a write plan, like [`render_write_plan`]: each batch's
-/// files are judged against their targets (in parallel) once the file rules have seen them,
-/// and only the bytes of files that change are kept. A finding of the corpus rules in an
-/// unchanged file is located in the target, whose bytes are the rendered ones. At
-/// N = 10,000 this holds no copy of the 1.2 GB tree.
+/// [`render_linted`] straight into a write plan, like [`render_write_plan`]: each unit's
+/// files are judged against their targets on the thread that rendered them, once the file
+/// rules have seen them, and only the bytes of files that change are kept. A finding of the
+/// corpus rules in an unchanged file is located in the target, whose bytes are the rendered
+/// ones. At N = 10,000 this holds no copy of the 1.2 GB tree.
 pub fn render_linted_write_plan(
     files: &EstateFiles,
     envs: &[String],
@@ -186,12 +159,15 @@ pub fn render_linted_write_plan(
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
-    let mut judged: Vec<(String, Judged)> = Vec::new();
-    let stream = lint_render(&inputs, &names, envs, Batching::DEFAULT, &config, |chunk| {
-        judged.par_extend(chunk.take_texts().into_par_iter().map(|(path, text)| {
-            let j = out.judge(&path, text.into_bytes());
-            (path, j)
-        }));
+    let (stream, judged) = lint_render(&inputs, &names, &config, |chunk| {
+        chunk
+            .take_texts()
+            .into_iter()
+            .map(|(path, text)| {
+                let j = out.judge(&path, text.into_bytes());
+                (path, j)
+            })
+            .collect()
     })?;
     // The `i`th file added is `judged[i]`.
     let (findings, corpus) = stream.finish(|i| match &judged[i] {
@@ -222,82 +198,51 @@ pub fn lint_config(
     ))
 }
 
-/// Render environments `names` a batch of tenants at a time, through a streaming lint:
-/// each batch's objects are judged by the file rules in chunks, in parallel (one batch is
-/// too few units of work to keep the cores busy rule by rule), handed to `settle` (which
-/// may take their files' texts), and kept pruned. Returns the stream, ready to finish.
-fn lint_render<'c>(
+/// Render environments `names` one at a time, a unit at a time, through a streaming lint:
+/// each unit's objects are laid out, judged by the file rules and handed to `settle` (which
+/// may take their files' texts) on the thread that rendered them, then kept pruned. Returns
+/// the stream, ready to finish, and what `settle` returned for every file, in the order the
+/// files were added.
+fn lint_render<'c, S: Send>(
     inputs: &inputs::Inputs,
     names: &[String],
-    envs: &[String],
-    batching: Batching,
     config: &'c lint::LintConfig,
-    mut settle: impl FnMut(&mut lint::Chunk),
-) -> Result<lint::Stream<'c>, Diagnostics> {
+    settle: impl Fn(&mut lint::Chunk) -> Vec<S> + Sync,
+) -> Result<(lint::Stream<'c>, Vec<S>), Diagnostics> {
     let mut stream = lint::Stream::new(config, Some("gitops".to_owned()));
+    let mut settled = Vec::new();
     let mut diags = Diagnostics::new();
     for name in names {
-        let mut plan = match resolve::resolve_with(inputs, std::slice::from_ref(name), None) {
-            Ok(plan) => plan,
-            Err(d) => {
-                diags.extend(d);
-                continue;
-            }
-        };
-        in_batches(&mut plan, batching.tenants, |plan| {
-            let rendered = render::render(inputs, plan).and_then(|set| {
-                let tree = tree::layout(&set, scope(envs, std::iter::once(name)))?;
-                Ok((set, tree))
-            });
-            match rendered {
-                Ok((set, tree)) if diags.is_empty() => {
-                    let mut files = tree.files;
-                    let mut manifests = set.manifests.into_iter();
-                    let mut corpora = Vec::new();
-                    loop {
-                        let part: Vec<manifest::Manifest> =
-                            manifests.by_ref().take(batching.files.max(1)).collect();
-                        if part.is_empty() {
-                            break;
-                        }
-                        let set = manifest::ManifestSet { manifests: part };
-                        corpora.push(lint::Corpus::from_rendered(set, &mut files, "gitops"));
-                    }
-                    let chunks: Vec<lint::Chunk> = corpora
-                        .into_par_iter()
-                        .map(|chunk| stream.judge(chunk, |_| true))
-                        .collect();
-                    for mut chunk in chunks {
-                        settle(&mut chunk);
+        let units = resolve::resolve_with(inputs, std::slice::from_ref(name), None).and_then(
+            |plan| {
+                let stream = &stream;
+                render::render_units(inputs, &plan, |unit| {
+                    let laid_out = unit.iter().map(tree::file_for).collect();
+                    let mut files = tree::collect(laid_out, tree::Scope::All)?.files;
+                    let set = manifest::ManifestSet { manifests: unit };
+                    let corpus = lint::Corpus::from_rendered(set, &mut files, "gitops");
+                    let mut chunk = stream.judge(corpus, |_| true);
+                    let s = settle(&mut chunk);
+                    Ok((chunk, s))
+                })
+            },
+        );
+        match units {
+            Ok(units) => {
+                let (units, errors) = diagnostic::partition(units);
+                diags.extend(errors);
+                if diags.is_empty() {
+                    for (chunk, s) in units {
                         stream.add(chunk);
+                        settled.extend(s);
                     }
                 }
-                Ok(_) => {}
-                Err(d) => diags.extend(d),
             }
-        });
-    }
-    // One batch's repeats were collapsed as it was rendered; across batches too.
-    diags.sorted().collapse_repeats().into_result(stream)
-}
-
-/// Hand `each` a one-environment plan as plans of `size` tenants each
-/// (environment-level objects not rendered), then as one of the environment-level objects
-/// alone. The roster, which environment templates read, stays whole.
-fn in_batches(plan: &mut resolve::Plan, size: usize, mut each: impl FnMut(&resolve::Plan)) {
-    let partial = plan.environments[0].partial;
-    let mut tenants = std::mem::take(&mut plan.environments[0].tenants).into_iter();
-    loop {
-        let batch: Vec<_> = tenants.by_ref().take(size.max(1)).collect();
-        let last = batch.is_empty();
-        let env = &mut plan.environments[0];
-        env.tenants = batch;
-        env.partial = if last { partial } else { true };
-        each(plan);
-        if last {
-            return;
+            Err(d) => diags.extend(d),
         }
     }
+    // Each environment's repeats were collapsed as it was rendered; across them too.
+    diags.sorted().collapse_repeats().into_result((stream, settled))
 }
 
 /// [`render_tree`] straight into a write plan against the output directory: each file is

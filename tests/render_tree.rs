@@ -389,11 +389,12 @@ fn estate_with_shared_namespaces() -> Estate {
     e
 }
 
-/// `render` lints a batch of tenants at a time, their documents pruned as soon as the file
-/// rules have seen them; what it reports must be what a lint of the whole render reports.
-/// A naming rule without the environment gives every environment the same namespaces, so
-/// the corpus rules relate objects across environments (duplicate-object names the first
-/// definition in tree order).
+/// `render` lints a unit (a tenant, or an environment's own objects) at a time, on the
+/// thread that rendered it, its documents pruned as soon as the file rules have seen them;
+/// what it reports must be what a lint of the whole render reports, however the units fall
+/// on threads. A naming rule without the environment gives every environment the same
+/// namespaces, so the corpus rules relate objects across environments (duplicate-object
+/// names the first definition in tree order).
 #[test]
 fn render_lints_like_a_lint_of_the_whole_render() {
     use gitops_render::lint::{lint, Corpus, LintConfig};
@@ -410,48 +411,46 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             expected.iter().any(|f| f.rule == "duplicate-object"),
             "the estate relates environments: {expected:?}"
         );
-        // Tenants rendered one or two at a time, and all at once; files judged one or three
-        // at a time, and all at once.
-        for (tenants, files_per_chunk) in [(1, 1), (2, 3), (500, 512)] {
-            let batching = gitops_render::Batching {
-                tenants,
-                files: files_per_chunk,
-            };
-            let streamed =
-                gitops_render::render_linted_in_batches(&files, &envs, batching).expect("renders");
-            assert_eq!(streamed.findings, expected, "envs {envs:?}, {batching:?}");
+        for threads in [1, 4] {
+            let streamed = in_pool(threads, || gitops_render::render_linted(&files, &envs))
+                .expect("renders");
+            assert_eq!(streamed.findings, expected, "envs {envs:?}, {threads} threads");
             assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
             assert_eq!(streamed.environments, whole.plan.environments.len());
         }
     }
 }
 
-/// A template error repeated in every tenant is one diagnostic with its repeats counted,
-/// however many batches the tenants were rendered in.
+/// Run `f` on a pool of `threads` workers.
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
+}
+
+/// A template error repeated in every tenant of every environment is one diagnostic with
+/// its repeats counted, whether the render lints unit by unit or not, on any number of
+/// threads.
 #[test]
-fn render_errors_are_the_same_in_any_batch_size() {
+fn render_errors_are_the_same_linted_or_not() {
     let e = Estate::example();
     e.write(
         "policy-packs/platform/1.2.0/templates/tenant/namespace.yaml.j2",
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ tenant.namespace | tojson }}\n  labels:\n    owner: {{ tenant.owner | tojson }}\n",
     );
     let files = EstateFiles::read_dir(e.path()).expect("reads");
-    let reports: Vec<String> = [1, 2, 500]
-        .into_iter()
-        .map(|tenants| {
-            let batching = gitops_render::Batching { tenants, files: 1 };
-            gitops_render::render_linted_in_batches(&files, &[], batching)
-                .expect_err("the template fails")
-                .render()
-        })
-        .collect();
-    assert!(
-        reports[0].contains("occurs 10 more times"),
-        "{}",
-        reports[0]
-    );
-    assert_eq!(reports[0], reports[1]);
-    assert_eq!(reports[0], reports[2]);
+    let whole = gitops_render::render_estate(&files, &[])
+        .expect_err("the template fails")
+        .render();
+    assert!(whole.contains("occurs 10 more times"), "{whole}");
+    for threads in [1, 4] {
+        let linted = in_pool(threads, || gitops_render::render_linted(&files, &[]))
+            .expect_err("the template fails")
+            .render();
+        assert_eq!(linted, whole, "{threads} threads");
+    }
 }
 
 /// `render` judges each file against the output directory while it lints, and keeps only

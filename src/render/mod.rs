@@ -85,6 +85,20 @@ pub fn render_each<T: Send>(
     plan: &Plan,
     finish: impl Fn(Manifest) -> T + Sync,
 ) -> Result<Vec<T>, Diagnostics> {
+    let units = render_units(inputs, plan, |unit| {
+        unit.into_iter().map(&finish).collect::<Vec<T>>()
+    })?;
+    Ok(units.into_iter().flatten().collect())
+}
+
+/// [`render_each`] a unit at a time: `finish` gets each tenant's objects, and each
+/// environment's own, together on the thread that rendered them (in plan order). A unit is
+/// what lint's file rules can judge alone, while its values are still in the core's cache.
+pub fn render_units<T: Send>(
+    inputs: &Inputs,
+    plan: &Plan,
+    finish: impl Fn(Vec<Manifest>) -> T + Sync,
+) -> Result<Vec<T>, Diagnostics> {
     let engines = engines(inputs, plan)?;
     let finish = &finish;
     let results: Vec<Result<Vec<T>, Diagnostics>> = plan
@@ -138,7 +152,7 @@ struct PackView<'a> {
 fn render_env<T: Send>(
     engine: &Engine,
     env: &EnvPlan,
-    finish: &(impl Fn(Manifest) -> T + Sync),
+    finish: &(impl Fn(Vec<Manifest>) -> T + Sync),
 ) -> Result<Vec<T>, Diagnostics> {
     let inputs: Arc<str> = Arc::from(env.inputs.join(", "));
     let env_value = JinjaValue::from_serialize(EnvView {
@@ -153,7 +167,7 @@ fn render_env<T: Send>(
         spec: &env.spec,
     });
     let templates = engine.templates_under(TENANT_TEMPLATES);
-    let results: Vec<Result<Vec<T>, Diagnostics>> = env
+    let results: Vec<Result<T, Diagnostics>> = env
         .tenants
         .par_iter()
         .map(|tenant| {
@@ -163,11 +177,10 @@ fn render_env<T: Send>(
                 tenant => JinjaValue::from_serialize(tenant),
             };
             let manifests = render_tenant(engine, &templates, env, tenant, &ctx, &inputs)?;
-            Ok(manifests.into_iter().map(finish).collect())
+            Ok(finish(manifests))
         })
         .collect();
-    let (per_tenant, mut diags) = partition(results);
-    let mut out: Vec<T> = per_tenant.into_iter().flatten().collect();
+    let (mut out, mut diags) = partition(results);
     let ctx = minijinja::context! {
         env => env_value,
         pack => pack_value,
@@ -211,7 +224,9 @@ fn render_env<T: Send>(
     }
     let ids: Vec<(&ObjectRef, &str)> = own.iter().map(|m| &m.id).zip(from).collect();
     diags.extend(check_unique(engine, &env.name, &ids));
-    out.extend(own.into_iter().map(finish));
+    if !own.is_empty() {
+        out.push(finish(own));
+    }
     diags.into_result(out)
 }
 
