@@ -411,11 +411,15 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             expected.iter().any(|f| f.rule == "duplicate-object"),
             "the estate relates environments: {expected:?}"
         );
-        for threads in [1, 4] {
-            let streamed = in_pool(threads, || gitops_render::render_linted(&files, &envs))
-                .expect("renders");
-            assert_eq!(streamed.findings, expected, "envs {envs:?}, {threads} threads");
-            assert_eq!(streamed.tree.files, whole.tree.files, "envs {envs:?}");
+        // Tenants gathered one, two and all at a time, on one thread and on four.
+        for (tenants, threads) in [(1, 1), (2, 4), (1000, 1), (1000, 4)] {
+            let streamed = in_pool(threads, || {
+                gitops_render::render_linted_in_batches(&files, &envs, tenants)
+            })
+            .expect("renders");
+            let case = format!("envs {envs:?}, batches of {tenants}, {threads} threads");
+            assert_eq!(streamed.findings, expected, "{case}");
+            assert_eq!(streamed.tree.files, whole.tree.files, "{case}");
             assert_eq!(streamed.environments, whole.plan.environments.len());
         }
     }
@@ -431,8 +435,8 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// A template error repeated in every tenant of every environment is one diagnostic with
-/// its repeats counted, whether the render lints unit by unit or not, on any number of
-/// threads.
+/// its repeats counted, whether the render lints or not, in batches of any size, on any
+/// number of threads.
 #[test]
 fn render_errors_are_the_same_linted_or_not() {
     let e = Estate::example();
@@ -445,11 +449,13 @@ fn render_errors_are_the_same_linted_or_not() {
         .expect_err("the template fails")
         .render();
     assert!(whole.contains("occurs 10 more times"), "{whole}");
-    for threads in [1, 4] {
-        let linted = in_pool(threads, || gitops_render::render_linted(&files, &[]))
-            .expect_err("the template fails")
-            .render();
-        assert_eq!(linted, whole, "{threads} threads");
+    for (tenants, threads) in [(1, 1), (2, 4), (1000, 4)] {
+        let linted = in_pool(threads, || {
+            gitops_render::render_linted_in_batches(&files, &[], tenants)
+        })
+        .expect_err("the template fails")
+        .render();
+        assert_eq!(linted, whole, "batches of {tenants}, {threads} threads");
     }
 }
 

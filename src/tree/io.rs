@@ -102,7 +102,13 @@ pub enum Judged {
     Unchanged,
     /// The new bytes, to be written.
     Write(Vec<u8>),
-    Blocked(Diagnostic),
+    /// Boxed: every file of the estate is judged and its verdict held until the plan, and
+    /// an inline diagnostic would make each verdict seven times the size.
+    Blocked(Box<Diagnostic>),
+}
+
+fn blocked(d: Diagnostic) -> Judged {
+    Judged::Blocked(Box::new(d))
 }
 
 /// The output directory as found before a write: every check of a target is made against it.
@@ -153,7 +159,7 @@ impl Output {
             match j {
                 Judged::Unchanged => plan.unchanged += 1,
                 Judged::Write(bytes) => plan.writes.push((path.clone(), bytes)),
-                Judged::Blocked(d) => diags.push(d),
+                Judged::Blocked(d) => diags.push(*d),
             }
             if paths.contains(&path) {
                 diags.push(duplicate_path(&path));
@@ -199,7 +205,7 @@ fn target_state(out: &Path, path: &str, bytes: Vec<u8>, listed: bool) -> Judged 
     let target = out.join(path);
     if !listed {
         if let Some(blocker) = blocking_ancestor(out, path) {
-            return Judged::Blocked(
+            return blocked(
                 Diagnostic::error(
                     "output-blocked",
                     format!(
@@ -213,7 +219,7 @@ fn target_state(out: &Path, path: &str, bytes: Vec<u8>, listed: bool) -> Judged 
         match fs::symlink_metadata(&target) {
             Err(_) => return Judged::Write(bytes),
             Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
-                return Judged::Blocked(
+                return blocked(
                     Diagnostic::error(
                         "output-blocked",
                         format!(
@@ -235,7 +241,7 @@ fn target_state(out: &Path, path: &str, bytes: Vec<u8>, listed: bool) -> Judged 
     match compare_file(&target, &bytes) {
         Current::Same => Judged::Unchanged,
         Current::Generated => Judged::Write(bytes),
-        Current::Unowned => Judged::Blocked(
+        Current::Unowned => blocked(
             Diagnostic::error(
                 "unowned-file",
                 format!(
