@@ -396,3 +396,73 @@ fn bad_base_and_broken_sides_exit_2_naming_the_side() {
         stderr(&out)
     );
 }
+
+/// `diff --against` compares each file with the tree on disk as it is rendered and reads
+/// only the files it did not render the same; its report must be that of diffing the two
+/// whole trees, for changes, additions, removals, a hand-written object and a file that is
+/// not YAML in the tree, with and without `--env`.
+#[test]
+fn against_a_tree_on_disk_is_the_diff_of_the_whole_trees() {
+    use gitops_render::diff::{from_files, render, same_files, Format};
+    use gitops_render::source::EstateFiles;
+    use gitops_render::tree::io::read_tree;
+    let e = rendered();
+    e.edit("environments/staging.yaml", "    ml: null\n", "");
+    e.edit(
+        "environments/local.yaml",
+        "    frontend:\n      tier: micro\n      networkProfile: open\n      features: []\n",
+        "    frontend: null\n",
+    );
+    e.edit("environments/prod.yaml", "tier: medium", "tier: large");
+    e.write(
+        "gitops/dev/tenants/data-dev/configmap-by-hand.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: by-hand\n  namespace: data-dev\n",
+    );
+    e.write("gitops/NOTES.md", "# not an object\n");
+    let files = EstateFiles::read_dir(e.path()).expect("reads");
+    for envs in [vec![], vec!["dev".to_owned()], vec!["local".to_owned()]] {
+        let new = gitops_render::render_tree(&files, &envs, None)
+            .expect("renders")
+            .tree
+            .files;
+        let old = read_tree(&e.path().join("gitops")).expect("reads the tree");
+        let same = same_files(&old, &new);
+        let changes = diff(
+            &from_files(&old, &envs, &same).expect("parses"),
+            &from_files(&new, &envs, &same).expect("parses"),
+            &Options {
+                context: 3,
+                ignore: Vec::new(),
+            },
+        );
+        assert!(!changes.is_empty(), "envs {envs:?}");
+        let expected = render(Format::Json, &changes, "./gitops", false);
+        let mut args = vec!["--format", "json", "--context", "3"];
+        envs.iter()
+            .for_each(|env| args.extend(["--env", env.as_str()]));
+        let (code, text) = diff_text(&e, &args);
+        assert_eq!(code, Some(1), "envs {envs:?}");
+        let first_difference = text
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .map(|i| (i, text.lines().nth(i), expected.lines().nth(i)));
+        assert_eq!(first_difference, None, "envs {envs:?}");
+        assert_eq!(text.trim_end(), expected.trim_end(), "envs {envs:?}");
+    }
+}
+
+/// A file of the tree on disk that is not valid YAML fails `diff --against` with its path,
+/// exit 2, unless it is rendered with the same bytes.
+#[test]
+fn against_a_broken_tree_on_disk_names_the_file() {
+    let e = rendered();
+    e.write("gitops/dev/tenants/data-dev/broken.yaml", "a: [unclosed\n");
+    let out = e.run(&["diff"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("dev/tenants/data-dev/broken.yaml:"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -11,7 +11,6 @@ use clap::Args;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::diff::{self, Files, Format, Options, Side, State};
 use crate::source::EstateFiles;
-use crate::tree::io;
 
 use super::{fail, output, Exit};
 
@@ -102,11 +101,15 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         let (old, new) = render_changes(pins, new_state, &args.envs, WORK)?;
         (old, new, "the current pins".to_owned())
     } else {
-        let new = crate::render_tree(&current, &args.envs, args.pack.as_deref())
-            .map(|r| r.tree.files)
-            .map_err(|d| fail(&side_failed(WORK, d)))?;
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        let old = io::read_tree(&dir).map_err(|d| fail(&d))?;
+        let (old, new) =
+            diff::render_against(new_state, &args.envs, &dir).map_err(|(side, d)| {
+                match side {
+                    // Reading the tree on disk failed.
+                    Side::Old => fail(&d),
+                    Side::New => fail(&side_failed(WORK, d)),
+                }
+            })?;
         (old, new, dir.display().to_string())
     };
     // Left to the operating system at exit: the process ends after the report.

@@ -18,7 +18,7 @@ use crate::manifest::{to_canonical_yaml, ObjectRef};
 use crate::source::{parse_documents, pointer_push};
 use crate::tree::env_of_path;
 
-pub use delta::{render_changes, Files, Side, State};
+pub use delta::{render_against, render_changes, Files, Side, State};
 pub use format::{render, Format, MARKDOWN_LIMIT};
 
 /// What identifies an object across two renders.

@@ -26,7 +26,15 @@ use super::{Scope, Tree};
 /// Symlinks are not followed; dot-files and dot-directories are skipped. Files are read in
 /// parallel: a tree has tens of thousands of small files.
 pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
-    let paths = list_files(dir)?;
+    read_files(dir, list_files(dir)?)
+}
+
+/// Read the files `paths` (relative to `dir`, as [`list_files`] gives them), in parallel.
+pub fn read_files(
+    dir: &Path,
+    paths: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+    let paths: Vec<String> = paths.into_iter().collect();
     let read: Vec<Result<(String, Vec<u8>), Diagnostics>> = paths
         .into_par_iter()
         .map(|rel| {
@@ -44,8 +52,14 @@ pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
     diags.into_result(files.into_iter().collect())
 }
 
+/// Does the file at `target` hold exactly `bytes`? Read through the thread's reused
+/// buffer, no further than one byte past `bytes`' length.
+pub fn same_bytes(target: &Path, bytes: &[u8]) -> bool {
+    matches!(compare_file(target, bytes), Current::Same)
+}
+
 /// The regular files under `dir` as sorted relative `/` paths, without reading them.
-fn list_files(dir: &Path) -> Result<BTreeSet<String>, Diagnostics> {
+pub fn list_files(dir: &Path) -> Result<BTreeSet<String>, Diagnostics> {
     let mut out = BTreeSet::new();
     if !dir.exists() {
         return Ok(out);

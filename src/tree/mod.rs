@@ -11,7 +11,7 @@ mod layout;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use compare::{compare, Change, ChangeKind};
-pub use layout::{collect, env_of_path, file_for, layout, path_for};
+pub use layout::{collect, duplicate_path, env_of_path, file_for, layout, path_for};
 
 /// Which part of the output directory a tree speaks for: a render of some environments must
 /// not prune the files of the others.
