@@ -102,17 +102,7 @@ pub fn slice_files(files: EstateFiles, env: &str) -> EstateFiles {
 
 /// The kinds a tenant slice is made of, most expensive schema first: what `cmp generate`
 /// compiles the validators of ahead of rendering.
-pub const TENANT_KINDS: [(&str, &str); 9] = [
-    ("argoproj.io/v1alpha1", "WorkflowTemplate"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("v1", "Namespace"),
-    ("v1", "ResourceQuota"),
-    ("v1", "LimitRange"),
-    ("v1", "ServiceAccount"),
-    ("v1", "ConfigMap"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-];
+pub const TENANT_KINDS: &[(&str, &str)] = crate::lint::TREE_KINDS.split_at(9).0;
 
 /// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]).
 pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {

@@ -93,11 +93,7 @@ pub fn run(cmd: &CmpCommand) -> Exit {
             // The schemas a tenant's objects are checked against compile on the other core
             // while this one reads the estate (the WorkflowTemplate schema alone is ~20 ms); a
             // slice that needs none of them does not wait for it.
-            std::thread::spawn(|| {
-                for (api_version, kind) in cmp::TENANT_KINDS {
-                    crate::schema::objects::validator(api_version, kind);
-                }
-            });
+            crate::schema::objects::compile_ahead(cmp::TENANT_KINDS);
             let files = cmp::slice_files(files, &req.environment);
             // The inputs are left to the operating system at exit: Argo CD runs one process
             // per application, and freeing the parsed environment of a large estate was a

@@ -62,6 +62,9 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     } else {
         args.paths.clone()
     };
+    // A rendered tree's kinds: their schemas compile on the other core while this one
+    // reads the estate's settings and lists the files.
+    crate::schema::objects::compile_ahead(&crate::lint::TREE_KINDS);
     let mut config = match estate_config(root) {
         Ok(c) => c,
         Err(d) => return fail(&d),

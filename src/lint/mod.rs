@@ -57,6 +57,23 @@ impl Hit {
     }
 }
 
+/// The kinds of a rendered tree, a tenant's first ([`crate::cmp::TENANT_KINDS`]), most
+/// expensive schema first: what `lint` compiles the validators of ahead of reading the tree.
+pub const TREE_KINDS: [(&str, &str); 12] = [
+    ("argoproj.io/v1alpha1", "WorkflowTemplate"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("v1", "Namespace"),
+    ("v1", "ResourceQuota"),
+    ("v1", "LimitRange"),
+    ("v1", "ServiceAccount"),
+    ("v1", "ConfigMap"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("argoproj.io/v1alpha1", "ApplicationSet"),
+    ("argoproj.io/v1alpha1", "Application"),
+    ("argoproj.io/v1alpha1", "AppProject"),
+];
+
 /// Run every rule over the corpus and apply suppressions; findings sorted by location.
 pub fn lint(corpus: &Corpus, config: &LintConfig) -> Vec<Finding> {
     let mut findings: Vec<Finding> = corpus.read_findings.clone();
