@@ -49,7 +49,7 @@ pub fn lint_paths(
     let mut stream = stream;
     stream.reserve(&chunks);
     chunks.into_iter().for_each(|c| stream.add(c));
-    let (findings, relations) = stream.finish(|i| listing.inputs[i].read().ok());
+    let (findings, relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
     Ok(Linted {
         findings,
         checked: relations.docs.len(),
@@ -131,11 +131,11 @@ impl<'c> Stream<'c> {
 
     /// Run the corpus rules and return every finding, sorted, and the corpus of pruned
     /// documents with their files. Positions in files whose text was dropped need it back:
-    /// `reread(i)` reads the `i`th file added (`None`: it has gone; the finding points at
-    /// the file's first line).
+    /// `reread(i, path)` reads the `i`th file added (`None`: it has gone; the finding points
+    /// at the file's first line).
     pub fn finish(
         mut self,
-        reread: impl Fn(usize) -> Option<String> + Sync,
+        reread: impl Fn(usize, &str) -> Option<String> + Sync,
     ) -> (Vec<Finding>, Corpus) {
         let relations = &mut self.relations;
         let judged = judge(relations, self.config, |r| {
@@ -148,7 +148,7 @@ impl<'c> Stream<'c> {
             .collect();
         let texts: Vec<(usize, String)> = reported
             .into_par_iter()
-            .filter_map(|i| Some((i, reread(i)?)))
+            .filter_map(|i| Some((i, reread(i, relations.sources.path(SourceId::nth(i)))?)))
             .collect();
         for (i, text) in texts {
             relations.sources.restore_text(SourceId::nth(i), text);

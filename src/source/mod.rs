@@ -44,13 +44,16 @@ impl SourceId {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
-    spans: OnceLock<SpanIndex>,
+    /// Boxed: a lint holds a `SourceFile` for every file of a tree, almost all of them
+    /// without text or spans, and an inline index would make each one 40 bytes larger.
+    spans: OnceLock<Box<SpanIndex>>,
 }
 
 impl SourceFile {
     /// The span index of the file, built on first use.
     pub fn spans(&self) -> &SpanIndex {
-        self.spans.get_or_init(|| SpanIndex::build(&self.text))
+        self.spans
+            .get_or_init(|| Box::new(SpanIndex::build(&self.text)))
     }
 
     /// The text of 1-based line `line`, without its line break.
