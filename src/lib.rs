@@ -166,40 +166,118 @@ pub fn render_linted_write_plan(
     out: &tree::io::Output,
 ) -> Result<LintedWrite, Diagnostics> {
     use tree::io::Judged;
+    let judging = lint_render_judging(
+        files,
+        envs,
+        |path, bytes| out.judge(path, bytes),
+        |judged| match judged {
+            Judged::Write(bytes) => Some(bytes),
+            _ => None,
+        },
+        |path| out.target(path),
+    )?;
+    let plan = match judging.verdicts {
+        Some(judged) => Some(out.plan(judged, &scope(envs, judging.names.iter()))?),
+        None => None,
+    };
+    Ok(LintedWrite {
+        plan,
+        findings: judging.findings,
+        objects: judging.objects,
+        environments: judging.names.len(),
+    })
+}
+
+/// A render checked by lint and compared with a directory.
+#[derive(Debug)]
+pub struct LintedDrift {
+    /// `None` when lint found errors: the render is refused before any comparison.
+    pub drift: Option<tree::io::Drift>,
+    pub findings: Vec<lint::Finding>,
+    pub objects: usize,
+    /// The environments rendered.
+    pub environments: Vec<String>,
+}
+
+/// [`render_linted`] compared with the files of `listed` as it renders (`render --check`):
+/// like [`render_linted_write_plan`], each unit's files are compared on the thread that
+/// rendered them and only those that differ are kept; then only the directory's other files
+/// are read. At N = 10,000 neither tree is held whole.
+pub fn render_linted_against(
+    files: &EstateFiles,
+    envs: &[String],
+    listed: &tree::io::Listed,
+) -> Result<LintedDrift, Diagnostics> {
+    let judging = lint_render_judging(
+        files,
+        envs,
+        |path, bytes| listed.differing(path, bytes),
+        |differing| differing.as_ref(),
+        |path| listed.target(path),
+    )?;
+    let drift = match judging.verdicts {
+        Some(verdicts) => Some(listed.drift(verdicts)?),
+        None => None,
+    };
+    Ok(LintedDrift {
+        drift,
+        findings: judging.findings,
+        objects: judging.objects,
+        environments: judging.names,
+    })
+}
+
+/// A linted render whose files were judged against a directory as they rendered.
+struct Judging<V> {
+    /// Each file's verdict by path, in the order rendered; `None` when lint found errors.
+    verdicts: Option<Vec<(String, V)>>,
+    findings: Vec<lint::Finding>,
+    objects: usize,
+    names: Vec<String>,
+}
+
+/// Render and lint (see [`lint_render`]), each file judged by `judge` on the thread that
+/// rendered it, once the file rules have seen it; the verdict keeps the bytes it needs
+/// (`kept`). A corpus-rule finding in a file whose verdict kept no bytes is located in the
+/// directory's file (`target`), which has the same bytes.
+fn lint_render_judging<V: Send + Sync>(
+    files: &EstateFiles,
+    envs: &[String],
+    judge: impl Fn(&str, Vec<u8>) -> V + Sync,
+    kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
+    target: impl Fn(&str) -> std::path::PathBuf + Sync,
+) -> Result<Judging<V>, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
     // Verdicts only: the paths are the lint's, in the same order (one copy of 770,012
     // paths at N = 10,000 is ~70 MB).
-    let (stream, judged) = lint_render(&inputs, &names, &config, TENANTS_PER_BATCH, |chunk| {
+    let (stream, verdicts) = lint_render(&inputs, &names, &config, TENANTS_PER_BATCH, |chunk| {
         chunk
             .take_texts()
             .into_iter()
-            .map(|(path, text)| out.judge(&path, text.into_bytes()))
+            .map(|(path, text)| judge(&path, text.into_bytes()))
             .collect()
     })?;
-    // The `i`th file added is `judged[i]`.
-    let (findings, mut corpus) = stream.finish(|i, path| match &judged[i] {
-        Judged::Write(bytes) => String::from_utf8(bytes.clone()).ok(),
-        _ => std::fs::read_to_string(out.target(path)).ok(),
+    // The `i`th file added has verdict `verdicts[i]`.
+    let (findings, mut corpus) = stream.finish(|i, path| match kept(&verdicts[i]) {
+        Some(bytes) => String::from_utf8(bytes.clone()).ok(),
+        None => std::fs::read_to_string(target(path)).ok(),
     });
     let objects = corpus.docs.len();
-    let paths = corpus
-        .sources
-        .take_files()
-        .into_iter()
-        .map(|(path, _)| path);
-    let judged: Vec<(String, Judged)> = paths.zip(judged).collect();
-    let plan = if lint::has_errors(&findings) {
-        None
-    } else {
-        Some(out.plan(judged, &scope(envs, names.iter()))?)
-    };
-    Ok(LintedWrite {
-        plan,
+    let verdicts = (!lint::has_errors(&findings)).then(|| {
+        let paths = corpus
+            .sources
+            .take_files()
+            .into_iter()
+            .map(|(path, _)| path);
+        paths.zip(verdicts).collect()
+    });
+    Ok(Judging {
+        verdicts,
         findings,
         objects,
-        environments: names.len(),
+        names,
     })
 }
 

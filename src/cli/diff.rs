@@ -11,6 +11,7 @@ use clap::Args;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::diff::{self, Files, Format, Options, Side, State};
 use crate::source::EstateFiles;
+use crate::tree::io;
 
 use super::{fail, output, Exit};
 
@@ -102,15 +103,16 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         (old, new, "the current pins".to_owned())
     } else {
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        let (old, new) =
-            diff::render_against(new_state, &args.envs, &dir).map_err(|(side, d)| {
+        let listed = io::Listed::open(&dir).map_err(|d| fail(&d))?;
+        let (drift, _) =
+            diff::render_against(new_state, &args.envs, &listed).map_err(|(side, d)| {
                 match side {
                     // Reading the tree on disk failed.
                     Side::Old => fail(&d),
                     Side::New => fail(&side_failed(WORK, d)),
                 }
             })?;
-        (old, new, dir.display().to_string())
+        (drift.others, drift.changed, dir.display().to_string())
     };
     // Left to the operating system at exit: the process ends after the report.
     let (old_files, new_files) = (&*ManuallyDrop::new(old), &*ManuallyDrop::new(new));

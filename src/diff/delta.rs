@@ -16,7 +16,6 @@
 //! both sides) is for `render` and `lint` to report, not `diff`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use crate::diagnostic::Diagnostics;
 use crate::inputs::{self, Inputs};
@@ -75,51 +74,42 @@ pub fn render_changes(
     ))
 }
 
-/// The work tree's render (limited to `envs`, all when empty) against the tree in `dir`,
-/// less the files with the same bytes on both sides (`diff --against`). There are no inputs
-/// for the old side, so every environment is rendered, one at a time; each file is compared
-/// with its namesake in `dir` on the thread that rendered it and kept only when it differs,
-/// and only `dir`'s other files are read: neither tree is held whole.
+/// The work tree's render (limited to `envs`, all when empty) against the tree `listed`,
+/// less the files with the same bytes on both sides (`diff --against`, `render --check
+/// --no-lint`). There are no inputs for the old side, so every environment is rendered, one
+/// at a time; each file is compared with its namesake on disk on the thread that rendered
+/// it and kept only when it differs, and only the tree's other files are read: neither tree
+/// is held whole. Returns the drift and the environments rendered.
 pub fn render_against(
     new: State<'_>,
     envs: &[String],
-    dir: &Path,
-) -> Result<(Files, Files), (Side, Diagnostics)> {
+    listed: &tree::io::Listed,
+) -> Result<(tree::io::Drift, Vec<String>), (Side, Diagnostics)> {
     let inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
     let names = select_environments(&inputs, envs).map_err(|d| (Side::New, d))?;
-    let on_disk = tree::io::list_files(dir).map_err(|d| (Side::Old, d))?;
-    let mut new_files = Files::new();
-    let mut rendered = BTreeSet::new();
-    let mut same = BTreeSet::new();
-    let mut diags = Diagnostics::new();
+    let mut rendered = Vec::new();
     for name in &names {
         let plan = resolve_with(&inputs, std::slice::from_ref(name), new.pack_pin)
             .map_err(|d| (Side::New, d))?;
         let files = crate::render::render_each(&inputs, &plan, |m| {
             let (path, bytes) = tree::file_for(&m);
-            let unchanged =
-                on_disk.contains(&path) && tree::io::same_bytes(&dir.join(&path), &bytes);
-            (path, (!unchanged).then_some(bytes))
+            let differing = listed.differing(&path, bytes);
+            (path, differing)
         })
         .map_err(|d| (Side::New, d))?;
-        for (path, bytes) in files {
-            if !rendered.insert(path.clone()) {
-                diags.push(tree::duplicate_path(&path));
-            }
-            match bytes {
-                Some(bytes) => {
-                    new_files.insert(path, bytes);
-                }
-                None => {
-                    same.insert(path);
-                }
-            }
-        }
+        rendered.extend(files);
     }
-    diags.into_result(()).map_err(|d| (Side::New, d))?;
-    let rest = on_disk.into_iter().filter(|p| !same.contains(p));
-    let old_files = tree::io::read_files(dir, rest).map_err(|d| (Side::Old, d))?;
-    Ok((old_files, new_files))
+    // Two rendered files at one path is the render's error; a file that cannot be read,
+    // the directory's.
+    let drift = listed.drift(rendered).map_err(|d| {
+        let side = if d.iter().any(|d| d.code == "duplicate-path") {
+            Side::New
+        } else {
+            Side::Old
+        };
+        (side, d)
+    })?;
+    Ok((drift, names))
 }
 
 type SideInputs<'a> = (&'a Inputs, Option<&'a str>);

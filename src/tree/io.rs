@@ -54,8 +54,79 @@ pub fn read_files(
 
 /// Does the file at `target` hold exactly `bytes`? Read through the thread's reused
 /// buffer, no further than one byte past `bytes`' length.
-pub fn same_bytes(target: &Path, bytes: &[u8]) -> bool {
+fn same_bytes(target: &Path, bytes: &[u8]) -> bool {
     matches!(compare_file(target, bytes), Current::Same)
+}
+
+/// A directory listed once, for a render to be compared with file by file as it renders
+/// (`render --check`, `diff --against`): neither the rendered tree nor the directory's is
+/// held whole, only the files that differ.
+pub struct Listed {
+    dir: PathBuf,
+    files: BTreeSet<String>,
+}
+
+/// A render against a directory, less the files with the same bytes on both sides.
+#[derive(Debug)]
+pub struct Drift {
+    /// Rendered files the directory does not hold with the same bytes.
+    pub changed: BTreeMap<String, Vec<u8>>,
+    /// The directory's files, except those rendered with the same bytes.
+    pub others: BTreeMap<String, Vec<u8>>,
+    /// How many files were rendered.
+    pub rendered: usize,
+}
+
+impl Listed {
+    /// List `dir` (a missing directory is empty; see [`list_files`]).
+    pub fn open(dir: &Path) -> Result<Listed, Diagnostics> {
+        Ok(Listed {
+            dir: dir.to_path_buf(),
+            files: list_files(dir)?,
+        })
+    }
+
+    pub fn target(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+
+    /// `bytes` unless the directory holds exactly them at `path`. Thread-safe: called on
+    /// the thread that rendered the file.
+    pub fn differing(&self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let same = self.files.contains(path) && same_bytes(&self.target(path), &bytes);
+        (!same).then_some(bytes)
+    }
+
+    /// The rendered files with their [`Listed::differing`] verdicts, and the directory's
+    /// other files read: two rendered files at one path are an error.
+    pub fn drift(
+        &self,
+        rendered: impl IntoIterator<Item = (String, Option<Vec<u8>>)>,
+    ) -> Result<Drift, Diagnostics> {
+        let mut changed = BTreeMap::new();
+        let mut same = BTreeSet::new();
+        let mut diags = Diagnostics::new();
+        let mut count = 0;
+        for (path, bytes) in rendered {
+            count += 1;
+            let clash = match bytes {
+                Some(bytes) => {
+                    same.contains(&path) || changed.insert(path.clone(), bytes).is_some()
+                }
+                None => changed.contains_key(&path) || !same.insert(path.clone()),
+            };
+            if clash {
+                diags.push(duplicate_path(&path));
+            }
+        }
+        diags.into_result(())?;
+        let others = self.files.iter().filter(|p| !same.contains(*p)).cloned();
+        Ok(Drift {
+            changed,
+            others: read_files(&self.dir, others)?,
+            rendered: count,
+        })
+    }
 }
 
 /// The regular files under `dir` as sorted relative `/` paths, without reading them.
