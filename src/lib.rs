@@ -176,10 +176,10 @@ pub fn render_linted_write_plan(
         },
         |path| out.target(path),
     )?;
-    let plan = match judging.verdicts {
-        Some(judged) => Some(out.plan(judged, &scope(envs, judging.names.iter()))?),
-        None => None,
-    };
+    let plan = judging
+        .verdicts
+        .map(|judged| out.plan(judged, &scope(envs, judging.names.iter())))
+        .transpose()?;
     Ok(LintedWrite {
         plan,
         findings: judging.findings,
@@ -215,10 +215,10 @@ pub fn render_linted_against(
         |differing| differing.as_ref(),
         |path| listed.target(path),
     )?;
-    let drift = match judging.verdicts {
-        Some(verdicts) => Some(listed.drift(verdicts)?),
-        None => None,
-    };
+    let drift = judging
+        .verdicts
+        .map(|verdicts| listed.drift(verdicts))
+        .transpose()?;
     Ok(LintedDrift {
         drift,
         findings: judging.findings,
@@ -253,11 +253,7 @@ fn lint_render_judging<V: Send + Sync>(
     // Verdicts only: the paths are the lint's, in the same order (one copy of 770,012
     // paths at N = 10,000 is ~70 MB).
     let (stream, verdicts) = lint_render(&inputs, &names, &config, TENANTS_PER_BATCH, |chunk| {
-        chunk
-            .take_texts()
-            .into_iter()
-            .map(|(path, text)| judge(&path, text.into_bytes()))
-            .collect()
+        chunk.take_texts(|path, text| judge(path, text.into_bytes()))
     })?;
     // The `i`th file added has verdict `verdicts[i]`.
     let (findings, mut corpus) = stream.finish(|i, path| match kept(&verdicts[i]) {

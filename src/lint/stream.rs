@@ -72,13 +72,15 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// Take every file's text out, by path, in the order the files were added.
-    pub fn take_texts(&mut self) -> Vec<(String, String)> {
+    /// Take every file's text out and hand it to `each` with the file's path, in the order
+    /// the files were added (the path stays the chunk's: no copy per file).
+    pub fn take_texts<V>(&mut self, mut each: impl FnMut(&str, String) -> V) -> Vec<V> {
         let sources = &mut self.corpus.sources;
         (0..sources.len())
             .map(|i| {
                 let id = SourceId::nth(i);
-                (sources.path(id).to_owned(), sources.take_text(id))
+                let text = sources.take_text(id);
+                each(sources.path(id), text)
             })
             .collect()
     }

@@ -136,3 +136,33 @@ pub fn assert_bad_input(estate: &Estate, out: &Output, location: &str) -> String
     );
     err
 }
+
+/// The validators compiled ahead (`ahead`, called `name`) cover the kind of every object of
+/// the example render that `renders_here` selects, and each has a schema.
+pub fn assert_compiled_ahead(
+    ahead: &[(&str, &str)],
+    name: &str,
+    renders_here: impl Fn(&gitops_render::manifest::Manifest) -> bool,
+) {
+    let files = gitops_render::source::EstateFiles::read_dir(&repo_root()).expect("reads");
+    let rendered = gitops_render::render_estate(&files, &[]).expect("renders");
+    for m in rendered
+        .manifests
+        .manifests
+        .iter()
+        .filter(|m| renders_here(m))
+    {
+        let api_version = m.value["apiVersion"].as_str().unwrap_or_default();
+        assert!(
+            ahead.contains(&(api_version, m.id.kind.as_str())),
+            "{api_version} {} is not in {name}",
+            m.id.kind
+        );
+    }
+    for (api_version, kind) in ahead {
+        assert!(
+            gitops_render::schema::objects::validator(api_version, kind).is_some(),
+            "no schema for {api_version} {kind}"
+        );
+    }
+}
