@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
-use walkdir::WalkDir;
 
 use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
@@ -458,29 +457,17 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
                 .ok()
                 .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()));
         }
-        let walker = WalkDir::new(path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let entry = entry.map_err(|e| format!("cannot read {p}: {e}"))?;
-            let name = entry.file_name().to_string_lossy();
-            if !entry.file_type().is_file()
-                || !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
-            {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(path)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            listing.inputs.push(Input {
-                path: rel,
-                origin: Origin::File(entry.into_path()),
-            });
+        let walk = crate::tree::walk::walk(path);
+        if let Some((dir, err)) = walk.errors.first() {
+            return Err(format!("cannot read {}: {err}", dir.display()));
         }
+        let yaml = |rel: &str| [".yaml", ".yml", ".json"].iter().any(|e| rel.ends_with(e));
+        listing
+            .inputs
+            .extend(walk.files.into_iter().filter(|r| yaml(r)).map(|rel| Input {
+                origin: Origin::File(path.join(&rel)),
+                path: rel,
+            }));
     }
     Ok(listing)
 }

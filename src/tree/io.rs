@@ -13,7 +13,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
@@ -129,37 +128,23 @@ impl Listed {
     }
 }
 
-/// The regular files under `dir` as sorted relative `/` paths, without reading them.
+/// The regular files under `dir` as sorted relative `/` paths, without reading them (see
+/// [`walk`](super::walk::walk)). A missing directory is empty.
 pub fn list_files(dir: &Path) -> Result<BTreeSet<String>, Diagnostics> {
-    let mut out = BTreeSet::new();
     if !dir.exists() {
-        return Ok(out);
+        return Ok(BTreeSet::new());
     }
+    let walk = super::walk::walk(dir);
     let mut diags = Diagnostics::new();
-    let walker = WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                out.insert(relative(dir, e.path()));
-            }
-            Ok(_) => {}
-            Err(err) => diags.push(Diagnostic::error(
-                "read-failed",
-                format!("cannot read {}: {err}", dir.display()),
-            )),
-        }
+    for (path, err) in walk.errors {
+        diags.push(Diagnostic::error(
+            "read-failed",
+            format!("cannot read {}: {err}", path.display()),
+        ));
     }
-    diags.into_result(out)
-}
-
-fn relative(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
+    // Nearly sorted already (a walk by name differs from path order only where a name
+    // sorts between `-` and `/`), so this costs little more than a copy.
+    diags.into_result(walk.files.into_iter().collect())
 }
 
 /// What a write will do, decided before anything is written.

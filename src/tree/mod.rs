@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod io;
 mod layout;
+pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 
