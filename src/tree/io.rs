@@ -224,24 +224,36 @@ impl Output {
     ) -> Result<WritePlan, Diagnostics> {
         let mut plan = WritePlan::default();
         let mut diags = Diagnostics::new();
-        let mut paths = BTreeSet::new();
+        let mut paths = Vec::with_capacity(judged.len());
         for (path, j) in judged {
             match j {
                 Judged::Unchanged => plan.unchanged += 1,
                 Judged::Write(bytes) => plan.writes.push((path.clone(), bytes)),
                 Judged::Blocked(d) => diags.push(*d),
             }
-            if paths.contains(&path) {
-                diags.push(duplicate_path(&path));
-            } else {
-                paths.insert(path);
-            }
+            paths.push(path);
         }
-        for path in &self.existing {
-            if paths.contains(path) || !scope.covers(path) {
-                continue;
-            }
-            if fs::read(self.dir.join(path)).is_ok_and(|b| is_generated(&b)) {
+        // Sorted, the rendered paths show their duplicates side by side, and can be walked
+        // along the (sorted) listing to find the files the tree no longer has.
+        paths.par_sort_unstable();
+        for pair in paths.windows(2).filter(|p| p[0] == p[1]) {
+            diags.push(duplicate_path(&pair[1]));
+        }
+        let mut rendered = paths.iter().peekable();
+        let stale: Vec<&String> = self
+            .existing
+            .iter()
+            .filter(|path| {
+                while rendered.next_if(|r| r < path).is_some() {}
+                rendered.peek() != Some(path) && scope.covers(path)
+            })
+            .collect();
+        let generated: Vec<bool> = stale
+            .par_iter()
+            .map(|path| fs::read(self.dir.join(path)).is_ok_and(|b| is_generated(&b)))
+            .collect();
+        for (path, generated) in stale.into_iter().zip(generated) {
+            if generated {
                 plan.prunes.push(path.clone());
             } else {
                 plan.kept.push(path.clone());
@@ -457,5 +469,92 @@ fn remove_empty_parents(out: &Path, file: &Path) {
             break;
         }
         dir = d.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::HEADER_PREFIX;
+
+    fn put(dir: &Path, path: &str, text: &str) {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(p, text).expect("write");
+    }
+
+    /// The plan walks the sorted rendered paths along the sorted listing: stale files before,
+    /// between and after the rendered ones are all found, in scope only.
+    #[test]
+    fn plan_finds_every_stale_file_wherever_it_sorts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let generated = format!("{HEADER_PREFIX} test\n");
+        for stale in [
+            "applicationsets/dev.yaml",
+            "dev/tenants/a-dev/x.yaml",
+            "dev/tenants/c-dev/x.yaml",
+            "prod/tenants/a-prod/x.yaml",
+            "staging/x.yaml",
+        ] {
+            put(root, stale, &generated);
+        }
+        put(root, "dev/tenants/b-dev/same.yaml", &generated);
+        put(root, "dev/tenants/b-dev/notes.md", "hand-written\n");
+        let output = Output::open(root).expect("listed");
+        let rendered = [
+            "dev/tenants/b-dev/same.yaml",
+            "dev/tenants/b-dev/new-1.yaml",
+            "dev/tenants/b-dev/new-2.yaml",
+            "dev/tenants/b-dev/new-3.yaml",
+        ];
+        let judged = |paths: &[&str]| -> Vec<(String, Judged)> {
+            paths
+                .iter()
+                .map(|p| {
+                    (
+                        p.to_string(),
+                        output.judge(p, generated.clone().into_bytes()),
+                    )
+                })
+                .collect()
+        };
+        let plan = output
+            .plan(judged(&rendered), &Scope::All)
+            .expect("planned");
+        assert_eq!(plan.unchanged, 1);
+        assert_eq!(plan.writes.len(), 3);
+        assert_eq!(
+            plan.prunes,
+            [
+                "applicationsets/dev.yaml",
+                "dev/tenants/a-dev/x.yaml",
+                "dev/tenants/c-dev/x.yaml",
+                "prod/tenants/a-prod/x.yaml",
+                "staging/x.yaml",
+            ]
+        );
+        assert_eq!(plan.kept, ["dev/tenants/b-dev/notes.md"]);
+
+        let dev = Scope::Environments(["dev".to_string()].into());
+        let plan = output.plan(judged(&rendered), &dev).expect("planned");
+        assert_eq!(
+            plan.prunes,
+            [
+                "applicationsets/dev.yaml",
+                "dev/tenants/a-dev/x.yaml",
+                "dev/tenants/c-dev/x.yaml"
+            ]
+        );
+
+        let twice = [rendered[0], rendered[1], rendered[0], rendered[0]];
+        let err = output
+            .plan(judged(&twice), &Scope::All)
+            .expect_err("a path rendered twice");
+        let dups: Vec<&str> = err.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            dups,
+            ["two objects would be written to dev/tenants/b-dev/same.yaml"]
+        );
     }
 }
