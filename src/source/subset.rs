@@ -31,6 +31,7 @@ pub fn read(text: &str) -> Option<Vec<(usize, Value)>> {
         b: text.as_bytes(),
         pos: 0,
         virt: None,
+        ahead: None,
         depth: 0,
         nodes: 0,
     }
@@ -41,6 +42,18 @@ pub fn read(text: &str) -> Option<Vec<(usize, Value)>> {
 /// controls other than `\n` (tabs and `\r` included), DEL, C1 controls (NEL is a line break
 /// to YAML 1.1), U+2028/U+2029, byte order marks and the non-characters U+FFFE/U+FFFF.
 fn plain_characters(b: &[u8]) -> bool {
+    // The common case, printable ASCII and line breaks, 32 bytes at a time without a branch
+    // per byte (the compiler vectorises the fold); only other texts are looked at closely.
+    let ascii = |c: u8| (0x20..0x7f).contains(&c) || c == b'\n';
+    let chunks = b.chunks_exact(32);
+    let rest = chunks.remainder();
+    if chunks
+        .into_iter()
+        .all(|ch| ch.iter().fold(true, |ok, &c| ok & ascii(c)))
+        && rest.iter().all(|&c| ascii(c))
+    {
+        return true;
+    }
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -92,6 +105,10 @@ struct Reader<'a> {
     pos: usize,
     /// The rest of a line after `- `, read as a line of its own at that column.
     virt: Option<Line>,
+    /// The line [`Reader::peek`] last found, and the `pos` it was found from: each line is
+    /// peeked at several times (by the collection it ends, then the one it starts), and is
+    /// scanned once.
+    ahead: Option<(usize, Line)>,
     depth: usize,
     nodes: usize,
 }
@@ -130,6 +147,11 @@ impl Reader<'_> {
         if let Some(v) = self.virt {
             return Some(Some(v));
         }
+        if let Some((pos, line)) = self.ahead {
+            if pos == self.pos {
+                return Some(Some(line));
+            }
+        }
         let b = self.b;
         while self.pos < b.len() {
             let start = self.pos;
@@ -158,13 +180,15 @@ impl Reader<'_> {
                     doc_start = true;
                 }
             }
-            return Some(Some(Line {
+            let line = Line {
                 indent: i - start,
                 start: i,
                 end,
                 next,
                 doc_start,
-            }));
+            };
+            self.ahead = Some((start, line));
+            return Some(Some(line));
         }
         Some(None)
     }
@@ -386,7 +410,7 @@ enum Chomp {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+    memchr::memchr(needle, hay)
 }
 
 fn skip_spaces(b: &[u8], mut p: usize, end: usize) -> usize {
