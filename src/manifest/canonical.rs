@@ -54,13 +54,11 @@ fn key_rank(level: Level, key: &str) -> u8 {
     }
 }
 
-fn sorted_entries(m: &Map<String, Value>, level: Level) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-    entries.sort_by(|a, b| {
-        key_rank(level, a.0)
-            .cmp(&key_rank(level, b.0))
-            .then_with(|| a.0.cmp(b.0))
-    });
+fn sorted_entries(m: &Map<String, Value>, level: Level) -> Vec<(u8, &String, &Value)> {
+    // Each key's rank is worked out once, not at every comparison.
+    let mut entries: Vec<(u8, &String, &Value)> =
+        m.iter().map(|(k, v)| (key_rank(level, k), k, v)).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     entries
 }
 
@@ -79,7 +77,7 @@ fn write_map(
     inline_first: bool,
     level: Level,
 ) {
-    for (i, (k, v)) in sorted_entries(m, level).into_iter().enumerate() {
+    for (i, (_, k, v)) in sorted_entries(m, level).into_iter().enumerate() {
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
@@ -131,9 +129,13 @@ fn write_inline_scalar(out: &mut String, v: &Value, ind: usize) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => {
-            if literal_block_ok(s) {
+            if !is_simple_word(s) && literal_block_ok(s) {
                 write_literal_block(out, s, ind);
             } else {
                 write_string(out, s, false);
@@ -145,7 +147,12 @@ fn write_inline_scalar(out: &mut String, v: &Value, ind: usize) {
 }
 
 fn write_string(out: &mut String, s: &str, is_key: bool) {
-    if needs_quotes(s) || (is_key && s.contains('\n')) {
+    let quote = if is_simple_word(s) {
+        is_special_word(s)
+    } else {
+        needs_quotes(s) || (is_key && s.contains('\n'))
+    };
+    if quote {
         write_double_quoted(out, s);
     } else {
         out.push_str(s);
@@ -203,8 +210,27 @@ fn write_literal_block(out: &mut String, s: &str, ind: usize) {
     }
 }
 
+/// A letter, then letters, digits, `-`, `_`, `.` and `/`: most keys and values
+/// (`apiVersion`, `team-00001-dev`, `app.kubernetes.io/name`). Such a string is no number, holds
+/// no indicator, space or line break, and needs quotes only if it is one of YAML's special
+/// words: this one pass decides most strings written.
+fn is_simple_word(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+}
+
 /// Would a YAML 1.1 or 1.2 reader take `s`, written plain, for anything but this string?
 pub fn needs_quotes(s: &str) -> bool {
+    if is_simple_word(s) {
+        return is_special_word(s);
+    }
+    needs_quotes_in_full(s)
+}
+
+/// [`needs_quotes`] for any string, simple or not.
+fn needs_quotes_in_full(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return true;
     };
@@ -293,7 +319,19 @@ fn looks_numeric(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// The one-pass decision for simple words is the full check's.
+        #[test]
+        fn simple_words_are_quoted_as_the_full_check_says(
+            s in "[a-zA-Z][a-zA-Z0-9._/-]{0,12}|[yYnN]|[oO][nNfF][fF]?|[yY][eE][sS]|[nN][oO]|[tT]rue|[fF]alse|[nN]ull"
+        ) {
+            prop_assert!(is_simple_word(&s));
+            prop_assert_eq!(needs_quotes(&s), needs_quotes_in_full(&s), "{}", s);
+        }
+    }
 
     #[test]
     fn orders_kubernetes_keys() {
