@@ -5,7 +5,6 @@
 //! parallel, and the result is in the order a sorted depth-first walk gives, however the
 //! work was split.
 
-use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,18 +23,18 @@ pub struct Walk {
 /// entered), and entries whose name starts with `.` are skipped below the root. Names that
 /// are not UTF-8 are converted lossily.
 pub fn walk(root: &Path) -> Walk {
-    walk_dir(root, "")
+    walk_dir(root, root, "")
 }
 
 /// An entry of one directory, as `read_dir` gives it (no `stat` unless the file system
-/// does not report types).
+/// does not report types), by its path relative to the root.
 struct Entry {
-    name: OsString,
+    rel: String,
     is_dir: bool,
 }
 
-fn walk_dir(dir: &Path, rel: &str) -> Walk {
-    let mut entries = match read_entries(dir) {
+fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
+    let mut entries = match read_entries(dir, rel) {
         Ok(e) => e,
         Err(err) => {
             return Walk {
@@ -44,31 +43,23 @@ fn walk_dir(dir: &Path, rel: &str) -> Walk {
             }
         }
     };
-    entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    let rel_of = |name: &OsString| {
-        let name = name.to_string_lossy();
-        if rel.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{rel}/{name}")
-        }
-    };
+    // The entries share their directory's prefix: by path is by name.
+    entries.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     if !entries.iter().any(|e| e.is_dir) {
         return Walk {
-            files: entries.iter().map(|e| rel_of(&e.name)).collect(),
+            files: entries.into_iter().map(|e| e.rel).collect(),
             errors: Vec::new(),
         };
     }
     // Subdirectories in parallel; each entry's part is put back in name order.
     let parts: Vec<Walk> = entries
-        .par_iter()
+        .into_par_iter()
         .map(|e| {
-            let rel = rel_of(&e.name);
             if e.is_dir {
-                walk_dir(&dir.join(&e.name), &rel)
+                walk_dir(root, &root.join(&e.rel), &e.rel)
             } else {
                 Walk {
-                    files: vec![rel],
+                    files: vec![e.rel],
                     errors: Vec::new(),
                 }
             }
@@ -85,19 +76,27 @@ fn walk_dir(dir: &Path, rel: &str) -> Walk {
     out
 }
 
-/// The regular files and real directories of `dir`, without its dot-entries.
-fn read_entries(dir: &Path) -> io::Result<Vec<Entry>> {
-    let mut out = Vec::new();
+/// The regular files and real directories of `dir` (at `rel` under the root), without its
+/// dot-entries.
+fn read_entries(dir: &Path, rel: &str) -> io::Result<Vec<Entry>> {
+    let mut out = Vec::with_capacity(32);
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if name.as_encoded_bytes().starts_with(b".") {
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
             continue;
         }
         let kind = entry.file_type()?;
         if kind.is_dir() || kind.is_file() {
+            let mut path = String::with_capacity(rel.len() + 1 + name.len());
+            if !rel.is_empty() {
+                path.push_str(rel);
+                path.push('/');
+            }
+            path.push_str(&name);
             out.push(Entry {
-                name,
+                rel: path,
                 is_dir: kind.is_dir(),
             });
         }
