@@ -466,3 +466,18 @@ fn against_a_broken_tree_on_disk_names_the_file() {
         stderr(&out)
     );
 }
+
+#[test]
+fn against_a_file_that_is_not_a_directory_names_it() {
+    let e = rendered();
+    e.write("not-a-tree", "x\n");
+    let against = e.path().join("not-a-tree");
+    let out = e.run(&["diff", "--against", against.to_str().expect("UTF-8 path")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("not-a-tree: Not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}
