@@ -142,8 +142,9 @@ pub fn list_files(dir: &Path) -> Result<BTreeSet<String>, Diagnostics> {
             format!("cannot read {}: {err}", path.display()),
         ));
     }
-    // Nearly sorted already (a walk by name differs from path order only where a name
-    // sorts between `-` and `/`), so this costs little more than a copy.
+    // Nearly sorted already (a walk by name and the order of whole paths differ only where
+    // a name is a sibling's prefix followed by a character before `/`, like `-` or `.`), so
+    // this costs little more than a copy.
     diags.into_result(walk.files.into_iter().collect())
 }
 
