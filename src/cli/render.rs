@@ -29,6 +29,12 @@ pub struct RenderArgs {
 
 pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     let out_dir = args.out.clone().unwrap_or_else(|| root.join("gitops"));
+    if !args.no_lint {
+        // The file rules validate each object against its kind's schema: compiled on a
+        // thread of their own while the estate is read and resolved, the first units do not
+        // wait for them.
+        crate::schema::objects::compile_ahead(&crate::lint::TREE_KINDS);
+    }
     let files = match EstateFiles::read_dir(root) {
         Ok(f) => f,
         Err(d) => return fail(&d),
