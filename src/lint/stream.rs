@@ -50,10 +50,9 @@ pub fn lint_paths(
     stream.reserve(&chunks);
     chunks.into_iter().for_each(|c| stream.add(c));
     let (findings, relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
-    Ok(Linted {
-        findings,
-        checked: relations.docs.len(),
-    })
+    let checked = relations.docs.len();
+    crate::free_in_background(relations);
+    Ok(Linted { findings, checked })
 }
 
 /// A lint fed in chunks of whole files.
