@@ -73,12 +73,17 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         return check(&out_dir, drift, scope, names.len());
     }
     let planned = if args.no_lint {
-        io::Output::open(&out_dir)
-            .and_then(|output| crate::render_write_plan(&files, &args.envs, None, &output))
+        io::Output::open(&out_dir).and_then(|output| {
+            let planned = crate::render_write_plan(&files, &args.envs, None, &output);
+            crate::free_in_background(output);
+            planned
+        })
     } else {
-        let linted = match io::Output::open(&out_dir)
-            .and_then(|output| crate::render_linted_write_plan(&files, &args.envs, &output))
-        {
+        let linted = match io::Output::open(&out_dir).and_then(|output| {
+            let linted = crate::render_linted_write_plan(&files, &args.envs, &output);
+            crate::free_in_background(output);
+            linted
+        }) {
             Ok(l) => l,
             Err(d) => return fail(&d),
         };

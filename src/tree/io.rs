@@ -260,6 +260,7 @@ impl Output {
                 plan.kept.push(path.clone());
             }
         }
+        crate::free_in_background(paths);
         plan.writes.sort_by(|a, b| a.0.cmp(&b.0));
         diags.into_result(plan)
     }
