@@ -133,7 +133,11 @@ pub fn render_linted_in_batches(
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
-    let (stream, _) = lint_render(&inputs, &names, &config, tenants, |_| Vec::<()>::new())?;
+    let batching = Batching {
+        tenants,
+        expected_files: 0,
+    };
+    let (stream, _) = lint_render(&inputs, &names, &config, batching, |_| Vec::<()>::new())?;
     let (findings, mut corpus) = stream.finish(|_, _| None);
     Ok(Linted {
         objects: corpus.docs.len(),
@@ -170,6 +174,7 @@ pub fn render_linted_write_plan(
     let judging = lint_render_judging(
         files,
         envs,
+        out.files(),
         |path, bytes| out.judge(path, bytes),
         |judged| match judged {
             Judged::Write(bytes) => Some(bytes),
@@ -212,6 +217,7 @@ pub fn render_linted_against(
     let judging = lint_render_judging(
         files,
         envs,
+        listed.files(),
         |path, bytes| listed.differing(path, bytes),
         |differing| differing.as_ref(),
         |path| listed.target(path),
@@ -244,6 +250,7 @@ struct Judging<V> {
 fn lint_render_judging<V: Send + Sync>(
     files: &EstateFiles,
     envs: &[String],
+    expected_files: usize,
     judge: impl Fn(&str, Vec<u8>) -> V + Sync,
     kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
     target: impl Fn(&str) -> std::path::PathBuf + Sync,
@@ -253,7 +260,11 @@ fn lint_render_judging<V: Send + Sync>(
     let config = lint_config(&inputs, envs)?;
     // Verdicts only: the paths are the lint's, in the same order (one copy of 770,012
     // paths at N = 10,000 is ~70 MB).
-    let (stream, verdicts) = lint_render(&inputs, &names, &config, TENANTS_PER_BATCH, |chunk| {
+    let batching = Batching {
+        tenants: TENANTS_PER_BATCH,
+        expected_files,
+    };
+    let (stream, verdicts) = lint_render(&inputs, &names, &config, batching, |chunk| {
         chunk.take_texts(|path, text| judge(path, text.into_bytes()))
     })?;
     // The `i`th file added has verdict `verdicts[i]`.
@@ -306,11 +317,12 @@ fn lint_render<'c, S: Send>(
     inputs: &inputs::Inputs,
     names: &[String],
     config: &'c lint::LintConfig,
-    tenants_per_batch: usize,
+    batching: Batching,
     settle: impl Fn(&mut lint::Chunk) -> Vec<S> + Sync,
 ) -> Result<(lint::Stream<'c>, Vec<S>), Diagnostics> {
     let mut stream = lint::Stream::new(config, Some("gitops".to_owned()));
-    let mut settled = Vec::new();
+    stream.reserve_files(batching.expected_files);
+    let mut settled = Vec::with_capacity(batching.expected_files);
     let mut diags = Diagnostics::new();
     for name in names {
         let mut plan = match resolve::resolve_with(inputs, std::slice::from_ref(name), None) {
@@ -320,7 +332,7 @@ fn lint_render<'c, S: Send>(
                 continue;
             }
         };
-        in_batches(&mut plan, tenants_per_batch, |plan| {
+        in_batches(&mut plan, batching.tenants, |plan| {
             let judging = &stream;
             let units = render::render_units(inputs, plan, |unit| {
                 let laid_out = unit.iter().map(tree::file_for).collect();
@@ -352,6 +364,18 @@ fn lint_render<'c, S: Send>(
         .sorted()
         .collapse_repeats()
         .into_result((stream, settled))
+}
+
+/// How [`lint_render`] gathers what it renders.
+#[derive(Clone, Copy)]
+struct Batching {
+    /// Tenants rendered before their units join the stream.
+    tenants: usize,
+    /// How many files the render is expected to hold (the output directory's count on a
+    /// re-render): the stream makes room for them once. Grown by doubling instead, its list
+    /// of documents (~110 MB at N = 10,000) was copied into fresh pages again and again, on
+    /// one core (~0.7 s in a VM, where a first touch of memory is slow).
+    expected_files: usize,
 }
 
 /// Tenants rendered before their pruned documents join the stream: the units of a batch are

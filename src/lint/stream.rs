@@ -124,6 +124,15 @@ impl<'c> Stream<'c> {
         self.relations.docs.reserve_exact(docs);
     }
 
+    /// Make room for `files` files (and as many documents) in all.
+    pub fn reserve_files(&mut self, files: usize) {
+        let docs = files.saturating_sub(self.relations.docs.len());
+        self.relations.docs.reserve_exact(docs);
+        self.relations.sources.reserve(files);
+        let written = files.saturating_sub(self.relations.written.len());
+        self.relations.written.reserve_exact(written);
+    }
+
     /// Add a judged chunk after the files added before it.
     pub fn add(&mut self, chunk: Chunk) {
         self.findings.extend(chunk.findings);

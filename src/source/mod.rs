@@ -128,6 +128,12 @@ impl Sources {
         offset
     }
 
+    /// Make room for `files` files in all.
+    pub fn reserve(&mut self, files: usize) {
+        self.files
+            .reserve_exact(files.saturating_sub(self.files.len()));
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -89,6 +89,11 @@ impl Listed {
         self.dir.join(path)
     }
 
+    /// How many files the directory holds.
+    pub fn files(&self) -> usize {
+        self.files.len()
+    }
+
     /// `bytes` unless the directory holds exactly them at `path`. Thread-safe: called on
     /// the thread that rendered the file.
     pub fn differing(&self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
@@ -208,6 +213,11 @@ impl Output {
     /// Where the file at relative `path` is.
     pub fn target(&self, path: &str) -> PathBuf {
         self.dir.join(path)
+    }
+
+    /// How many files the directory holds.
+    pub fn files(&self) -> usize {
+        self.existing.len()
     }
 
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
