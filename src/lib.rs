@@ -294,7 +294,8 @@ fn lint_render_judging<V: Send + Sync>(
 /// thousands of values whose frees kept one core busy after the work was done (~0.3 s at
 /// N = 10,000); a process that exits first leaves them to the operating system.
 pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
-    std::thread::spawn(move || drop(value));
+    // If no thread can be started, the closure, and `value` with it, is dropped here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// The lint settings of the packs of the environments `envs` selects (all when empty).
