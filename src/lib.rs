@@ -174,13 +174,12 @@ pub fn render_linted_write_plan(
     let judging = lint_render_judging(
         files,
         envs,
-        out.files(),
+        out.listed(),
         |path, bytes| out.judge(path, bytes),
         |judged| match judged {
             Judged::Write(bytes) => Some(bytes),
             _ => None,
         },
-        |path| out.target(path),
     )?;
     let plan = judging
         .verdicts
@@ -217,10 +216,9 @@ pub fn render_linted_against(
     let judging = lint_render_judging(
         files,
         envs,
-        listed.files(),
+        listed,
         |path, bytes| listed.differing(path, bytes),
         |differing| differing.as_ref(),
-        |path| listed.target(path),
     )?;
     let drift = judging
         .verdicts
@@ -243,17 +241,16 @@ struct Judging<V> {
     names: Vec<String>,
 }
 
-/// Render and lint (see [`lint_render`]), each file judged by `judge` on the thread that
-/// rendered it, once the file rules have seen it; the verdict keeps the bytes it needs
-/// (`kept`). A corpus-rule finding in a file whose verdict kept no bytes is located in the
-/// directory's file (`target`), which has the same bytes.
+/// Render and lint (see [`lint_render`]), each file judged against the directory `against`
+/// by `judge` on the thread that rendered it, once the file rules have seen it; the verdict
+/// keeps the bytes it needs (`kept`). A corpus-rule finding in a file whose verdict kept no
+/// bytes is located in the directory's file, which has the same bytes.
 fn lint_render_judging<V: Send + Sync>(
     files: &EstateFiles,
     envs: &[String],
-    expected_files: usize,
+    against: &tree::io::Listed,
     judge: impl Fn(&str, Vec<u8>) -> V + Sync,
     kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
-    target: impl Fn(&str) -> std::path::PathBuf + Sync,
 ) -> Result<Judging<V>, Diagnostics> {
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
@@ -262,7 +259,7 @@ fn lint_render_judging<V: Send + Sync>(
     // paths at N = 10,000 is ~70 MB).
     let batching = Batching {
         tenants: TENANTS_PER_BATCH,
-        expected_files,
+        expected_files: against.files(),
     };
     let (stream, verdicts) = lint_render(&inputs, &names, &config, batching, |chunk| {
         chunk.take_texts(|path, text| judge(path, text.into_bytes()))
@@ -270,7 +267,7 @@ fn lint_render_judging<V: Send + Sync>(
     // The `i`th file added has verdict `verdicts[i]`.
     let (findings, mut corpus) = stream.finish(|i, path| match kept(&verdicts[i]) {
         Some(bytes) => String::from_utf8(bytes.clone()).ok(),
-        None => std::fs::read_to_string(target(path)).ok(),
+        None => std::fs::read_to_string(against.target(path)).ok(),
     });
     let objects = corpus.docs.len();
     let verdicts = (!lint::has_errors(&findings)).then(|| {

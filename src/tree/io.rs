@@ -58,8 +58,8 @@ fn same_bytes(target: &Path, bytes: &[u8]) -> bool {
 }
 
 /// A directory listed once, for a render to be compared with file by file as it renders
-/// (`render --check`, `diff --against`): neither the rendered tree nor the directory's is
-/// held whole, only the files that differ.
+/// (`render --check`, `diff --against`, and the write's [`Output`]): neither the rendered
+/// tree nor the directory's is held whole, only the files that differ.
 pub struct Listed {
     dir: PathBuf,
     files: BTreeSet<String>,
@@ -85,6 +85,7 @@ impl Listed {
         })
     }
 
+    /// Where the file at relative `path` is.
     pub fn target(&self, path: &str) -> PathBuf {
         self.dir.join(path)
     }
@@ -189,9 +190,7 @@ fn blocked(d: Diagnostic) -> Judged {
 
 /// The output directory as found before a write: every check of a target is made against it.
 pub struct Output {
-    dir: PathBuf,
-    /// Regular files under `dir` (relative `/` paths).
-    existing: BTreeSet<String>,
+    listed: Listed,
 }
 
 impl Output {
@@ -205,25 +204,20 @@ impl Output {
             .into());
         }
         Ok(Output {
-            dir: dir.to_path_buf(),
-            existing: list_files(dir)?,
+            listed: Listed::open(dir)?,
         })
     }
 
-    /// Where the file at relative `path` is.
-    pub fn target(&self, path: &str) -> PathBuf {
-        self.dir.join(path)
-    }
-
-    /// How many files the directory holds.
-    pub fn files(&self) -> usize {
-        self.existing.len()
+    /// The directory's listing.
+    pub fn listed(&self) -> &Listed {
+        &self.listed
     }
 
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
-        target_state(&self.dir, path, bytes, self.existing.contains(path))
+        let listed = &self.listed;
+        target_state(&listed.dir, path, bytes, listed.files.contains(path))
     }
 
     /// The plan for a tree whose files (in `scope`) were judged: every blocked target is an
@@ -252,7 +246,8 @@ impl Output {
         }
         let mut rendered = paths.iter().peekable();
         let stale: Vec<&String> = self
-            .existing
+            .listed
+            .files
             .iter()
             .filter(|path| {
                 while rendered.next_if(|r| r < path).is_some() {}
@@ -261,7 +256,7 @@ impl Output {
             .collect();
         let generated: Vec<bool> = stale
             .par_iter()
-            .map(|path| fs::read(self.dir.join(path)).is_ok_and(|b| is_generated(&b)))
+            .map(|path| fs::read(self.listed.target(path)).is_ok_and(|b| is_generated(&b)))
             .collect();
         for (path, generated) in stale.into_iter().zip(generated) {
             if generated {
