@@ -7,9 +7,11 @@
 //! An empty stream is never a success: with `prune: true` it would delete everything the
 //! application owns.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::inputs::Inputs;
@@ -165,31 +167,73 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
 }
 
 /// The dynamic parameters Argo CD shows in its UI: environments and their tenants.
-pub fn parameters(files: &EstateFiles) -> Result<Value, Diagnostics> {
+pub fn parameters(files: &EstateFiles) -> Result<Vec<Parameter>, Diagnostics> {
     let inputs = crate::inputs::load(files)?;
     let plan = crate::resolve::resolve_with(&inputs, &[], None)?;
     let envs: Vec<&str> = plan.environments.iter().map(|e| e.name.as_str()).collect();
-    let tenants: serde_json::Map<String, Value> = plan
+    let tenants: BTreeMap<String, String> = plan
         .environments
         .iter()
         .map(|e| {
-            (
-                e.name.clone(),
-                Value::String(
-                    e.tenants
-                        .iter()
-                        .map(|t| t.team.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                ),
-            )
+            let teams: Vec<&str> = e.tenants.iter().map(|t| t.team.as_str()).collect();
+            (e.name.clone(), teams.join(","))
         })
         .collect();
-    Ok(json!([
-        {"name": "environment", "title": "Environment", "tooltip": format!("One of: {}", envs.join(", ")),
-         "required": true, "itemType": "string", "collectionType": "string"},
-        {"name": "tenant", "title": "Tenant (team or namespace; empty for the whole environment)",
-         "tooltip": "Renders only this tenant's objects", "itemType": "string", "collectionType": "string", "string": ""},
-        {"name": "tenants", "title": "Tenants by environment (read only)", "collectionType": "map", "map": tenants},
-    ]))
+    let string = |name, title, tooltip| Parameter {
+        name,
+        title,
+        tooltip: Some(tooltip),
+        required: None,
+        item_type: Some("string"),
+        collection_type: "string",
+        string: None,
+        map: None,
+    };
+    Ok(vec![
+        Parameter {
+            required: Some(true),
+            ..string(
+                "environment",
+                "Environment",
+                format!("One of: {}", envs.join(", ")),
+            )
+        },
+        Parameter {
+            string: Some(String::new()),
+            ..string(
+                "tenant",
+                "Tenant (team or namespace; empty for the whole environment)",
+                "Renders only this tenant's objects".to_owned(),
+            )
+        },
+        Parameter {
+            name: "tenants",
+            title: "Tenants by environment (read only)",
+            tooltip: None,
+            required: None,
+            item_type: None,
+            collection_type: "map",
+            string: None,
+            map: Some(tenants),
+        },
+    ])
+}
+
+/// One parameter announcement, as Argo CD reads it (fields in this order, absent ones left out).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameter {
+    name: &'static str,
+    title: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tooltip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_type: Option<&'static str>,
+    collection_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map: Option<BTreeMap<String, String>>,
 }

@@ -225,7 +225,7 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("note: tenants: backend, frontend, data, ml, integrations\n")
+        err.contains("note: tenants: backend, data, frontend, integrations, ml\n")
             && err.contains("help: did you mean `data`?"),
         "{err}"
     );

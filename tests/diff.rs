@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command as Std;
 
-use common::{stderr, stdout, Estate};
+use common::{json_keys_at, stderr, stdout, Estate};
 use gitops_render::diff::{diff, Object, ObjectKey, Objects, Options};
 use gitops_render::manifest::ObjectRef;
 use serde_json::json;
@@ -37,6 +37,18 @@ fn no_change() {
         json!({"added": 0, "removed": 0, "changed": 0, "moved": 0})
     );
     assert_eq!(v["changes"], json!([]));
+    assert_eq!(
+        json_keys_at(&json, 2),
+        ["version", "base", "summary", "changes"]
+    );
+    assert_eq!(
+        json_keys_at(&json, 4),
+        ["total", "byEnvironment", "byKind", "byTenant"]
+    );
+    assert_eq!(
+        json_keys_at(&json, 6),
+        ["added", "removed", "changed", "moved"]
+    );
 }
 
 #[test]
@@ -53,6 +65,24 @@ fn tier_change_in_prod() {
     let (_, md) = diff_text(&e, &["--format", "markdown"]);
     insta::assert_snapshot!("tier_change_in_prod_markdown", md);
     let (_, json) = diff_text(&e, &["--format", "json"]);
+    let change = [
+        "change",
+        "environment",
+        "group",
+        "kind",
+        "namespace",
+        "name",
+        "oldPath",
+        "newPath",
+        "fields",
+        "diff",
+    ];
+    assert!(
+        json_keys_at(&json, 6)
+            .windows(change.len())
+            .any(|w| w == change),
+        "{json}"
+    );
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
     let quota = v["changes"]
         .as_array()

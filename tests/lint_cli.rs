@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{stderr, stdout, Estate};
+use common::{json_keys_at, stderr, stdout, Estate};
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("gitops-render").expect("binary");
@@ -116,9 +116,15 @@ fn several_formats_in_one_run() {
         .write_stdin(BAD)
         .output()
         .expect("runs");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let text = stdout(&out);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["version"], 1);
     assert!(v["summary"]["errors"].as_u64().unwrap_or(0) >= 1);
+    assert_eq!(json_keys_at(&text, 2), ["version", "summary", "findings"]);
+    let finding = [
+        "rule", "severity", "message", "file", "line", "column", "object", "help",
+    ];
+    assert_eq!(json_keys_at(&text, 6)[..finding.len()], finding);
 }
 
 #[test]

@@ -56,3 +56,48 @@ fn unknown_tenant_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("environment `prod` has no tenant `payments`"));
 }
+
+/// A parsed mapping keeps no order, so `byFileType`'s is read from the files: the pack's
+/// patterns as written, an override changing one in place, `null` taking one out (without
+/// moving the others), and a new pattern after the pack's even when written first.
+#[test]
+fn overrides_keep_the_pack_order_and_add_patterns_at_the_end() {
+    let e = Estate::example();
+    e.edit(
+        "environments/dev.yaml",
+        "  overrides:\n    workflows:\n",
+        "  overrides:\n    workflows:\n      byFileType:\n        \"reports/*.csv\": [file-transfer]\n        \"*.tif\": [file-transfer]\n        \"*.tiff\": null\n",
+    );
+    let out = e.run(&["render", "--env", "dev", "--env", "prod", "--no-lint"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let patterns = |rel: &str| -> Vec<String> {
+        e.read(rel)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("\"pattern\": "))
+            .map(|p| p.trim_end_matches(',').to_owned())
+            .collect()
+    };
+    assert_eq!(
+        patterns("gitops/dev/tenants/data-dev/configmap-workflow-policy.yaml"),
+        [r#""*.tif""#, r#""*""#, r#""reports/*.csv""#]
+    );
+    assert_eq!(
+        patterns("gitops/prod/tenants/data-prod/configmap-workflow-policy.yaml"),
+        [r#""*.tiff""#, r#""*.tif""#, r#""*""#]
+    );
+    let out = e.run(&["plan", "dev", "data", "a.tiff", "b.tif", "reports/q.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan = stdout(&out);
+    assert!(
+        plan.contains("a.tiff         *        → file-transfer"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("b.tif          *.tif    → file-transfer"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("reports/q.csv  *        → file-transfer"),
+        "{plan}"
+    );
+}

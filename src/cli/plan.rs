@@ -8,12 +8,48 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::resolve::plan_for_file;
+use crate::resolve::{plan_for_file, WorkflowPolicy};
 
 use super::{fail, output, Exit};
+
+/// `--format json`, typed so its fields keep this order.
+#[derive(Serialize)]
+struct Report<'a> {
+    environment: &'a str,
+    tenant: &'a str,
+    namespace: &'a str,
+    files: Vec<FilePlan<'a>>,
+    required: Vec<Workflow<'a>>,
+    publishable: bool,
+}
+
+#[derive(Serialize)]
+struct FilePlan<'a> {
+    file: &'a str,
+    /// `null` when no pattern matches.
+    pattern: Option<&'a str>,
+    workflows: Vec<Workflow<'a>>,
+    missing: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Workflow<'a> {
+    name: &'a str,
+    workflow_template: Option<String>,
+}
+
+impl<'a> Workflow<'a> {
+    fn of(policy: &WorkflowPolicy, name: &'a str) -> Self {
+        Workflow {
+            name,
+            workflow_template: policy.workflow_templates.get(name).cloned(),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -63,26 +99,33 @@ pub fn run(root: &Path, args: &PlanArgs) -> Exit {
     let template = |w: &str| policy.workflow_templates.get(w).cloned();
     match args.format {
         Format::Json => {
-            let files: Vec<_> = rows
-                .iter()
-                .map(|(file, rule)| match rule {
-                    Some(r) => json!({
-                        "file": file,
-                        "pattern": r.pattern,
-                        "workflows": r.workflows.iter().map(|w| json!({"name": w, "workflowTemplate": template(w)})).collect::<Vec<_>>(),
-                        "missing": r.missing,
-                    }),
-                    None => json!({"file": file, "pattern": null, "workflows": [], "missing": []}),
-                })
-                .collect();
-            let doc = json!({
-                "environment": env.name,
-                "tenant": tenant.team,
-                "namespace": tenant.namespace,
-                "files": files,
-                "required": policy.required.iter().map(|w| json!({"name": w, "workflowTemplate": template(w)})).collect::<Vec<_>>(),
-                "publishable": !blocked,
-            });
+            let doc = Report {
+                environment: &env.name,
+                tenant: &tenant.team,
+                namespace: &tenant.namespace,
+                files: rows
+                    .iter()
+                    .map(|&(file, rule)| FilePlan {
+                        file,
+                        pattern: rule.map(|r| r.pattern.as_str()),
+                        workflows: rule
+                            .map(|r| {
+                                r.workflows
+                                    .iter()
+                                    .map(|w| Workflow::of(policy, w))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        missing: rule.map(|r| r.missing.as_slice()).unwrap_or_default(),
+                    })
+                    .collect(),
+                required: policy
+                    .required
+                    .iter()
+                    .map(|w| Workflow::of(policy, w))
+                    .collect(),
+                publishable: !blocked,
+            };
             output::out(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()

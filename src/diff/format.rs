@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use clap::ValueEnum;
-use serde_json::{json, Value};
+use serde::ser::SerializeStruct as _;
+use serde::Serialize;
+use serde_json::Value;
 
-use super::{ChangeKind, ObjectChange};
+use super::{ChangeKind, FieldChange, ObjectChange};
 
 /// GitHub rejects comments over 65,536 characters; details are cut to stay under this.
 pub const MARKDOWN_LIMIT: usize = 65_000;
@@ -22,12 +24,24 @@ pub enum Format {
 #[derive(Default, Clone, Copy)]
 struct Counts([usize; 4]);
 
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("Counts", 4)?;
+        for kind in [
+            ChangeKind::Added,
+            ChangeKind::Removed,
+            ChangeKind::Changed,
+            ChangeKind::Moved,
+        ] {
+            m.serialize_field(kind.as_str(), &self.0[kind as usize])?;
+        }
+        m.end()
+    }
+}
+
 impl Counts {
     fn add(&mut self, k: ChangeKind) {
         self.0[k as usize] += 1;
-    }
-    fn json(&self) -> Value {
-        json!({"added": self.0[0], "removed": self.0[1], "changed": self.0[2], "moved": self.0[3]})
     }
     fn cells(&self) -> [usize; 4] {
         [self.0[0], self.0[2], self.0[1], self.0[3]]
@@ -255,36 +269,66 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
 
 fn json_report(changes: &[ObjectChange], base: &str) -> String {
     let s = summarize(changes);
-    let by = |m: &BTreeMap<String, Counts>| -> Value {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v.json()))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    };
-    let doc = json!({
-        "version": 1,
-        "base": base,
-        "summary": {
-            "total": s.total.json(),
-            "byEnvironment": by(&s.by_env),
-            "byKind": by(&s.by_kind),
-            "byTenant": by(&s.by_tenant),
+    let doc = Report {
+        version: 1,
+        base,
+        summary: SummaryView {
+            total: s.total,
+            by_environment: &s.by_env,
+            by_kind: &s.by_kind,
+            by_tenant: &s.by_tenant,
         },
-        "changes": changes.iter().map(|c| json!({
-            "change": c.kind.as_str(),
-            "environment": c.key.env,
-            "group": c.key.id.group,
-            "kind": c.key.id.kind,
-            "namespace": c.key.id.namespace,
-            "name": c.key.id.name,
-            "oldPath": c.old_path,
-            "newPath": c.new_path,
-            "fields": c.fields.iter().map(|f| json!({"pointer": f.pointer, "old": f.old, "new": f.new})).collect::<Vec<_>>(),
-            "diff": c.diff,
-        })).collect::<Vec<_>>(),
-    });
+        changes: changes
+            .iter()
+            .map(|c| ChangeView {
+                change: c.kind.as_str(),
+                environment: &c.key.env,
+                group: &c.key.id.group,
+                kind: &c.key.id.kind,
+                namespace: &c.key.id.namespace,
+                name: &c.key.id.name,
+                old_path: &c.old_path,
+                new_path: &c.new_path,
+                fields: &c.fields,
+                diff: &c.diff,
+            })
+            .collect(),
+    };
     format!(
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     )
+}
+
+/// `--format json`, typed so its fields keep this order.
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    base: &'a str,
+    summary: SummaryView<'a>,
+    changes: Vec<ChangeView<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryView<'a> {
+    total: Counts,
+    by_environment: &'a BTreeMap<String, Counts>,
+    by_kind: &'a BTreeMap<String, Counts>,
+    by_tenant: &'a BTreeMap<String, Counts>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeView<'a> {
+    change: &'a str,
+    environment: &'a str,
+    group: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+    old_path: &'a Option<String>,
+    new_path: &'a Option<String>,
+    fields: &'a [FieldChange],
+    diff: &'a str,
 }

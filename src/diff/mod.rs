@@ -132,7 +132,7 @@ impl ChangeKind {
 }
 
 /// One changed field: a scalar (or a whole list or mapping that appeared or disappeared).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FieldChange {
     pub pointer: String,
     pub old: Option<Value>,

@@ -1,29 +1,65 @@
 //! The stable JSON report: `{"version": 1, "summary": {...}, "findings": [...]}`.
 
-use serde_json::json;
+//!
+//! Typed, so its fields keep this order: a parsed map does not keep the order written.
+
+use serde::Serialize;
 
 use crate::diagnostic::Severity;
 use crate::lint::Finding;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    summary: Summary,
+    findings: Vec<FindingView<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    objects: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'a str,
+    severity: String,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    object: &'a Option<String>,
+    help: &'a Option<String>,
+}
 
 pub fn render(findings: &[Finding], checked: usize) -> String {
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    let doc = json!({
-        "version": 1,
-        "summary": {"objects": checked, "errors": errors, "warnings": findings.len() - errors},
-        "findings": findings.iter().map(|f| json!({
-            "rule": f.rule,
-            "severity": f.severity.to_string(),
-            "message": f.message,
-            "file": f.location.file,
-            "line": f.location.line,
-            "column": f.location.col,
-            "object": f.object,
-            "help": f.help,
-        })).collect::<Vec<_>>(),
-    });
+    let doc = Report {
+        version: 1,
+        summary: Summary {
+            objects: checked,
+            errors,
+            warnings: findings.len() - errors,
+        },
+        findings: findings
+            .iter()
+            .map(|f| FindingView {
+                rule: f.rule,
+                severity: f.severity.to_string(),
+                message: &f.message,
+                file: &f.location.file,
+                line: f.location.line,
+                column: f.location.col,
+                object: &f.object,
+                help: &f.help,
+            })
+            .collect(),
+    };
     format!(
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -306,9 +306,19 @@ fn resolve_env(
     };
 
     let mut pack_layers = Layered::from_file(&pack.spec, pack.source, "/spec");
+    let mut written = vec![workflows::Layer {
+        source: pack.source,
+        value: &pack.spec,
+        pointer: "/spec",
+    }];
     for file in &chain {
         if let Some(over) = file.spec.get("overrides") {
             pack_layers.overlay_file(over, file.source, "/spec/overrides");
+            written.push(workflows::Layer {
+                source: file.source,
+                value: over,
+                pointer: "/spec/overrides",
+            });
         }
     }
     let violations = schema::validate(InputSchema::PackSpec, &pack_layers.value);
@@ -330,7 +340,7 @@ fn resolve_env(
         }
         return Err(diags.sorted());
     }
-    let spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
+    let mut spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
         Diagnostics::from(inputs.error_at(
             "invalid-value",
             format!("pack {}: {e}", pack.label()),
@@ -340,6 +350,9 @@ fn resolve_env(
         ))
     })?;
 
+    if let Some(wf) = &mut spec.workflows {
+        workflows::order_file_types(inputs, &written, wf);
+    }
     if let Some(lint) = &spec.lint {
         let problems = check_lint_rules(inputs, lint, &pack_layers);
         if !problems.is_empty() {

@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use semver::Version;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, PackInput};
 use crate::model::WorkflowsSpec;
-use crate::source::{pointer_push, Target};
+use crate::source::{pointer_push, Pos, SourceId, Target};
 
 use super::{error_in, Layered};
 
@@ -51,6 +52,54 @@ pub struct FileRule {
     pub workflows: Vec<String>,
     /// Workflows of the rule this tenant does not have: a gate should refuse the file.
     pub missing: Vec<String>,
+}
+
+/// One layer of a pack's spec as written: the pack file's `spec`, or an environment file's
+/// `overrides`.
+pub struct Layer<'a> {
+    pub source: SourceId,
+    pub value: &'a Value,
+    /// Where `value` is in its file.
+    pub pointer: &'a str,
+}
+
+/// Put `byFileType`'s patterns in the order written. A parsed mapping keeps no order (YAML
+/// and JSON mappings have none; the parsed map is sorted by key), so it is read from where
+/// each pattern stands in its file: the pack's patterns in the pack file's order, then each
+/// override's new patterns in its file's order; an override that changes a pattern's
+/// workflows leaves it in place, and `null` takes it out.
+pub fn order_file_types(inputs: &Inputs, layers: &[Layer<'_>], wf: &mut WorkflowsSpec) {
+    const AT: &str = "/workflows/byFileType";
+    let mut order: Vec<&str> = Vec::new();
+    for layer in layers {
+        let Some(patterns) = layer.value.pointer(AT).and_then(Value::as_object) else {
+            continue;
+        };
+        let spans = inputs.sources.get(layer.source).spans();
+        let mut written: Vec<(Option<Pos>, &str, &Value)> = patterns
+            .iter()
+            .map(|(pattern, v)| {
+                let pointer = pointer_push(&format!("{}{AT}", layer.pointer), pattern);
+                let at = spans.get(0, &pointer).and_then(|s| s.key);
+                (at, pattern.as_str(), v)
+            })
+            .collect();
+        // A pattern whose position is unknown (none is, in a file that parsed) goes last.
+        written.sort_by_key(|&(at, pattern, _)| (at.is_none(), at, pattern));
+        for (_, pattern, v) in written {
+            if v.is_null() {
+                order.retain(|p| *p != pattern);
+            } else if !order.contains(&pattern) {
+                order.push(pattern);
+            }
+        }
+    }
+    let mut unordered = std::mem::take(&mut wf.by_file_type);
+    wf.by_file_type = order
+        .into_iter()
+        .filter_map(|p| unordered.shift_remove_entry(p))
+        .collect();
+    wf.by_file_type.extend(unordered);
 }
 
 /// Does `path` (relative to the pack folder) exist among the pack's workflow templates?

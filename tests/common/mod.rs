@@ -114,6 +114,15 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The keys of pretty-printed JSON `text` written at `indent` spaces, in the order written:
+/// reports keep a documented field order, which a parsed value would not show.
+pub fn json_keys_at(text: &str, indent: usize) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&" ".repeat(indent))?.strip_prefix('"'))
+        .filter_map(|l| Some(&l[..l.find("\": ")?]))
+        .collect()
+}
+
 /// Assert a bad-input run: exit 2, a `file:line:col` location, and nothing written.
 pub fn assert_bad_input(estate: &Estate, out: &Output, location: &str) -> String {
     let err = stderr(out);
