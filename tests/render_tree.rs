@@ -467,6 +467,58 @@ fn unchanged_render_writes_nothing() {
     }
 }
 
+/// The stat index (`gitops/.gitops-render-cache/`): a render records the files it read and
+/// found unchanged once their times have settled, and the next one takes a stat's word for
+/// them. A file edited by hand since, to the same size and with its modification time put
+/// back, is still found, by `--check` and by `render`, which rewrites it.
+#[test]
+fn a_hand_edit_is_found_behind_the_stat_index() {
+    let quota = "gitops/prod/tenants/backend-prod/resourcequota-tenant-quota.yaml";
+    for mode in WRITE_MODES {
+        let e = Estate::example();
+        let index = e.path().join("gitops/.gitops-render-cache/stat-index");
+        assert_eq!(e.run(&render(mode, &[])).status.code(), Some(0));
+        assert!(
+            !index.exists(),
+            "every file was written, none read: nothing to record"
+        );
+        // Times settle two seconds after a write.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert_eq!(e.run(&["render", "--check"]).status.code(), Some(0));
+        assert!(!index.exists(), "--check writes nothing");
+        assert_eq!(e.run(&render(mode, &[])).status.code(), Some(0));
+        let files = e.tree().len();
+        let header = "gitops-render stat index 1\n".len();
+        let recorded = std::fs::metadata(&index).expect("index").len() as usize;
+        assert_eq!((recorded - header) / 16, files, "every file recorded");
+
+        let text = e.read(quota);
+        let mtime = std::fs::metadata(e.path().join(quota))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        e.write(quota, &text.replace("cpu: \"12\"", "cpu: \"99\""));
+        std::fs::File::options()
+            .write(true)
+            .open(e.path().join(quota))
+            .and_then(|f| f.set_modified(mtime))
+            .expect("set mtime");
+        let check = e.run(&["render", "--check"]);
+        assert_eq!(check.status.code(), Some(1), "{mode:?}");
+        assert!(
+            stderr(&check).contains(&quota["gitops/".len()..]),
+            "{}",
+            stderr(&check)
+        );
+        let out = e.run(&render(mode, &[]));
+        assert!(
+            stderr(&out).contains(&format!("{files} files, 1 written, 0 pruned")),
+            "{mode:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(e.read(quota), text);
+    }
+}
+
 /// The example estate with a naming rule without the environment: every environment
 /// renders the same namespaces, so lint relates objects across environments.
 fn estate_with_shared_namespaces() -> Estate {

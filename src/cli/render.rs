@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::source::EstateFiles;
+use crate::tree::known::{self, Known};
 use crate::tree::{compare, io, ChangeKind, Scope, Tree};
 
 use super::{fail, output, Exit};
@@ -72,15 +73,19 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         let scope = crate::scope(&args.envs, names.iter());
         return check(&out_dir, drift, scope, names.len());
     }
+    // What the stat index learned while judging, saved once the write is done.
+    let mut known = Known::default();
     let planned = if args.no_lint {
-        io::Output::open(&out_dir).and_then(|output| {
+        io::Output::open(&out_dir).and_then(|mut output| {
             let planned = crate::render_write_plan(&files, &args.envs, None, &output);
+            known = output.take_known();
             crate::free_in_background(output);
             planned
         })
     } else {
-        let linted = match io::Output::open(&out_dir).and_then(|output| {
+        let linted = match io::Output::open(&out_dir).and_then(|mut output| {
             let linted = crate::render_linted_write_plan(&files, &args.envs, &output);
+            known = output.take_known();
             crate::free_in_background(output);
             linted
         }) {
@@ -103,6 +108,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     if let Err(d) = io::apply(&out_dir, plan) {
         return fail(&d);
     }
+    let saved = known.save(&out_dir, &plan.prunes);
     let mut summary = format!(
         "rendered {envs} environment{} into {}: {} files, {} written, {} pruned, {} unchanged\n",
         if envs == 1 { "" } else { "s" },
@@ -115,6 +121,12 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     for k in &plan.kept {
         summary.push_str(&format!(
             "note: left {k} alone: it has no generated header\n"
+        ));
+    }
+    if let Err(e) = saved {
+        summary.push_str(&format!(
+            "note: could not save the stat index in {}: {e} (the next render reads every file)\n",
+            out_dir.join(known::CACHE_DIR).display()
         ));
     }
     output::err(&summary);

@@ -18,6 +18,7 @@ use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
 use crate::source::Location;
 
+use super::known::{Known, Stat, Vouch};
 use super::layout::duplicate_path;
 use super::{Scope, Tree};
 
@@ -51,18 +52,14 @@ pub fn read_files(
     diags.into_result(files.into_iter().collect())
 }
 
-/// Does the file at `target` hold exactly `bytes`? Read through the thread's reused
-/// buffer, no further than one byte past `bytes`' length.
-fn same_bytes(target: &Path, bytes: &[u8]) -> bool {
-    matches!(compare_file(target, bytes), Current::Same)
-}
-
 /// A directory listed once, for a render to be compared with file by file as it renders
 /// (`render --check`, `diff --against`, and the write's [`Output`]): neither the rendered
 /// tree nor the directory's is held whole, only the files that differ.
 pub struct Listed {
     dir: PathBuf,
     files: BTreeSet<String>,
+    /// What the directory's stat index vouches for (see [`Known`]).
+    known: Known,
 }
 
 /// A render against a directory, less the files with the same bytes on both sides.
@@ -79,9 +76,14 @@ pub struct Drift {
 impl Listed {
     /// List `dir` (a missing directory is empty; see [`list_files`]).
     pub fn open(dir: &Path) -> Result<Listed, Diagnostics> {
+        Listed::with(dir, Known::load(dir))
+    }
+
+    fn with(dir: &Path, known: Known) -> Result<Listed, Diagnostics> {
         Ok(Listed {
             dir: dir.to_path_buf(),
             files: list_files(dir)?,
+            known,
         })
     }
 
@@ -98,8 +100,23 @@ impl Listed {
     /// `bytes` unless the directory holds exactly them at `path`. Thread-safe: called on
     /// the thread that rendered the file.
     pub fn differing(&self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
-        let same = self.files.contains(path) && same_bytes(&self.target(path), &bytes);
+        let same = self.files.contains(path) && matches!(self.current(path, &bytes), Current::Same);
         (!same).then_some(bytes)
+    }
+
+    /// What the listed file at `path` holds compared with `bytes`: vouched for by the stat
+    /// index, or read.
+    fn current(&self, path: &str, bytes: &[u8]) -> Current {
+        let target = self.target(path);
+        match self.known.vouch(path, &target, bytes) {
+            Vouch::Same => Current::Same,
+            Vouch::Read(pending) => {
+                let (current, stat) = compare_file(&target, bytes, self.known.records());
+                self.known
+                    .learn(pending, matches!(current, Current::Same), stat);
+                current
+            }
+        }
     }
 
     /// The rendered files with their [`Listed::differing`] verdicts, and the directory's
@@ -204,7 +221,7 @@ impl Output {
             .into());
         }
         Ok(Output {
-            listed: Listed::open(dir)?,
+            listed: Listed::with(dir, Known::load_for_write(dir))?,
         })
     }
 
@@ -217,7 +234,21 @@ impl Output {
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
         let listed = &self.listed;
-        target_state(&listed.dir, path, bytes, listed.files.contains(path))
+        let current = if listed.files.contains(path) {
+            listed.current(path, &bytes)
+        } else {
+            match unlisted_target(&listed.dir, path) {
+                Ok(false) => return Judged::Write(bytes),
+                Ok(true) => compare_file(&listed.target(path), &bytes, false).0,
+                Err(blocked) => return blocked,
+            }
+        };
+        judged(&listed.target(path), current, bytes)
+    }
+
+    /// The stat index, with what judging learned, for [`Known::save`] after the write.
+    pub fn take_known(&mut self) -> Known {
+        std::mem::take(&mut self.listed.known)
     }
 
     /// The plan for a tree whose files (in `scope`) were judged: every blocked target is an
@@ -288,46 +319,46 @@ pub fn plan_write(out: &Path, tree: Tree) -> Result<WritePlan, Diagnostics> {
     output.plan(judged, &tree.scope)
 }
 
-/// Compare one target with its new bytes. `listed`: the walk of `out` found a regular file
-/// there, so every ancestor is a real directory (the walk follows no symlinks).
-fn target_state(out: &Path, path: &str, bytes: Vec<u8>, listed: bool) -> Judged {
+/// Is there a file at a target the listing does not hold (created since the walk)? An
+/// error verdict when something else is in the way.
+fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
     let target = out.join(path);
-    if !listed {
-        if let Some(blocker) = blocking_ancestor(out, path) {
-            return blocked(
-                Diagnostic::error(
-                    "output-blocked",
-                    format!(
-                        "cannot write {path}: {} is a file, not a directory",
-                        blocker.display()
-                    ),
-                )
-                .help("move the file away; gitops-render never deletes files it did not generate"),
-            );
-        }
-        match fs::symlink_metadata(&target) {
-            Err(_) => return Judged::Write(bytes),
-            Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => {
-                return blocked(
-                    Diagnostic::error(
-                        "output-blocked",
-                        format!(
-                            "cannot write {}: a {} is in the way",
-                            target.display(),
-                            if meta.is_dir() {
-                                "directory"
-                            } else {
-                                "symlink"
-                            }
-                        ),
-                    )
-                    .help("move it away; gitops-render never replaces what it did not generate"),
-                )
-            }
-            Ok(_) => {}
-        }
+    if let Some(blocker) = blocking_ancestor(out, path) {
+        return Err(blocked(
+            Diagnostic::error(
+                "output-blocked",
+                format!(
+                    "cannot write {path}: {} is a file, not a directory",
+                    blocker.display()
+                ),
+            )
+            .help("move the file away; gitops-render never deletes files it did not generate"),
+        ));
     }
-    match compare_file(&target, &bytes) {
+    match fs::symlink_metadata(&target) {
+        Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => Err(blocked(
+            Diagnostic::error(
+                "output-blocked",
+                format!(
+                    "cannot write {}: a {} is in the way",
+                    target.display(),
+                    if meta.is_dir() {
+                        "directory"
+                    } else {
+                        "symlink"
+                    }
+                ),
+            )
+            .help("move it away; gitops-render never replaces what it did not generate"),
+        )),
+        Ok(_) => Ok(true),
+        Err(_) => Ok(false),
+    }
+}
+
+/// The verdict on a listed target that holds `current`.
+fn judged(target: &Path, current: Current, bytes: Vec<u8>) -> Judged {
+    match current {
         Current::Same => Judged::Unchanged,
         Current::Generated => Judged::Write(bytes),
         Current::Unowned => blocked(
@@ -365,18 +396,25 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`.
-fn compare_file(target: &Path, bytes: &[u8]) -> Current {
+/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`;
+/// with `stat`, the stat of the opened file taken before it was read (for the stat index).
+fn compare_file(target: &Path, bytes: &[u8], stat: bool) -> (Current, Option<Stat>) {
     use std::io::Read as _;
     READ_BUF.with_borrow_mut(|buf| {
         buf.clear();
-        let read =
-            fs::File::open(target).and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(buf));
-        match read {
+        let mut seen = None;
+        let read = fs::File::open(target).and_then(|f| {
+            if stat {
+                seen = Some(Stat::of(&f.metadata()?));
+            }
+            f.take(bytes.len() as u64 + 1).read_to_end(buf)
+        });
+        let current = match read {
             Ok(_) if buf.as_slice() == bytes => Current::Same,
             Ok(_) if is_generated(buf) => Current::Generated,
             _ => Current::Unowned,
-        }
+        };
+        (current, seen)
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod io;
+pub mod known;
 mod layout;
 pub mod walk;
 
