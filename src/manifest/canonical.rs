@@ -34,32 +34,30 @@ enum Level {
     Other,
 }
 
-fn key_rank(level: Level, key: &str) -> u8 {
-    match level {
-        Level::Top => match key {
-            "apiVersion" => 0,
-            "kind" => 1,
-            "metadata" => 2,
-            "spec" => 3,
-            _ => 4,
-        },
-        Level::Metadata => match key {
-            "name" => 0,
-            "namespace" => 1,
-            "labels" => 2,
-            "annotations" => 3,
-            _ => 4,
-        },
-        Level::Other => u8::from(key != "name"),
+impl Level {
+    /// The keys written first at this level, in this order; the rest follow sorted.
+    fn leading(self) -> &'static [&'static str] {
+        match self {
+            Level::Top => &["apiVersion", "kind", "metadata", "spec"],
+            Level::Metadata => &["name", "namespace", "labels", "annotations"],
+            Level::Other => &["name"],
+        }
     }
 }
 
-fn sorted_entries(m: &Map<String, Value>, level: Level) -> Vec<(u8, &String, &Value)> {
-    // Each key's rank is worked out once, not at every comparison.
-    let mut entries: Vec<(u8, &String, &Value)> =
-        m.iter().map(|(k, v)| (key_rank(level, k), k, v)).collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    entries
+/// A mapping's entries in canonical order. A parsed mapping is sorted by key already
+/// (serde_json's map without `preserve_order` is a `BTreeMap`), so the leading keys are
+/// looked up and the rest taken as they come: no list of entries, no sort.
+fn canonical_entries(
+    m: &Map<String, Value>,
+    level: Level,
+) -> impl Iterator<Item = (&String, &Value)> {
+    let leading = level.leading();
+    let first = leading.iter().filter_map(|k| m.get_key_value(*k));
+    let rest = m
+        .iter()
+        .filter(move |(k, _)| !leading.contains(&k.as_str()));
+    first.chain(rest)
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -77,7 +75,7 @@ fn write_map(
     inline_first: bool,
     level: Level,
 ) {
-    for (i, (_, k, v)) in sorted_entries(m, level).into_iter().enumerate() {
+    for (i, (k, v)) in canonical_entries(m, level).enumerate() {
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
@@ -340,6 +338,14 @@ mod tests {
         assert_eq!(
             to_canonical_yaml(&v),
             "apiVersion: v1\nkind: X\nmetadata:\n  name: app\n  namespace: ns\n  labels:\n    b: \"1\"\n  annotations:\n    a: x\nspec:\n  a: 2\n  b: 1\nzz: 1\n"
+        );
+        // `name` leads only below the top; other metadata keys follow the four, sorted; a
+        // level's leading keys lead only at that level.
+        let v = json!({"name": "nm", "data": {"kind": "k", "name": "x", "a": 1},
+            "metadata": {"uid": "u", "finalizers": ["f"], "name": "app"}, "kind": "X"});
+        assert_eq!(
+            to_canonical_yaml(&v),
+            "kind: X\nmetadata:\n  name: app\n  finalizers:\n  - f\n  uid: u\ndata:\n  name: x\n  a: 1\n  kind: k\nname: nm\n"
         );
     }
 
