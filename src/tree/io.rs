@@ -108,22 +108,24 @@ impl Listed {
     /// `bytes` unless the directory holds exactly them at `path`. Thread-safe: called on
     /// the thread that rendered the file.
     pub fn differing(&self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
-        let same = self.holds(path) && matches!(self.current(path, &bytes), Current::Same);
+        let same = matches!(self.current(path, &bytes), Some(Current::Same));
         (!same).then_some(bytes)
     }
 
-    /// What the listed file at `path` holds compared with `bytes`: vouched for by the stat
-    /// index, or read.
-    fn current(&self, path: &str, bytes: &[u8]) -> Current {
+    /// What the file at `path` holds compared with `bytes`: vouched for by the stat index
+    /// (which knows only files that were listed and read), else read if the listing found
+    /// it; `None` if it did not.
+    fn current(&self, path: &str, bytes: &[u8]) -> Option<Current> {
         let target = self.target(path);
         match self.known.vouch(path, &target, bytes) {
-            Vouch::Same => Current::Same,
-            Vouch::Read(pending) => {
+            Vouch::Same => Some(Current::Same),
+            Vouch::Read(pending) if self.holds(path) => {
                 let (current, stat) = compare_file(&target, bytes, self.known.records());
                 self.known
                     .learn(pending, matches!(current, Current::Same), stat);
-                current
+                Some(current)
             }
+            Vouch::Read(_) => None,
         }
     }
 
@@ -245,14 +247,13 @@ impl Output {
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
         let listed = &self.listed;
-        let current = if listed.holds(path) {
-            listed.current(path, &bytes)
-        } else {
-            match unlisted_target(&listed.dir, path) {
+        let current = match listed.current(path, &bytes) {
+            Some(current) => current,
+            None => match unlisted_target(&listed.dir, path) {
                 Ok(false) => return Judged::Write(bytes),
                 Ok(true) => compare_file(&listed.target(path), &bytes, false).0,
                 Err(blocked) => return blocked,
-            }
+            },
         };
         judged(&listed.target(path), current, bytes)
     }
