@@ -57,11 +57,14 @@ printf '%-7s %-17s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
   "$gen" --tenants "$n" --out "$estate" 2> /dev/null
-  # A first render writes the tree; the measured renders re-render and compare with it. The
-  # stat index records a file two seconds after it was written: wait, and render once to
-  # record them, so the measured renders are those of an unchanged estate.
+  # A first render writes the tree; the measured renders re-render and compare with it, once
+  # it is on disk (at N = 10,000 the kernel is still writing 3.5 GB back for a while, which
+  # slowed the first steps measured meanwhile by about a tenth). The stat index records a
+  # file two seconds after it was written: render once to record them, so the measured
+  # renders are those of an unchanged estate.
   "$bin" render --root "$estate" --no-lint 2> /dev/null
   objects=$(find "$estate/gitops" -name '*.yaml' | wc -l)
+  sync
   sleep 2
   "$bin" render --root "$estate" --no-lint 2> /dev/null
   read -r t rss < <(measure 0 "$bin" render --root "$estate" --no-lint); row "$n" render "$objects" "$t" "$rss"

@@ -52,7 +52,7 @@ type Learned = (u64, Option<u64>);
 pub enum Vouch {
     /// Same stat and same bytes as when recorded.
     Same,
-    /// Read it; `seal` what it held if it turns out to hold `bytes`.
+    /// Read it, and tell [`Known::learn`] what it held.
     Read(Pending),
 }
 
