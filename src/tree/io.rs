@@ -255,7 +255,7 @@ impl Output {
                 Err(blocked) => return blocked,
             },
         };
-        judged(&listed.target(path), current, bytes)
+        judged(listed, path, current, bytes)
     }
 
     /// The stat index, with what judging learned, for [`Known::save`] after the write.
@@ -368,28 +368,32 @@ fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
     }
 }
 
-/// The verdict on a listed target that holds `current`.
-fn judged(target: &Path, current: Current, bytes: Vec<u8>) -> Judged {
+/// The verdict on the target at `path` that holds `current` (its path is built only for an
+/// error: judging an unchanged file allocates nothing more).
+fn judged(listed: &Listed, path: &str, current: Current, bytes: Vec<u8>) -> Judged {
     match current {
         Current::Same => Judged::Unchanged,
         Current::Generated => Judged::Write(bytes),
-        Current::Unowned => blocked(
-            Diagnostic::error(
-                "unowned-file",
-                format!(
-                    "refusing to overwrite {}: it has no generated header, \
+        Current::Unowned => {
+            let target = listed.target(path);
+            blocked(
+                Diagnostic::error(
+                    "unowned-file",
+                    format!(
+                        "refusing to overwrite {}: it has no generated header, \
                      so it was not written by gitops-render",
-                    target.display()
-                ),
+                        target.display()
+                    ),
+                )
+                .at(Location {
+                    file: target.display().to_string(),
+                    line: 1,
+                    col: 1,
+                    line_text: None,
+                })
+                .help("move or delete the hand-written file, or render to another --out directory"),
             )
-            .at(Location {
-                file: target.display().to_string(),
-                line: 1,
-                col: 1,
-                line_text: None,
-            })
-            .help("move or delete the hand-written file, or render to another --out directory"),
-        ),
+        }
     }
 }
 
