@@ -174,7 +174,7 @@ pub fn render_linted_write_plan(
     let judging = lint_render_judging(
         files,
         envs,
-        out.listed(),
+        out.on_disk(),
         |path, bytes| out.judge(path, bytes),
         |judged| match judged {
             Judged::Write(bytes) => Some(bytes),
@@ -204,25 +204,25 @@ pub struct LintedDrift {
     pub environments: Vec<String>,
 }
 
-/// [`render_linted`] compared with the files of `listed` as it renders (`render --check`):
+/// [`render_linted`] compared with the files of `on_disk` as it renders (`render --check`):
 /// like [`render_linted_write_plan`], each unit's files are compared on the thread that
 /// rendered them and only those that differ are kept; then only the directory's other files
 /// are read. At N = 10,000 neither tree is held whole.
 pub fn render_linted_against(
     files: &EstateFiles,
     envs: &[String],
-    listed: &tree::io::Listed,
+    on_disk: &tree::io::OnDisk,
 ) -> Result<LintedDrift, Diagnostics> {
     let judging = lint_render_judging(
         files,
         envs,
-        listed,
-        |path, bytes| listed.differing(path, bytes),
+        on_disk,
+        |path, bytes| on_disk.differing(path, bytes),
         |differing| differing.as_ref(),
     )?;
     let drift = judging
         .verdicts
-        .map(|verdicts| listed.drift(verdicts))
+        .map(|verdicts| on_disk.drift(verdicts))
         .transpose()?;
     Ok(LintedDrift {
         drift,
@@ -248,7 +248,7 @@ struct Judging<V> {
 fn lint_render_judging<V: Send + Sync>(
     files: &EstateFiles,
     envs: &[String],
-    against: &tree::io::Listed,
+    against: &tree::io::OnDisk,
     judge: impl Fn(&str, Vec<u8>) -> V + Sync,
     kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
 ) -> Result<Judging<V>, Diagnostics> {
@@ -259,7 +259,7 @@ fn lint_render_judging<V: Send + Sync>(
     // paths at N = 10,000 is ~70 MB).
     let batching = Batching {
         tenants: TENANTS_PER_BATCH,
-        expected_files: against.files(),
+        expected_files: against.expected_files(),
     };
     let (stream, verdicts) = lint_render(&inputs, &names, &config, batching, |chunk| {
         chunk.take_texts(|path, text| judge(path, text.into_bytes()))

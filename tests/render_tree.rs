@@ -386,7 +386,7 @@ fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
     const TARGET: &str = "gitops/prod/tenants/data-prod/namespace-data-prod.yaml";
     /// What is in the way, how to put it there, what the error says.
     type Obstacle = (&'static str, fn(&Estate), &'static str);
-    let cases: [Obstacle; 3] = [
+    let cases: [Obstacle; 4] = [
         (
             "directory",
             |e| {
@@ -402,6 +402,19 @@ fn refuses_to_write_through_a_directory_a_symlink_or_a_file_in_the_way() {
                 std::os::unix::fs::symlink("/etc/hostname", e.path().join(TARGET)).expect("symlink");
             },
             "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a symlink is in the way",
+        ),
+        (
+            // Opened to be compared, a FIFO would wait for a writer forever.
+            "fifo",
+            |e| {
+                std::fs::remove_file(e.path().join(TARGET)).expect("rendered before");
+                let made = std::process::Command::new("mkfifo")
+                    .arg(e.path().join(TARGET))
+                    .status()
+                    .expect("mkfifo");
+                assert!(made.success());
+            },
+            "cannot write ./gitops/prod/tenants/data-prod/namespace-data-prod.yaml: a special file is in the way",
         ),
         (
             "file as a directory",
@@ -468,9 +481,10 @@ fn unchanged_render_writes_nothing() {
 }
 
 /// The stat index (`gitops/.gitops-render-cache/`): a render records the files it read and
-/// found unchanged once their times have settled, and the next one takes a stat's word for
-/// them. A file edited by hand since, to the same size and with its modification time put
-/// back, is still found, by `--check` and by `render`, which rewrites it.
+/// found unchanged, and the directories it read, once their times have settled, and the next
+/// one takes a stat's word for them. A file edited by hand since, to the same size and with
+/// its modification time put back, is still found, by `--check` and by `render`, which
+/// rewrites it; a file dropped into a sealed directory is found and pruned or left alone.
 #[test]
 fn a_hand_edit_is_found_behind_the_stat_index() {
     let quota = "gitops/prod/tenants/backend-prod/resourcequota-tenant-quota.yaml";
@@ -488,9 +502,18 @@ fn a_hand_edit_is_found_behind_the_stat_index() {
         assert!(!index.exists(), "--check writes nothing");
         assert_eq!(e.run(&render(mode, &[])).status.code(), Some(0));
         let files = e.tree().len();
+        let dirs = walkdir::WalkDir::new(e.path().join("gitops"))
+            .into_iter()
+            .filter_entry(|d| !d.file_name().to_string_lossy().starts_with('.'))
+            .filter(|d| d.as_ref().expect("walk").file_type().is_dir())
+            .count();
         let header = "gitops-render stat index 1\n".len();
         let recorded = std::fs::metadata(&index).expect("index").len() as usize;
-        assert_eq!((recorded - header) / 16, files, "every file recorded");
+        assert_eq!(
+            (recorded - header) / 16,
+            files + dirs,
+            "every file and directory recorded"
+        );
 
         let text = e.read(quota);
         let mtime = std::fs::metadata(e.path().join(quota))
@@ -516,6 +539,23 @@ fn a_hand_edit_is_found_behind_the_stat_index() {
             stderr(&out)
         );
         assert_eq!(e.read(quota), text);
+
+        // Dropped into directories whose seals vouch for their entries: a generated file the
+        // render no longer names, and a hand-written one.
+        let stale = "gitops/prod/tenants/data-prod/resourcequota-old.yaml";
+        let notes = "gitops/dev/tenants/ml-dev/notes.md";
+        e.write(stale, &text).write(notes, "hand-written\n");
+        let out = e.run(&render(mode, &[]));
+        assert!(
+            stderr(&out).contains(&format!("{files} files, 0 written, 1 pruned"))
+                && stderr(&out).contains(
+                    "note: left dev/tenants/ml-dev/notes.md alone: it has no generated header"
+                ),
+            "{mode:?}: {}",
+            stderr(&out)
+        );
+        assert!(!e.path().join(stale).exists());
+        assert!(e.path().join(notes).exists());
     }
 }
 

@@ -103,9 +103,9 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         (old, new, "the current pins".to_owned())
     } else {
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
-        let listed = io::Listed::open(&dir).map_err(|d| fail(&d))?;
+        let on_disk = io::OnDisk::open(&dir).map_err(|d| fail(&d))?;
         let (drift, _) =
-            diff::render_against(new_state, &args.envs, &listed).map_err(|(side, d)| {
+            diff::render_against(new_state, &args.envs, &on_disk).map_err(|(side, d)| {
                 match side {
                     // Reading the tree on disk failed.
                     Side::Old => fail(&d),

@@ -46,7 +46,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     // lint: 54 s → 39 s).
     io_bound_workers();
     if args.check {
-        let listed = match io::Listed::open(&out_dir) {
+        let on_disk = match io::OnDisk::open(&out_dir) {
             Ok(l) => l,
             Err(d) => return fail(&d),
         };
@@ -55,12 +55,12 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
                 files: &files,
                 pack_pin: None,
             };
-            match crate::diff::render_against(state, &args.envs, &listed) {
+            match crate::diff::render_against(state, &args.envs, &on_disk) {
                 Ok(r) => r,
                 Err((_, d)) => return fail(&d),
             }
         } else {
-            let linted = match crate::render_linted_against(&files, &args.envs, &listed) {
+            let linted = match crate::render_linted_against(&files, &args.envs, &on_disk) {
                 Ok(l) => l,
                 Err(d) => return fail(&d),
             };

@@ -74,7 +74,7 @@ pub fn render_changes(
     ))
 }
 
-/// The work tree's render (limited to `envs`, all when empty) against the tree `listed`,
+/// The work tree's render (limited to `envs`, all when empty) against the tree `on_disk`,
 /// less the files with the same bytes on both sides (`diff --against`, `render --check
 /// --no-lint`). There are no inputs for the old side, so every environment is rendered, one
 /// at a time; each file is compared with its namesake on disk on the thread that rendered
@@ -83,7 +83,7 @@ pub fn render_changes(
 pub fn render_against(
     new: State<'_>,
     envs: &[String],
-    listed: &tree::io::Listed,
+    on_disk: &tree::io::OnDisk,
 ) -> Result<(tree::io::Drift, Vec<String>), (Side, Diagnostics)> {
     let inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
     let names = select_environments(&inputs, envs).map_err(|d| (Side::New, d))?;
@@ -93,7 +93,7 @@ pub fn render_against(
             .map_err(|d| (Side::New, d))?;
         let files = crate::render::render_each(&inputs, &plan, |m| {
             let (path, bytes) = tree::file_for(&m);
-            let differing = listed.differing(&path, bytes);
+            let differing = on_disk.differing(&path, bytes);
             (path, differing)
         })
         .map_err(|d| (Side::New, d))?;
@@ -101,7 +101,7 @@ pub fn render_against(
     }
     // Two rendered files at one path is the render's error; a file that cannot be read,
     // the directory's.
-    let drift = listed.drift(rendered).map_err(|d| {
+    let drift = on_disk.drift(rendered).map_err(|d| {
         let side = if d.iter().any(|d| d.code == "duplicate-path") {
             Side::New
         } else {

@@ -20,6 +20,7 @@ use crate::source::Location;
 
 use super::known::{Known, Stat, Vouch};
 use super::layout::duplicate_path;
+use super::unrendered::unrendered;
 use super::{Scope, Tree};
 
 /// Read every file under `dir` (relative `/` paths → bytes). A missing directory is empty.
@@ -39,26 +40,23 @@ pub fn read_files(
         .into_par_iter()
         .map(|rel| {
             let path = dir.join(&rel);
-            fs::read(&path).map(|b| (rel, b)).map_err(|err| {
-                Diagnostic::error(
-                    "read-failed",
-                    format!("cannot read {}: {err}", path.display()),
-                )
-                .into()
-            })
+            fs::read(&path)
+                .map(|b| (rel, b))
+                .map_err(|err| read_failed(&path, &err))
         })
         .collect();
     let (files, diags) = partition(read);
     diags.into_result(files.into_iter().collect())
 }
 
-/// A directory listed once, for a render to be compared with file by file as it renders
-/// (`render --check`, `diff --against`, and the write's [`Output`]): neither the rendered
-/// tree nor the directory's is held whole, only the files that differ.
-pub struct Listed {
+/// An output directory that a render is compared with file by file as it renders (`render
+/// --check`, `diff --against`, and the write's [`Output`]): neither the rendered tree nor the
+/// directory's is held whole, only the files that differ. It is not listed first: each
+/// rendered file is looked up at its path, and the directory's other files are searched for
+/// once the render is done (see [`unrendered`]), reading only the directories the stat index
+/// does not vouch for.
+pub struct OnDisk {
     dir: PathBuf,
-    /// Sorted: looked up by bisection, walked in order against the rendered paths.
-    files: Vec<String>,
     /// What the directory's stat index vouches for (see [`Known`]).
     known: Known,
 }
@@ -74,17 +72,19 @@ pub struct Drift {
     pub rendered: usize,
 }
 
-impl Listed {
-    /// List `dir` (a missing directory is empty; see [`list_files`]).
-    pub fn open(dir: &Path) -> Result<Listed, Diagnostics> {
-        Listed::with(dir, Known::load(dir))
-    }
-
-    fn with(dir: &Path, known: Known) -> Result<Listed, Diagnostics> {
-        Ok(Listed {
+impl OnDisk {
+    /// The directory `dir` to compare with, read-only (a missing directory is empty).
+    pub fn open(dir: &Path) -> Result<OnDisk, Diagnostics> {
+        if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+            return Err(Diagnostic::error(
+                "read-failed",
+                format!("cannot read {}: Not a directory", dir.display()),
+            )
+            .into());
+        }
+        Ok(OnDisk {
             dir: dir.to_path_buf(),
-            files: list_files(dir)?,
-            known,
+            known: Known::load(dir),
         })
     }
 
@@ -93,16 +93,10 @@ impl Listed {
         self.dir.join(path)
     }
 
-    /// Did the listing find a regular file at `path`?
-    fn holds(&self, path: &str) -> bool {
-        self.files
-            .binary_search_by(|f| f.as_str().cmp(path))
-            .is_ok()
-    }
-
-    /// How many files the directory holds.
-    pub fn files(&self) -> usize {
-        self.files.len()
+    /// About how many files the directory holds, as its stat index knows it (a capacity
+    /// hint: 0 without an index).
+    pub fn expected_files(&self) -> usize {
+        self.known.entries()
     }
 
     /// `bytes` unless the directory holds exactly them at `path`. Thread-safe: called on
@@ -112,53 +106,88 @@ impl Listed {
         (!same).then_some(bytes)
     }
 
-    /// What the file at `path` holds compared with `bytes`: vouched for by the stat index
-    /// (which knows only files that were listed and read), else read if the listing found
-    /// it; `None` if it did not.
+    /// What the file at `path` holds compared with `bytes`: vouched for by the stat index,
+    /// else read; `None` if there is no regular file at `path`.
     fn current(&self, path: &str, bytes: &[u8]) -> Option<Current> {
         let target = self.target(path);
         match self.known.vouch(path, &target, bytes) {
             Vouch::Same => Some(Current::Same),
-            Vouch::Read(pending) if self.holds(path) => {
-                let (current, stat) = compare_file(&target, bytes, self.known.records());
+            Vouch::Read(pending) => {
+                let found = compare_file(&target, bytes);
+                let same = matches!(found, Some((Current::Same, _)));
                 self.known
-                    .learn(pending, matches!(current, Current::Same), stat);
-                Some(current)
+                    .learn(pending, same, found.as_ref().and_then(|f| f.1));
+                found.map(|f| f.0)
             }
-            Vouch::Read(_) => None,
         }
     }
 
-    /// The rendered files with their [`Listed::differing`] verdicts, and the directory's
+    /// The regular files under the directory that `rendered` (sorted relative paths) does
+    /// not name, sorted.
+    fn unrendered(&self, rendered: &[String]) -> Result<Vec<String>, Diagnostics> {
+        let walk = unrendered(&self.dir, rendered, &self.known);
+        let mut diags = Diagnostics::new();
+        for (path, err) in walk.errors {
+            diags.extend(read_failed(&path, &err));
+        }
+        diags.into_result(walk.files)
+    }
+
+    /// The rendered files with their [`OnDisk::differing`] verdicts, and the directory's
     /// other files read: two rendered files at one path are an error.
     pub fn drift(
         &self,
         rendered: impl IntoIterator<Item = (String, Option<Vec<u8>>)>,
     ) -> Result<Drift, Diagnostics> {
         let mut changed = BTreeMap::new();
-        let mut same = BTreeSet::new();
-        let mut diags = Diagnostics::new();
-        let mut count = 0;
+        let mut paths = Vec::new();
         for (path, bytes) in rendered {
-            count += 1;
-            let clash = match bytes {
-                Some(bytes) => {
-                    same.contains(&path) || changed.insert(path.clone(), bytes).is_some()
-                }
-                None => changed.contains_key(&path) || !same.insert(path.clone()),
-            };
-            if clash {
-                diags.push(duplicate_path(&path));
+            if let Some(bytes) = bytes {
+                changed.insert(path.clone(), bytes);
             }
+            paths.push(path);
         }
-        diags.into_result(())?;
-        let others = self.files.iter().filter(|p| !same.contains(*p)).cloned();
+        let count = paths.len();
+        sorted_once(&mut paths)?;
+        let mut others = read_files(&self.dir, self.unrendered(&paths)?)?;
+        crate::free_in_background(paths);
+        // The changed files the directory holds too, as they are now.
+        let held: Vec<Option<(String, Vec<u8>)>> = changed
+            .par_iter()
+            .map(|(path, _)| {
+                let target = self.target(path);
+                read_regular(&target)
+                    .map(|held| held.map(|bytes| (path.clone(), bytes)))
+                    .map_err(|err| read_failed(&target, &err))
+            })
+            .collect::<Result<_, _>>()?;
+        others.extend(held.into_iter().flatten());
         Ok(Drift {
             changed,
-            others: read_files(&self.dir, others)?,
+            others,
             rendered: count,
         })
     }
+}
+
+/// Sort the rendered paths `paths`: a path rendered twice is an error.
+fn sorted_once(paths: &mut [String]) -> Result<(), Diagnostics> {
+    // Sorted, the rendered paths show their duplicates side by side, and give each
+    // directory's entries side by side for the search of the files the tree no longer has.
+    paths.par_sort_unstable();
+    let mut diags = Diagnostics::new();
+    for pair in paths.windows(2).filter(|p| p[0] == p[1]) {
+        diags.push(duplicate_path(&pair[1]));
+    }
+    diags.into_result(())
+}
+
+fn read_failed(path: &Path, err: &std::io::Error) -> Diagnostics {
+    Diagnostic::error(
+        "read-failed",
+        format!("cannot read {}: {err}", path.display()),
+    )
+    .into()
 }
 
 /// The regular files under `dir` as sorted relative `/` paths, without reading them (see
@@ -170,15 +199,11 @@ pub fn list_files(dir: &Path) -> Result<Vec<String>, Diagnostics> {
     let walk = super::walk::walk(dir);
     let mut diags = Diagnostics::new();
     for (path, err) in walk.errors {
-        diags.push(Diagnostic::error(
-            "read-failed",
-            format!("cannot read {}: {err}", path.display()),
-        ));
+        diags.extend(read_failed(&path, &err));
     }
     // Nearly sorted already (a walk by name and the order of whole paths differ only where
     // a name is a sibling's prefix followed by a character before `/`, like `-` or `.`), so
-    // this costs little more than a pass. A sorted list, not a tree: it is built once and
-    // only looked up, and a tree of 770,000 paths is 25 MB more to fault in and free.
+    // this costs little more than a pass.
     let mut files = walk.files;
     files.sort_unstable();
     diags.into_result(files)
@@ -220,11 +245,12 @@ fn blocked(d: Diagnostic) -> Judged {
 
 /// The output directory as found before a write: every check of a target is made against it.
 pub struct Output {
-    listed: Listed,
+    on_disk: OnDisk,
 }
 
 impl Output {
-    /// List `dir` (missing is fine: it will be created); a file in its place is an error.
+    /// The directory to write (missing is fine: it will be created); a file in its place is
+    /// an error.
     pub fn open(dir: &Path) -> Result<Output, Diagnostics> {
         if dir.exists() && !dir.is_dir() {
             return Err(Diagnostic::error(
@@ -234,33 +260,39 @@ impl Output {
             .into());
         }
         Ok(Output {
-            listed: Listed::with(dir, Known::load_for_write(dir))?,
+            on_disk: OnDisk {
+                dir: dir.to_path_buf(),
+                known: Known::load_for_write(dir),
+            },
         })
     }
 
-    /// The directory's listing.
-    pub fn listed(&self) -> &Listed {
-        &self.listed
+    /// The directory, for reading files as they are.
+    pub fn on_disk(&self) -> &OnDisk {
+        &self.on_disk
     }
 
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
-        let listed = &self.listed;
-        let current = match listed.current(path, &bytes) {
+        let on_disk = &self.on_disk;
+        let current = match on_disk.current(path, &bytes) {
             Some(current) => current,
-            None => match unlisted_target(&listed.dir, path) {
+            None => match missing_target(&on_disk.dir, path) {
                 Ok(false) => return Judged::Write(bytes),
-                Ok(true) => compare_file(&listed.target(path), &bytes, false).0,
+                // Created since it was looked for.
+                Ok(true) => compare_file(&on_disk.target(path), &bytes)
+                    .map_or(Current::Unowned, |found| found.0),
                 Err(blocked) => return blocked,
             },
         };
-        judged(listed, path, current, bytes)
+        judged(on_disk, path, current, bytes)
     }
 
-    /// The stat index, with what judging learned, for [`Known::save`] after the write.
+    /// The stat index, with what judging and planning learned, for [`Known::save`] after the
+    /// write.
     pub fn take_known(&mut self) -> Known {
-        std::mem::take(&mut self.listed.known)
+        std::mem::take(&mut self.on_disk.known)
     }
 
     /// The plan for a tree whose files (in `scope`) were judged: every blocked target is an
@@ -281,36 +313,31 @@ impl Output {
             }
             paths.push(path);
         }
-        // Sorted, the rendered paths show their duplicates side by side, and can be walked
-        // along the (sorted) listing to find the files the tree no longer has.
-        paths.par_sort_unstable();
-        for pair in paths.windows(2).filter(|p| p[0] == p[1]) {
-            diags.push(duplicate_path(&pair[1]));
+        if let Err(dups) = sorted_once(&mut paths) {
+            diags.extend(dups);
         }
-        let mut rendered = paths.iter().peekable();
-        let stale: Vec<&String> = self
-            .listed
-            .files
-            .iter()
-            .filter(|path| {
-                while rendered.next_if(|r| r < path).is_some() {}
-                rendered.peek() != Some(path) && scope.covers(path)
-            })
+        // Nothing will be written: what the tree no longer has does not matter.
+        diags.into_result(())?;
+        let stale: Vec<String> = self
+            .on_disk
+            .unrendered(&paths)?
+            .into_iter()
+            .filter(|path| scope.covers(path))
             .collect();
+        crate::free_in_background(paths);
         let generated: Vec<bool> = stale
             .par_iter()
-            .map(|path| fs::read(self.listed.target(path)).is_ok_and(|b| is_generated(&b)))
+            .map(|path| fs::read(self.on_disk.target(path)).is_ok_and(|b| is_generated(&b)))
             .collect();
         for (path, generated) in stale.into_iter().zip(generated) {
             if generated {
-                plan.prunes.push(path.clone());
+                plan.prunes.push(path);
             } else {
-                plan.kept.push(path.clone());
+                plan.kept.push(path);
             }
         }
-        crate::free_in_background(paths);
         plan.writes.sort_by(|a, b| a.0.cmp(&b.0));
-        diags.into_result(plan)
+        Ok(plan)
     }
 }
 
@@ -331,9 +358,10 @@ pub fn plan_write(out: &Path, tree: Tree) -> Result<WritePlan, Diagnostics> {
     output.plan(judged, &tree.scope)
 }
 
-/// Is there a file at a target the listing does not hold (created since the walk)? An
-/// error verdict when something else is in the way.
-fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
+/// Why there is no regular file to compare at a target: `Ok(false)` when nothing is there,
+/// an error verdict when something else is in the way, `Ok(true)` when a file is there after
+/// all (created since it was looked for, or not readable).
+fn missing_target(out: &Path, path: &str) -> Result<bool, Judged> {
     let target = out.join(path);
     if let Some(blocker) = blocking_ancestor(out, path) {
         return Err(blocked(
@@ -348,7 +376,7 @@ fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
         ));
     }
     match fs::symlink_metadata(&target) {
-        Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => Err(blocked(
+        Ok(meta) if !meta.is_file() => Err(blocked(
             Diagnostic::error(
                 "output-blocked",
                 format!(
@@ -356,8 +384,10 @@ fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
                     target.display(),
                     if meta.is_dir() {
                         "directory"
-                    } else {
+                    } else if meta.file_type().is_symlink() {
                         "symlink"
+                    } else {
+                        "special file"
                     }
                 ),
             )
@@ -370,12 +400,12 @@ fn unlisted_target(out: &Path, path: &str) -> Result<bool, Judged> {
 
 /// The verdict on the target at `path` that holds `current` (its path is built only for an
 /// error: judging an unchanged file allocates nothing more).
-fn judged(listed: &Listed, path: &str, current: Current, bytes: Vec<u8>) -> Judged {
+fn judged(on_disk: &OnDisk, path: &str, current: Current, bytes: Vec<u8>) -> Judged {
     match current {
         Current::Same => Judged::Unchanged,
         Current::Generated => Judged::Write(bytes),
         Current::Unowned => {
-            let target = listed.target(path);
+            let target = on_disk.target(path);
             blocked(
                 Diagnostic::error(
                     "unowned-file",
@@ -412,26 +442,68 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`;
-/// with `stat`, the stat of the opened file taken before it was read (for the stat index).
-fn compare_file(target: &Path, bytes: &[u8], stat: bool) -> (Current, Option<Stat>) {
+/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`,
+/// with the stat of the opened file taken before it was read (for the stat index); `None` if
+/// there is no regular file at `target`.
+fn compare_file(target: &Path, bytes: &[u8]) -> Option<(Current, Option<Stat>)> {
     use std::io::Read as _;
+    let (file, stat) = match open_regular(target) {
+        Ok(Some(found)) => found,
+        Ok(None) => return None,
+        Err(_) => return Some((Current::Unowned, None)),
+    };
     READ_BUF.with_borrow_mut(|buf| {
         buf.clear();
-        let mut seen = None;
-        let read = fs::File::open(target).and_then(|f| {
-            if stat {
-                seen = Some(Stat::of(&f.metadata()?));
-            }
-            f.take(bytes.len() as u64 + 1).read_to_end(buf)
-        });
-        let current = match read {
+        let current = match file.take(bytes.len() as u64 + 1).read_to_end(buf) {
             Ok(_) if buf.as_slice() == bytes => Current::Same,
             Ok(_) if is_generated(buf) => Current::Generated,
             _ => Current::Unowned,
         };
-        (current, seen)
+        Some((current, Some(stat)))
     })
+}
+
+/// The bytes of the regular file at `target`; `None` if there is none.
+fn read_regular(target: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let Some((mut file, _)) = open_regular(target)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Open the regular file at `target`, and stat it: `None` if nothing is there, or a
+/// directory, a symlink (not followed) or anything but a regular file, or a file is where a
+/// directory on the way should be. A tree is not listed before it is compared with, so the
+/// open itself tells what is there: one system call, where a `stat` first would be two.
+fn open_regular(target: &Path) -> std::io::Result<Option<(fs::File, Stat)>> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = match options.open(target) {
+        Ok(f) => f,
+        Err(e) if nothing_to_open(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    Ok(meta.is_file().then(|| (file, Stat::of(&meta))))
+}
+
+/// An open failed because no regular file is at the path.
+fn nothing_to_open(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return true;
+    }
+    matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
 /// The first existing non-directory on the way to `rel` under `out`.

@@ -10,6 +10,12 @@
 //! two writes within one tick of a file system's clock can leave the same times, so a file
 //! that may still be in that tick is read every time until it is not.
 //!
+//! Directories are sealed the same way, by a hash of the names and types of their entries
+//! with their stat: adding, removing or renaming an entry moves a directory's times, so a
+//! directory whose stat matches its seal still holds the entries it held, and the render's
+//! search for files it no longer renders does not read it (Git's untracked cache). Only a
+//! directory that was read is recorded, from a stat taken before it was read.
+//!
 //! The index is a cache: `render` keeps it in `.gitops-render-cache/` inside the output
 //! directory (with a `.gitignore` of `*`, so Git leaves it out, and a `CACHEDIR.TAG`). A
 //! missing, unreadable or foreign index is an empty one, and without one every file is read.
@@ -22,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed, Xxh3};
 
 /// The cache folder in an output directory (a dot-folder: tree listings skip it).
 pub const CACHE_DIR: &str = ".gitops-render-cache";
@@ -62,6 +68,31 @@ pub struct Pending {
     content: u64,
 }
 
+/// The names and types of a directory's entries, in any order: what a directory's seal
+/// vouches for besides its stat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Names {
+    count: u64,
+    /// Wrapping sum of one hash per entry: the same for any order of the same entries.
+    sum: u64,
+}
+
+impl Names {
+    pub fn add(&mut self, name: &str, is_dir: bool) {
+        self.count += 1;
+        self.sum = self
+            .sum
+            .wrapping_add(xxh3_64_with_seed(name.as_bytes(), u64::from(is_dir)));
+    }
+
+    fn digest(self) -> u64 {
+        let mut h = Xxh3::new();
+        h.update(&self.count.to_le_bytes());
+        h.update(&self.sum.to_le_bytes());
+        h.digest()
+    }
+}
+
 impl Known {
     /// The index of `dir` for a render that reads only (nothing learned is kept).
     pub fn load(dir: &Path) -> Known {
@@ -83,6 +114,15 @@ impl Known {
             settled_before: now,
             learned: Some(Mutex::new(Vec::new())),
             ..Known::load(dir)
+        }
+    }
+
+    /// An index that records what it learns at once, as if every time had settled.
+    #[cfg(test)]
+    pub(crate) fn recording_everything(dir: &Path) -> Known {
+        Known {
+            settled_before: i64::MAX,
+            ..Known::load_for_write(dir)
         }
     }
 
@@ -108,6 +148,38 @@ impl Known {
             }
         }
         Vouch::Read(Pending { key, content })
+    }
+
+    /// Does the seal of the directory at `rel` (`""`: the output directory) vouch that, with
+    /// the stat `stat`, it holds exactly the entries `names`?
+    pub fn vouch_dir(&self, rel: &str, stat: Stat, names: Names) -> bool {
+        self.entries
+            .get(&dir_key(rel))
+            .is_some_and(|&sealed| stat.seal(names.digest()) == sealed)
+    }
+
+    /// The directory at `rel` was read and held `names`, with `stat` taken before it was
+    /// read: recorded if its times have settled, forgotten otherwise.
+    pub fn learn_dir(&self, rel: &str, stat: Stat, names: Names) {
+        let Some(learned) = &self.learned else {
+            return;
+        };
+        let key = dir_key(rel);
+        let seal = stat
+            .settled(self.settled_before)
+            .then(|| stat.seal(names.digest()));
+        if seal.is_none() && !self.entries.contains_key(&key) {
+            return;
+        }
+        learned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((key, seal));
+    }
+
+    /// How many files and directories the index knows (a capacity hint for a render).
+    pub fn entries(&self) -> usize {
+        self.entries.len()
     }
 
     /// What reading a [`Vouch::Read`] file found: `same` with `stat` taken from the open file
@@ -226,6 +298,14 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// A directory's key: the hash of its path with a trailing `/`, which no file's path has.
+fn dir_key(rel: &str) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(rel.as_bytes());
+    h.update(b"/");
+    h.digest()
+}
+
 fn index_path(dir: &Path) -> PathBuf {
     dir.join(CACHE_DIR).join(INDEX_FILE)
 }
@@ -279,14 +359,6 @@ fn write_index(dir: &Path, entries: Entries) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// An index that records every file at once, as if its times had settled.
-    fn recording(dir: &Path) -> Known {
-        Known {
-            settled_before: i64::MAX,
-            ..Known::load_for_write(dir)
-        }
-    }
-
     /// A directory holding `files` (name, text).
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -314,12 +386,12 @@ mod tests {
     fn vouches_only_for_the_same_stat_and_the_same_bytes() {
         let dir = dir_with(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
         let d = dir.path();
-        let known = recording(d);
+        let known = Known::recording_everything(d);
         assert!(!judge(&known, d, "a.yaml", b"a: 1\n"), "nothing known yet");
         assert!(!judge(&known, d, "b.yaml", b"b: 2\n"), "different bytes");
         known.save(d, &[]).expect("save");
 
-        let known = recording(d);
+        let known = Known::recording_everything(d);
         assert!(judge(&known, d, "a.yaml", b"a: 1\n"), "recorded");
         assert!(
             !judge(&known, d, "a.yaml", b"a: 2\n"),
@@ -339,7 +411,7 @@ mod tests {
             .open(d.join("a.yaml"))
             .and_then(|f| f.set_modified(mtime))
             .expect("set mtime");
-        let known = recording(d);
+        let known = Known::recording_everything(d);
         assert!(!judge(&known, d, "a.yaml", b"a: 1\n"), "edited by hand");
         // It did not hold the bytes, so it is forgotten.
         known.save(d, &[]).expect("save");
@@ -369,7 +441,7 @@ mod tests {
     fn pruned_files_are_forgotten_and_a_foreign_index_is_empty() {
         let dir = dir_with(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
         let d = dir.path();
-        let known = recording(d);
+        let known = Known::recording_everything(d);
         judge(&known, d, "a.yaml", b"a: 1\n");
         judge(&known, d, "b.yaml", b"b: 1\n");
         known.save(d, &[]).expect("save");
@@ -386,7 +458,7 @@ mod tests {
         Known::load_for_write(d)
             .save(d, &["b.yaml".to_owned()])
             .expect("save");
-        let known = recording(d);
+        let known = Known::recording_everything(d);
         assert_eq!(known.entries.len(), 1);
         assert!(judge(&known, d, "a.yaml", b"a: 1\n"));
         assert!(!judge(&known, d, "b.yaml", b"b: 1\n"));

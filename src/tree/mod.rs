@@ -8,6 +8,7 @@ pub mod compare;
 pub mod io;
 pub mod known;
 mod layout;
+mod unrendered;
 pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -17,6 +17,25 @@ pub struct Walk {
     /// Relative `/`-separated paths, depth first with each directory's entries by name.
     pub files: Vec<String>,
     pub errors: Vec<(PathBuf, io::Error)>,
+    /// How many directories were read.
+    pub read: usize,
+}
+
+impl Walk {
+    /// The walk of a directory that could not be read.
+    pub(super) fn failed(dir: &Path, err: io::Error) -> Walk {
+        Walk {
+            errors: vec![(dir.to_path_buf(), err)],
+            ..Walk::default()
+        }
+    }
+
+    /// Append `other`'s files and errors.
+    pub(super) fn absorb(&mut self, mut other: Walk) {
+        self.files.append(&mut other.files);
+        self.errors.append(&mut other.errors);
+        self.read += other.read;
+    }
 }
 
 /// Walk `root`: symlinks are not followed (a symlinked directory is neither listed nor
@@ -28,20 +47,15 @@ pub fn walk(root: &Path) -> Walk {
 
 /// An entry of one directory, as `read_dir` gives it (no `stat` unless the file system
 /// does not report types), by its path relative to the root.
-struct Entry {
-    rel: String,
-    is_dir: bool,
+pub(super) struct Entry {
+    pub rel: String,
+    pub is_dir: bool,
 }
 
 fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
     let mut entries = match read_entries(dir, rel) {
         Ok(e) => e,
-        Err(err) => {
-            return Walk {
-                files: Vec::new(),
-                errors: vec![(dir.to_path_buf(), err)],
-            }
-        }
+        Err(err) => return Walk::failed(dir, err),
     };
     // The entries share their directory's prefix: by path is by name.
     entries.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
@@ -49,6 +63,7 @@ fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
         return Walk {
             files: entries.into_iter().map(|e| e.rel).collect(),
             errors: Vec::new(),
+            read: 1,
         };
     }
     // Subdirectories in parallel; each entry's part is put back in name order.
@@ -60,25 +75,25 @@ fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
             } else {
                 Walk {
                     files: vec![e.rel],
-                    errors: Vec::new(),
+                    ..Walk::default()
                 }
             }
         })
         .collect();
     let mut out = Walk {
         files: Vec::with_capacity(parts.iter().map(|p| p.files.len()).sum()),
-        errors: Vec::new(),
+        read: 1,
+        ..Walk::default()
     };
-    for mut part in parts {
-        out.files.append(&mut part.files);
-        out.errors.append(&mut part.errors);
+    for part in parts {
+        out.absorb(part);
     }
     out
 }
 
 /// The regular files and real directories of `dir` (at `rel` under the root), without its
 /// dot-entries.
-fn read_entries(dir: &Path, rel: &str) -> io::Result<Vec<Entry>> {
+pub(super) fn read_entries(dir: &Path, rel: &str) -> io::Result<Vec<Entry>> {
     let mut out = Vec::with_capacity(32);
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
