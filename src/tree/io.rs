@@ -18,6 +18,7 @@ use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
 use crate::source::Location;
 
+use super::at::Dirs;
 use super::known::{Known, Stat, Vouch};
 use super::layout::duplicate_path;
 use super::unrendered::unrendered;
@@ -57,6 +58,8 @@ pub fn read_files(
 /// does not vouch for.
 pub struct OnDisk {
     dir: PathBuf,
+    /// Its directories, opened to look up the files in them.
+    dirs: Dirs,
     /// What the directory's stat index vouches for (see [`Known`]).
     known: Known,
 }
@@ -82,10 +85,15 @@ impl OnDisk {
             )
             .into());
         }
-        Ok(OnDisk {
+        Ok(OnDisk::with(dir, Known::load(dir)))
+    }
+
+    fn with(dir: &Path, known: Known) -> OnDisk {
+        OnDisk {
             dir: dir.to_path_buf(),
-            known: Known::load(dir),
-        })
+            dirs: Dirs::new(dir),
+            known,
+        }
     }
 
     /// Where the file at relative `path` is.
@@ -109,11 +117,10 @@ impl OnDisk {
     /// What the file at `path` holds compared with `bytes`: vouched for by the stat index,
     /// else read; `None` if there is no regular file at `path`.
     fn current(&self, path: &str, bytes: &[u8]) -> Option<Current> {
-        let target = self.target(path);
-        match self.known.vouch(path, &target, bytes) {
+        match self.known.vouch(path, bytes, || self.dirs.stat(path)) {
             Vouch::Same => Some(Current::Same),
             Vouch::Read(pending) => {
-                let found = compare_file(&target, bytes);
+                let found = self.compare_file(path, bytes);
                 let same = matches!(found, Some((Current::Same, _)));
                 self.known
                     .learn(pending, same, found.as_ref().and_then(|f| f.1));
@@ -155,10 +162,9 @@ impl OnDisk {
         let held: Vec<Option<(String, Vec<u8>)>> = changed
             .par_iter()
             .map(|(path, _)| {
-                let target = self.target(path);
-                read_regular(&target)
+                self.read_regular(path)
                     .map(|held| held.map(|bytes| (path.clone(), bytes)))
-                    .map_err(|err| read_failed(&target, &err))
+                    .map_err(|err| read_failed(&self.target(path), &err))
             })
             .collect::<Result<_, _>>()?;
         others.extend(held.into_iter().flatten());
@@ -167,6 +173,40 @@ impl OnDisk {
             others,
             rendered: count,
         })
+    }
+}
+
+impl OnDisk {
+    /// Compare the file at `path` with `bytes`, reading at most one byte more than `bytes`,
+    /// with the stat of the opened file taken before it was read (for the stat index);
+    /// `None` if there is no regular file at `path`.
+    fn compare_file(&self, path: &str, bytes: &[u8]) -> Option<(Current, Option<Stat>)> {
+        use std::io::Read as _;
+        let (file, stat) = match self.dirs.open_regular(path) {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(_) => return Some((Current::Unowned, None)),
+        };
+        READ_BUF.with_borrow_mut(|buf| {
+            buf.clear();
+            let current = match file.take(bytes.len() as u64 + 1).read_to_end(buf) {
+                Ok(_) if buf.as_slice() == bytes => Current::Same,
+                Ok(_) if is_generated(buf) => Current::Generated,
+                _ => Current::Unowned,
+            };
+            Some((current, Some(stat)))
+        })
+    }
+
+    /// The bytes of the regular file at `path`; `None` if there is none.
+    fn read_regular(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
+        use std::io::Read as _;
+        let Some((mut file, _)) = self.dirs.open_regular(path)? else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(Some(bytes))
     }
 }
 
@@ -260,10 +300,7 @@ impl Output {
             .into());
         }
         Ok(Output {
-            on_disk: OnDisk {
-                dir: dir.to_path_buf(),
-                known: Known::load_for_write(dir),
-            },
+            on_disk: OnDisk::with(dir, Known::load_for_write(dir)),
         })
     }
 
@@ -281,7 +318,8 @@ impl Output {
             None => match missing_target(&on_disk.dir, path) {
                 Ok(false) => return Judged::Write(bytes),
                 // Created since it was looked for.
-                Ok(true) => compare_file(&on_disk.target(path), &bytes)
+                Ok(true) => on_disk
+                    .compare_file(path, &bytes)
                     .map_or(Current::Unowned, |found| found.0),
                 Err(blocked) => return blocked,
             },
@@ -440,70 +478,6 @@ thread_local! {
     /// One read buffer per thread, reused for every file: a fresh allocation per file costs
     /// more than the read itself (the allocator hands out fresh pages the kernel must zero).
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Compare the file at `target` with `bytes`, reading at most one byte more than `bytes`,
-/// with the stat of the opened file taken before it was read (for the stat index); `None` if
-/// there is no regular file at `target`.
-fn compare_file(target: &Path, bytes: &[u8]) -> Option<(Current, Option<Stat>)> {
-    use std::io::Read as _;
-    let (file, stat) = match open_regular(target) {
-        Ok(Some(found)) => found,
-        Ok(None) => return None,
-        Err(_) => return Some((Current::Unowned, None)),
-    };
-    READ_BUF.with_borrow_mut(|buf| {
-        buf.clear();
-        let current = match file.take(bytes.len() as u64 + 1).read_to_end(buf) {
-            Ok(_) if buf.as_slice() == bytes => Current::Same,
-            Ok(_) if is_generated(buf) => Current::Generated,
-            _ => Current::Unowned,
-        };
-        Some((current, Some(stat)))
-    })
-}
-
-/// The bytes of the regular file at `target`; `None` if there is none.
-fn read_regular(target: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read as _;
-    let Some((mut file, _)) = open_regular(target)? else {
-        return Ok(None);
-    };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
-}
-
-/// Open the regular file at `target`, and stat it: `None` if nothing is there, or a
-/// directory, a symlink (not followed) or anything but a regular file, or a file is where a
-/// directory on the way should be. A tree is not listed before it is compared with, so the
-/// open itself tells what is there: one system call, where a `stat` first would be two.
-fn open_regular(target: &Path) -> std::io::Result<Option<(fs::File, Stat)>> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let file = match options.open(target) {
-        Ok(f) => f,
-        Err(e) if nothing_to_open(&e) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let meta = file.metadata()?;
-    Ok(meta.is_file().then(|| (file, Stat::of(&meta))))
-}
-
-/// An open failed because no regular file is at the path.
-fn nothing_to_open(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind;
-    #[cfg(unix)]
-    if e.raw_os_error() == Some(libc::ELOOP) {
-        return true;
-    }
-    matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
 /// The first existing non-directory on the way to `rel` under `out`.

@@ -131,8 +131,9 @@ impl Known {
         self.learned.is_some()
     }
 
-    /// Check `target` (at `path` in the tree) against `bytes` by its stat alone.
-    pub fn vouch(&self, path: &str, target: &Path, bytes: &[u8]) -> Vouch {
+    /// Check the file at `path` in the tree against `bytes` by its stat alone (`stat`, not
+    /// following a symlink, asked only if the index knows the file).
+    pub fn vouch(&self, path: &str, bytes: &[u8], stat: impl FnOnce() -> Option<Stat>) -> Vouch {
         let key = xxh3_64(path.as_bytes());
         let sealed = self.entries.get(&key);
         if sealed.is_none() && !self.records() {
@@ -142,8 +143,7 @@ impl Known {
         }
         let content = xxh3_64(bytes);
         if let Some(&sealed) = sealed {
-            let stat = fs::symlink_metadata(target).ok().map(|m| Stat::of(&m));
-            if stat.is_some_and(|s| s.seal(content) == sealed) {
+            if stat().is_some_and(|s| s.seal(content) == sealed) {
                 return Vouch::Same;
             }
         }
@@ -245,6 +245,19 @@ impl Stat {
             mtime_ns: ns(m.mtime(), m.mtime_nsec()),
             ctime_ns: ns(m.ctime(), m.ctime_nsec()),
             ino: m.ino(),
+        }
+    }
+
+    /// The stat of a `fstatat` (see [`at`](super::at)).
+    #[cfg(unix)]
+    #[allow(clippy::unnecessary_cast)] // the field types differ between architectures
+    pub fn of_raw(s: &rustix::fs::Stat) -> Stat {
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        Stat {
+            size: s.st_size as u64,
+            mtime_ns: ns(s.st_mtime as i64, s.st_mtime_nsec as i64),
+            ctime_ns: ns(s.st_ctime as i64, s.st_ctime_nsec as i64),
+            ino: s.st_ino as u64,
         }
     }
 
@@ -371,7 +384,8 @@ mod tests {
     /// Judge `path` as a render does: vouched for, or read and learned.
     fn judge(known: &Known, dir: &Path, path: &str, bytes: &[u8]) -> bool {
         let target = dir.join(path);
-        match known.vouch(path, &target, bytes) {
+        let stat = || fs::symlink_metadata(&target).ok().map(|m| Stat::of(&m));
+        match known.vouch(path, bytes, stat) {
             Vouch::Same => true,
             Vouch::Read(pending) => {
                 let stat = fs::metadata(&target).ok().map(|m| Stat::of(&m));

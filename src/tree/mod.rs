@@ -4,6 +4,7 @@
 //! Only `io` and `walk` touch the file system; layout and comparison work in memory so that
 //! `render`, `render --check` and `diff` share one code path.
 
+mod at;
 pub mod compare;
 pub mod io;
 pub mod known;
