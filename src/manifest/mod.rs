@@ -32,12 +32,13 @@ impl ObjectRef {
             .get("kind")
             .and_then(Value::as_str)
             .ok_or("the object has no `kind` string")?;
-        let name = v
-            .pointer("/metadata/name")
+        let metadata = v.get("metadata");
+        let name = metadata
+            .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .ok_or("the object has no `metadata.name` string")?;
-        let namespace = v
-            .pointer("/metadata/namespace")
+        let namespace = metadata
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
             .unwrap_or_default();
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);

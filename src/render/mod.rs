@@ -117,7 +117,9 @@ pub fn render_units<T: Send>(
 /// duplicate is an error at the template that rendered it again.
 fn check_unique(engine: &Engine, env: &str, rendered: &[(&ObjectRef, &str)]) -> Diagnostics {
     let mut sorted = rendered.to_vec();
-    sorted.sort();
+    // By name first: a unit's names nearly all differ, where its API groups, kinds and
+    // namespaces mostly do not (comparing those first was 2% of a render).
+    sorted.sort_unstable_by(|a, b| (&a.0.name, a.0, a.1).cmp(&(&b.0.name, b.0, b.1)));
     let mut diags = Diagnostics::new();
     for pair in sorted.windows(2).filter(|p| p[0].0 == p[1].0) {
         diags.push(
