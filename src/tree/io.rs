@@ -174,9 +174,7 @@ impl OnDisk {
             rendered: count,
         })
     }
-}
 
-impl OnDisk {
     /// Compare the file at `path` with `bytes`, reading at most one byte more than `bytes`,
     /// with the stat of the opened file taken before it was read (for the stat index);
     /// `None` if there is no regular file at `path`.

@@ -161,20 +161,10 @@ impl Known {
     /// The directory at `rel` was read and held `names`, with `stat` taken before it was
     /// read: recorded if its times have settled, forgotten otherwise.
     pub fn learn_dir(&self, rel: &str, stat: Stat, names: Names) {
-        let Some(learned) = &self.learned else {
-            return;
-        };
-        let key = dir_key(rel);
         let seal = stat
             .settled(self.settled_before)
             .then(|| stat.seal(names.digest()));
-        if seal.is_none() && !self.entries.contains_key(&key) {
-            return;
-        }
-        learned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((key, seal));
+        self.record(dir_key(rel), seal);
     }
 
     /// How many files and directories the index knows (a capacity hint for a render).
@@ -185,19 +175,25 @@ impl Known {
     /// What reading a [`Vouch::Read`] file found: `same` with `stat` taken from the open file
     /// before it was read. Recorded if its times have settled; forgotten otherwise.
     pub fn learn(&self, pending: Pending, same: bool, stat: Option<Stat>) {
-        let Some(learned) = &self.learned else {
-            return;
-        };
         let seal = stat
             .filter(|s| same && s.settled(self.settled_before))
             .map(|s| s.seal(pending.content));
-        if seal.is_none() && !self.entries.contains_key(&pending.key) {
+        self.record(pending.key, seal);
+    }
+
+    /// Keep `seal` for `key` for [`Known::save`] (`None`: forget it), if this render records
+    /// and it changes what the index holds.
+    fn record(&self, key: u64, seal: Option<u64>) {
+        let Some(learned) = &self.learned else {
+            return;
+        };
+        if seal.is_none() && !self.entries.contains_key(&key) {
             return;
         }
         learned
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((pending.key, seal));
+            .push((key, seal));
     }
 
     /// Write the index of `dir` with what this render learned, less the files it pruned.

@@ -161,16 +161,22 @@ mod tests {
         "parent/apps-root-dev.yaml",
     ];
 
+    /// A directory holding the files of [`RENDERED`].
+    fn rendered_tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for p in RENDERED {
+            put(dir.path(), p);
+        }
+        dir
+    }
+
     /// Without seals every directory is read: files the render does not name are found at
     /// every depth, in directories it does not know, and next to names that sort around
     /// theirs; dot-entries and symlinks are not files of the tree.
     #[test]
     fn finds_every_file_the_render_does_not_name() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = rendered_tree();
         let root = dir.path();
-        for p in RENDERED {
-            put(root, p);
-        }
         for p in [
             "README.md",
             "dev/tenants/a-dev/old.yaml",
@@ -207,11 +213,8 @@ mod tests {
     /// the file is found.
     #[test]
     fn sealed_directories_are_not_read_until_an_entry_changes() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = rendered_tree();
         let root = dir.path();
-        for p in RENDERED {
-            put(root, p);
-        }
         let rendered = sorted(&RENDERED);
         let known = Known::recording_everything(root);
         let first = unrendered(root, &rendered, &known);
