@@ -65,23 +65,29 @@ impl Diagnostic {
 
     /// The diagnostic as a person reads it: a first line `error: <what> at <file>:<line>:<col>`,
     /// then the source line with a caret under the offending token, notes, help and code.
+    ///
+    /// Everything that can come from an input (message, path, excerpt, notes) is escaped
+    /// ([`escape`]) and the excerpt is cut to [`EXCERPT_CHARS`] around the column: an input
+    /// can neither start a line of its own (a `::workflow-command` in a CI log) nor send
+    /// terminal escapes, and a one-line 200 KB file is not echoed whole.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = write!(out, "{}: {}", self.severity, self.message);
+        let _ = write!(out, "{}: {}", self.severity, escape(&self.message));
         if let Some(loc) = &self.location {
-            let _ = write!(out, " at {loc}");
+            let _ = write!(out, " at {}", escape(&loc.to_string()));
         }
         out.push('\n');
         if let Some(loc) = &self.location {
             if let Some(text) = &loc.line_text {
+                let (text, col) = excerpt(text, loc.col);
                 let gutter = loc.line.to_string().len();
                 let pad = " ".repeat(gutter);
-                let width = token_width(text, loc.col);
+                let width = token_width(&text, col);
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{} | {}", loc.line, text.trim_end());
                 let lead: String = text
                     .chars()
-                    .take(loc.col.saturating_sub(1))
+                    .take(col.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 let _ = writeln!(out, "{pad} | {lead}{}", "^".repeat(width));
@@ -92,7 +98,7 @@ impl Diagnostic {
             .as_ref()
             .map_or(0, |l| l.line.to_string().len());
         for note in &self.notes {
-            let _ = writeln!(out, "{} = note: {note}", " ".repeat(pad));
+            let _ = writeln!(out, "{} = note: {}", " ".repeat(pad), escape(note));
         }
         if self.repeats > 0 {
             let _ = writeln!(
@@ -104,11 +110,64 @@ impl Diagnostic {
             );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{} = help: {help}", " ".repeat(pad));
+            let _ = writeln!(out, "{} = help: {}", " ".repeat(pad), escape(help));
         }
         let _ = writeln!(out, "{} = code: {}", " ".repeat(pad), self.code);
         out
     }
+}
+
+/// Characters of a source line shown around the column in an excerpt.
+pub const EXCERPT_CHARS: usize = 160;
+
+/// `s` with every control character (newline, NUL, ESC, …) and every bidirectional
+/// override written as an escape (`\n`, `\u{1b}`), so text from an input stays on its line
+/// and cannot drive a terminal. Tabs stay.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// At most [`EXCERPT_CHARS`] of `line` around 1-based `col` (escaped), with `…` where cut,
+/// and the column within the excerpt.
+fn excerpt(line: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let at = col.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(EXCERPT_CHARS / 2);
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut shown = String::new();
+    let mut col = at - start + 1;
+    if start > 0 {
+        shown.push('…');
+        col += 1;
+    }
+    let body: String = chars[start..end].iter().collect();
+    let escaped = escape(&body);
+    // Escapes before the column widen it.
+    let before: String = chars[start..at].iter().collect();
+    col += escape(&before).chars().count() - before.chars().count();
+    shown.push_str(&escaped);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, col)
 }
 
 /// Width of the token starting at 1-based `col`, for the caret line.
@@ -280,6 +339,49 @@ mod tests {
             text,
             "error: unknown key `tierr` at environments/prod.yaml:12:7\n   |\n12 |       tierr: medium\n   |       ^^^^^\n   = help: did you mean `tier`?\n   = code: unknown-key\n"
         );
+    }
+
+    #[test]
+    fn input_text_cannot_start_a_line_or_drive_a_terminal() {
+        let d = Diagnostic::error("x", "team `a\n::add-mask::secret\u{1b}[31m\0`")
+            .at(Location {
+                file: "environments/a\nb.yaml".into(),
+                line: 1,
+                col: 3,
+                line_text: Some("a:\u{1b}]0;pwn\u{7}\u{202e}".into()),
+            })
+            .note("note\r\n::error::x")
+            .help("help\n::warning::y");
+        let text = d.render();
+        assert!(
+            text.lines().all(|l| !l.starts_with("::")),
+            "an input started a line:\n{text}"
+        );
+        assert!(!text.contains('\u{1b}') && !text.contains('\0') && !text.contains('\r'));
+        assert!(!text.contains('\u{202e}'));
+        assert!(
+            text.contains("team `a\\n::add-mask::secret\\u{1b}[31m\\u{0}`"),
+            "{text}"
+        );
+        assert!(text.contains("environments/a\\nb.yaml:1:3"), "{text}");
+    }
+
+    #[test]
+    fn excerpts_are_cut_around_the_column() {
+        let line = format!("{}key: value{}", "[".repeat(100_000), "]".repeat(100_000));
+        let d = Diagnostic::error("x", "deep").at(Location {
+            file: "f.yaml".into(),
+            line: 1,
+            col: 100_001,
+            line_text: Some(line),
+        });
+        let text = d.render();
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        // The caret still points at `key`.
+        let caret = lines[3].chars().position(|c| c == '^').expect("caret");
+        let under: String = lines[2].chars().skip(caret).take(3).collect();
+        assert_eq!(under, "key", "{text}");
     }
 
     #[test]

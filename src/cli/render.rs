@@ -118,6 +118,9 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         plan.prunes.len(),
         plan.unchanged
     );
+    for p in &plan.prunes {
+        summary.push_str(&format!("pruned {p}\n"));
+    }
     for k in &plan.kept {
         summary.push_str(&format!(
             "note: left {k} alone: it has no generated header\n"

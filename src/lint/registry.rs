@@ -101,6 +101,8 @@ pub static RULES: &[&Rule] = &[
     &workflow_missing_retry::RULE,
     &workflow_missing_deadline::RULE,
     &workflow_missing_gc::RULE,
+    &workflow_pod_spec_patch::RULE,
+    &workflow_service_account_override::RULE,
     &parameter_missing_description::RULE,
     &rbac_wildcard::RULE,
     &rbac_cluster_admin_binding::RULE,

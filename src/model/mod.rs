@@ -43,6 +43,46 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
         })
 }
 
+/// Namespaces that are never a tenant's, whatever the pack says: the cluster's own
+/// (`default`, `kube-*`) and the usual homes of the Argo controllers. A tenant there would
+/// get RoleBindings and NetworkPolicies over the control plane. A trailing `*` matches any
+/// suffix. The environment's Argo CD namespace is added at resolve time.
+pub const BUILTIN_RESERVED: &[&str] = &[
+    "default",
+    "kube-*",
+    "argo",
+    "argo-workflows",
+    "argo-events",
+    "argocd",
+];
+
+/// The reserved pattern `namespace` matches, if any: the built-in ones, `argocd_namespace`
+/// and the pack's `extra` ones.
+pub fn reserved_by<'a>(
+    namespace: &str,
+    argocd_namespace: &'a str,
+    extra: &'a [String],
+) -> Option<&'a str> {
+    let matches = |pattern: &str| match pattern.strip_suffix('*') {
+        Some(prefix) => namespace.starts_with(prefix),
+        None => namespace == pattern,
+    };
+    BUILTIN_RESERVED
+        .iter()
+        .copied()
+        .chain(std::iter::once(argocd_namespace))
+        .chain(extra.iter().map(String::as_str))
+        .find(|p| matches(p))
+}
+
+/// Is `s` a Kubernetes kind (an identifier: a letter, then letters and digits, at most 63)?
+/// A kind becomes a file name in the tree, so nothing else may pass.
+pub fn is_kind_name(s: &str) -> bool {
+    s.len() <= 63
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Why `s` is not a DNS-1123 label, in words.
 pub fn dns1123_problem(s: &str) -> Option<String> {
     if is_dns1123_label(s) {
@@ -71,6 +111,39 @@ pub fn dns1123_problem(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_namespaces() {
+        let extra = vec!["platform-*".to_owned(), "vault".to_owned()];
+        assert_eq!(reserved_by("kube-system", "argocd", &extra), Some("kube-*"));
+        assert_eq!(reserved_by("kube-public", "argocd", &[]), Some("kube-*"));
+        assert_eq!(reserved_by("default", "argocd", &[]), Some("default"));
+        assert_eq!(reserved_by("gitops", "gitops", &[]), Some("gitops"));
+        assert_eq!(
+            reserved_by("platform-x", "argocd", &extra),
+            Some("platform-*")
+        );
+        assert_eq!(reserved_by("vault", "argocd", &extra), Some("vault"));
+        assert_eq!(reserved_by("data-prod", "argocd", &extra), None);
+        assert_eq!(reserved_by("kubeflow", "argocd", &extra), None);
+    }
+
+    #[test]
+    fn kind_names() {
+        assert!(is_kind_name("WorkflowTemplate"));
+        assert!(is_kind_name("Namespace"));
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "Work flow",
+            "1Kind",
+            "Kind.",
+            &"K".repeat(64),
+        ] {
+            assert!(!is_kind_name(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn dns_labels() {

@@ -44,6 +44,9 @@ pub struct LintSpec {
 #[serde(deny_unknown_fields)]
 pub struct Naming {
     pub namespace: String,
+    /// Namespaces the pack keeps from tenants, on top of [`super::BUILTIN_RESERVED`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

@@ -10,6 +10,10 @@ use serde_json::Value;
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkflowsSpec {
+    /// May templates set `podSpecPatch` (still held to the security rules)? Off by default:
+    /// a patch can change anything about a pod after every other check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_pod_spec_patch: bool,
     pub defaults: WorkflowDefaults,
     /// Defaults a template may set to another value.
     #[serde(default)]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::is_dns1123_subdomain;
+use crate::model::{is_dns1123_label, is_dns1123_subdomain, is_kind_name};
 
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const ENV_LABEL: &str = "gitops-render.dev/environment";
@@ -60,6 +60,14 @@ impl Stamp<'_> {
             .and_then(Value::as_str)
             .ok_or("a rendered document has no `kind`")?
             .to_owned();
+        // The kind and the names become path segments of the tree: only the grammar
+        // Kubernetes accepts for them passes, so no template can lay a file out elsewhere.
+        if !is_kind_name(&kind) {
+            return Err(format!(
+                "the kind `{}` is not a Kubernetes kind (a letter, then letters and digits, at most 63)",
+                crate::diagnostic::escape(&kind)
+            ));
+        }
         if obj.get("apiVersion").and_then(Value::as_str).is_none() {
             return Err(format!("the {kind} has no `apiVersion`"));
         }
@@ -75,8 +83,19 @@ impl Stamp<'_> {
             .to_owned();
         if !is_dns1123_subdomain(&name) {
             return Err(format!(
-                "the {kind} is named `{name}`, which is not a DNS-1123 name (lowercase letters, digits, '-' and '.')"
+                "the {kind} is named `{}`, which is not a DNS-1123 name (lowercase letters, digits, '-' and '.')",
+                crate::diagnostic::escape(&name)
             ));
+        }
+        match meta.get("namespace") {
+            None => {}
+            Some(Value::String(ns)) if is_dns1123_label(ns) => {}
+            Some(other) => {
+                return Err(format!(
+                    "the {kind} `{name}` has namespace {}, which is not a DNS-1123 label",
+                    crate::diagnostic::escape(&other.to_string())
+                ))
+            }
         }
         if let Some(ns) = self.namespace {
             if kind == "Namespace" {
@@ -160,6 +179,29 @@ mod tests {
             .apply(cluster)
             .expect_err("must be refused")
             .contains("cluster-scoped"));
+        for kind in [
+            "../../outside/pwn",
+            "../data-dev/networkpolicy",
+            "Config Map",
+            "",
+        ] {
+            let doc = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}});
+            assert!(
+                tenant()
+                    .apply(doc)
+                    .expect_err("must be refused")
+                    .contains("is not a Kubernetes kind"),
+                "{kind:?}"
+            );
+        }
+        let bad_ns = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "../x"}});
+        assert!(Stamp {
+            namespace: None,
+            ..tenant()
+        }
+        .apply(bad_ns)
+        .expect_err("must be refused")
+        .contains("not a DNS-1123 label"));
         let bad_name =
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "../x"}});
         assert!(tenant()

@@ -76,6 +76,45 @@ impl WorkflowRules<'_> {
         format!("it sets {what}, which pack {} does not let workflow templates override (overridable: {allowed})", self.pack)
     }
 
+    /// A `podSpecPatch` is applied by the controller after every other setting, so it could
+    /// undo all of them: refused unless the pack allows patches, and then parsed and held to
+    /// the same rules as the rest of the pod.
+    fn pod_spec_patch(&self, patch: &Value, at: &str) -> Result<(), String> {
+        if !self.spec.allow_pod_spec_patch {
+            return Err(format!(
+                "it sets `{at}`, which pack {} does not allow (workflows.allowPodSpecPatch)",
+                self.pack
+            ));
+        }
+        let parsed = match patch {
+            Value::String(text) => crate::source::parse_single(text)
+                .map_err(|e| format!("its `{at}` is not a YAML or JSON pod spec: {e}"))?,
+            _ => return Err(format!("its `{at}` is not a string")),
+        };
+        let problems = crate::manifest::pod::escalations(&parsed, Some(self.service_account));
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "its `{at}` sets {}, which the pack's security rules forbid",
+                problems.join(", ")
+            ))
+        }
+    }
+
+    /// The `serviceAccountName` of an executor (or template) must be the tenant's workflow
+    /// ServiceAccount, when set at all.
+    fn own_service_account(&self, holder: Option<&Value>, at: &str) -> Result<(), String> {
+        match holder.and_then(|h| h.get("serviceAccountName")) {
+            None => Ok(()),
+            Some(Value::String(sa)) if sa == self.service_account => Ok(()),
+            Some(sa) => Err(format!(
+                "{at} runs as ServiceAccount {sa}; workflows run as the tenant's `{}`",
+                self.service_account
+            )),
+        }
+    }
+
     /// Stamp the rules on a rendered WorkflowTemplate; the error says which field broke them.
     pub fn apply(&self, doc: &mut Value) -> Result<(), String> {
         let spec = doc
@@ -98,6 +137,21 @@ impl WorkflowRules<'_> {
                 Some(v) if *v == value || self.may_override(key) => {}
                 Some(_) => return Err(self.forbidden(&format!("`spec.{key}`"))),
             }
+        }
+        if spec.get("hostNetwork") == Some(&Value::Bool(true)) {
+            return Err("it sets `spec.hostNetwork: true`; workflow pods stay in their own network namespace".into());
+        }
+        if let Some(v) = spec.get("podSpecPatch") {
+            self.pod_spec_patch(v, "spec.podSpecPatch")?;
+        }
+        self.own_service_account(spec.get("executor"), "spec.executor")?;
+        let volumes = spec.get("volumes").cloned().unwrap_or(Value::Null);
+        if let Some(problem) =
+            crate::manifest::pod::escalations(&json!({ "volumes": volumes }), None).first()
+        {
+            return Err(format!(
+                "it mounts {problem} from the node (`spec.volumes`)"
+            ));
         }
         match spec.get("serviceAccountName").and_then(Value::as_str) {
             None => {
@@ -130,6 +184,23 @@ impl WorkflowRules<'_> {
                 .unwrap_or("?")
                 .to_owned();
             let Some(t) = t.as_object_mut() else { continue };
+            let at = format!("template `{tname}`");
+            if let Some(v) = t.get("podSpecPatch") {
+                self.pod_spec_patch(v, &format!("{at} podSpecPatch"))?;
+            }
+            if let Some(sa) = t.get("serviceAccountName") {
+                self.own_service_account(Some(&json!({ "serviceAccountName": sa })), &at)?;
+            }
+            self.own_service_account(t.get("executor"), &format!("{at} executor"))?;
+            if t.contains_key("securityContext") {
+                merge_strict(
+                    t,
+                    "securityContext",
+                    self.pod_security(),
+                    &format!("{at} securityContext"),
+                )
+                .map_err(|w| self.forbidden(&w))?;
+            }
             let mut containers: Vec<(&mut Map<String, Value>, String)> = Vec::new();
             for (key, v) in t.iter_mut() {
                 match (key.as_str(), v) {

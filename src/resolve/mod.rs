@@ -373,6 +373,7 @@ fn resolve_env(
         spec: &spec,
         pack_layers: &pack_layers,
         keep,
+        argocd_namespace: &settings.argocd.namespace,
     };
     let candidates: Option<BTreeSet<&String>> = match select {
         Select::All => None,
@@ -618,6 +619,8 @@ struct EnvContext<'a> {
     keep: Keep,
     spec: &'a PackSpec,
     pack_layers: &'a Layered,
+    /// Reserved: no tenant may live in Argo CD's namespace.
+    argocd_namespace: &'a str,
 }
 
 impl EnvContext<'_> {
@@ -895,6 +898,24 @@ impl EnvContext<'_> {
                 }
             },
         };
+        if let Some(pattern) =
+            crate::model::reserved_by(&namespace, self.argocd_namespace, &pack.naming.reserved)
+        {
+            let d = Diagnostic::error(
+                "reserved-namespace",
+                format!(
+                    "tenant `{team}` in `{}` would get namespace `{namespace}`, which is reserved (`{pattern}`)",
+                    self.name
+                ),
+            )
+            .help("reserved: default, kube-*, the Argo namespaces, the environment's argocd.namespace and the pack's naming.reserved; give the tenant another `namespace:`");
+            let d = if spec.namespace.is_some() {
+                error_in(inputs, &layers, "/namespace", Target::Value, d)
+            } else {
+                error_in(inputs, all_tenants, &team_ptr, Target::Key, d)
+            };
+            diags.push(d);
+        }
         if !diags.is_empty() {
             return Err(diags);
         }

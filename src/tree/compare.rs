@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::is_generated;
-
 use super::Tree;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,7 +45,8 @@ pub fn compare(fresh: &Tree, existing: &BTreeMap<String, Vec<u8>>) -> Vec<Change
         }
     }
     for (path, old) in existing {
-        if !fresh.files.contains_key(path) && fresh.scope.covers(path) && is_generated(old) {
+        if !fresh.files.contains_key(path) && fresh.scope.covers(path) && super::is_owned(path, old)
+        {
             out.push(Change {
                 path: path.clone(),
                 kind: ChangeKind::Removed,

@@ -189,7 +189,7 @@ impl OnDisk {
             buf.clear();
             let current = match file.take(bytes.len() as u64 + 1).read_to_end(buf) {
                 Ok(_) if buf.as_slice() == bytes => Current::Same,
-                Ok(_) if is_generated(buf) => Current::Generated,
+                Ok(_) if super::is_owned(path, buf) => Current::Generated,
                 _ => Current::Unowned,
             };
             Some((current, Some(stat)))
@@ -310,6 +310,9 @@ impl Output {
     /// Compare one file with its target. Thread-safe and called on the thread that rendered
     /// the file, so that only the bytes of files that change are kept.
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
+        if let Err(d) = super::confined(path) {
+            return blocked(d);
+        }
         let on_disk = &self.on_disk;
         let current = match on_disk.current(path, &bytes) {
             Some(current) => current,
@@ -363,7 +366,10 @@ impl Output {
         crate::free_in_background(paths);
         let generated: Vec<bool> = stale
             .par_iter()
-            .map(|path| fs::read(self.on_disk.target(path)).is_ok_and(|b| is_generated(&b)))
+            .map(|path| {
+                super::is_layout_path(path)
+                    && fs::read(self.on_disk.target(path)).is_ok_and(|b| is_generated(&b))
+            })
             .collect();
         for (path, generated) in stale.into_iter().zip(generated) {
             if generated {
@@ -494,57 +500,152 @@ fn blocking_ancestor(out: &Path, rel: &str) -> Option<PathBuf> {
 }
 
 /// Carry out a plan: stage every new file as a temporary sibling, then rename them all into
-/// place, then prune. A failure while staging leaves the previous tree untouched.
+/// place, then prune. A failure while staging removes what was staged and the directories
+/// this write created, and leaves the previous tree untouched.
+///
+/// Every path is checked again here, whatever planned it: it must be confined to `out`
+/// ([`super::confined`]) and no directory on its way may be a symlink (or anything but a
+/// directory), so neither a template nor a symlink planted in the tree can make a write or a
+/// prune land outside `out`.
 pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
-    // Each directory is created once, not once per file in it.
-    let dirs: BTreeSet<PathBuf> = plan
-        .writes
-        .iter()
-        .filter_map(|(p, _)| out.join(p).parent().map(Path::to_path_buf))
-        .collect();
-    for dir in dirs {
-        fs::create_dir_all(&dir).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "write-failed",
-                format!("cannot create {}: {e}", dir.display()),
-            ))
-        })?;
+    let write_failed = |what: String| Diagnostics::from(Diagnostic::error("write-failed", what));
+    // Each directory is checked and created once, not once per file in it.
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    let mut diags = Diagnostics::new();
+    for path in plan.writes.iter().map(|(p, _)| p).chain(&plan.prunes) {
+        match super::confined(path) {
+            Ok(()) => {
+                dirs.insert(path.rsplit_once('/').map_or("", |(d, _)| d));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    let mut real = BTreeSet::new();
+    for dir in &dirs {
+        if let Err(d) = real_dirs(out, dir, &mut real) {
+            diags.push(d);
+        }
+    }
+    diags.into_result(())?;
+    let mut created = Created::default();
+    for dir in dirs.iter().filter(|d| !d.is_empty()) {
+        if let Err(e) = created.create_all(out, dir) {
+            created.undo();
+            return Err(write_failed(format!(
+                "cannot create {}: {e}",
+                out.join(dir).display()
+            )));
+        }
     }
     // Staged in parallel: creating tens of thousands of files is bound by the file system's
     // per-file work, which two threads overlap. The first failure drops every staged file.
-    let staged: Vec<(tempfile::TempPath, PathBuf)> = plan
+    let staged: Result<Vec<(tempfile::TempPath, PathBuf)>, Diagnostics> = plan
         .writes
         .par_iter()
         .map(|(path, bytes)| {
             let target = out.join(path);
             match stage(&target, bytes) {
                 Ok(staged_file) => Ok((staged_file, target)),
-                Err(e) => Err(Diagnostics::from(Diagnostic::error(
-                    "write-failed",
-                    format!("cannot write {}: {e}", target.display()),
+                Err(e) => Err(write_failed(format!(
+                    "cannot write {}: {e}",
+                    target.display()
                 ))),
             }
         })
-        .collect::<Result<_, _>>()?;
+        .collect();
+    let staged = match staged {
+        Ok(staged) => staged,
+        Err(d) => {
+            created.undo();
+            return Err(d);
+        }
+    };
     for (tmp, target) in staged {
-        tmp.persist(&target).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "write-failed",
-                format!("cannot rename into {}: {e}", target.display()),
-            ))
-        })?;
+        tmp.persist(&target)
+            .map_err(|e| write_failed(format!("cannot rename into {}: {e}", target.display())))?;
     }
     for path in &plan.prunes {
         let target = out.join(path);
-        fs::remove_file(&target).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "write-failed",
-                format!("cannot remove {}: {e}", target.display()),
-            ))
-        })?;
+        fs::remove_file(&target)
+            .map_err(|e| write_failed(format!("cannot remove {}: {e}", target.display())))?;
         remove_empty_parents(out, &target);
     }
     Ok(())
+}
+
+/// Check that every existing directory on the way from `out` to `dir` (relative) is a real
+/// directory, not a symlink or a file; `checked` remembers the prefixes already seen.
+fn real_dirs(out: &Path, dir: &str, checked: &mut BTreeSet<String>) -> Result<(), Diagnostic> {
+    if dir.is_empty() {
+        return Ok(());
+    }
+    let mut end = 0;
+    for part in dir.split('/') {
+        end += part.len();
+        let prefix = &dir[..end];
+        end += 1;
+        if checked.contains(prefix) {
+            continue;
+        }
+        let path = out.join(prefix);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                checked.insert(prefix.to_owned());
+            }
+            Ok(m) => {
+                let what = if m.file_type().is_symlink() {
+                    "a symlink"
+                } else {
+                    "not a directory"
+                };
+                return Err(Diagnostic::error(
+                    "output-blocked",
+                    format!(
+                        "refusing to write under {}: it is {what}",
+                        path.display()
+                    ),
+                )
+                .help("gitops-render writes only into real directories under the output folder; move it away"));
+            }
+            // Missing: this write creates it and everything below it.
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// The directories a write created, deepest last, so that a failed write can remove them.
+#[derive(Default)]
+struct Created(Vec<PathBuf>);
+
+impl Created {
+    /// Create `rel` under `out` and every missing directory on its way, remembering each.
+    fn create_all(&mut self, out: &Path, rel: &str) -> std::io::Result<()> {
+        let mut path = out.to_path_buf();
+        if !path.exists() {
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)?;
+            }
+            fs::create_dir(&path)?;
+            self.0.push(path.clone());
+        }
+        for part in rel.split('/') {
+            path.push(part);
+            match fs::create_dir(&path) {
+                Ok(()) => self.0.push(path.clone()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Remove the directories created (each only if empty), deepest first.
+    fn undo(self) {
+        for dir in self.0.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Write `bytes` to a temporary sibling of `target` and close it (a tree has more files than
@@ -594,24 +695,26 @@ mod tests {
     fn plan_finds_every_stale_file_wherever_it_sorts() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let generated = format!("{HEADER_PREFIX} test\n");
+        let generated = format!("{HEADER_PREFIX} from test; do not edit.\n");
         for stale in [
             "applicationsets/dev.yaml",
-            "dev/tenants/a-dev/x.yaml",
-            "dev/tenants/c-dev/x.yaml",
-            "prod/tenants/a-prod/x.yaml",
-            "staging/x.yaml",
+            "dev/tenants/a-dev/configmap-x.yaml",
+            "dev/tenants/c-dev/configmap-x.yaml",
+            "prod/tenants/a-prod/configmap-x.yaml",
+            "staging/argocd/configmap-x.yaml",
         ] {
             put(root, stale, &generated);
         }
-        put(root, "dev/tenants/b-dev/same.yaml", &generated);
+        put(root, "dev/tenants/b-dev/configmap-same.yaml", &generated);
         put(root, "dev/tenants/b-dev/notes.md", "hand-written\n");
+        // The exact header in a file the layout never writes: kept, not pruned.
+        put(root, "dev/tenants/b-dev/README.md", &generated);
         let output = Output::open(root).expect("listed");
         let rendered = [
-            "dev/tenants/b-dev/same.yaml",
-            "dev/tenants/b-dev/new-1.yaml",
-            "dev/tenants/b-dev/new-2.yaml",
-            "dev/tenants/b-dev/new-3.yaml",
+            "dev/tenants/b-dev/configmap-same.yaml",
+            "dev/tenants/b-dev/configmap-new-1.yaml",
+            "dev/tenants/b-dev/configmap-new-2.yaml",
+            "dev/tenants/b-dev/configmap-new-3.yaml",
         ];
         let judged = |paths: &[&str]| -> Vec<(String, Judged)> {
             paths
@@ -633,13 +736,16 @@ mod tests {
             plan.prunes,
             [
                 "applicationsets/dev.yaml",
-                "dev/tenants/a-dev/x.yaml",
-                "dev/tenants/c-dev/x.yaml",
-                "prod/tenants/a-prod/x.yaml",
-                "staging/x.yaml",
+                "dev/tenants/a-dev/configmap-x.yaml",
+                "dev/tenants/c-dev/configmap-x.yaml",
+                "prod/tenants/a-prod/configmap-x.yaml",
+                "staging/argocd/configmap-x.yaml",
             ]
         );
-        assert_eq!(plan.kept, ["dev/tenants/b-dev/notes.md"]);
+        assert_eq!(
+            plan.kept,
+            ["dev/tenants/b-dev/README.md", "dev/tenants/b-dev/notes.md"]
+        );
 
         let dev = Scope::Environments(["dev".to_string()].into());
         let plan = output.plan(judged(&rendered), &dev).expect("planned");
@@ -647,8 +753,8 @@ mod tests {
             plan.prunes,
             [
                 "applicationsets/dev.yaml",
-                "dev/tenants/a-dev/x.yaml",
-                "dev/tenants/c-dev/x.yaml"
+                "dev/tenants/a-dev/configmap-x.yaml",
+                "dev/tenants/c-dev/configmap-x.yaml"
             ]
         );
 
@@ -659,7 +765,7 @@ mod tests {
         let dups: Vec<&str> = err.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             dups,
-            ["two objects would be written to dev/tenants/b-dev/same.yaml"]
+            ["two objects would be written to dev/tenants/b-dev/configmap-same.yaml"]
         );
     }
 }

@@ -26,6 +26,67 @@ pub fn path_for(m: &Manifest) -> String {
     }
 }
 
+/// Is `rel` a path the layout can give an object: `parent/apps-root-<env>.yaml`,
+/// `applicationsets/<env>.yaml`, `projects/<env>.yaml`, or
+/// `<env>/{tenants,workflows}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`,
+/// every part in its grammar? Only such a path can hold a file the tool owns: a file with
+/// the generated header anywhere else (a README quoting it) is never pruned.
+pub fn is_layout_path(rel: &str) -> bool {
+    use crate::model::{is_dns1123_label, is_dns1123_subdomain};
+    let object_file = |file: &str| {
+        file.strip_suffix(".yaml")
+            .and_then(|stem| stem.split_once('-'))
+            .is_some_and(|(kind, name)| {
+                !kind.is_empty()
+                    && kind
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && is_dns1123_subdomain(name)
+            })
+    };
+    let env_file = |file: &str, prefix: &str| {
+        file.strip_prefix(prefix)
+            .and_then(|f| f.strip_suffix(".yaml"))
+            .is_some_and(is_dns1123_label)
+    };
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["parent", file] => env_file(file, "apps-root-"),
+        ["applicationsets" | "projects", file] => env_file(file, ""),
+        [env, "tenants" | "workflows", ns, file] => {
+            is_dns1123_label(env) && is_dns1123_label(ns) && object_file(file)
+        }
+        [env, "argocd", file] => is_dns1123_label(env) && object_file(file),
+        _ => false,
+    }
+}
+
+/// `rel` is a relative path strictly under the output root: `/`-separated parts, none empty,
+/// `.`, `..` or hidden, no backslash or NUL, each at most 255 bytes. Every path a render
+/// writes passes here before anything is written, whatever produced it.
+pub fn confined(rel: &str) -> Result<(), Diagnostic> {
+    let bad = rel.is_empty()
+        || rel.split('/').any(|part| {
+            part.is_empty()
+                || part.starts_with('.')
+                || part.len() > 255
+                || part
+                    .bytes()
+                    .any(|b| b == b'\\' || b == 0 || b.is_ascii_control())
+        });
+    if bad {
+        return Err(Diagnostic::error(
+            "unsafe-path",
+            format!(
+                "refusing to write `{}`: not a plain relative path inside the output directory",
+                crate::diagnostic::escape(rel)
+            ),
+        )
+        .help("paths come from validated kinds and DNS-1123 names; a template produced something else"));
+    }
+    Ok(())
+}
+
 /// The environment a tree path belongs to.
 pub fn env_of_path(path: &str) -> Option<&str> {
     let (first, rest) = path.split_once('/')?;
@@ -62,6 +123,10 @@ pub fn collect(rendered: Vec<(String, Vec<u8>)>, scope: Scope) -> Result<Tree, D
     let mut files = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for (path, bytes) in rendered {
+        if let Err(d) = confined(&path) {
+            diags.push(d);
+            continue;
+        }
         if files.insert(path.clone(), bytes).is_some() {
             diags.push(duplicate_path(&path));
         }
@@ -80,6 +145,55 @@ pub fn duplicate_path(path: &str) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_paths() {
+        for ours in [
+            "prod/tenants/data-prod/namespace-data-prod.yaml",
+            "prod/workflows/data-prod/workflowtemplate-ci-pipeline-v1.yaml",
+            "dev/argocd/configmap-x.y.yaml",
+            "applicationsets/dev.yaml",
+            "projects/dev.yaml",
+            "parent/apps-root-local.yaml",
+        ] {
+            assert!(is_layout_path(ours), "{ours}");
+        }
+        for theirs in [
+            "README.md",
+            "docs/guide.md",
+            "deploy.sh",
+            "prod/tenants/data-prod/notes.txt",
+            "prod/tenants/data-prod/README.yaml",
+            "prod/tenants/data-prod/sub/namespace-x.yaml",
+            "prod/tenants/Data/namespace-x.yaml",
+            "prod/other/data-prod/namespace-x.yaml",
+            "parent/root-dev.yaml",
+            "applicationsets/dev.yml",
+            "prod/tenants/data-prod/namespace-x.yaml.bak",
+        ] {
+            assert!(!is_layout_path(theirs), "{theirs}");
+        }
+    }
+
+    #[test]
+    fn only_plain_relative_paths_are_confined() {
+        assert!(confined("prod/tenants/a/b.yaml").is_ok());
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.yaml",
+            "prod/../../x",
+            "prod//x",
+            "prod/./x",
+            "prod/.git/x",
+            "a\\b",
+            "a\u{0}b",
+            "a\nb",
+        ] {
+            assert!(confined(bad).is_err(), "{bad:?}");
+        }
+        assert!(confined(&"a".repeat(256)).is_err());
+    }
 
     #[test]
     fn env_of_every_kind_of_path() {

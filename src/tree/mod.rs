@@ -15,7 +15,15 @@ pub mod walk;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use compare::{compare, Change, ChangeKind};
-pub use layout::{collect, duplicate_path, env_of_path, file_for, layout, path_for};
+pub use layout::{
+    collect, confined, duplicate_path, env_of_path, file_for, is_layout_path, layout, path_for,
+};
+
+/// Is the file at tree path `rel` with `bytes` the tool's to replace or prune: where the
+/// layout puts objects, and starting with the exact generated header line?
+pub fn is_owned(rel: &str, bytes: &[u8]) -> bool {
+    is_layout_path(rel) && crate::manifest::is_generated(bytes)
+}
 
 /// Which part of the output directory a tree speaks for: a render of some environments must
 /// not prune the files of the others.

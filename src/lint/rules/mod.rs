@@ -42,6 +42,8 @@ pub mod parameter_missing_description;
 pub mod workflow_missing_deadline;
 pub mod workflow_missing_gc;
 pub mod workflow_missing_retry;
+pub mod workflow_pod_spec_patch;
+pub mod workflow_service_account_override;
 
 pub mod rbac_cluster_admin_binding;
 pub mod rbac_invalid_subject;
