@@ -71,8 +71,30 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
             }
         };
         let scope = crate::scope(&args.envs, names.iter());
-        return check(&out_dir, drift, scope, names.len());
+        let leftovers = crate::tree::guard::leftovers(&out_dir);
+        let exit = check(&out_dir, drift, scope, names.len());
+        if !leftovers.is_empty() {
+            let mut text = format!(
+                "{} holds {} temporary file(s) of an interrupted render; run `gitops-render render` to finish or clean up:\n",
+                out_dir.display(),
+                leftovers.len()
+            );
+            for l in &leftovers {
+                text.push_str(&format!("  {l}\n"));
+            }
+            output::err(&text);
+            return Exit::Findings;
+        }
+        return exit;
     }
+    // One writer at a time, from before the directory is read until the write is done;
+    // held (and, if this render created the folder and wrote nothing, the folder removed)
+    // until the end of this function.
+    let _lock = match io::WriteLock::acquire(&out_dir) {
+        Ok(lock) => lock,
+        Err(d) => return fail(&d.into()),
+    };
+    let cleaned = crate::tree::guard::clean_leftovers(&out_dir);
     // What the stat index learned while judging, saved once the write is done.
     let mut known = Known::default();
     let planned = if args.no_lint {
@@ -120,6 +142,11 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     );
     for p in &plan.prunes {
         summary.push_str(&format!("pruned {p}\n"));
+    }
+    for c in &cleaned {
+        summary.push_str(&format!(
+            "note: removed {c}, left by an interrupted render\n"
+        ));
     }
     for k in &plan.kept {
         summary.push_str(&format!(

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
-use crate::source::{parse_documents, Location, SourceId, Sources, Target};
+use crate::source::{parse_documents, read_bounded, Location, SourceId, Sources, Target};
 
 use super::Finding;
 
@@ -375,6 +375,21 @@ impl Corpus {
             ..Corpus::default()
         };
         corpus.add_files(files);
+        for (i, input) in inputs.iter().enumerate() {
+            if let Origin::Link(why) = &input.origin {
+                corpus.read_findings.push(Finding {
+                    rule: "symlink-out-of-bounds",
+                    severity: Severity::Error,
+                    message: why.clone(),
+                    location: Location::file_only(corpus.sources.path(SourceId::nth(i))),
+                    object: None,
+                    help: Some(
+                        "link only to files inside the repository's folder, or copy the file in"
+                            .into(),
+                    ),
+                });
+            }
+        }
         Ok(corpus)
     }
 
@@ -400,6 +415,9 @@ pub enum Origin {
     File(PathBuf),
     /// Read once (stdin): the text itself.
     Text(String),
+    /// A symlink not followed, with why: its target is outside the linted directory (or
+    /// missing). Argo CD refuses such a repository; lint reports it.
+    Link(String),
 }
 
 /// One file to lint: its display path (relative to the directory named on the command
@@ -411,11 +429,19 @@ pub struct Input {
 }
 
 impl Input {
+    /// The file's text, size-checked before it is read (see [`read_bounded`]).
     pub fn read(&self) -> Result<String, String> {
         match &self.origin {
-            Origin::File(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            Origin::File(path) => std::fs::File::open(path)
+                .and_then(|f| {
+                    let meta = f.metadata()?;
+                    Ok((f, meta.is_file().then_some(meta.len())))
+                })
+                .map_err(|e| e.to_string())
+                .and_then(|(f, len)| read_bounded(f, len))
+                .map_err(|e| format!("cannot read {}: {e}", self.path)),
             Origin::Text(text) => Ok(text.clone()),
+            Origin::Link(_) => Ok(String::new()),
         }
     }
 }
@@ -428,14 +454,45 @@ pub struct Listing {
     pub root_name: Option<String>,
 }
 
+/// What the symlinks `links` (relative to `dir`) are to a lint, as Argo CD would read them:
+/// a link to a YAML file inside `dir` is read at the link's path; a link whose target is
+/// outside `dir` (or missing) is reported ([`Origin::Link`]); a link to a directory inside
+/// is not entered (its files are linted at their own paths).
+fn links(dir: &Path, links: Vec<String>, yaml: impl Fn(&str) -> bool) -> Vec<Input> {
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    links
+        .into_iter()
+        .filter_map(|rel| {
+            let at = dir.join(&rel);
+            let link = std::fs::read_link(&at)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            let origin = match at.canonicalize() {
+                Ok(target) if target.starts_with(&root) => {
+                    if !target.is_file() || !yaml(&rel) {
+                        return None;
+                    }
+                    Origin::File(at)
+                }
+                Ok(_) => Origin::Link(format!(
+                    "{rel} is a symlink to {link}, outside the linted directory: not followed (Argo CD refuses out-of-bounds symlinks)"
+                )),
+                Err(_) => Origin::Link(format!(
+                    "{rel} is a symlink to {link}, which does not exist"
+                )),
+            };
+            Some(Input { path: rel, origin })
+        })
+        .collect()
+}
+
 /// List files and directories (recursively: `.yaml`, `.yml`, `.json`, hidden entries
 /// skipped, by name); `-` reads stdin now.
 pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
     let mut listing = Listing::default();
     for p in paths {
         if p == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            let text = read_bounded(std::io::stdin().lock(), None)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
             listing.inputs.push(Input {
                 path: "<stdin>".into(),
@@ -462,12 +519,18 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             return Err(format!("cannot read {}: {err}", dir.display()));
         }
         let yaml = |rel: &str| [".yaml", ".yml", ".json"].iter().any(|e| rel.ends_with(e));
-        listing
-            .inputs
-            .extend(walk.files.into_iter().filter(|r| yaml(r)).map(|rel| Input {
+        let mut found: Vec<Input> = walk
+            .files
+            .into_iter()
+            .filter(|r| yaml(r))
+            .map(|rel| Input {
                 origin: Origin::File(path.join(&rel)),
                 path: rel,
-            }));
+            })
+            .collect();
+        found.extend(links(path, walk.links, yaml));
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        listing.inputs.extend(found);
     }
     Ok(listing)
 }

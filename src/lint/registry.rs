@@ -74,6 +74,7 @@ pub static RULES: &[&Rule] = &[
     &reader::DUPLICATE_KEY,
     &reader::NOT_AN_OBJECT,
     &reader::MISSING_IDENTITY,
+    &reader::SYMLINK_OUT_OF_BOUNDS,
     &schema_invalid::RULE,
     &no_schema::RULE,
     &removed_api_version::RULE,

@@ -19,6 +19,7 @@ use crate::manifest::is_generated;
 use crate::source::Location;
 
 use super::at::Dirs;
+pub use super::guard::WriteLock;
 use super::known::{Known, Stat, Vouch};
 use super::layout::duplicate_path;
 use super::unrendered::unrendered;
@@ -85,7 +86,7 @@ impl OnDisk {
             )
             .into());
         }
-        Ok(OnDisk::with(dir, Known::load(dir)))
+        Ok(OnDisk::with(dir, Known::load(dir)?))
     }
 
     fn with(dir: &Path, known: Known) -> OnDisk {
@@ -298,7 +299,7 @@ impl Output {
             .into());
         }
         Ok(Output {
-            on_disk: OnDisk::with(dir, Known::load_for_write(dir)),
+            on_disk: OnDisk::with(dir, Known::load_for_write(dir)?),
         })
     }
 
@@ -537,6 +538,17 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
             )));
         }
     }
+    // The journal names the folders staged into, so that a write killed before it ends
+    // is cleaned up by the next one (see `guard`).
+    if !plan.writes.is_empty() {
+        if let Err(e) = super::guard::begin_staging(out, dirs.iter().copied()) {
+            created.undo();
+            return Err(write_failed(format!(
+                "cannot record the write in {}: {e}",
+                out.join(super::known::CACHE_DIR).display()
+            )));
+        }
+    }
     // Staged in parallel: creating tens of thousands of files is bound by the file system's
     // per-file work, which two threads overlap. The first failure drops every staged file.
     let staged: Result<Vec<(tempfile::TempPath, PathBuf)>, Diagnostics> = plan
@@ -556,7 +568,9 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
     let staged = match staged {
         Ok(staged) => staged,
         Err(d) => {
+            // Every staged file was dropped (deleted) with the error.
             created.undo();
+            super::guard::end_staging(out);
             return Err(d);
         }
     };
@@ -564,6 +578,7 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
         tmp.persist(&target)
             .map_err(|e| write_failed(format!("cannot rename into {}: {e}", target.display())))?;
     }
+    super::guard::end_staging(out);
     for path in &plan.prunes {
         let target = out.join(path);
         fs::remove_file(&target)
@@ -653,7 +668,9 @@ impl Created {
 fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<tempfile::TempPath> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".gitops-render-").suffix(".tmp");
+    builder
+        .prefix(super::guard::TEMP_PREFIX)
+        .suffix(super::guard::TEMP_SUFFIX);
     // Created with a regular file's mode (0644 less the umask) rather than the temporary
     // file's 0600 fixed up by a second system call per file.
     #[cfg(unix)]

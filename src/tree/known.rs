@@ -95,26 +95,31 @@ impl Names {
 
 impl Known {
     /// The index of `dir` for a render that reads only (nothing learned is kept).
-    pub fn load(dir: &Path) -> Known {
-        Known {
-            entries: read_index(&index_path(dir)).unwrap_or_default(),
+    ///
+    /// A symlink in place of the cache folder is an error (see [`super::guard::cache_dir`]);
+    /// an index that is not a regular file of plausible size with the right magic counts
+    /// as empty, checked before it is read.
+    pub fn load(dir: &Path) -> Result<Known, crate::diagnostic::Diagnostic> {
+        let cache = super::guard::cache_dir(dir)?;
+        Ok(Known {
+            entries: read_index(&cache.join(INDEX_FILE)).unwrap_or_default(),
             settled_before: 0,
             learned: None,
-        }
+        })
     }
 
     /// The index of `dir` for a render that writes: what it confirms by reading is kept for
     /// [`Known::save`].
-    pub fn load_for_write(dir: &Path) -> Known {
+    pub fn load_for_write(dir: &Path) -> Result<Known, crate::diagnostic::Diagnostic> {
         let now = SystemTime::now()
             .checked_sub(SETTLE)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        Known {
+        Ok(Known {
             settled_before: now,
             learned: Some(Mutex::new(Vec::new())),
-            ..Known::load(dir)
-        }
+            ..Known::load(dir)?
+        })
     }
 
     /// An index that records what it learns at once, as if every time had settled.
@@ -122,7 +127,7 @@ impl Known {
     pub(crate) fn recording_everything(dir: &Path) -> Known {
         Known {
             settled_before: i64::MAX,
-            ..Known::load_for_write(dir)
+            ..Known::load_for_write(dir).expect("loads")
         }
     }
 
@@ -319,8 +324,24 @@ fn index_path(dir: &Path) -> PathBuf {
     dir.join(CACHE_DIR).join(INDEX_FILE)
 }
 
+/// The largest index read: 16 bytes a file, room for 8 million files.
+const MAX_INDEX_BYTES: u64 = 128 << 20;
+
 fn read_index(path: &Path) -> Option<Entries> {
-    let bytes = fs::read(path).ok()?;
+    use std::io::Read as _;
+    // Not followed through a symlink, not a FIFO, and not a sparse 20 GB file.
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_INDEX_BYTES || meta.len() < MAGIC.len() as u64 {
+        return None;
+    }
+    let mut file = fs::File::open(path).ok()?;
+    let mut magic = vec![0; MAGIC.len()];
+    file.read_exact(&mut magic).ok()?;
+    if magic != MAGIC {
+        return None;
+    }
+    let mut bytes = magic;
+    file.take(MAX_INDEX_BYTES).read_to_end(&mut bytes).ok()?;
     let body = bytes.strip_prefix(MAGIC)?;
     if body.len() % 16 != 0 {
         return None;
@@ -335,20 +356,7 @@ fn read_index(path: &Path) -> Option<Entries> {
 }
 
 fn write_index(dir: &Path, entries: Entries) -> std::io::Result<()> {
-    let cache = dir.join(CACHE_DIR);
-    fs::create_dir_all(&cache)?;
-    for (name, text) in [
-        (".gitignore", "# Written by gitops-render: a cache, never committed.\n*\n"),
-        (
-            "CACHEDIR.TAG",
-            "Signature: 8a477f597d28d172789f06886806bc55\n# gitops-render's stat index of this output directory.\n",
-        ),
-    ] {
-        let path = cache.join(name);
-        if !path.exists() {
-            fs::write(path, text)?;
-        }
-    }
+    let cache = super::guard::ensure_cache_dir(dir)?;
     // Sorted, so that the same knowledge is the same file.
     let mut sorted: Vec<(u64, u64)> = entries.into_iter().collect();
     sorted.sort_unstable();
@@ -425,7 +433,7 @@ mod tests {
         assert!(!judge(&known, d, "a.yaml", b"a: 1\n"), "edited by hand");
         // It did not hold the bytes, so it is forgotten.
         known.save(d, &[]).expect("save");
-        assert!(Known::load(d).entries.is_empty());
+        assert!(Known::load(d).expect("loads").entries.is_empty());
     }
 
     #[test]
@@ -433,14 +441,14 @@ mod tests {
         let dir = dir_with(&[("a.yaml", "a: 1\n")]);
         let d = dir.path();
         // Written just now: within two seconds of the render.
-        let known = Known::load_for_write(d);
+        let known = Known::load_for_write(d).expect("loads");
         judge(&known, d, "a.yaml", b"a: 1\n");
         known.save(d, &[]).expect("save");
         assert!(!index_path(d).exists(), "nothing learned, nothing written");
 
         let known = Known {
             settled_before: i64::MAX,
-            ..Known::load(d)
+            ..Known::load(d).expect("loads")
         };
         judge(&known, d, "a.yaml", b"a: 1\n");
         known.save(d, &[]).expect("save");
@@ -455,7 +463,7 @@ mod tests {
         judge(&known, d, "a.yaml", b"a: 1\n");
         judge(&known, d, "b.yaml", b"b: 1\n");
         known.save(d, &[]).expect("save");
-        assert_eq!(Known::load(d).entries.len(), 2);
+        assert_eq!(Known::load(d).expect("loads").entries.len(), 2);
         let cache = d.join(CACHE_DIR);
         assert_eq!(
             fs::read_to_string(cache.join(".gitignore")).expect("gitignore"),
@@ -466,6 +474,7 @@ mod tests {
             .starts_with("Signature: 8a477f597d28d172789f06886806bc55\n"));
 
         Known::load_for_write(d)
+            .expect("loads")
             .save(d, &["b.yaml".to_owned()])
             .expect("save");
         let known = Known::recording_everything(d);
@@ -479,11 +488,11 @@ mod tests {
             &MAGIC[..5],
         ] {
             fs::write(index_path(d), foreign).expect("write");
-            assert!(Known::load(d).entries.is_empty());
+            assert!(Known::load(d).expect("loads").entries.is_empty());
         }
         let mut truncated = MAGIC.to_vec();
         truncated.extend_from_slice(&[0; 15]);
         fs::write(index_path(d), truncated).expect("write");
-        assert!(Known::load(d).entries.is_empty());
+        assert!(Known::load(d).expect("loads").entries.is_empty());
     }
 }

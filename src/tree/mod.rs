@@ -6,6 +6,7 @@
 
 mod at;
 pub mod compare;
+pub mod guard;
 pub mod io;
 pub mod known;
 mod layout;

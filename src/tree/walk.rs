@@ -17,6 +17,8 @@ pub struct Walk {
     /// Relative `/`-separated paths, depth first with each directory's entries by name.
     pub files: Vec<String>,
     pub errors: Vec<(PathBuf, io::Error)>,
+    /// The symlinks met (not followed), relative paths: a caller decides what they mean.
+    pub links: Vec<String>,
     /// How many directories were read.
     pub read: usize,
 }
@@ -34,6 +36,7 @@ impl Walk {
     pub(super) fn absorb(&mut self, mut other: Walk) {
         self.files.append(&mut other.files);
         self.errors.append(&mut other.errors);
+        self.links.append(&mut other.links);
         self.read += other.read;
     }
 }
@@ -53,16 +56,19 @@ pub(super) struct Entry {
 }
 
 fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
-    let mut entries = match read_entries(dir, rel) {
+    let mut links = Vec::new();
+    let mut entries = match read_entries_and_links(dir, rel, Some(&mut links)) {
         Ok(e) => e,
         Err(err) => return Walk::failed(dir, err),
     };
     // The entries share their directory's prefix: by path is by name.
     entries.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    links.sort_unstable();
     if !entries.iter().any(|e| e.is_dir) {
         return Walk {
             files: entries.into_iter().map(|e| e.rel).collect(),
             errors: Vec::new(),
+            links,
             read: 1,
         };
     }
@@ -82,6 +88,7 @@ fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
         .collect();
     let mut out = Walk {
         files: Vec::with_capacity(parts.iter().map(|p| p.files.len()).sum()),
+        links,
         read: 1,
         ..Walk::default()
     };
@@ -94,6 +101,15 @@ fn walk_dir(root: &Path, dir: &Path, rel: &str) -> Walk {
 /// The regular files and real directories of `dir` (at `rel` under the root), without its
 /// dot-entries.
 pub(super) fn read_entries(dir: &Path, rel: &str) -> io::Result<Vec<Entry>> {
+    read_entries_and_links(dir, rel, None)
+}
+
+/// [`read_entries`], and the relative paths of the symlinks among them into `links`.
+fn read_entries_and_links(
+    dir: &Path,
+    rel: &str,
+    mut links: Option<&mut Vec<String>>,
+) -> io::Result<Vec<Entry>> {
     let mut out = Vec::with_capacity(32);
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -103,13 +119,21 @@ pub(super) fn read_entries(dir: &Path, rel: &str) -> io::Result<Vec<Entry>> {
             continue;
         }
         let kind = entry.file_type()?;
-        if kind.is_dir() || kind.is_file() {
+        let path = || {
             let mut path = String::with_capacity(rel.len() + 1 + name.len());
             if !rel.is_empty() {
                 path.push_str(rel);
                 path.push('/');
             }
             path.push_str(&name);
+            path
+        };
+        if kind.is_symlink() {
+            if let Some(links) = links.as_deref_mut() {
+                links.push(path());
+            }
+        } else if kind.is_dir() || kind.is_file() {
+            let path = path();
             out.push(Entry {
                 rel: path,
                 is_dir: kind.is_dir(),

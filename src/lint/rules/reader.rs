@@ -45,6 +45,16 @@ pub static MISSING_IDENTITY: Rule = Rule {
     check: reported_by_reader,
 };
 
+pub static SYMLINK_OUT_OF_BOUNDS: Rule = Rule {
+    id: "symlink-out-of-bounds",
+    family: Family::Hygiene,
+    severity: Severity::Error,
+    summary: "A symlink in the linted directory points outside it, or nowhere.",
+    doc: "## What it does\nReports symlinks whose target is outside the linted directory or does not exist. They are not followed. Links to YAML files inside the directory are read at the link's path, as Argo CD reads them.\n\n## Why is this bad?\nArgo CD refuses to generate manifests from a repository with out-of-bounds symlinks, and a dangling link is a file that silently is not there.\n\n## Example\n```text\napps/base.yaml -> ../../shared/base.yaml   # outside: reported\napps/alias.yaml -> base.yaml               # inside: read\n```",
+    scope: Scope::File,
+    check: reported_by_reader,
+};
+
 pub static WAIVER_EXPIRED: Rule = Rule {
     id: "waiver-expired",
     family: Family::Hygiene,
