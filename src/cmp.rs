@@ -37,17 +37,10 @@ pub fn request(var: &dyn Fn(&str) -> Option<String>) -> Result<Request, String> 
     let mut environment = var("ARGOCD_ENV_ENVIRONMENT").filter(|s| !s.is_empty());
     let mut tenant = var("ARGOCD_ENV_TENANT").filter(|s| !s.is_empty());
     if let Some(raw) = var("ARGOCD_APP_PARAMETERS").filter(|s| !s.trim().is_empty()) {
-        let params: Value = serde_json::from_str(&raw)
-            .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not JSON: {e}"))?;
-        for p in params.as_array().into_iter().flatten() {
-            let value = p
-                .get("string")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-            match p.get("name").and_then(Value::as_str) {
-                Some("environment") if value.is_some() => environment = value,
-                Some("tenant") if value.is_some() => tenant = value,
+        for (name, value) in parameters_sent(&raw)? {
+            match name.as_str() {
+                "environment" if !value.is_empty() => environment = Some(value),
+                "tenant" => tenant = Some(value).filter(|v| !v.is_empty()),
                 _ => {}
             }
         }
@@ -66,11 +59,15 @@ pub fn request(var: &dyn Fn(&str) -> Option<String>) -> Result<Request, String> 
             None => app,
         },
     );
-    let kube_version = var("KUBE_VERSION").and_then(|v| {
-        let v = v.trim_start_matches('v');
-        let mut it = v.split(['.', '+', '-']);
-        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-    });
+    let kube_version = match var("KUBE_VERSION").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(kube_version(&v).ok_or_else(|| {
+            format!(
+                "KUBE_VERSION is `{}`; expected MAJOR.MINOR (like 1.34 or v1.34.1+k3s1)",
+                crate::diagnostic::escape(&v)
+            )
+        })?),
+    };
     Ok(Request {
         environment,
         tenant,
@@ -79,13 +76,90 @@ pub fn request(var: &dyn Fn(&str) -> Option<String>) -> Result<Request, String> 
     })
 }
 
+/// The parameters Argo CD sent, as `(name, string)`: `ARGOCD_APP_PARAMETERS` must be a JSON
+/// list of `{"name": …, "string": …}` (Argo CD's shape; `array` and `map` values are for
+/// parameters this plugin does not take). Anything else — another shape, a parameter named
+/// twice, a name the plugin does not announce — is an error: guessing would render another
+/// slice than the one asked for, and Argo CD would sync it.
+pub fn parameters_sent(raw: &str) -> Result<Vec<(String, String)>, String> {
+    let shape = "expected a JSON list of {\"name\": …, \"string\": …}";
+    let params: Value =
+        serde_json::from_str(raw).map_err(|e| format!("ARGOCD_APP_PARAMETERS is not JSON: {e}"))?;
+    let Value::Array(items) = params else {
+        return Err(format!("ARGOCD_APP_PARAMETERS is not a list: {shape}"));
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (i, p) in items.iter().enumerate() {
+        let Some(obj) = p.as_object() else {
+            return Err(format!(
+                "ARGOCD_APP_PARAMETERS[{i}] is not an object: {shape}"
+            ));
+        };
+        let Some(name) = obj.get("name").and_then(Value::as_str) else {
+            return Err(format!("ARGOCD_APP_PARAMETERS[{i}] has no `name` string"));
+        };
+        let name = crate::diagnostic::escape(name).into_owned();
+        if let Some(key) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "name" | "string" | "array" | "map"))
+        {
+            return Err(format!(
+                "ARGOCD_APP_PARAMETERS[{i}] (`{name}`) has an unknown field `{}`",
+                crate::diagnostic::escape(key)
+            ));
+        }
+        match name.as_str() {
+            "environment" | "tenant" => {}
+            // Announced read-only: Argo CD may send it back; it selects nothing.
+            "tenants" => continue,
+            _ => {
+                return Err(format!(
+                    "ARGOCD_APP_PARAMETERS names `{name}`; this plugin takes `environment` and `tenant`"
+                ))
+            }
+        }
+        let Some(value) = obj.get("string").and_then(Value::as_str) else {
+            return Err(format!(
+                "parameter `{name}` must be a string (`\"string\": …`)"
+            ));
+        };
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(format!("parameter `{name}` is given twice"));
+        }
+        out.push((name, value.to_owned()));
+    }
+    Ok(out)
+}
+
+/// `1.34`, `v1.34.1`, `1.34.1+k3s1`, `1.34.2-eks-1` → `(1, 34)`.
+fn kube_version(v: &str) -> Option<(u32, u32)> {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let core = v.split(['+', '-']).next()?;
+    let mut parts = core.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => {}
+        Some(patch) => {
+            patch.parse::<u32>().ok()?;
+        }
+    }
+    parts.next().is_none().then_some((major, minor))
+}
+
 /// The estate root: `start` or the nearest folder above it holding environments/ and
-/// policy-packs/.
+/// policy-packs/, not above the git repository `start` is in (a folder holding `.git`):
+/// a checkout must not pick up an estate from whatever folder it was cloned into.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|d| d.join("environments").is_dir() && d.join("policy-packs").is_dir())
-        .map(Path::to_path_buf)
+    for d in start.ancestors() {
+        if d.join("environments").is_dir() && d.join("policy-packs").is_dir() {
+            return Some(d.to_path_buf());
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+    }
+    None
 }
 
 /// Only the files a slice of `env` needs: every pack and template, the bases, the environment.

@@ -103,6 +103,17 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         (old, new, "the current pins".to_owned())
     } else {
         let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
+        // A tree named on the command line must exist: a typo would report every object
+        // as added.
+        if args.against.is_some() && !dir.exists() {
+            return Err(fail(
+                &crate::diagnostic::Diagnostic::error(
+                    "read-failed",
+                    format!("cannot read {}: no such directory", dir.display()),
+                )
+                .into(),
+            ));
+        }
         let on_disk = io::OnDisk::open(&dir).map_err(|d| fail(&d))?;
         let (drift, _) =
             diff::render_against(new_state, &args.envs, &on_disk).map_err(|(side, d)| {

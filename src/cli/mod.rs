@@ -2,6 +2,7 @@
 //!
 //! Exit codes everywhere: 0 clean, 1 findings / drift / check failed, 2 bad input or usage.
 
+mod budget;
 mod cmp;
 mod diff;
 mod explain;
@@ -46,9 +47,13 @@ pub struct Cli {
     /// The estate's root: the folder holding environments/, policy-packs/ and templates/.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     root: PathBuf,
-    /// Worker threads for rendering (default: one per core).
+    /// Worker threads for rendering (default: one per core; at most 256).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
+    /// Stop with exit 2 when the process uses more memory than this (e.g. 512M, 8G, off;
+    /// default 4G, or GITOPS_RENDER_MAX_MEMORY).
+    #[arg(long, global = true, value_name = "SIZE")]
+    max_memory: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -91,10 +96,40 @@ pub fn main() -> ExitCode {
 }
 
 /// Run a parsed command line.
+/// Most worker threads `--threads` accepts: far more than any machine this runs on has
+/// cores, and few enough that their stacks cannot exhaust memory.
+pub const MAX_THREADS: usize = 256;
+
 pub fn run(cli: Cli) -> Exit {
+    let wanted = cli
+        .max_memory
+        .clone()
+        .or_else(|| std::env::var("GITOPS_RENDER_MAX_MEMORY").ok());
+    let budget = match wanted.as_deref().map(budget::parse) {
+        None => Some(budget::DEFAULT_BYTES),
+        Some(Ok(b)) => b,
+        Some(Err(msg)) => {
+            output::err(&format!("error: --max-memory: {msg}\n"));
+            return Exit::Error;
+        }
+    };
+    if let Some(limit) = budget {
+        budget::watch(limit);
+    }
+    if let Ok(today) = std::env::var("GITOPS_RENDER_TODAY") {
+        if !crate::lint::is_iso_date(&today) {
+            output::err(&format!(
+                "error: GITOPS_RENDER_TODAY is `{}`; expected a date YYYY-MM-DD\n",
+                crate::diagnostic::escape(&today)
+            ));
+            return Exit::Error;
+        }
+    }
     if let Some(n) = cli.threads {
-        if n == 0 {
-            output::err("error: --threads must be at least 1\n");
+        if n == 0 || n > MAX_THREADS {
+            output::err(&format!(
+                "error: --threads must be between 1 and {MAX_THREADS}\n"
+            ));
             return Exit::Error;
         }
         // Fails only if a pool was already built in this process, which is harmless.

@@ -204,10 +204,43 @@ fn text(changes: &[ObjectChange], base: &str, color: bool) -> String {
     out
 }
 
+/// Text for HTML (a `<summary>`): markup characters as entities, control characters escaped.
+fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in crate::diagnostic::escape(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a markdown table cell: no line break, no `|` to split the cell, no HTML.
+fn cell(s: &str) -> String {
+    html(s).replace('|', "\\|")
+}
+
+/// Text for inline code (where markdown and HTML are not read): no line break and no
+/// backtick to close the span.
+fn code(s: &str) -> String {
+    crate::diagnostic::escape(s).replace('`', "'")
+}
+
+/// A code fence longer than any run of backticks in `body`.
+fn fence(body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
 fn markdown(changes: &[ObjectChange], base: &str) -> String {
     let s = summarize(changes);
     let mut out = String::new();
-    let _ = writeln!(out, "### gitops-render diff against `{base}`\n");
+    let _ = writeln!(out, "### gitops-render diff against `{}`\n", code(base));
     if changes.is_empty() {
         let _ = writeln!(out, "No rendered object changes.");
         return out;
@@ -223,7 +256,7 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
             "| {label} | added | changed | removed | moved |\n|---|--:|--:|--:|--:|"
         );
         for (k, [a, c, r, m]) in table_rows(map) {
-            let _ = writeln!(out, "| {k} | {a} | {c} | {r} | {m} |");
+            let _ = writeln!(out, "| {} | {a} | {c} | {r} | {m} |", cell(&k.to_string()));
         }
         out.push('\n');
     }
@@ -232,23 +265,20 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
         let mut block = format!(
             "<details><summary>{} {} <code>{}</code></summary>\n\n",
             sign(c.kind),
-            title(c),
-            where_(c)
+            html(&title(c)),
+            html(&where_(c))
         );
         for f in &c.fields {
             let _ = writeln!(
                 block,
                 "- `{}`: `{}` → `{}`",
-                f.pointer,
-                scalar(&f.old),
-                scalar(&f.new)
+                code(&f.pointer),
+                code(&scalar(&f.old)),
+                code(&scalar(&f.new))
             );
         }
-        let fence = if c.diff.contains("```") {
-            "~~~~"
-        } else {
-            "```"
-        };
+        let fence = fence(&c.diff);
+        let fence = fence.as_str();
         let _ = write!(block, "\n{fence}diff\n{}{fence}\n\n</details>\n\n", c.diff);
         let note_room = 300;
         if out.len() + block.len() + note_room > MARKDOWN_LIMIT {
@@ -331,4 +361,22 @@ struct ChangeView<'a> {
     new_path: &'a Option<String>,
     fields: &'a [FieldChange],
     diff: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_values_cannot_inject_markup() {
+        assert_eq!(
+            html("<img src=x onerror=alert(1)>&\"'"),
+            "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;"
+        );
+        assert_eq!(html("a\n</details>"), "a\\n&lt;/details&gt;");
+        assert_eq!(cell("a|b<c>"), "a\\|b&lt;c&gt;");
+        assert_eq!(code("a`b\nc"), "a'b\\nc");
+        assert_eq!(fence("plain"), "```");
+        assert_eq!(fence("has ``` and ````` runs"), "``````");
+    }
 }

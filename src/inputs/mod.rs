@@ -333,6 +333,22 @@ fn load_pack(
         }
     };
     let dir = path.strip_suffix("/pack.yaml").unwrap_or(path).to_owned();
+    // The folder is the pack's identity on disk: a file that calls itself another pack (or
+    // another version) would take over that pack's pins unseen in review.
+    let expected = format!("policy-packs/{name}/{version}");
+    if dir != expected {
+        diags.push(
+            Diagnostic::error(
+                "pack-folder-mismatch",
+                format!("{path} declares pack {name}@{version}, but its folder is {dir}/"),
+            )
+            .at(sources.locate(id, 0, "/metadata/name", Target::Value))
+            .help(format!(
+                "move it to {expected}/pack.yaml or correct metadata.name and metadata.version"
+            )),
+        );
+        return None;
+    }
     Some(PackInput {
         source: id,
         name,

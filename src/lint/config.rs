@@ -204,6 +204,33 @@ fn today() -> String {
     civil_date((secs / 86_400) as i64)
 }
 
+/// Is `s` a calendar date written `YYYY-MM-DD` (waiver expiries compare as text, so any
+/// other spelling would compare wrongly)?
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
 /// Days since 1970-01-01 → `YYYY-MM-DD` (proleptic Gregorian calendar).
 pub fn civil_date(days: i64) -> String {
     let z = days + 719_468;
@@ -221,6 +248,23 @@ pub fn civil_date(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates() {
+        for ok in ["2026-11-22", "2024-02-29", "1999-12-31"] {
+            assert!(is_iso_date(ok), "{ok}");
+        }
+        for bad in [
+            "garbage",
+            "2026-13-01",
+            "2025-02-29",
+            "2026-1-01",
+            "2026-11-22x",
+            "２０２６-11-22",
+        ] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn dates_and_globs() {

@@ -19,7 +19,7 @@ mod stream;
 
 use rayon::prelude::*;
 
-pub use config::{LintConfig, Waiver, IGNORE_ANNOTATION};
+pub use config::{is_iso_date, LintConfig, Waiver, IGNORE_ANNOTATION};
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written};
 pub use registry::{rule, Rule, Scope, RULES};
 pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};

@@ -90,21 +90,30 @@ impl Engine {
             .env
             .get_template(name)
             .map_err(|e| template_diagnostic(&self.files, &e, Some(what)))?;
-        let out = tmpl
-            .render(ctx)
-            .map_err(|e| template_diagnostic(&self.files, &e, Some(what)))?;
-        if out.len() > MAX_OUTPUT_BYTES {
-            return Err(Diagnostic::error(
-                "template-output-too-large",
-                format!(
-                    "template `{name}` produced {} bytes while rendering {what} (limit {} MiB)",
-                    out.len(),
-                    MAX_OUTPUT_BYTES >> 20
-                ),
-            )
-            .at(self.location(name, 1, 1)));
+        // Written into a bounded buffer: the limit stops the render as it is crossed, not
+        // after a 100 MB output was built.
+        let mut out = Bounded::default();
+        match tmpl.render_captured_to(ctx, &mut out) {
+            Ok(_) => {}
+            Err(_) if out.over => {
+                return Err(Diagnostic::error(
+                    "template-output-too-large",
+                    format!(
+                        "template `{name}` produced more than {} MiB while rendering {what}",
+                        MAX_OUTPUT_BYTES >> 20
+                    ),
+                )
+                .at(self.location(name, 1, 1)))
+            }
+            Err(e) => return Err(template_diagnostic(&self.files, &e, Some(what))),
         }
-        Ok(out)
+        String::from_utf8(out.buf).map_err(|_| {
+            Diagnostic::error(
+                "template-error",
+                format!("template `{name}` produced text that is not UTF-8 while rendering {what}"),
+            )
+            .at(self.location(name, 1, 1))
+        })
     }
 
     /// The location of a line in a template, for errors found after rendering.
@@ -113,6 +122,29 @@ impl Engine {
             Some(t) => location_in(t, line, col),
             None => Location::file_only(name),
         }
+    }
+}
+
+/// A buffer that refuses to grow past [`MAX_OUTPUT_BYTES`], remembering that it did (so the
+/// caller can tell the limit from another write error).
+#[derive(Default)]
+struct Bounded {
+    buf: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.over = true;
+            return Err(std::io::Error::other("template output limit"));
+        }
+        self.buf.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

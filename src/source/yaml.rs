@@ -54,6 +54,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
 /// [`parse_documents`] without the fast subset reader: serde_yaml reads every text. The
 /// reference the subset reader is tested against; the parser of everything outside it.
 pub fn parse_documents_libyaml(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
+    check_depth(text)?;
     let mut out = Vec::new();
     for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let mut budget = MAX_NODES;
@@ -68,6 +69,109 @@ pub fn parse_documents_libyaml(text: &str) -> Result<Vec<(usize, Value)>, YamlEr
         }
     }
     Ok(out)
+}
+
+/// Refuse nesting far deeper than [`MAX_DEPTH`] in one linear pass, before libyaml sees the
+/// text: libyaml builds the whole event stream first and takes time quadratic in the depth
+/// of flow collections (100,000 `[` in 200 KB took 37 s), so the depth limit of the value
+/// visitor comes too late. The pass is a cautious over-estimate (block indentation levels,
+/// `- ` markers on one line, and flow brackets outside quotes, comments and block scalars),
+/// held to twice the real limit so that no valid document is refused here; the visitor
+/// still applies the exact one.
+fn check_depth(text: &str) -> Result<(), YamlError> {
+    let limit = 2 * MAX_DEPTH;
+    let too_deep = |line: usize, col: usize| YamlError {
+        pos: Pos { line, col },
+        message: format!("YAML nesting is deeper than {MAX_DEPTH} levels"),
+    };
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut quote: Option<u8> = None;
+    // The indentation of the line that opened a block scalar: deeper lines are its text.
+    let mut block_scalar: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let b = line.as_bytes();
+        let indent = b.iter().take_while(|&&c| c == b' ').count();
+        if let Some(parent) = block_scalar {
+            if indent == b.len() || indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        let mut i = indent;
+        let mut depth = indents.len();
+        if quote.is_none() && flow == 0 {
+            if i == b.len() || b[i] == b'#' {
+                continue;
+            }
+            if b.starts_with(b"---") || b.starts_with(b"...") {
+                indents.clear();
+                continue;
+            }
+            while indents.last().is_some_and(|&top| top >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            depth = indents.len();
+            while b.get(i) == Some(&b'-') && matches!(b.get(i + 1), None | Some(b' ')) {
+                depth += 1;
+                i += 2;
+                while b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+            }
+            if depth > limit {
+                return Err(too_deep(n + 1, i.min(b.len()) + 1));
+            }
+        }
+        let mut prev = b' ';
+        let mut content_end = b.len();
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(b'"') if c == b'\\' => {
+                    i += 2;
+                    prev = b'a';
+                    continue;
+                }
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => {
+                    let starts =
+                        matches!(prev, b' ' | b'\t' | b'[' | b'{' | b',' | b':') || i == indent;
+                    match c {
+                        b'#' if matches!(prev, b' ' | b'\t') || i == indent => {
+                            content_end = i;
+                            break;
+                        }
+                        b'"' | b'\'' if starts || (c == b'\'' && prev == b'\'') => quote = Some(c),
+                        b'[' | b'{' if starts => {
+                            flow += 1;
+                            if depth + flow > limit {
+                                return Err(too_deep(n + 1, i + 1));
+                            }
+                        }
+                        b']' | b'}' if flow > 0 => flow -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            prev = c;
+            i += 1;
+        }
+        if quote.is_none() && flow == 0 {
+            let head = line[..content_end].trim_end();
+            let indicator = head
+                .rsplit([' ', '\t'])
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+            if (indicator == "|" || indicator == ">") && head.len() > indent {
+                block_scalar = Some(indent);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parse a file that must hold exactly one document.
@@ -266,8 +370,12 @@ impl<'de> Visitor<'de> for KeySeed {
     fn visit_string<E>(self, v: String) -> Result<String, E> {
         Ok(v)
     }
-    fn visit_unit<E>(self) -> Result<String, E> {
-        Ok("null".to_owned())
+    /// A null key (`~:`, `null:` or an empty `:`) is refused rather than read as the text
+    /// `null`: an environment's `~:` under `tenants` would otherwise be a team named "null".
+    fn visit_unit<E: serde::de::Error>(self) -> Result<String, E> {
+        Err(E::custom(
+            "a mapping key is null (`~`, `null` or empty); quote it if you mean the text",
+        ))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<String, A::Error> {
         Err(A::Error::custom(
@@ -284,6 +392,41 @@ impl<'de> Visitor<'de> for KeySeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_before_libyaml_sees_it() {
+        for text in [
+            format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("a: {}\n", "{b: ".repeat(50_000)),
+            format!("{}x\n", "- ".repeat(100_000)),
+            (0..2_000)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ] {
+            let e = parse_documents_libyaml(&text).expect_err("too deep");
+            assert!(e.message.contains("deeper than"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn null_keys_are_refused() {
+        for text in ["tenants:\n  ~:\n    tier: small\n", "null: 1\n", "{~: 1}\n"] {
+            let e = parse_documents(text).expect_err("null key");
+            assert!(e.message.contains("mapping key is null"), "{}", e.message);
+        }
+        assert_eq!(parse_documents("\"~\": 1\n").expect("quoted")[0].1["~"], 1);
+    }
+
+    #[test]
+    fn the_depth_pass_refuses_no_ordinary_yaml() {
+        let text = "a: 'it''s [not' # [comment\nb: \"x \\\" [y\"\nc: |\n  {{ [[[[[[ }}\n  ]]]\nd: a[0]{1}\nurl: http://x#[\n".to_owned()
+            + &"e: [1, [2, {f: [3]}]]\n".repeat(200);
+        assert!(check_depth(&text).is_ok());
+        let nested: String = (0..60)
+            .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+            .collect();
+        assert!(check_depth(&(nested + &"  ".repeat(60) + "v: 1\n")).is_ok());
+    }
 
     #[test]
     fn parses_documents_and_skips_empty_ones() {
