@@ -16,6 +16,35 @@ use std::time::Duration;
 /// what the largest benchmarked estate needs (N = 10,000 × 4 with lint, about 1 GiB).
 pub const DEFAULT_BYTES: u64 = 4 << 30;
 
+/// The budget when none is set: [`DEFAULT_BYTES`], or less under a tighter limit the process
+/// runs under — three quarters of the cgroup's `memory.max` (a repo-server sidecar with a
+/// memory limit), a third of the address-space limit (reserved address space runs far
+/// ahead of resident memory, and one large allocation is reserved at once) — so that the
+/// budget fires before the kernel's OOM killer or a failed allocation ends the run
+/// without a word.
+pub fn default_bytes() -> u64 {
+    let mut limit = DEFAULT_BYTES;
+    #[cfg(target_os = "linux")]
+    {
+        let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok());
+        let address_space = std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("Max address space"))?;
+                line.split_whitespace().nth(3)?.parse::<u64>().ok()
+            });
+        if let Some(bytes) = cgroup {
+            limit = limit.min(bytes / 4 * 3);
+        }
+        if let Some(bytes) = address_space {
+            limit = limit.min(bytes / 3);
+        }
+    }
+    limit.max(64 << 20)
+}
+
 /// How often the resident size is read.
 const EVERY: Duration = Duration::from_millis(5);
 

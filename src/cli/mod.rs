@@ -106,7 +106,7 @@ pub fn run(cli: Cli) -> Exit {
         .clone()
         .or_else(|| std::env::var("GITOPS_RENDER_MAX_MEMORY").ok());
     let budget = match wanted.as_deref().map(budget::parse) {
-        None => Some(budget::DEFAULT_BYTES),
+        None => Some(budget::default_bytes()),
         Some(Ok(b)) => b,
         Some(Err(msg)) => {
             output::err(&format!("error: --max-memory: {msg}\n"));
