@@ -17,8 +17,8 @@
 //! * [`tree`] lays manifests out as files with canonical bytes ([`manifest`]), compares trees,
 //!   and writes them atomically without touching files it does not own.
 //!
-//! Only [`cli`], [`tree::io`] and [`tree::walk`] (and the estate reader in [`source`]) touch
-//! the file system.
+//! Only [`cli`], [`tree::io`], [`tree::guard`] and [`tree::walk`] (and the estate reader in
+//! [`source`]) touch the file system.
 
 pub mod cli;
 pub mod cmp;

@@ -318,6 +318,21 @@ fn patch_workflow(e: &Estate, at_spec: bool, extra: &str) {
     }
 }
 
+/// Render `dev`: refused with `needle`, and nothing written.
+fn refused_in_dev(e: &Estate, needle: &str) -> String {
+    let err = assert_refused(&e.run(&["render", "--env", "dev"]), needle);
+    assert!(!e.path().join("gitops").exists(), "nothing written");
+    err
+}
+
+fn allow_pod_spec_patch(e: &Estate) {
+    e.edit(
+        "policy-packs/platform/1.2.0/pack.yaml",
+        "    overridable:",
+        "    allowPodSpecPatch: true\n    overridable:",
+    );
+}
+
 #[test]
 fn workflow_templates_cannot_bypass_the_pod_rules() {
     let cases = [
@@ -332,21 +347,15 @@ fn workflow_templates_cannot_bypass_the_pod_rules() {
     for (at_spec, extra, needle) in cases {
         let e = Estate::example();
         patch_workflow(&e, at_spec, extra);
-        let out = e.run(&["render", "--env", "dev"]);
-        let err = assert_refused(&out, needle);
+        let err = refused_in_dev(&e, needle);
         assert!(err.contains("file-transfer.yaml.j2"), "{err}");
-        assert!(!e.path().join("gitops").exists());
     }
 }
 
 #[test]
 fn an_allowed_pod_spec_patch_is_still_held_to_the_security_rules() {
     let e = Estate::example();
-    e.edit(
-        "policy-packs/platform/1.2.0/pack.yaml",
-        "    overridable:",
-        "    allowPodSpecPatch: true\n    overridable:",
-    );
+    allow_pod_spec_patch(&e);
     patch_workflow(
         &e,
         false,
@@ -355,11 +364,7 @@ fn an_allowed_pod_spec_patch_is_still_held_to_the_security_rules() {
     let out = e.run(&["render", "--env", "dev"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let e = Estate::example();
-    e.edit(
-        "policy-packs/platform/1.2.0/pack.yaml",
-        "    overridable:",
-        "    allowPodSpecPatch: true\n    overridable:",
-    );
+    allow_pod_spec_patch(&e);
     patch_workflow(
         &e,
         false,
@@ -392,10 +397,8 @@ fn reserved_namespaces_are_never_tenants() {
                 &format!("    {team}:\n      tier: small\n      namespace: {team}\n"),
             );
         }
-        let out = e.run(&["render", "--env", "dev"]);
-        let err = assert_refused(&out, "which is reserved");
+        let err = refused_in_dev(&e, "which is reserved");
         assert!(err.contains("environments/dev.yaml:"), "located:\n{err}");
-        assert!(!e.path().join("gitops").exists());
     }
 }
 

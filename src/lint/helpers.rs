@@ -19,6 +19,15 @@ pub fn workflow_spec(doc: &Document) -> Option<(&'static str, &Value)> {
     Some((ptr, doc.value.pointer(ptr)?))
 }
 
+/// The templates of a workflow spec, with their index.
+pub fn workflow_templates(spec: &Value) -> impl Iterator<Item = (usize, &Value)> {
+    spec.get("templates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
 /// Pointer to the pod spec of a Kubernetes workload kind.
 pub fn pod_spec(doc: &Document) -> Option<(&'static str, &Value)> {
     let ptr = match doc.kind() {

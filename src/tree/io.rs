@@ -706,6 +706,60 @@ mod tests {
         fs::write(p, text).expect("write");
     }
 
+    /// A failed write removes exactly the folders it created, deepest first, and only when
+    /// empty; folders that were there before stay.
+    #[test]
+    fn undo_removes_only_the_folders_the_write_created() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("gitops");
+        put(&out, "dev/tenants/keep/namespace-keep.yaml", "a: 1\n");
+        let mut created = Created::default();
+        created
+            .create_all(&out, "dev/tenants/new-dev")
+            .expect("creates");
+        created
+            .create_all(&out, "prod/workflows/x-prod")
+            .expect("creates");
+        assert!(out.join("dev/tenants/new-dev").is_dir());
+        created.undo();
+        assert!(!out.join("dev/tenants/new-dev").exists());
+        assert!(!out.join("prod").exists());
+        assert!(out.join("dev/tenants/keep/namespace-keep.yaml").exists());
+
+        let fresh = dir.path().join("fresh");
+        let mut created = Created::default();
+        created.create_all(&fresh, "a/b").expect("creates");
+        created.undo();
+        assert!(
+            !fresh.exists(),
+            "an output folder the write created goes too"
+        );
+    }
+
+    /// A symlinked directory on the way, or a plan path that is not confined, stops the
+    /// write before anything is created or written.
+    #[cfg(unix)]
+    #[test]
+    fn apply_refuses_symlinked_folders_and_unconfined_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let elsewhere = tempfile::tempdir().expect("elsewhere");
+        let out = dir.path().join("gitops");
+        fs::create_dir_all(out.join("dev")).expect("mkdir");
+        std::os::unix::fs::symlink(elsewhere.path(), out.join("dev/tenants")).expect("ln");
+        let plan = |path: &str| WritePlan {
+            writes: vec![(path.to_owned(), b"x".to_vec())],
+            ..WritePlan::default()
+        };
+        let err = apply(&out, &plan("dev/tenants/a/namespace-a.yaml")).expect_err("symlink");
+        assert!(err.render().contains("it is a symlink"), "{}", err.render());
+        for bad in ["../escape.yaml", "/tmp/x.yaml", "dev/../../x.yaml"] {
+            let err = apply(&out, &plan(bad)).expect_err("unconfined");
+            assert!(err.render().contains("unsafe-path"), "{}", err.render());
+        }
+        assert_eq!(fs::read_dir(elsewhere.path()).expect("ls").count(), 0);
+        assert!(!dir.path().join("escape.yaml").exists());
+    }
+
     /// The plan walks the sorted rendered paths along the sorted listing: stale files before,
     /// between and after the rendered ones are all found, in scope only.
     #[test]

@@ -1,8 +1,9 @@
 //! Tree: the rendered estate as `relative path → bytes`, and what can be done with one —
 //! lay it out from manifests, compare it with another, read it from and write it to disk.
 //!
-//! Only `io` and `walk` touch the file system; layout and comparison work in memory so that
-//! `render`, `render --check` and `diff` share one code path.
+//! Only `io`, `guard` (lock, cache folder, staging journal) and `walk` touch the file
+//! system; layout and comparison work in memory so that `render`, `render --check` and
+//! `diff` share one code path.
 
 mod at;
 pub mod compare;

@@ -19,13 +19,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         };
         let account = spec.get("serviceAccountName").and_then(Value::as_str);
         let mut patches = vec![(format!("{ptr}/podSpecPatch"), spec.get("podSpecPatch"))];
-        for (t, template) in spec
-            .get("templates")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (t, template) in workflow_templates(spec) {
             patches.push((
                 format!("{ptr}/templates/{t}/podSpecPatch"),
                 template.get("podSpecPatch"),

@@ -19,13 +19,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         };
         let account = spec.get("serviceAccountName").and_then(Value::as_str);
         let mut holders = vec![(format!("{ptr}/executor"), spec.get("executor"))];
-        for (t, template) in spec
-            .get("templates")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (t, template) in workflow_templates(spec) {
             holders.push((format!("{ptr}/templates/{t}"), Some(template)));
             holders.push((
                 format!("{ptr}/templates/{t}/executor"),
