@@ -669,3 +669,24 @@ fn smaller_holes_are_closed() {
     assert_refused(&out, "/nonexistent");
     assert!(!stdout(&out).contains("added"));
 }
+
+#[test]
+fn a_huge_file_planted_in_the_tree_is_not_read() {
+    let e = Estate::example();
+    assert_eq!(e.run(&["render"]).status.code(), Some(0));
+    let planted = e
+        .path()
+        .join("gitops/dev/tenants/data-dev/configmap-planted.yaml");
+    std::fs::File::create(&planted)
+        .expect("create")
+        .set_len(20 << 30)
+        .expect("sparse 20 GB");
+    // Not the tool's (no header): left alone, after reading its first line only.
+    let out = run_limited(e.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("left dev/tenants/data-dev/configmap-planted.yaml alone"));
+    assert!(planted.exists());
+    // The check compares it, and refuses it from its size.
+    let out = run_limited(e.path(), &["render", "--check"]);
+    assert_refused(&out, "larger than the 8 MiB limit");
+}

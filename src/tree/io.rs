@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::manifest::is_generated;
-use crate::source::Location;
+use crate::source::{Location, MAX_FILE_BYTES};
 
 use super::at::Dirs;
 pub use super::guard::WriteLock;
@@ -42,7 +42,7 @@ pub fn read_files(
         .into_par_iter()
         .map(|rel| {
             let path = dir.join(&rel);
-            fs::read(&path)
+            read_capped(&path)
                 .map(|b| (rel, b))
                 .map_err(|err| read_failed(&path, &err))
         })
@@ -200,11 +200,15 @@ impl OnDisk {
     /// The bytes of the regular file at `path`; `None` if there is none.
     fn read_regular(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
         use std::io::Read as _;
-        let Some((mut file, _)) = self.dirs.open_regular(path)? else {
+        let Some((file, _)) = self.dirs.open_regular(path)? else {
             return Ok(None);
         };
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
+        file.take(MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
         Ok(Some(bytes))
     }
 }
@@ -219,6 +223,48 @@ fn sorted_once(paths: &mut [String]) -> Result<(), Diagnostics> {
         diags.push(duplicate_path(&pair[1]));
     }
     diags.into_result(())
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::other(format!(
+        "larger than the {} MiB limit of a file in the tree",
+        MAX_FILE_BYTES >> 20
+    ))
+}
+
+/// The bytes of the file at `path`, refused past [`MAX_FILE_BYTES`] before it is read (a
+/// planted 20 GB sparse file in the output folder costs one `stat`).
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = fs::File::open(path)?;
+    if file.metadata()?.len() > MAX_FILE_BYTES as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// The first line of the file at `path` (with its line break), read no further: all that
+/// ownership needs of a file the render may prune.
+fn first_line(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let end = head
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(head.len(), |i| i + 1);
+    head.truncate(end);
+    Some(head)
 }
 
 fn read_failed(path: &Path, err: &std::io::Error) -> Diagnostics {
@@ -369,7 +415,7 @@ impl Output {
             .par_iter()
             .map(|path| {
                 super::is_layout_path(path)
-                    && fs::read(self.on_disk.target(path)).is_ok_and(|b| is_generated(&b))
+                    && first_line(&self.on_disk.target(path)).is_some_and(|b| is_generated(&b))
             })
             .collect();
         for (path, generated) in stale.into_iter().zip(generated) {
