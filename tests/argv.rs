@@ -33,12 +33,18 @@ fn argv_table() -> Vec<String> {
         let labels = &m.value["metadata"]["labels"];
         let wf = format!(
             "{}@{}",
-            labels["workflows.gitops-render.dev/name"].as_str().unwrap_or("?"),
+            labels["workflows.gitops-render.dev/name"]
+                .as_str()
+                .unwrap_or("?"),
             labels["workflows.gitops-render.dev/version"]
                 .as_str()
                 .unwrap_or("?")
         );
-        for t in m.value["spec"]["templates"].as_array().into_iter().flatten() {
+        for t in m.value["spec"]["templates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let tname = t["name"].as_str().unwrap_or("?");
             let mut containers: Vec<(String, &Value)> = Vec::new();
             for key in ["container", "script"] {

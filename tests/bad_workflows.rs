@@ -181,3 +181,31 @@ fn two_versions_with_one_major() {
         "{wt}"
     );
 }
+
+/// A tenant that asks only for the custom `tiff-offsets@2.0.0`, which calls the catalog's
+/// `tiff-offsets`: its templateRef must not point at itself. Without the catalog workflow
+/// the render stops at the reference, saying what to add.
+#[test]
+fn only_the_custom_version_requested() {
+    let e = Estate::example();
+    e.edit(
+        DEV,
+        "      workflows: [tiff-offsets, \"custom:tiff-offsets@2.0.0\"]",
+        "      workflows: [\"custom:tiff-offsets@2.0.0\"]",
+    );
+    let loc = format!(
+        "{}:21:",
+        "policy-packs/platform/1.2.0/workflows/custom/tiff-offsets/2.0.0.yaml.j2"
+    );
+    let err = render_fails(&e, &loc);
+    assert!(err.contains("add it to the tenant's workflows"), "{err}");
+
+    // With both, the custom workflow calls the catalog one, never itself.
+    let e = Estate::example();
+    assert_eq!(e.run(&["render", "--env", "dev"]).status.code(), Some(0));
+    let custom = e.read("gitops/dev/workflows/data-dev/workflowtemplate-tiff-offsets-v2.yaml");
+    assert!(
+        custom.contains("templateRef:\n          name: tiff-offsets-v1\n"),
+        "{custom}"
+    );
+}

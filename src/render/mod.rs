@@ -402,7 +402,16 @@ fn render_workflow(
         "{}/{} workflow {}@{}",
         env.name, tenant.namespace, wf.name, wf.version
     );
-    let refs = template_refs(&tenant.workflow_templates);
+    // What this workflow's templateRefs may point at: the tenant's other WorkflowTemplates,
+    // never itself (a custom `tiff-offsets@2` that builds on the catalog's `tiff-offsets`
+    // would otherwise reference itself when the tenant asked only for the custom one).
+    let others: Vec<WorkflowPlan> = tenant
+        .workflow_templates
+        .iter()
+        .filter(|p| p.resource_name != wf.resource_name)
+        .cloned()
+        .collect();
+    let refs = template_refs(&others);
     let ctx = minijinja::context! {
         ..base.clone(),
         ..minijinja::context! {
@@ -410,7 +419,24 @@ fn render_workflow(
             workflows => JinjaValue::from_serialize(&refs),
         }
     };
-    let mut docs = render_raw(engine, name, &ctx, &what)?;
+    let mut docs = render_raw(engine, name, &ctx, &what).map_err(|d| {
+        if d.code == "template-undefined" {
+            d.note(format!(
+                "`workflows` holds the tenant's other WorkflowTemplates: {}",
+                if refs.is_empty() {
+                    "none".to_owned()
+                } else {
+                    refs.keys().cloned().collect::<Vec<_>>().join(", ")
+                }
+            ))
+            .help(format!(
+                "a workflow that calls another one needs it too: add it to the tenant's workflows next to `{}`",
+                wf.name
+            ))
+        } else {
+            d
+        }
+    })?;
     if docs.len() != 1 {
         return Err(object_error(
             engine,
