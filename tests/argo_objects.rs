@@ -340,3 +340,32 @@ fn argo_cd_objects_of_each_environment() {
         "v2026.11.3"
     );
 }
+
+/// The pack's per-namespace workflow limit reaches every tenant Namespace as the label the
+/// Argo Workflows controller reads; the per-workflow `parallelism` stays on each workflow.
+#[test]
+fn namespace_parallelism_is_the_label_argo_reads() {
+    let objects = rendered();
+    let namespaces: Vec<&Value> = objects
+        .iter()
+        .filter(|(p, _)| {
+            p.contains("/tenants/")
+                && p.ends_with(&format!(
+                    "/namespace-{}.yaml",
+                    p.split('/').nth(2).unwrap_or_default()
+                ))
+        })
+        .map(|(_, v)| v)
+        .collect();
+    assert!(namespaces.len() >= 10, "{} namespaces", namespaces.len());
+    for ns in namespaces {
+        assert_eq!(
+            ns["metadata"]["labels"]["workflows.argoproj.io/parallelism-limit"], "10",
+            "{}",
+            ns["metadata"]["name"]
+        );
+    }
+    for (path, wf) in objects.iter().filter(|(p, _)| p.contains("/workflows/")) {
+        assert_eq!(wf["spec"]["parallelism"], 10, "{path}");
+    }
+}

@@ -26,6 +26,12 @@ pub struct WorkflowsSpec {
     pub required: Vec<String>,
     #[serde(default)]
     pub artifact_repository: Option<ArtifactRepository>,
+    /// How many workflows may run at once in a tenant namespace: rendered as the Namespace
+    /// label `workflows.argoproj.io/parallelism-limit`, which the Argo Workflows controller
+    /// reads (it overrides the controller's `namespaceParallelism`). Not the per-workflow
+    /// `defaults.parallelism`, which bounds the steps inside one workflow.
+    #[serde(default)]
+    pub namespace_parallelism: Option<u64>,
 }
 
 /// Stamped on every WorkflowTemplate. The nested values were schema-checked and are stamped
