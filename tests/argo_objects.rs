@@ -369,3 +369,42 @@ fn namespace_parallelism_is_the_label_argo_reads() {
         assert_eq!(wf["spec"]["parallelism"], 10, "{path}");
     }
 }
+
+/// A tenant with the `istio` feature behind default-deny can still reach istiod for its
+/// sidecars' configuration and certificates (port 15012), selected by namespace and pod
+/// labels rather than by address.
+#[test]
+fn istio_tenants_reach_istiod() {
+    let objects = rendered();
+    let istio_namespaces: Vec<String> = objects
+        .iter()
+        .filter(|(_, v)| {
+            v["kind"] == "Namespace" && v["metadata"]["labels"]["istio-injection"] == "enabled"
+        })
+        .map(|(_, v)| {
+            v["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert!(!istio_namespaces.is_empty());
+    for ns in istio_namespaces {
+        let reaches_istiod = objects.iter().any(|(_, v)| {
+            v["kind"] == "NetworkPolicy"
+                && v["metadata"]["namespace"] == ns.as_str()
+                && v["spec"]["egress"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|rule| {
+                        rule["to"][0]["namespaceSelector"]["matchLabels"]
+                            ["kubernetes.io/metadata.name"]
+                            == "istio-system"
+                            && rule["to"][0]["podSelector"]["matchLabels"]["app"] == "istiod"
+                            && rule["ports"][0]["port"] == 15012
+                    })
+        });
+        assert!(reaches_istiod, "{ns} cannot reach istiod");
+    }
+}

@@ -556,3 +556,22 @@ fn usage_errors_exit_2() {
     let out = e.run(&["explain", "prod"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// An egress rule names an address range or a namespace, not both.
+#[test]
+fn egress_rule_with_both_an_address_range_and_a_namespace() {
+    let e = Estate::example();
+    e.edit(
+        "policy-packs/platform/1.2.0/pack.yaml",
+        "          namespace: istio-system\n",
+        "          namespace: istio-system\n          cidr: 10.0.0.0/8\n",
+    );
+    let out = e.run(&["render"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policy-packs/platform/1.2.0/pack.yaml:"),
+        "{err}"
+    );
+    assert!(!e.path().join("gitops").exists());
+}

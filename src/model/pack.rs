@@ -121,9 +121,18 @@ pub struct NetworkProfile {
 pub struct EgressRule {
     #[serde(default)]
     pub description: Option<String>,
-    pub cidr: String,
+    /// An address range (`ipBlock`); or, instead, `namespace` (and `pods`): traffic to pods
+    /// inside the cluster, which an ipBlock cannot select reliably (pod IPs change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
     #[serde(default)]
     pub except: Vec<String>,
+    /// The namespace (by its `kubernetes.io/metadata.name` label) of the pods allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Labels of the pods allowed in `namespace` (all of its pods when absent).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub pods: std::collections::BTreeMap<String, String>,
     pub ports: Vec<EgressPort>,
 }
 
