@@ -408,3 +408,30 @@ fn istio_tenants_reach_istiod() {
         assert!(reaches_istiod, "{ns} cannot reach istiod");
     }
 }
+
+/// Each tenant's workflow ServiceAccount carries its own IAM role (IRSA), templated from the
+/// team and environment; prod's override names another account; local has none.
+#[test]
+fn workflow_service_accounts_carry_the_tenants_iam_role() {
+    let objects = rendered();
+    let role = |path: &str| {
+        objects
+            .iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("{path} not rendered"))
+            .1["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+            .clone()
+    };
+    assert_eq!(
+        role("dev/tenants/data-dev/serviceaccount-argo-workflow.yaml"),
+        "arn:aws:iam::111122223333:role/dev-data-workflows"
+    );
+    assert_eq!(
+        role("prod/tenants/data-prod/serviceaccount-argo-workflow.yaml"),
+        "arn:aws:iam::444455556666:role/prod-data-workflows"
+    );
+    assert_eq!(
+        role("local/tenants/backend-local/serviceaccount-argo-workflow.yaml"),
+        Value::Null
+    );
+}

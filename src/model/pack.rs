@@ -165,6 +165,12 @@ pub struct Feature {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Rbac {
     pub workflow_service_account: String,
+    /// Annotations of the workflow ServiceAccount, with `{team}`, `{environment}` and
+    /// `{namespace}` replaced per tenant: how an EKS platform gives each tenant's workflows
+    /// their own IAM role (IRSA, `eks.amazonaws.com/role-arn`). An environment's `overrides`
+    /// change them per environment (another account in prod).
+    #[serde(default)]
+    pub workflow_service_account_annotations: Option<BTreeMap<String, String>>,
     pub roles: BTreeMap<String, Vec<PolicyRule>>,
 }
 
