@@ -209,3 +209,32 @@ fn only_the_custom_version_requested() {
         "{custom}"
     );
 }
+
+/// The artifact repository takes every field of Argo's own `ArtifactRepository`: the EKS
+/// path (IRSA credentials through `useSDKCreds`, no static keys) and `archiveLogs` render;
+/// a misspelt field is an unknown key at its line, with Argo's fields as the suggestion.
+#[test]
+fn the_artifact_repository_is_argos_own() {
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "        accessKeySecret: {name: artifact-credentials, key: accessKey}\n        secretKeySecret: {name: artifact-credentials, key: secretKey}\n",
+        "        useSDKCreds: true\n      archiveLogs: true\n",
+    );
+    let out = e.run(&["render", "--env", "dev"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let cm = e.read("gitops/dev/tenants/data-dev/configmap-artifact-repositories.yaml");
+    assert!(cm.contains("\"useSDKCreds\": true"), "{cm}");
+    assert!(cm.contains("\"archiveLogs\": true"), "{cm}");
+    assert!(!cm.contains("accessKeySecret"), "{cm}");
+
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "        region: eu-west-1\n",
+        "        region: eu-west-1\n        useSdkCreds: true\n",
+    );
+    let err = render_fails(&e, &e.loc(PACK, "useSdkCreds", "useSdkCreds"));
+    assert!(err.contains("unknown key `useSdkCreds`"), "{err}");
+    assert!(err.contains("useSDKCreds"), "{err}");
+}

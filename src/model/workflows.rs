@@ -25,7 +25,9 @@ pub struct WorkflowsSpec {
     #[serde(default)]
     pub required: Vec<String>,
     #[serde(default)]
-    pub artifact_repository: Option<ArtifactRepository>,
+    /// Argo Workflows' `ArtifactRepository`, passed through as written: checked against
+    /// Argo's own schema at resolve time (`schema::validate_artifact_repository`).
+    pub artifact_repository: Option<Value>,
     /// How many workflows may run at once in a tenant namespace: rendered as the Namespace
     /// label `workflows.argoproj.io/parallelism-limit`, which the Argo Workflows controller
     /// reads (it overrides the controller's `namespaceParallelism`). Not the per-workflow
@@ -58,10 +60,4 @@ pub struct CatalogEntry {
     pub description: Option<String>,
     #[serde(default)]
     pub requires: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ArtifactRepository {
-    pub s3: Value,
 }

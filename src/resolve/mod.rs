@@ -340,6 +340,28 @@ fn resolve_env(
         }
         return Err(diags.sorted());
     }
+    if let Some(repo) = pack_layers.value.pointer("/workflows/artifactRepository") {
+        let violations = schema::validate_artifact_repository(repo);
+        if !violations.is_empty() {
+            let mut diags = Diagnostics::new();
+            for v in violations {
+                let mut d = Diagnostic::error(
+                    v.code,
+                    format!(
+                        "workflows.artifactRepository: {} (Argo Workflows' ArtifactRepository; in pack {} after the overrides of `{name}`)",
+                        v.message,
+                        pack.label()
+                    ),
+                );
+                if let Some(h) = v.help {
+                    d = d.help(h);
+                }
+                let at = format!("/workflows/artifactRepository{}", v.pointer);
+                diags.push(error_in(inputs, &pack_layers, &at, v.target, d));
+            }
+            return Err(diags.sorted());
+        }
+    }
     let mut spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
         Diagnostics::from(inputs.error_at(
             "invalid-value",

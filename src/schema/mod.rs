@@ -93,6 +93,30 @@ fn compiled(which: InputSchema) -> &'static Compiled {
     })
 }
 
+/// Validate a pack's `workflows.artifactRepository` against Argo's own schema for it (see
+/// [`objects::artifact_repository_schema`]); violations point inside the value.
+pub fn validate_artifact_repository(value: &Value) -> Vec<Violation> {
+    static CELL: OnceLock<Compiled> = OnceLock::new();
+    let c = CELL.get_or_init(|| {
+        let schema = objects::artifact_repository_schema();
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .build(&schema)
+            .unwrap_or_else(|e| panic!("the ArtifactRepository schema does not compile: {e}"));
+        Compiled { schema, validator }
+    });
+    if c.validator.is_valid(value) {
+        return Vec::new();
+    }
+    let mut out: Vec<Violation> = c
+        .validator
+        .iter_errors(value)
+        .flat_map(|e| explain(&c.schema, &e))
+        .collect();
+    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    out
+}
+
 /// Validate `value` and explain every violation, sorted by pointer.
 pub fn validate(which: InputSchema, value: &Value) -> Vec<Violation> {
     let c = compiled(which);

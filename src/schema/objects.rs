@@ -103,6 +103,24 @@ static ARGO: [Entry; 7] = argo![
     "AppProject" => "appproject-crd.yaml",
 ];
 
+/// The strict schema of Argo Workflows' `ArtifactRepository` (what the
+/// `artifact-repositories` ConfigMap holds), taken from the vendored Workflow CRD, where it
+/// appears as `status.artifactRepositoryRef.artifactRepository`: every field Argo accepts
+/// (S3 with `useSDKCreds` or `roleARN`, GCS, Azure, OSS, Artifactory, HDFS, `archiveLogs`)
+/// and nothing else, with no hand-kept copy to drift.
+pub fn artifact_repository_schema() -> Value {
+    ARGO.iter()
+        .find(|e| e.kind == "Workflow")
+        .map(|e| (e.make)())
+        .and_then(|w| {
+            w.pointer(
+                "/properties/status/properties/artifactRepositoryRef/properties/artifactRepository",
+            )
+            .cloned()
+        })
+        .unwrap_or_else(|| json!({"type": "object"}))
+}
+
 fn kube_schema<T: schemars::JsonSchema>() -> Value {
     let raw = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
     let mut s = crd::strict(&raw);
