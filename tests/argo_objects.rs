@@ -435,3 +435,58 @@ fn workflow_service_accounts_carry_the_tenants_iam_role() {
         Value::Null
     );
 }
+
+/// The deployer Role is bound to the workflow ServiceAccount exactly where a tenant runs
+/// `deploy-kubernetes`, and grants no delete and nothing on Secrets.
+#[test]
+fn deployer_role_only_where_deploy_kubernetes_runs() {
+    let objects = rendered();
+    let deploys_in = |ns: &str| {
+        objects.iter().any(|(_, o)| {
+            o["kind"] == "WorkflowTemplate"
+                && o["metadata"]["namespace"] == ns
+                && o["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("deploy-kubernetes"))
+        })
+    };
+    let mut bound = 0;
+    for (path, o) in &objects {
+        if o["kind"] != "Namespace" {
+            continue;
+        }
+        let ns = o["metadata"]["name"].as_str().expect("name");
+        let binding = objects.iter().find(|(_, b)| {
+            b["kind"] == "RoleBinding"
+                && b["metadata"]["namespace"] == ns
+                && b["roleRef"]["name"] == "workflow-deployer"
+        });
+        assert_eq!(binding.is_some(), deploys_in(ns), "{path}: {ns}");
+        let Some((_, binding)) = binding else {
+            continue;
+        };
+        bound += 1;
+        assert_eq!(
+            binding["subjects"],
+            serde_json::json!([{"kind": "ServiceAccount", "name": "argo-workflow", "namespace": ns}])
+        );
+        let (_, role) = objects
+            .iter()
+            .find(|(_, r)| {
+                r["kind"] == "Role"
+                    && r["metadata"]["namespace"] == ns
+                    && r["metadata"]["name"] == "workflow-deployer"
+            })
+            .expect("the bound Role is rendered");
+        for rule in role["rules"].as_array().expect("rules") {
+            let verbs = rule["verbs"].to_string();
+            let resources = rule["resources"].to_string();
+            assert!(!verbs.contains("delete") && !verbs.contains('*'), "{rule}");
+            assert!(
+                !resources.contains("secrets") && !resources.contains('*'),
+                "{rule}"
+            );
+        }
+    }
+    assert!(bound > 0, "no tenant of the example estate deploys");
+}

@@ -238,3 +238,18 @@ fn the_artifact_repository_is_argos_own() {
     assert!(err.contains("unknown key `useSdkCreds`"), "{err}");
     assert!(err.contains("useSDKCreds"), "{err}");
 }
+
+#[test]
+fn catalog_asking_for_a_role_the_pack_does_not_define() {
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "serviceAccountRoles: [workflow-deployer]",
+        "serviceAccountRoles: [workflow-deploy]",
+    );
+    let err = render_fails(&e, &e.loc(PACK, "[workflow-deploy]", "[workflow-deploy]"));
+    assert!(
+        err.contains("catalog workflow `deploy-kubernetes` asks for role `workflow-deploy`, which rbac.roles does not define"),
+        "{err}"
+    );
+}

@@ -60,4 +60,9 @@ pub struct CatalogEntry {
     pub description: Option<String>,
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Roles (of `rbac.roles`) bound to the tenant's workflow ServiceAccount when the tenant
+    /// has this workflow: what its steps do with the Kubernetes API (a deploy applies and
+    /// watches objects), granted only to tenants that run it.
+    #[serde(default)]
+    pub service_account_roles: Vec<String>,
 }

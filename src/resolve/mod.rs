@@ -854,23 +854,61 @@ impl EnvContext<'_> {
                 subjects: parsed,
             });
         }
-        if let Some(rules) = pack.rbac.roles.get(WORKFLOW_ROLE) {
-            let namespace_placeholder = Subject {
+        // Roles bound to the workflow ServiceAccount: always the executor role, and the roles
+        // the catalog entries of the tenant's workflows ask for (`serviceAccountRoles`: a
+        // deploy workflow needs to apply and watch objects, which no other workflow may).
+        let mut sa_roles: BTreeSet<&str> = BTreeSet::new();
+        if pack.rbac.roles.contains_key(WORKFLOW_ROLE) {
+            sa_roles.insert(WORKFLOW_ROLE);
+        }
+        if let Some(wf) = &pack.workflows {
+            for plan in workflow_templates.iter().filter(|p| !p.custom) {
+                for role in wf
+                    .catalog
+                    .get(&plan.name)
+                    .map(|e| e.service_account_roles.as_slice())
+                    .unwrap_or_default()
+                {
+                    if pack.rbac.roles.contains_key(role) {
+                        sa_roles.insert(role);
+                    } else {
+                        diags.push(error_in(
+                            inputs,
+                            self.pack_layers,
+                            &format!(
+                                "{}/serviceAccountRoles",
+                                pointer_push("/workflows/catalog", &plan.name)
+                            ),
+                            Target::Value,
+                            Diagnostic::error(
+                                "unknown-role",
+                                format!(
+                                    "catalog workflow `{}` asks for role `{role}`, which rbac.roles does not define",
+                                    plan.name
+                                ),
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for role in sa_roles {
+            let service_account = Subject {
                 kind: "ServiceAccount",
                 name: pack.rbac.workflow_service_account.clone(),
                 namespace: None,
                 api_group: None,
             };
-            match roles.iter_mut().find(|r| r.name == WORKFLOW_ROLE) {
-                Some(r) => r.subjects.insert(0, namespace_placeholder),
+            match roles.iter_mut().find(|r| r.name == role) {
+                Some(r) => r.subjects.insert(0, service_account),
                 None => roles.push(RolePlan {
-                    name: WORKFLOW_ROLE.to_owned(),
-                    rules: rules.clone(),
-                    subjects: vec![namespace_placeholder],
+                    name: role.to_owned(),
+                    rules: pack.rbac.roles[role].clone(),
+                    subjects: vec![service_account],
                 }),
             }
-            roles.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        roles.sort_by(|a, b| a.name.cmp(&b.name));
 
         let namespace = match &spec.namespace {
             Some(ns) => {
