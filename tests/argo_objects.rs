@@ -193,8 +193,9 @@ fn every_template_ref_resolves_with_its_required_parameters() {
 
 #[test]
 fn pack_rules_are_stamped_on_every_workflow() {
-    for (path, wt) in rendered()
-        .into_iter()
+    let objects = rendered();
+    for (path, wt) in objects
+        .iter()
         .filter(|(_, o)| o["kind"] == "WorkflowTemplate")
     {
         let spec = &wt["spec"];
@@ -243,7 +244,20 @@ fn pack_rules_are_stamped_on_every_workflow() {
             .as_str()
             .unwrap_or_default();
         let major = version.split('.').next().unwrap_or_default();
-        assert_eq!(name, format!("{base}-v{major}"), "{path}");
+        // The stable name, or `-v<major>` for a second major in the same namespace.
+        assert!(
+            name == base || name == format!("{base}-v{major}"),
+            "{path}: {name} for {base} {version}"
+        );
+        if name != base {
+            let ns = wt["metadata"]["namespace"].as_str().unwrap_or_default();
+            assert!(
+                objects.iter().any(|(_, o)| o["kind"] == "WorkflowTemplate"
+                    && o["metadata"]["namespace"] == ns
+                    && o["metadata"]["name"] == base),
+                "{path}: `{name}` without a stable `{base}` next to it"
+            );
+        }
     }
 }
 
@@ -260,7 +274,7 @@ fn required_workflow_is_in_every_tenant_namespace() {
         assert!(
             objects.iter().any(|(_, o)| o["kind"] == "WorkflowTemplate"
                 && o["metadata"]["namespace"] == ns.as_str()
-                && o["metadata"]["name"] == "file-transfer-v1"),
+                && o["metadata"]["name"] == "file-transfer"),
             "{ns} lacks the required file-transfer workflow"
         );
     }
@@ -489,4 +503,33 @@ fn deployer_role_only_where_deploy_kubernetes_runs() {
         }
     }
     assert!(bound > 0, "no tenant of the example estate deploys");
+}
+
+/// The estate's custom `tiff-offsets` 2.0.0 (`workflows/custom/`) serves prod, which is on
+/// pack 1.1.0, next to the catalog's 1.0.0; the stable name stays with the catalog version
+/// and the `workflow-policy` ConfigMap lists both.
+#[test]
+fn estate_custom_workflows_serve_every_pack_version() {
+    let objects: BTreeMap<String, Value> = rendered().into_iter().collect();
+    let v2 = &objects["prod/workflows/data-prod/workflowtemplate-tiff-offsets-v2.yaml"];
+    assert_eq!(
+        v2["metadata"]["labels"]["workflows.gitops-render.dev/version"],
+        "2.0.0"
+    );
+    let v1 = &objects["prod/workflows/data-prod/workflowtemplate-tiff-offsets.yaml"];
+    assert_eq!(
+        v1["metadata"]["labels"]["workflows.gitops-render.dev/version"],
+        "1.0.0"
+    );
+    let policy = &objects["prod/tenants/data-prod/configmap-workflow-policy.yaml"];
+    let policy: Value = serde_json::from_str(policy["data"]["policy.json"].as_str().expect("json"))
+        .expect("parses");
+    assert_eq!(
+        policy["versions"]["tiff-offsets"],
+        serde_json::json!([
+            {"version": "1.0.0", "workflowTemplate": "tiff-offsets", "custom": false},
+            {"version": "2.0.0", "workflowTemplate": "tiff-offsets-v2", "custom": true},
+        ])
+    );
+    assert_eq!(policy["workflowTemplates"]["tiff-offsets"], "tiff-offsets");
 }

@@ -69,7 +69,7 @@ fn malformed_custom_references() {
 #[test]
 fn template_setting_a_forbidden_field() {
     let e = Estate::example();
-    let path = "policy-packs/platform/1.2.0/workflows/custom/tiff-offsets/2.0.0.yaml.j2";
+    let path = "workflows/custom/tiff-offsets/2.0.0.yaml.j2";
     e.edit(path, "  - name: main\n", "  - name: root-shell\n    container:\n      image: busybox:1.37\n      securityContext: {privileged: true}\n  - name: main\n");
     let err = render_fails(&e, &format!("{path}:1:1"));
     assert!(
@@ -172,10 +172,10 @@ fn two_versions_with_one_major() {
         &e.read("policy-packs/platform/1.2.0/workflows/file-transfer.yaml.j2"),
     );
     ask_for(&e, "custom:file-transfer@1.1.0");
-    // The tenant's 1.1.0 satisfies the required file-transfer: no conflict, one file-transfer-v1.
+    // The tenant's 1.1.0 satisfies the required file-transfer: no conflict, one file-transfer.
     let out = e.run(&["render"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    let wt = e.read("gitops/dev/workflows/data-dev/workflowtemplate-file-transfer-v1.yaml");
+    let wt = e.read("gitops/dev/workflows/data-dev/workflowtemplate-file-transfer.yaml");
     assert!(
         wt.contains("workflows.gitops-render.dev/version: \"1.1.0\""),
         "{wt}"
@@ -193,11 +193,8 @@ fn only_the_custom_version_requested() {
         "      workflows: [tiff-offsets, \"custom:tiff-offsets@2.0.0\"]",
         "      workflows: [\"custom:tiff-offsets@2.0.0\"]",
     );
-    let loc = format!(
-        "{}:21:",
-        "policy-packs/platform/1.2.0/workflows/custom/tiff-offsets/2.0.0.yaml.j2"
-    );
-    let err = render_fails(&e, &loc);
+    let loc = "workflows/custom/tiff-offsets/2.0.0.yaml.j2:21:";
+    let err = render_fails(&e, loc);
     assert!(err.contains("add it to the tenant's workflows"), "{err}");
 
     // With both, the custom workflow calls the catalog one, never itself.
@@ -205,7 +202,7 @@ fn only_the_custom_version_requested() {
     assert_eq!(e.run(&["render", "--env", "dev"]).status.code(), Some(0));
     let custom = e.read("gitops/dev/workflows/data-dev/workflowtemplate-tiff-offsets-v2.yaml");
     assert!(
-        custom.contains("templateRef:\n          name: tiff-offsets-v1\n"),
+        custom.contains("templateRef:\n          name: tiff-offsets\n"),
         "{custom}"
     );
 }
@@ -250,6 +247,17 @@ fn catalog_asking_for_a_role_the_pack_does_not_define() {
     let err = render_fails(&e, &e.loc(PACK, "[workflow-deploy]", "[workflow-deploy]"));
     assert!(
         err.contains("catalog workflow `deploy-kubernetes` asks for role `workflow-deploy`, which rbac.roles does not define"),
+        "{err}"
+    );
+}
+
+#[test]
+fn custom_workflows_need_the_packs_permission() {
+    let e = Estate::example();
+    e.edit(PACK, "    allowCustom: true\n", "");
+    let err = render_fails(&e, &e.loc(DEV, "custom:tiff-offsets@2.0.0", "\"custom"));
+    assert!(
+        err.contains("`custom:tiff-offsets@2.0.0` is a custom workflow, and pack platform@1.2.0 does not allow them"),
         "{err}"
     );
 }

@@ -168,7 +168,7 @@ fn workflow_added_to_a_tenant() {
     let (code, text) = diff_text(&e, &["--env", "dev"]);
     assert_eq!(code, Some(1));
     insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
-    assert!(text.contains("+ dev WorkflowTemplate ml-dev/tiff-offsets-v1  (dev/workflows/ml-dev/workflowtemplate-tiff-offsets-v1.yaml)"), "{text}");
+    assert!(text.contains("+ dev WorkflowTemplate ml-dev/tiff-offsets  (dev/workflows/ml-dev/workflowtemplate-tiff-offsets.yaml)"), "{text}");
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn order_as_written_decides() {
     assert_eq!(v["files"][0]["pattern"], "*");
     assert_eq!(
         v["files"][0]["workflows"][0]["workflowTemplate"],
-        "file-transfer-v1"
+        "file-transfer"
     );
 }
 

@@ -18,7 +18,7 @@ fn tiff_offsets_source(dir: &Path) -> String {
         .manifests
         .manifests
         .iter()
-        .find(|m| m.id.name == "tiff-offsets-v1")
+        .find(|m| m.id.name == "tiff-offsets")
         .expect("a tiff-offsets WorkflowTemplate");
     let source = wf.value["spec"]["templates"][0]["script"]["source"]
         .as_str()

@@ -64,6 +64,10 @@ pub struct Inputs {
     pub environments: BTreeMap<String, EnvInput>,
     /// The project's `templates/`.
     pub templates: Vec<TemplateFile>,
+    /// Custom workflows registered at the estate level (`workflows/custom/<name>/<v>.yaml.j2`),
+    /// by path under `workflows/`: usable by every environment whose pack allows custom
+    /// workflows, whatever its pack version.
+    pub custom_workflows: Vec<TemplateFile>,
 }
 
 impl Inputs {
@@ -109,6 +113,7 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
     let mut sources = Sources::new();
     let mut jobs = Vec::new();
     let mut templates = Vec::new();
+    let mut custom_workflows = Vec::new();
     for (path, text) in &files.files {
         if let Some(file) = path.strip_prefix("environments/") {
             jobs.push(Job::Environment(
@@ -119,6 +124,12 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
             jobs.push(Job::Pack(sources.add(path.clone(), text.clone()), path));
         } else if let Some(name) = path.strip_prefix("templates/") {
             templates.push(TemplateFile {
+                name: name.to_owned(),
+                path: path.clone(),
+                text: text.clone(),
+            });
+        } else if let Some(name) = path.strip_prefix("workflows/") {
+            custom_workflows.push(TemplateFile {
                 name: name.to_owned(),
                 path: path.clone(),
                 text: text.clone(),
@@ -193,6 +204,7 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
         packs,
         environments,
         templates,
+        custom_workflows,
     })
 }
 

@@ -14,6 +14,10 @@ pub struct WorkflowsSpec {
     /// a patch can change anything about a pod after every other check.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_pod_spec_patch: bool,
+    /// May tenants ask for custom workflows (`custom:<name>@<version>`, from the pack's or
+    /// the estate's `workflows/custom/`)? Off unless the pack says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_custom: bool,
     pub defaults: WorkflowDefaults,
     /// Defaults a template may set to another value.
     #[serde(default)]

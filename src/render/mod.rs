@@ -55,7 +55,22 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
                 ..t.clone()
             })
             .collect();
-        match Engine::new(&[&inputs.templates, &pack.templates, &workflows]) {
+        // Estate-level custom workflows first: a pack that ships the same custom version
+        // itself is more specific, and wins.
+        let estate_custom: Vec<TemplateFile> = inputs
+            .custom_workflows
+            .iter()
+            .map(|t| TemplateFile {
+                name: format!("workflows/{}", t.name),
+                ..t.clone()
+            })
+            .collect();
+        match Engine::new(&[
+            &inputs.templates,
+            &pack.templates,
+            &estate_custom,
+            &workflows,
+        ]) {
             Ok(e) => {
                 out.insert(env.pack_index, e);
             }

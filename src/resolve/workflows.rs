@@ -23,7 +23,9 @@ use super::{error_in, Layered};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowPlan {
-    /// The object's name: `<name>-v<major>`.
+    /// The object's name: the workflow's own name (`build-docker-image`), which Backstage
+    /// and people use; `<name>-v<major>` for the other majors where two coexist in one
+    /// namespace (see `name_objects`).
     pub resource_name: String,
     pub name: String,
     pub version: String,
@@ -43,6 +45,17 @@ pub struct WorkflowPolicy {
     pub required: Vec<String>,
     /// Workflow name → WorkflowTemplate name in the tenant namespace.
     pub workflow_templates: BTreeMap<String, String>,
+    /// Workflow name → every version this namespace has, so a platform API can find a
+    /// custom v2 next to the catalog's v1.
+    pub versions: BTreeMap<String, Vec<VersionEntry>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionEntry {
+    pub version: String,
+    pub workflow_template: String,
+    pub custom: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -106,6 +119,14 @@ pub fn order_file_types(inputs: &Inputs, layers: &[Layer<'_>], wf: &mut Workflow
 fn pack_has(pack: &PackInput, path: &str) -> bool {
     path.strip_prefix("workflows/")
         .is_some_and(|rel| pack.workflows.iter().any(|t| t.name == rel))
+}
+
+/// Is custom workflow template `path` (`workflows/custom/…`) in the pack or the estate?
+fn custom_exists(inputs: &Inputs, pack: &PackInput, path: &str) -> bool {
+    pack_has(pack, path)
+        || path
+            .strip_prefix("workflows/")
+            .is_some_and(|rel| inputs.custom_workflows.iter().any(|t| t.name == rel))
 }
 
 /// Check the pack's workflow section after overrides. Located at the layer that set each value.
@@ -216,18 +237,22 @@ pub fn check_pack(
     diags
 }
 
-/// The versions of custom workflow `name` the pack ships (`workflows/custom/<name>/<v>.yaml.j2`).
-fn custom_versions(pack: &PackInput, name: &str) -> Vec<String> {
+/// The versions of custom workflow `name` that the pack or the estate ships
+/// (`workflows/custom/<name>/<v>.yaml.j2`), sorted and unique.
+fn custom_versions(inputs: &Inputs, pack: &PackInput, name: &str) -> Vec<String> {
     let prefix = format!("custom/{name}/");
-    pack.workflows
+    let versions: BTreeSet<String> = pack
+        .workflows
         .iter()
+        .chain(&inputs.custom_workflows)
         .filter_map(|t| {
             t.name
                 .strip_prefix(&prefix)?
                 .strip_suffix(".yaml.j2")
                 .map(str::to_owned)
         })
-        .collect()
+        .collect();
+    versions.into_iter().collect()
 }
 
 /// Resolve a tenant's workflow list into plans; errors point at the tenant's entries.
@@ -307,12 +332,29 @@ pub fn select(
                 chosen.insert(plan(name, &version, c.template.clone(), false));
                 continue;
             }
+            if !wf.allow_custom {
+                diags.push(error_in(
+                    inputs,
+                    tenant,
+                    &at,
+                    Target::Value,
+                    Diagnostic::error(
+                        "custom-workflows-not-allowed",
+                        format!(
+                            "`{entry}` is a custom workflow, and pack {} does not allow them",
+                            pack.label()
+                        ),
+                    )
+                    .help("ask for a catalog workflow, or set workflows.allowCustom: true in the pack"),
+                ));
+                continue;
+            }
             let path = format!("workflows/custom/{name}/{version}.yaml.j2");
-            if pack_has(pack, &path) {
+            if custom_exists(inputs, pack, &path) {
                 chosen.insert(plan(name, &version, path, true));
                 continue;
             }
-            let mut versions = custom_versions(pack, name);
+            let mut versions = custom_versions(inputs, pack, name);
             if let Some(c) = wf.catalog.get(name) {
                 versions.push(format!("{} (catalog)", c.version));
             }
@@ -325,7 +367,7 @@ pub fn select(
             );
             let d = if versions.is_empty() {
                 d.note(format!(
-                    "no catalog entry and no {}/workflows/custom/{name}/",
+                    "no catalog entry, no {}/workflows/custom/{name}/ and no workflows/custom/{name}/",
                     pack.dir
                 ))
             } else {
@@ -368,9 +410,9 @@ pub fn select(
             queue.extend(entry.requires.iter().cloned());
         }
     }
-    let mut by_resource: BTreeMap<&str, &WorkflowPlan> = BTreeMap::new();
+    let mut by_major: BTreeMap<(&str, u64), &WorkflowPlan> = BTreeMap::new();
     for p in &chosen {
-        if let Some(other) = by_resource.insert(&p.resource_name, p) {
+        if let Some(other) = by_major.insert((&p.name, p.major), p) {
             diags.push(error_in(
                 inputs,
                 tenant,
@@ -379,18 +421,55 @@ pub fn select(
                 Diagnostic::error(
                     "workflow-version-conflict",
                     format!(
-                    "workflow `{}` is asked for at versions {} and {}, which both render as `{}`",
-                    p.name, other.version, p.version, p.resource_name),
+                    "workflow `{}` is asked for at versions {} and {}, which are the same major version",
+                    p.name, other.version, p.version),
                 )
                 .help("keep one version per major version"),
             ));
         }
     }
-    diags.into_result(chosen.into_iter().collect())
+    let mut plans: Vec<WorkflowPlan> = chosen.into_iter().collect();
+    name_objects(&mut plans);
+    plans.sort();
+    let mut by_resource: BTreeMap<&str, &WorkflowPlan> = BTreeMap::new();
+    for p in &plans {
+        if let Some(other) = by_resource.insert(&p.resource_name, p) {
+            diags.push(error_in(
+                inputs,
+                tenant,
+                "/workflows",
+                Target::Value,
+                Diagnostic::error(
+                    "workflow-name-conflict",
+                    format!(
+                        "workflows `{}` {} and `{}` {} would both be the WorkflowTemplate `{}`",
+                        other.name, other.version, p.name, p.version, p.resource_name
+                    ),
+                ),
+            ));
+        }
+    }
+    diags.into_result(plans)
+}
+
+/// Name each WorkflowTemplate. A workflow has one stable name, its own: the version a
+/// namespace's `templateRef`s use (see `preferred`) carries it. Only where two majors of
+/// one workflow coexist do the others get `<name>-v<major>`, so adding a custom v2 next to
+/// the catalog's v1 renames nothing that already runs.
+fn name_objects(plans: &mut [WorkflowPlan]) {
+    let refs = template_refs(plans);
+    for p in plans.iter_mut() {
+        if refs.get(&p.name) != Some(&p.resource_name) {
+            p.resource_name = format!("{}-v{}", p.name, p.major);
+        } else {
+            p.resource_name = p.name.clone();
+        }
+    }
 }
 
 fn plan(name: &str, version: &Version, template: String, custom: bool) -> WorkflowPlan {
     WorkflowPlan {
+        // Provisional and unique per (name, major); `name_objects` gives the final name.
         resource_name: format!("{name}-v{}", version.major),
         name: name.to_owned(),
         version: version.to_string(),
@@ -440,6 +519,16 @@ pub fn policy(wf: &WorkflowsSpec, plans: &[WorkflowPlan]) -> WorkflowPolicy {
             .collect(),
         required: wf.required.clone(),
         workflow_templates: templates,
+        versions: plans.iter().fold(BTreeMap::new(), |mut acc, p| {
+            acc.entry(p.name.clone())
+                .or_insert_with(Vec::new)
+                .push(VersionEntry {
+                    version: p.version.clone(),
+                    workflow_template: p.resource_name.clone(),
+                    custom: p.custom,
+                });
+            acc
+        }),
     }
 }
 

@@ -32,12 +32,14 @@ pub fn is_input_path(rel: &str) -> bool {
                     && rel.ends_with(".j2")
         }
         ["templates", .., last] => last.ends_with(".j2"),
+        ["workflows", "custom", _, last] => last.ends_with(".yaml.j2"),
         _ => false,
     }
 }
 
 impl EstateFiles {
-    /// Read the inputs under `root` (`environments/`, `policy-packs/`, `templates/`), sorted.
+    /// Read the inputs under `root` (`environments/`, `policy-packs/`, `templates/`,
+    /// `workflows/custom/`), sorted.
     pub fn read_dir(root: &Path) -> Result<EstateFiles, Diagnostics> {
         let mut diags = Diagnostics::new();
         let mut files = BTreeMap::new();
@@ -58,7 +60,7 @@ impl EstateFiles {
         // file of the same repository works, a link out of it (`/etc/passwd`, another
         // checkout) is an error naming the link, never a silently missing input.
         let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        for top in ["environments", "policy-packs", "templates"] {
+        for top in ["environments", "policy-packs", "templates", "workflows"] {
             let dir = root.join(top);
             if !dir.is_dir() {
                 continue;

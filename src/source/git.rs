@@ -57,6 +57,7 @@ impl EstateFiles {
                 "environments",
                 "policy-packs",
                 "templates",
+                "workflows",
             ],
         )?;
         let mut wanted: Vec<(String, String)> = Vec::new();

@@ -37,7 +37,7 @@ impl Estate {
     /// The example estate (inputs only, no rendered tree).
     pub fn example() -> Estate {
         let dir = tempfile::tempdir().expect("tempdir");
-        for sub in ["environments", "policy-packs", "templates"] {
+        for sub in ["environments", "policy-packs", "templates", "workflows"] {
             copy_dir(&repo_root().join(sub), &dir.path().join(sub));
         }
         Estate { dir }
