@@ -9,6 +9,9 @@ use crate::source::Location;
 pub enum Severity {
     Error,
     Warning,
+    /// Reported, never failing: a deliberate, declared exception lint makes visible (a
+    /// workflow's Pod Security exception), which no waiver should be needed for.
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -16,6 +19,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }

@@ -212,11 +212,29 @@ fn pack_rules_are_stamped_on_every_workflow() {
             spec["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
             "{path}"
         );
+        // The pack's podSecurity exception (build-docker-image's `build` container) is the
+        // only container that relaxes anything, and only what the annotation names.
+        let relaxed = wt["metadata"]["annotations"]["gitops-render.dev/pod-security-exception"]
+            .as_str()
+            .unwrap_or_default();
         for t in spec["templates"].as_array().into_iter().flatten() {
             for key in ["container", "script"] {
                 let Some(c) = t.get(key) else { continue };
                 let sc = &c["securityContext"];
                 assert_eq!(sc["readOnlyRootFilesystem"], true, "{path} {}", t["name"]);
+                assert_eq!(sc["privileged"], false, "{path} {}", t["name"]);
+                assert_eq!(sc["runAsNonRoot"], true, "{path} {}", t["name"]);
+                if t["name"] == "build" && !relaxed.is_empty() {
+                    assert_eq!(
+                        relaxed, "seccompUnconfined, allowPrivilegeEscalation, defaultCapabilities",
+                        "{path}"
+                    );
+                    assert_eq!(sc["seccompProfile"]["type"], "Unconfined", "{path}");
+                    assert_eq!(sc["allowPrivilegeEscalation"], true, "{path}");
+                    assert_eq!(sc["capabilities"], serde_json::json!({}), "{path}");
+                    continue;
+                }
+                assert!(sc.get("seccompProfile").is_none(), "{path} {}", t["name"]);
                 assert_eq!(
                     sc["allowPrivilegeEscalation"], false,
                     "{path} {}",
@@ -532,4 +550,51 @@ fn estate_custom_workflows_serve_every_pack_version() {
         ])
     );
     assert_eq!(policy["workflowTemplates"]["tiff-offsets"], "tiff-offsets");
+}
+
+/// Namespaces whose tenant runs the image build enforce `baseline` (the pack's declared
+/// exception, named on the Namespace) and still warn and audit at `restricted`; every other
+/// tenant namespace enforces `restricted`.
+#[test]
+fn only_namespaces_that_build_enforce_baseline() {
+    let objects = rendered();
+    let builds_in = |ns: &str| {
+        objects.iter().any(|(_, o)| {
+            o["kind"] == "WorkflowTemplate"
+                && o["metadata"]["namespace"] == ns
+                && o["metadata"]["name"] == "build-docker-image"
+        })
+    };
+    let mut lowered = 0;
+    for (path, o) in objects.iter().filter(|(_, o)| o["kind"] == "Namespace") {
+        let ns = o["metadata"]["name"].as_str().expect("name");
+        let labels = &o["metadata"]["labels"];
+        if labels["gitops-render.dev/network-profile"] != "isolated" {
+            continue;
+        }
+        let exception = &o["metadata"]["annotations"]["gitops-render.dev/pod-security-exceptions"];
+        if builds_in(ns) {
+            lowered += 1;
+            assert_eq!(
+                labels["pod-security.kubernetes.io/enforce"], "baseline",
+                "{path}"
+            );
+            assert_eq!(exception, "build-docker-image", "{path}");
+        } else {
+            assert_eq!(
+                labels["pod-security.kubernetes.io/enforce"], "restricted",
+                "{path}"
+            );
+            assert!(exception.is_null(), "{path}");
+        }
+        assert_eq!(
+            labels["pod-security.kubernetes.io/warn"], "restricted",
+            "{path}"
+        );
+        assert_eq!(
+            labels["pod-security.kubernetes.io/audit"], "restricted",
+            "{path}"
+        );
+    }
+    assert!(lowered > 0);
 }

@@ -15,7 +15,7 @@ fn render_fails(e: &Estate, location: &str) -> String {
 fn ask_for(e: &Estate, entry: &str) {
     e.edit(
         DEV,
-        "      workflows: [tiff-offsets, \"custom:tiff-offsets@2.0.0\"]",
+        "      workflows: [tiff-offsets, update-publication, \"custom:tiff-offsets@2.0.0\"]",
         &format!("      workflows: [tiff-offsets, {entry:?}]"),
     );
 }
@@ -190,7 +190,7 @@ fn only_the_custom_version_requested() {
     let e = Estate::example();
     e.edit(
         DEV,
-        "      workflows: [tiff-offsets, \"custom:tiff-offsets@2.0.0\"]",
+        "      workflows: [tiff-offsets, update-publication, \"custom:tiff-offsets@2.0.0\"]",
         "      workflows: [\"custom:tiff-offsets@2.0.0\"]",
     );
     let loc = "workflows/custom/tiff-offsets/2.0.0.yaml.j2:21:";
@@ -260,4 +260,101 @@ fn custom_workflows_need_the_packs_permission() {
         err.contains("`custom:tiff-offsets@2.0.0` is a custom workflow, and pack platform@1.2.0 does not allow them"),
         "{err}"
     );
+}
+
+/// A workflow pod that the tier's quota or the LimitRange would refuse is refused at render,
+/// with the numbers: quota admission would otherwise keep the step Pending until its
+/// deadline.
+#[test]
+fn a_workflow_pod_that_does_not_fit_the_tier() {
+    let steps = "policy-packs/platform/1.2.0/workflows/_steps.yaml.j2";
+    let e = Estate::example();
+    e.edit(
+        steps,
+        "{requests: {cpu: 250m, memory: 1Gi}, limits: {cpu: 500m, memory: 1536Mi}}",
+        "{requests: {cpu: 250m, memory: 1Gi}, limits: {cpu: 500m, memory: 1537Mi}}",
+    );
+    let err = render_fails(
+        &e,
+        "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
+    );
+    assert!(
+        err.contains("local/backend-local workflow build-docker-image@2.0.0: template `build` needs limits.memory"),
+        "{err}"
+    );
+    assert!(err.contains("the micro tier's quota allows 2Gi"), "{err}");
+    assert!(err.contains("workflow-exceeds-tier"), "{err}");
+
+    let e = Estate::example();
+    e.edit(
+        steps,
+        "{requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: 1500m, memory: 3Gi}}",
+        "{requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: \"5\", memory: 3Gi}}",
+    );
+    let out = e.run(&["render", "--env", "dev"]);
+    let err = assert_bad_input(
+        &e,
+        &out,
+        "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
+    );
+    assert!(
+        err.contains("template `build` asks for limits.cpu 5 in one container; the LimitRange allows at most 4"),
+        "{err}"
+    );
+}
+
+/// The build's relaxations exist only through the pack's declared exception, only for the
+/// catalog workflow that declares them, and never beyond them.
+#[test]
+fn pod_security_relaxations_need_the_packs_exception() {
+    // Without the exception, the build container's seccomp Unconfined is refused.
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "          allow: [seccompUnconfined, allowPrivilegeEscalation, defaultCapabilities]\n",
+        "          allow: [allowPrivilegeEscalation, defaultCapabilities]\n",
+    );
+    let err = render_fails(
+        &e,
+        "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
+    );
+    assert!(
+        err.contains("seccompProfile.type: Unconfined`, which pack platform@1.2.0 does not allow for this workflow"),
+        "{err}"
+    );
+
+    // With it, anything beyond the declared relaxations is still refused.
+    for (from, to, says) in [
+        (
+            "        allowPrivilegeEscalation: true\n",
+            "        allowPrivilegeEscalation: true\n        privileged: true\n",
+            "securityContext.privileged` to true",
+        ),
+        (
+            "        capabilities: {}\n",
+            "        capabilities: {add: [SYS_ADMIN]}\n",
+            "securityContext.capabilities` to {\"add\":[\"SYS_ADMIN\"]}",
+        ),
+        (
+            "        seccompProfile: {type: Unconfined}\n",
+            "        seccompProfile: {type: Unconfined}\n        appArmorProfile: {type: Unconfined}\n",
+            "appArmorProfile.type: Unconfined`",
+        ),
+    ] {
+        let e = Estate::example();
+        e.edit("policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2", from, to);
+        let err = render_fails(&e, "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1");
+        assert!(err.contains(says), "{to}: {err}");
+    }
+
+    // A custom workflow never gets the catalog's exception, even under the same name.
+    let e = Estate::example();
+    let custom = "workflows/custom/tiff-offsets/2.0.0.yaml.j2";
+    e.edit(
+        custom,
+        "  - name: main\n",
+        "  - name: unconfined\n    container:\n      image: busybox:1.37\n      securityContext: {seccompProfile: {type: Unconfined}}\n  - name: main\n",
+    );
+    let err = render_fails(&e, &format!("{custom}:1:1"));
+    assert!(err.contains("seccompProfile.type: Unconfined"), "{err}");
 }

@@ -114,7 +114,7 @@ fn tenant_added() {
     e.edit("environments/staging.yaml", "    ml: null\n", "");
     let (code, text) = diff_text(&e, &["--env", "staging"]);
     assert_eq!(code, Some(1));
-    assert!(text.starts_with("gitops-render diff against ./gitops: 1 changed, 19 added, 0 removed, 0 moved in 1 environment"), "{text}");
+    assert!(text.starts_with("gitops-render diff against ./gitops: 1 changed, 20 added, 0 removed, 0 moved in 1 environment"), "{text}");
     insta::assert_snapshot!(text.split("\n\n").take(4).collect::<Vec<_>>().join("\n\n"));
 }
 
@@ -162,8 +162,8 @@ fn workflow_added_to_a_tenant() {
     let e = rendered();
     e.edit(
         "environments/_base.yaml",
-        "      workflows: [build-docker-image]",
-        "      workflows: [build-docker-image, tiff-offsets]",
+        "      workflows: [ci-secure-build]",
+        "      workflows: [ci-secure-build, tiff-offsets]",
     );
     let (code, text) = diff_text(&e, &["--env", "dev"]);
     assert_eq!(code, Some(1));

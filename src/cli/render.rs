@@ -239,13 +239,25 @@ fn check(out_dir: &Path, drift: io::Drift, scope: Scope, envs: usize) -> Exit {
     Exit::Findings
 }
 
-/// What lint found in a render, on stderr (nothing when clean).
+/// What lint found in a render, on stderr (nothing when clean). Notes (declared exceptions)
+/// are counted, not repeated on every render: `gitops-render lint` shows them.
 fn report_findings(findings: &[crate::lint::Finding], objects: usize) {
-    if !findings.is_empty() {
+    let (notes, shown): (Vec<_>, Vec<_>) = findings
+        .iter()
+        .cloned()
+        .partition(|f| f.severity == crate::diagnostic::Severity::Note);
+    if !shown.is_empty() {
         output::err(&crate::report::render(
             crate::report::Format::Human,
-            findings,
+            &shown,
             objects,
+        ));
+    }
+    if !notes.is_empty() {
+        output::err(&format!(
+            "{} note{} on declared exceptions (see `gitops-render lint`)\n",
+            notes.len(),
+            if notes.len() == 1 { "" } else { "s" }
         ));
     }
 }

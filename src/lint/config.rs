@@ -14,6 +14,20 @@ use super::{Document, Finding, Rule};
 /// Objects list rule ids here (comma separated) to silence them for that object.
 pub const IGNORE_ANNOTATION: &str = "gitops-render.dev/ignore";
 
+/// On a WorkflowTemplate: the relaxations its pack's `podSecurity` exception grants
+/// (`seccompUnconfined, allowPrivilegeEscalation`), stamped by the render.
+pub const EXCEPTION_ANNOTATION: &str = "gitops-render.dev/pod-security-exception";
+
+/// The container rule a relaxation answers, so that finding is reported as a note.
+pub fn relaxed_by(rule: &str) -> Option<&'static str> {
+    match rule {
+        "seccomp-missing" => Some("seccompUnconfined"),
+        "privilege-escalation" => Some("allowPrivilegeEscalation"),
+        "capabilities-not-dropped" => Some("defaultCapabilities"),
+        _ => None,
+    }
+}
+
 /// A time-boxed exception: `rule` does not fire for objects matching `object` until `expires`.
 #[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +67,7 @@ impl LintConfig {
                 let sev = match level.as_str() {
                     "error" => Some(Severity::Error),
                     "warning" => Some(Severity::Warning),
+                    "note" => Some(Severity::Note),
                     _ => None,
                 };
                 let stricter = match (cfg.overrides.get(id), sev) {

@@ -19,7 +19,7 @@ mod stream;
 
 use rayon::prelude::*;
 
-pub use config::{is_iso_date, LintConfig, Waiver, IGNORE_ANNOTATION};
+pub use config::{is_iso_date, LintConfig, Waiver, EXCEPTION_ANNOTATION, IGNORE_ANNOTATION};
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written};
 pub use registry::{rule, Rule, Scope, RULES};
 pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};
@@ -100,10 +100,24 @@ fn judge(corpus: &Corpus, config: &LintConfig, which: fn(&Rule) -> bool) -> Vec<
             if severity.is_some() {
                 (rule.check)(corpus, config, &mut hits);
             }
-            hits.into_iter().filter_map(move |hit| {
-                (!config.suppressed(rule.id, &corpus.docs[hit.doc])).then_some(Judged {
+            hits.into_iter().filter_map(move |mut hit| {
+                let doc = &corpus.docs[hit.doc];
+                if config.suppressed(rule.id, doc) {
+                    return None;
+                }
+                let mut severity = severity?;
+                if let Some(relaxation) = config::relaxed_by(rule.id).filter(|r| {
+                    doc.annotation(config::EXCEPTION_ANNOTATION)
+                        .is_some_and(|a| a.split(',').any(|x| x.trim() == *r))
+                }) {
+                    severity = Severity::Note;
+                    hit.message.push_str(&format!(
+                        " (the pack's `{relaxation}` exception for this workflow)"
+                    ));
+                }
+                Some(Judged {
                     rule,
-                    severity: severity?,
+                    severity,
                     hit,
                 })
             })

@@ -86,6 +86,7 @@ pub static RULES: &[&Rule] = &[
     &namespace_missing_labels::RULE,
     &namespace_naming::RULE,
     &namespace_pod_security::RULE,
+    &pod_security_exception::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

@@ -3,6 +3,7 @@
 
 mod canonical;
 pub mod pod;
+pub mod quantity;
 
 use std::fmt;
 use std::sync::Arc;

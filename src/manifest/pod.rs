@@ -37,8 +37,11 @@ pub fn escalations(pod: &Value, service_account: Option<&str>) -> Vec<String> {
         {
             if let Some(sc) = c.get("securityContext") {
                 let at = format!("{list}[{i}].securityContext");
-                identity(sc, &at, &mut out);
-                container(sc, &at, &mut out);
+                out.extend(
+                    container_escalations(sc, &at)
+                        .into_iter()
+                        .map(|(_, phrase)| phrase),
+                );
             }
         }
     }
@@ -56,6 +59,41 @@ pub fn escalations(pod: &Value, service_account: Option<&str>) -> Vec<String> {
     out
 }
 
+/// What a container's `securityContext` grants beyond the restricted defaults, as
+/// (field, phrase) pairs: the field (`seccompProfile`, `allowPrivilegeEscalation`, …) lets a
+/// caller allow one relaxation a pack declared and still refuse the rest.
+pub fn container_escalations(sc: &Value, at: &str) -> Vec<(&'static str, String)> {
+    let mut phrases = Vec::new();
+    identity(sc, at, &mut phrases);
+    container(sc, at, &mut phrases);
+    phrases
+        .into_iter()
+        .map(|p| {
+            let field = FIELDS
+                .iter()
+                .find(|f| p.contains(&format!(".{f}")))
+                .copied()
+                .unwrap_or("");
+            (field, p)
+        })
+        .collect()
+}
+
+/// The security context fields `identity` and `container` judge.
+const FIELDS: [&str; 11] = [
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "seccompProfile",
+    "appArmorProfile",
+    "windowsOptions",
+    "privileged",
+    "allowPrivilegeEscalation",
+    "readOnlyRootFilesystem",
+    "capabilities",
+    "procMount",
+];
+
 /// Who the processes run as: root, or not required to be non-root.
 fn identity(sc: &Value, at: &str, out: &mut Vec<String>) {
     if sc.get("runAsUser").and_then(Value::as_i64) == Some(0) {
@@ -71,6 +109,12 @@ fn identity(sc: &Value, at: &str, out: &mut Vec<String>) {
         if t == "Unconfined" {
             out.push(format!("`{at}.seccompProfile.type: Unconfined`"));
         }
+    }
+    if sc.pointer("/appArmorProfile/type").and_then(Value::as_str) == Some("Unconfined") {
+        out.push(format!("`{at}.appArmorProfile.type: Unconfined`"));
+    }
+    if sc.pointer("/windowsOptions/hostProcess") == Some(&Value::Bool(true)) {
+        out.push(format!("`{at}.windowsOptions.hostProcess: true`"));
     }
 }
 

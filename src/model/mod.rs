@@ -14,7 +14,9 @@ pub use pack::{
     PackSpec, PolicyRule, Quantity, Rbac, ResourceList, Security, TenantDefaults, Tier,
 };
 pub use subject::Subject;
-pub use workflows::{CatalogEntry, WorkflowDefaults, WorkflowsSpec};
+pub use workflows::{
+    CatalogEntry, PodSecurityException, Relaxation, WorkflowDefaults, WorkflowsSpec,
+};
 
 /// The API version every input file declares.
 pub const API_VERSION: &str = "gitops-render.dev/v1alpha1";

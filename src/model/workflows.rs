@@ -69,4 +69,47 @@ pub struct CatalogEntry {
     /// watches objects), granted only to tenants that run it.
     #[serde(default)]
     pub service_account_roles: Vec<String>,
+    /// The Pod Security level this workflow's pods need when it is below the namespace's
+    /// (an image build that unshares namespaces cannot run under `restricted`): declared by
+    /// the pack, with the reason and the exact relaxations its containers may ask for.
+    #[serde(default)]
+    pub pod_security: Option<PodSecurityException>,
+    /// Egress the workflow's pods need beyond the network profile (an API server the
+    /// isolated profile does not reach), added only in namespaces that run it.
+    #[serde(default)]
+    pub egress: Vec<super::pack::EgressRule>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodSecurityException {
+    /// The level the tenant's Namespace enforces while it runs this workflow (`baseline`);
+    /// `warn` and `audit` stay at the profile's level, so every other pod still reports.
+    pub level: String,
+    pub reason: String,
+    /// What a container of this workflow may set beyond the pack's security rules; each is
+    /// allowed at `baseline`, and only containers that set it get it.
+    pub allow: Vec<Relaxation>,
+}
+
+/// A container security setting a pack may let one workflow relax.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub enum Relaxation {
+    /// `seccompProfile.type: Unconfined` on the container (unshare, mount).
+    SeccompUnconfined,
+    /// `allowPrivilegeEscalation: true` (setuid helpers such as newuidmap).
+    AllowPrivilegeEscalation,
+    /// `capabilities: {}`: the runtime's default set instead of dropping ALL.
+    DefaultCapabilities,
+}
+
+impl Relaxation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relaxation::SeccompUnconfined => "seccompUnconfined",
+            Relaxation::AllowPrivilegeEscalation => "allowPrivilegeEscalation",
+            Relaxation::DefaultCapabilities => "defaultCapabilities",
+        }
+    }
 }

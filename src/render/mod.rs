@@ -5,6 +5,7 @@
 //! the template and the plan entry, never a silently broken manifest.
 
 mod engine;
+mod fits;
 mod stamp;
 mod workflow;
 
@@ -506,11 +507,21 @@ fn render_workflow(
     labels.insert(WORKFLOW_NAME_LABEL.into(), wf.name.clone().into());
     labels.insert(WORKFLOW_VERSION_LABEL.into(), wf.version.clone().into());
     if let Some(spec) = &env.spec.workflows {
+        // Only the catalog's own version carries the catalog's exception, never a custom
+        // workflow of the same name.
+        let relax = spec
+            .catalog
+            .get(&wf.name)
+            .filter(|_| !wf.custom)
+            .and_then(|e| e.pod_security.as_ref())
+            .map(|p| p.allow.as_slice())
+            .unwrap_or_default();
         let rules = WorkflowRules {
             spec,
             security: &env.spec.security,
             service_account: &env.spec.rbac.workflow_service_account,
             pack: &format!("{}@{}", env.pack_name, env.pack_version),
+            relax,
         };
         rules.apply(&mut doc).map_err(|m| {
             Diagnostic::error(
@@ -519,6 +530,30 @@ fn render_workflow(
             )
             .at(engine.location(name, 1, 1))
         })?;
+        fits::check(&doc, &tenant.spec.tier, &tenant.tier, &env.spec.limit_range).map_err(|m| {
+            Diagnostic::error(
+                "workflow-exceeds-tier",
+                format!("{what}: {m}"),
+            )
+            .at(engine.location(name, 1, 1))
+            .help("size the workflow's resources to the tier (the template sees `tenant.tier`), or give the tenant a larger tier")
+        })?;
+        if !relax.is_empty() {
+            // Says on the object what the pack lets it relax, so lint reports those
+            // containers as the declared exception (notes), not as violations.
+            let names: Vec<&str> = relax.iter().map(|r| r.as_str()).collect();
+            if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
+                if let Value::Object(a) = meta
+                    .entry("annotations")
+                    .or_insert_with(|| Value::Object(Map::new()))
+                {
+                    a.insert(
+                        crate::lint::EXCEPTION_ANNOTATION.into(),
+                        names.join(", ").into(),
+                    );
+                }
+            }
+        }
     }
     finish(engine, name, &what, stamp, doc)
 }

@@ -8,14 +8,16 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{Security, WorkflowsSpec};
+use crate::model::{Relaxation, Security, WorkflowsSpec};
 
-/// The pack's workflow rules as they apply to one tenant.
+/// The pack's workflow rules as they apply to one tenant's copy of one workflow.
 pub struct WorkflowRules<'a> {
     pub spec: &'a WorkflowsSpec,
     pub security: &'a Security,
     pub service_account: &'a str,
     pub pack: &'a str,
+    /// What the pack lets this workflow's containers relax (its catalog `podSecurity`).
+    pub relax: &'a [Relaxation],
 }
 
 impl WorkflowRules<'_> {
@@ -61,6 +63,46 @@ impl WorkflowRules<'_> {
             );
         }
         Value::Object(m)
+    }
+
+    /// Stamp the container rules on one container. A relaxation the pack declared for this
+    /// workflow is honoured only on a container that asks for it, and whatever the merged
+    /// context grants beyond that is refused (root, Unconfined AppArmor, procMount, …).
+    fn container_context(&self, c: &mut Map<String, Value>, what: &str) -> Result<(), String> {
+        let Value::Object(mut required) = self.container_security() else {
+            unreachable!("container_security is a mapping")
+        };
+        let asked = c.get("securityContext");
+        let asks = |key: &str, value: &Value| asked.and_then(|sc| sc.get(key)) == Some(value);
+        if self.relax.contains(&Relaxation::AllowPrivilegeEscalation)
+            && asks("allowPrivilegeEscalation", &Value::Bool(true))
+        {
+            required.remove("allowPrivilegeEscalation");
+        }
+        if self.relax.contains(&Relaxation::DefaultCapabilities) && asks("capabilities", &json!({}))
+        {
+            required.remove("capabilities");
+        }
+        merge_strict(c, "securityContext", Value::Object(required), what)
+            .map_err(|w| self.forbidden(&w))?;
+        let merged = &c["securityContext"];
+        let allowed = |field: &str| match field {
+            "seccompProfile" => self.relax.contains(&Relaxation::SeccompUnconfined),
+            "allowPrivilegeEscalation" => {
+                self.relax.contains(&Relaxation::AllowPrivilegeEscalation)
+            }
+            _ => false,
+        };
+        match crate::manifest::pod::container_escalations(merged, what)
+            .into_iter()
+            .find(|(field, _)| !allowed(field))
+        {
+            None => Ok(()),
+            Some((_, phrase)) => Err(format!(
+                "it sets {phrase}, which pack {} does not allow for this workflow",
+                self.pack
+            )),
+        }
     }
 
     fn may_override(&self, key: &str) -> bool {
@@ -218,13 +260,7 @@ impl WorkflowRules<'_> {
                 }
             }
             for (c, what) in containers {
-                merge_strict(
-                    c,
-                    "securityContext",
-                    self.container_security(),
-                    &format!("{what} securityContext"),
-                )
-                .map_err(|w| self.forbidden(&w))?;
+                self.container_context(c, &format!("{what} securityContext"))?;
                 match c.get("resources") {
                     None => {
                         c.insert("resources".into(), d.resources.clone());

@@ -18,10 +18,10 @@ fn escape(s: &str, property: bool) -> String {
 pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        let level = if f.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",

@@ -21,12 +21,23 @@ pub fn render(findings: &[Finding], checked: usize) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    let warnings = findings.len() - errors;
+    let notes = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Note)
+        .count();
+    let warnings = findings.len() - errors - notes;
     out.push_str(&format!(
-        "{checked} object{} checked: {errors} error{}, {warnings} warning{}\n",
+        "{checked} object{} checked: {errors} error{}, {warnings} warning{}",
         if checked == 1 { "" } else { "s" },
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
     ));
+    if notes > 0 {
+        out.push_str(&format!(
+            ", {notes} note{}",
+            if notes == 1 { "" } else { "s" }
+        ));
+    }
+    out.push('\n');
     out
 }

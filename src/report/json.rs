@@ -20,6 +20,7 @@ struct Summary {
     objects: usize,
     errors: usize,
     warnings: usize,
+    notes: usize,
 }
 
 #[derive(Serialize)]
@@ -39,12 +40,17 @@ pub fn render(findings: &[Finding], checked: usize) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
+    let notes = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Note)
+        .count();
     let doc = Report {
         version: 1,
         summary: Summary {
             objects: checked,
             errors,
-            warnings: findings.len() - errors,
+            warnings: findings.len() - errors - notes,
+            notes,
         },
         findings: findings
             .iter()

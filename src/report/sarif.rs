@@ -45,10 +45,10 @@ pub fn render(findings: &[Finding]) -> String {
                 .build();
             SarifResult::builder()
                 .rule_id(f.rule)
-                .level(if f.severity == Severity::Error {
-                    ResultLevel::Error
-                } else {
-                    ResultLevel::Warning
+                .level(match f.severity {
+                    Severity::Error => ResultLevel::Error,
+                    Severity::Warning => ResultLevel::Warning,
+                    Severity::Note => ResultLevel::Note,
                 })
                 .message(Message::builder().text(f.message.clone()).build())
                 .locations(vec![location])

@@ -26,7 +26,10 @@ use crate::source::{pointer_push, Location, Target};
 
 pub use delta::{changed_teams, same_context};
 pub use overlay::{merge, strip_nulls, Layered, Origin};
-pub use plan::{EnvPlan, Member, NetworkPlan, Plan, RolePlan, TenantPlan};
+pub use plan::{
+    EnvPlan, Member, NetworkPlan, Plan, PodSecurityExceptionPlan, PodSecurityPlan, RolePlan,
+    TenantPlan,
+};
 pub use workflows::{plan_for_file, template_refs, FileRule, WorkflowPlan, WorkflowPolicy};
 
 /// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
@@ -988,6 +991,14 @@ impl EnvContext<'_> {
             .cloned()
             .collect();
         let mut egress = profile.egress.clone();
+        // What the tenant's catalog workflows need to reach, in workflow order.
+        if let Some(wf) = &pack.workflows {
+            for p in workflow_templates.iter().filter(|p| !p.custom) {
+                if let Some(entry) = wf.catalog.get(&p.name) {
+                    egress.extend(entry.egress.iter().cloned());
+                }
+            }
+        }
         let mut namespace_labels = BTreeMap::new();
         for f in &features {
             ingress.extend(f.allow_ingress_from_namespaces.iter().cloned());
@@ -1001,6 +1012,22 @@ impl EnvContext<'_> {
                 }
             }
         }
+        let pod_security = profile.pod_security.as_deref().map(|level| {
+            let catalog = pack.workflows.as_ref().map(|w| &w.catalog);
+            let exceptions = workflow_templates
+                .iter()
+                .filter(|p| !p.custom)
+                .filter_map(|p| {
+                    let e = catalog?.get(&p.name)?.pod_security.as_ref()?;
+                    Some(PodSecurityExceptionPlan {
+                        workflow: p.name.clone(),
+                        level: e.level.clone(),
+                        reason: e.reason.clone(),
+                    })
+                })
+                .collect();
+            PodSecurityPlan::new(level, exceptions)
+        });
         Ok(TenantPlan {
             team: team.to_owned(),
             explicit_namespace: spec.namespace.is_some(),
@@ -1020,6 +1047,7 @@ impl EnvContext<'_> {
             roles,
             workflow_templates,
             workflow_policy,
+            pod_security,
             provenance: match self.keep {
                 Keep::Provenance => layers,
                 Keep::Values => Layered::default(),

@@ -73,6 +73,9 @@ pub struct TenantPlan {
     pub workflow_templates: Vec<WorkflowPlan>,
     /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
     pub workflow_policy: Option<WorkflowPolicy>,
+    /// The Pod Security labels of the Namespace: the profile's level, lowered only by the
+    /// exceptions the pack declares for workflows this tenant runs.
+    pub pod_security: Option<PodSecurityPlan>,
     /// Where each value came from; empty in a plan resolved for rendering.
     #[serde(skip)]
     pub provenance: Layered,
@@ -91,6 +94,51 @@ pub struct NetworkPlan {
     pub ingress_from_namespaces: Vec<String>,
     pub egress: Vec<EgressRule>,
     pub pod_security: Option<String>,
+}
+
+/// What the tenant's Namespace enforces, warns and audits, and why it is below the profile.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSecurityPlan {
+    pub enforce: String,
+    /// `warn` and `audit`: the profile's level, so every pod that needs an exception says so.
+    pub warn: String,
+    pub exceptions: Vec<PodSecurityExceptionPlan>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSecurityExceptionPlan {
+    pub workflow: String,
+    pub level: String,
+    pub reason: String,
+}
+
+impl PodSecurityPlan {
+    /// The profile's `level`, lowered to the lowest level the exceptions need.
+    pub fn new(level: &str, exceptions: Vec<PodSecurityExceptionPlan>) -> PodSecurityPlan {
+        let rank = |l: &str| match l {
+            "privileged" => 0,
+            "baseline" => 1,
+            _ => 2,
+        };
+        let enforce = exceptions
+            .iter()
+            .map(|e| e.level.as_str())
+            .chain([level])
+            .min_by_key(|l| rank(l))
+            .unwrap_or(level)
+            .to_owned();
+        let exceptions = exceptions
+            .into_iter()
+            .filter(|e| rank(&e.level) < rank(level))
+            .collect();
+        PodSecurityPlan {
+            enforce,
+            warn: level.to_owned(),
+            exceptions,
+        }
+    }
 }
 
 /// A Role and the subjects bound to it.

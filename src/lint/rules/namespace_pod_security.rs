@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     for (i, d) in c.of_kind(&["Namespace"]) {
-        if is_system(d.name()) {
+        if is_system(d.name()) || super::pod_security_exception::declared(d) {
             continue;
         }
         match d.label("pod-security.kubernetes.io/enforce") {
