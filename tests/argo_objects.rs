@@ -598,3 +598,45 @@ fn only_namespaces_that_build_enforce_baseline() {
     }
     assert!(lowered > 0);
 }
+
+/// Tenants with `backstage: true` get a Backstage Resource for their namespace, outside the
+/// folders Argo CD syncs, annotated with the namespace and exactly the WorkflowTemplates in
+/// it; the others get none.
+#[test]
+fn backstage_entities_name_the_namespace_and_its_workflow_templates() {
+    let objects = rendered();
+    let mut seen = 0;
+    for (_, ns) in objects.iter().filter(|(_, o)| o["kind"] == "Namespace") {
+        let ns = ns["metadata"]["name"].as_str().expect("name");
+        let env = ns.rsplit('-').next().expect("env");
+        let entity = objects
+            .iter()
+            .find(|(p, _)| *p == format!("{env}/backstage/{ns}/resource-{ns}.yaml"));
+        let team = ns.strip_suffix(&format!("-{env}")).expect("team");
+        assert_eq!(
+            entity.is_some(),
+            ["backend", "frontend"].contains(&team),
+            "{ns}"
+        );
+        let Some((_, e)) = entity else { continue };
+        seen += 1;
+        assert_eq!(e["apiVersion"], "backstage.io/v1alpha1");
+        assert_eq!(e["spec"]["type"], "kubernetes-namespace");
+        assert_eq!(e["spec"]["owner"], format!("group:{team}-devs"));
+        let a = &e["metadata"]["annotations"];
+        assert_eq!(a["backstage.io/kubernetes-namespace"], ns);
+        assert_eq!(a["argo-workflows.io/namespace"], ns);
+        let mut templates: Vec<&str> = objects
+            .iter()
+            .filter(|(_, o)| o["kind"] == "WorkflowTemplate" && o["metadata"]["namespace"] == ns)
+            .filter_map(|(_, o)| o["metadata"]["name"].as_str())
+            .collect();
+        templates.sort_unstable();
+        assert_eq!(
+            a["argo-workflows.io/workflow-templates"],
+            templates.join(","),
+            "{ns}"
+        );
+    }
+    assert_eq!(seen, 8, "backend and frontend in four environments");
+}

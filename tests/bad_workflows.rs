@@ -358,3 +358,31 @@ fn pod_security_relaxations_need_the_packs_exception() {
     let err = render_fails(&e, &format!("{custom}:1:1"));
     assert!(err.contains("seccompProfile.type: Unconfined"), "{err}");
 }
+
+/// `backstage/` templates may produce only Backstage entities, and those are validated
+/// strictly like any object.
+#[test]
+fn backstage_templates_produce_valid_backstage_entities_only() {
+    let e = Estate::example();
+    e.write(
+        "templates/backstage/sneaky.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    let err = render_fails(&e, "templates/backstage/sneaky.yaml.j2:1:1");
+    assert!(
+        err.contains("must produce Backstage entities (apiVersion backstage.io/…), not ConfigMap"),
+        "{err}"
+    );
+
+    let e = Estate::example();
+    e.edit(
+        "templates/backstage/resource.yaml.j2",
+        "  owner: ",
+        "  ownr: ",
+    );
+    let out = e.run(&["render", "--env", "dev"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    let err = common::stderr(&out);
+    assert!(err.contains("\"owner\" is a required property at dev/backstage/backend-dev/resource-backend-dev.yaml:19:1"), "{err}");
+    assert!(err.contains("ownr"), "{err}");
+}

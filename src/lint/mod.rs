@@ -59,7 +59,7 @@ impl Hit {
 
 /// The kinds of a rendered tree, a tenant's first ([`crate::cmp::TENANT_KINDS`]), most
 /// expensive schema first: what `lint` compiles the validators of ahead of reading the tree.
-pub const TREE_KINDS: [(&str, &str); 12] = [
+pub const TREE_KINDS: [(&str, &str); 13] = [
     ("argoproj.io/v1alpha1", "WorkflowTemplate"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("v1", "Namespace"),
@@ -72,6 +72,7 @@ pub const TREE_KINDS: [(&str, &str); 12] = [
     ("argoproj.io/v1alpha1", "ApplicationSet"),
     ("argoproj.io/v1alpha1", "Application"),
     ("argoproj.io/v1alpha1", "AppProject"),
+    ("backstage.io/v1alpha1", "Resource"),
 ];
 
 /// Run every rule over the corpus and apply suppressions; findings sorted by location.

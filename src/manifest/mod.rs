@@ -78,6 +78,9 @@ pub enum Placement {
     Project { env: String },
     /// `<env>/argocd/<kind>-<name>.yaml` (other per-environment objects)
     Argo { env: String },
+    /// `<env>/backstage/<namespace>/<kind>-<name>.yaml`: Backstage catalog entities of a
+    /// tenant, outside every folder Argo CD syncs (they are not Kubernetes objects).
+    Backstage { env: String, namespace: String },
 }
 
 impl Placement {
@@ -88,7 +91,8 @@ impl Placement {
             | Placement::ApplicationSet { env }
             | Placement::Root { env }
             | Placement::Project { env }
-            | Placement::Argo { env } => env,
+            | Placement::Argo { env }
+            | Placement::Backstage { env, .. } => env,
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct TenantSpec {
     pub workflows: Vec<String>,
     #[serde(default)]
     pub requested_by: Option<String>,
+    /// Render a Backstage catalog entity for this tenant (`<env>/backstage/<namespace>/`).
+    #[serde(default)]
+    pub backstage: bool,
     /// Explicit namespace; when absent the pack's naming rule applies. Not serialized: the
     /// resolved namespace is `TenantPlan::namespace`.
     #[serde(default, skip_serializing)]

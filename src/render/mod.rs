@@ -37,6 +37,8 @@ pub const WORKFLOW_VERSION_LABEL: &str = "workflows.gitops-render.dev/version";
 pub const TENANT_TEMPLATES: &str = "tenant/";
 /// The prefix of templates rendered once per environment (Argo CD objects).
 pub const ENV_TEMPLATES: &str = "env/";
+/// Templates of a tenant's Backstage catalog entities (not Kubernetes objects).
+pub const BACKSTAGE_TEMPLATES: &str = "backstage/";
 
 /// Compile the engine for each pack version the plan uses.
 pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, Diagnostics> {
@@ -331,9 +333,57 @@ fn render_tenant(
             Err(d) => diags.push(d),
         }
     }
+    let backstage = Placement::Backstage {
+        env: env.name.clone(),
+        namespace: tenant.namespace.clone(),
+    };
+    for name in engine.templates_under(BACKSTAGE_TEMPLATES) {
+        let entities = render_raw(engine, &name, ctx, &what).and_then(|docs| {
+            docs.into_iter()
+                .map(|doc| {
+                    backstage_entity(&doc)
+                        .map(|id| (id, doc))
+                        .map_err(|m| object_error(engine, &name, &what, &m))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        });
+        match entities {
+            Ok(values) => {
+                from.extend(values.iter().map(|_| BACKSTAGE_TEMPLATES));
+                out.extend(values.into_iter().map(|v| manifest(v, &backstage)));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
     let ids: Vec<(&ObjectRef, &str)> = out.iter().map(|m| &m.id).zip(from).collect();
     diags.extend(check_unique(engine, &env.name, &ids));
     diags.into_result(out)
+}
+
+/// The identity of a Backstage entity a `backstage/` template produced. Only Backstage
+/// kinds may go there (the folder is not synced to a cluster), and the name becomes a path
+/// segment, so it is held to the same grammar as Kubernetes names.
+fn backstage_entity(doc: &Value) -> Result<ObjectRef, String> {
+    let id = ObjectRef::of(doc)?;
+    if !id.group.starts_with("backstage.io") {
+        return Err(format!(
+            "a backstage template must produce Backstage entities (apiVersion backstage.io/…), not {}",
+            id.kind
+        ));
+    }
+    if !crate::model::is_kind_name(&id.kind) {
+        return Err(format!(
+            "`{}` is not a kind name",
+            crate::diagnostic::escape(&id.kind)
+        ));
+    }
+    if !crate::model::is_dns1123_subdomain(&id.name) {
+        return Err(format!(
+            "the entity name `{}` is not a DNS-1123 name",
+            crate::diagnostic::escape(&id.name)
+        ));
+    }
+    Ok(id)
 }
 
 /// Render one template and parse what it produced into documents.

@@ -103,6 +103,18 @@ static ARGO: [Entry; 7] = argo![
     "AppProject" => "appproject-crd.yaml",
 ];
 
+/// Backstage catalog entities the render writes next to the tree (`<env>/backstage/`).
+static BACKSTAGE: [Entry; 1] = [Entry {
+    api_version: "backstage.io/v1alpha1",
+    kind: "Resource",
+    make: || {
+        serde_json::from_str(include_str!("../../schemas/backstage/resource.schema.json"))
+            .unwrap_or_else(|_| json!({}))
+    },
+    draft: Draft::Draft7,
+    cell: OnceLock::new(),
+}];
+
 /// The strict schema of Argo Workflows' `ArtifactRepository` (what the
 /// `artifact-repositories` ConfigMap holds), taken from the vendored Workflow CRD, where it
 /// appears as `status.artifactRepositoryRef.artifactRepository`: every field Argo accepts
@@ -148,6 +160,7 @@ pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
     let entry = KUBE
         .iter()
         .chain(ARGO.iter())
+        .chain(BACKSTAGE.iter())
         .find(|e| e.kind == kind && e.api_version == api_version)?;
     Some(entry.cell.get_or_init(|| {
         let schema = (entry.make)();
@@ -173,6 +186,7 @@ pub fn compile_ahead(kinds: &'static [(&'static str, &'static str)]) {
 pub fn known_kind(kind: &str) -> Vec<&'static str> {
     KUBE.iter()
         .chain(ARGO.iter())
+        .chain(BACKSTAGE.iter())
         .filter(|e| e.kind == kind)
         .map(|e| e.api_version)
         .collect()

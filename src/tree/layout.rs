@@ -23,12 +23,15 @@ pub fn path_for(m: &Manifest) -> String {
         Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
         Placement::Project { env } => format!("projects/{env}.yaml"),
         Placement::Argo { env } => format!("{env}/argocd/{}", file()),
+        Placement::Backstage { env, namespace } => {
+            format!("{env}/backstage/{namespace}/{}", file())
+        }
     }
 }
 
 /// Is `rel` a path the layout can give an object: `parent/apps-root-<env>.yaml`,
 /// `applicationsets/<env>.yaml`, `projects/<env>.yaml`, or
-/// `<env>/{tenants,workflows}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`,
+/// `<env>/{tenants,workflows,backstage}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`,
 /// every part in its grammar? Only such a path can hold a file the tool owns: a file with
 /// the generated header anywhere else (a README quoting it) is never pruned.
 pub fn is_layout_path(rel: &str) -> bool {
@@ -53,7 +56,7 @@ pub fn is_layout_path(rel: &str) -> bool {
     match parts.as_slice() {
         ["parent", file] => env_file(file, "apps-root-"),
         ["applicationsets" | "projects", file] => env_file(file, ""),
-        [env, "tenants" | "workflows", ns, file] => {
+        [env, "tenants" | "workflows" | "backstage", ns, file] => {
             is_dns1123_label(env) && is_dns1123_label(ns) && object_file(file)
         }
         [env, "argocd", file] => is_dns1123_label(env) && object_file(file),
