@@ -196,7 +196,12 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
             format!("{}/tenants/{}/", req.environment, t.namespace),
             format!("{}/workflows/{}/", req.environment, t.namespace),
         ],
-        _ => vec![format!("{}/", req.environment)],
+        // The environment's Kubernetes objects: not its Backstage entities, which a
+        // cluster cannot apply.
+        _ => ["tenants", "workflows", "argocd"]
+            .iter()
+            .map(|area| format!("{}/{area}/", req.environment))
+            .collect(),
     };
     let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
     let mut config = LintConfig::from_plan(inputs, &plan);
@@ -214,7 +219,11 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
         .filter(|(p, _)| in_slice(p))
         .map(|(p, b)| (p.clone(), b.clone()))
         .collect();
-    let findings = lint(&Corpus::from_rendered(kept, &mut files, "gitops"), &config);
+    let tree_path = config.tree_path.clone().unwrap_or_else(|| "gitops".into());
+    let findings = lint(
+        &Corpus::from_rendered(kept, &mut files, &tree_path),
+        &config,
+    );
     let errors: Vec<Diagnostic> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

@@ -295,6 +295,58 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
+/// Where the tree of environments `envs` (all when empty) lives in the repository: their
+/// `repo.path`, which Argo CD's generator paths name and which is the default output folder.
+/// Environments rendered together into one folder must agree on it.
+pub fn tree_path(inputs: &inputs::Inputs, envs: &[String]) -> Result<String, Diagnostics> {
+    let plan = resolve::resolve_environments(inputs, envs)?;
+    let mut paths: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for e in &plan.environments {
+        paths
+            .entry(e.settings.repo.path.as_str())
+            .or_default()
+            .push(&e.name);
+    }
+    let mut it = paths.iter();
+    match (it.next(), it.next()) {
+        (None, _) => Ok("gitops".to_owned()),
+        (Some((path, _)), None) => {
+            if tree_path_ok(path) {
+                Ok((*path).to_owned())
+            } else {
+                Err(diagnostic::Diagnostic::error(
+                    "invalid-repo-path",
+                    format!("repo.path `{}` is not a relative path inside the repository", diagnostic::escape(path)),
+                )
+                .help("write it like `gitops` or `infra/kubernetes/gitops/argocd`: no leading `/`, no `..`")
+                .into())
+            }
+        }
+        _ => Err(diagnostic::Diagnostic::error(
+            "repo-path-mismatch",
+            format!(
+                "the environments rendered together name different repo.path values: {}",
+                paths
+                    .iter()
+                    .map(|(p, envs)| format!("`{p}` ({})", envs.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .help("one tree, one folder: give them the same repo.path, or render them separately with --env and --out")
+        .into()),
+    }
+}
+
+/// A `repo.path` is a plain relative folder: its parts are names, never `.`, `..` or empty.
+fn tree_path_ok(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|p| !p.is_empty() && !p.starts_with('.') && !p.contains('\\'))
+}
+
 /// The lint settings of the packs of the environments `envs` selects (all when empty).
 pub fn lint_config(
     inputs: &inputs::Inputs,
@@ -318,7 +370,10 @@ fn lint_render<'c, S: Send>(
     batching: Batching,
     settle: impl Fn(&mut lint::Chunk) -> Vec<S> + Sync,
 ) -> Result<(lint::Stream<'c>, Vec<S>), Diagnostics> {
-    let mut stream = lint::Stream::new(config, Some("gitops".to_owned()));
+    let mut stream = lint::Stream::new(
+        config,
+        Some(config.tree_path.clone().unwrap_or_else(|| "gitops".into())),
+    );
     stream.reserve_files(batching.expected_files);
     let mut settled = Vec::with_capacity(batching.expected_files);
     let mut diags = Diagnostics::new();
@@ -336,7 +391,11 @@ fn lint_render<'c, S: Send>(
                 let laid_out = unit.iter().map(tree::file_for).collect();
                 let mut files = tree::collect(laid_out, tree::Scope::All)?.files;
                 let set = manifest::ManifestSet { manifests: unit };
-                let corpus = lint::Corpus::from_rendered(set, &mut files, "gitops");
+                let corpus = lint::Corpus::from_rendered(
+                    set,
+                    &mut files,
+                    config.tree_path.as_deref().unwrap_or("gitops"),
+                );
                 let mut chunk = judging.judge(corpus, |_| true);
                 let s = settle(&mut chunk);
                 Ok((chunk, s))

@@ -361,10 +361,32 @@ fn argo_cd_objects_of_each_environment() {
         assert_eq!(project["spec"]["sourceRepos"], serde_json::json!([repo]));
 
         assert_eq!(root["metadata"]["name"], format!("apps-root-{env}"));
-        for source in root["spec"]["sources"].as_array().into_iter().flatten() {
-            assert_eq!(source["repoURL"], repo);
-            assert_eq!(source["directory"]["include"], format!("{env}.yaml"));
-        }
+        // Its project, its ApplicationSet, and itself (the root manages itself), retried.
+        let sources: Vec<(String, String)> = root["spec"]["sources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                assert_eq!(s["repoURL"], repo);
+                (
+                    s["path"].as_str().unwrap_or_default().to_owned(),
+                    s["directory"]["include"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("gitops/projects".to_owned(), format!("{env}.yaml")),
+                ("gitops/applicationsets".to_owned(), format!("{env}.yaml")),
+                ("gitops/parent".to_owned(), format!("apps-root-{env}.yaml")),
+            ]
+        );
+        assert!(objects.contains_key(&format!("parent/apps-root-{env}.yaml")));
+        assert_eq!(root["spec"]["syncPolicy"]["retry"]["limit"], 5);
     }
     assert_eq!(
         objects["applicationsets/prod.yaml"]["spec"]["template"]["spec"]["source"]

@@ -76,7 +76,12 @@ fn tenant_slice_equals_the_rendered_files() {
 #[test]
 fn environment_slice_and_parameters_from_argo_cd() {
     let e = rendered();
-    let expected = slice_of_tree(&e, &["staging/"]);
+    // The environment's Kubernetes objects; its Backstage entities are not for a cluster.
+    let expected = slice_of_tree(
+        &e,
+        &["staging/tenants/", "staging/workflows/", "staging/argocd/"],
+    );
+    assert!(e.tree().keys().any(|p| p.starts_with("staging/backstage/")));
     // Parameters win over plugin.env; the source path may be a folder inside the estate.
     let params = r#"[{"name":"environment","string":"staging"},{"name":"tenant","string":""}]"#;
     let out = argocd(

@@ -102,7 +102,11 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         let (old, new) = render_changes(pins, new_state, &args.envs, WORK)?;
         (old, new, "the current pins".to_owned())
     } else {
-        let dir = args.against.clone().unwrap_or_else(|| root.join("gitops"));
+        let dir = match &args.against {
+            Some(dir) => dir.clone(),
+            None => super::render::tree_dir(root, &current, &args.envs, None)
+                .map_err(|d| fail(&side_failed(WORK, d)))?,
+        };
         // A tree named on the command line must exist: a typo would report every object
         // as added.
         if args.against.is_some() && !dir.exists() {

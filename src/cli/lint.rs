@@ -56,9 +56,19 @@ fn estate_config(root: &Path) -> Result<LintConfig, crate::diagnostic::Diagnosti
     crate::lint_config(&crate::inputs::load(&files)?, &[])
 }
 
+/// The tree an estate renders, for `lint` without paths: its `repo.path` (else `gitops`).
+fn estate_tree(root: &Path) -> std::path::PathBuf {
+    let is_estate = root.join("environments").is_dir() && root.join("policy-packs").is_dir();
+    is_estate
+        .then(|| EstateFiles::read_dir(root).ok())
+        .flatten()
+        .and_then(|files| super::render::tree_dir(root, &files, &[], None).ok())
+        .unwrap_or_else(|| root.join("gitops"))
+}
+
 pub fn run(root: &Path, args: &LintArgs) -> Exit {
     let paths = if args.paths.is_empty() {
-        vec![root.join("gitops").to_string_lossy().into_owned()]
+        vec![estate_tree(root).to_string_lossy().into_owned()]
     } else {
         args.paths.clone()
     };

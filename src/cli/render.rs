@@ -28,8 +28,35 @@ pub struct RenderArgs {
     no_lint: bool,
 }
 
+/// The folder the tree of `envs` goes to: `--out`, else the environments' `repo.path` under
+/// the estate root. An `--out` elsewhere is allowed (a scratch render, a preview) but said:
+/// the tree's Argo CD paths name `repo.path`, so that is where it must be committed.
+pub fn tree_dir(
+    root: &Path,
+    files: &EstateFiles,
+    envs: &[String],
+    out: Option<&Path>,
+) -> Result<PathBuf, crate::diagnostic::Diagnostics> {
+    let inputs = crate::inputs::load(files)?;
+    let repo_path = crate::tree_path(&inputs, envs)?;
+    let default = root.join(&repo_path);
+    let Some(out) = out else {
+        return Ok(default);
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if !same(out, &default) {
+        output::err(&format!(
+            "note: writing to {}; the tree's Argo CD paths name repo.path `{repo_path}`, where it must be committed\n",
+            out.display()
+        ));
+    }
+    Ok(out.to_path_buf())
+}
+
 pub fn run(root: &Path, args: &RenderArgs) -> Exit {
-    let out_dir = args.out.clone().unwrap_or_else(|| root.join("gitops"));
     if !args.no_lint {
         // The file rules validate each object against its kind's schema: compiled on a
         // thread of their own while the estate is read and resolved, the first units do not
@@ -38,6 +65,10 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     }
     let files = match EstateFiles::read_dir(root) {
         Ok(f) => f,
+        Err(d) => return fail(&d),
+    };
+    let out_dir = match tree_dir(root, &files, &args.envs, args.out.as_deref()) {
+        Ok(d) => d,
         Err(d) => return fail(&d),
     };
     // Each file is judged against the output directory as it is rendered, and only what

@@ -50,6 +50,10 @@ impl LintConfig {
     /// (on conflict, the stricter severity wins).
     pub fn from_plan(inputs: &crate::inputs::Inputs, plan: &crate::resolve::Plan) -> LintConfig {
         let mut cfg = LintConfig::new();
+        cfg.tree_path = plan
+            .environments
+            .first()
+            .map(|e| e.settings.repo.path.clone());
         for env in &plan.environments {
             if let Some(rule) = env.spec.environments.get(&env.name) {
                 if let Some(tiers) = &rule.allowed_tiers {
@@ -122,6 +126,9 @@ pub struct LintConfig {
     pub strict_kinds: bool,
     /// Today as `YYYY-MM-DD`, for waiver expiry.
     pub today: String,
+    /// Where the tree sits in its repository (the environments' `repo.path`), so generator
+    /// paths such as `infra/kubernetes/gitops/argocd/prod/tenants/*` resolve against it.
+    pub tree_path: Option<String>,
 }
 
 impl LintConfig {

@@ -509,10 +509,7 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             continue;
         }
         if listing.root_name.is_none() {
-            listing.root_name = path
-                .canonicalize()
-                .ok()
-                .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()));
+            listing.root_name = path.canonicalize().ok().and_then(|c| repo_relative(&c));
         }
         let walk = crate::tree::walk::walk(path);
         if let Some((dir, err)) = walk.errors.first() {
@@ -533,4 +530,14 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
         listing.inputs.extend(found);
     }
     Ok(listing)
+}
+
+/// Where folder `dir` (canonical) sits in its Git repository (`infra/kubernetes/gitops`),
+/// which is how Argo CD generator paths name it; its own name outside a repository.
+fn repo_relative(dir: &Path) -> Option<String> {
+    let repo = dir.ancestors().find(|a| a.join(".git").exists());
+    match repo.and_then(|r| dir.strip_prefix(r).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => Some(rel.to_string_lossy().replace('\\', "/")),
+        _ => dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+    }
 }
