@@ -87,6 +87,7 @@ pub static RULES: &[&Rule] = &[
     &namespace_naming::RULE,
     &namespace_pod_security::RULE,
     &pod_security_exception::RULE,
+    &istio_needs_cni::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

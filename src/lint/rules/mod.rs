@@ -16,6 +16,7 @@ pub mod no_schema;
 pub mod removed_api_version;
 pub mod schema_invalid;
 
+pub mod istio_needs_cni;
 pub mod namespace_missing_default_deny;
 pub mod namespace_missing_dns_egress;
 pub mod namespace_missing_labels;
