@@ -7,20 +7,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use gitops_render::source::EstateFiles;
+mod common;
+
 use serde_json::Value;
 
 /// The rendered `source` of the `tiff-offsets` script, its paths moved under `dir`.
 fn tiff_offsets_source(dir: &Path) -> String {
-    let files = EstateFiles::read_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("estate");
-    let rendered = gitops_render::render_estate(&files, &["dev".to_owned()]).expect("renders");
-    let wf = rendered
-        .manifests
-        .manifests
-        .iter()
-        .find(|m| m.id.name == "tiff-offsets")
-        .expect("a tiff-offsets WorkflowTemplate");
-    let source = wf.value["spec"]["templates"][0]["script"]["source"]
+    let wf = common::dev_workflow("data-dev", "tiff-offsets");
+    let source = wf["spec"]["templates"][0]["script"]["source"]
         .as_str()
         .expect("script source");
     // The pod's paths (/work/input.tiff in, /work/out/offsets.json out) under `dir`.

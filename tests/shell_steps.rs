@@ -11,21 +11,14 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gitops_render::source::EstateFiles;
+mod common;
+
 use serde_json::Value;
 
 /// The rendered `script` of template `template` in WorkflowTemplate `workflow` of `namespace`
 /// (dev environment).
 fn script(namespace: &str, workflow: &str, template: &str) -> Value {
-    let files = EstateFiles::read_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("estate");
-    let rendered = gitops_render::render_estate(&files, &["dev".to_owned()]).expect("renders");
-    let wf = rendered
-        .manifests
-        .manifests
-        .iter()
-        .find(|m| m.id.name == workflow && m.id.namespace == namespace)
-        .unwrap_or_else(|| panic!("no WorkflowTemplate {namespace}/{workflow}"));
-    wf.value["spec"]["templates"]
+    common::dev_workflow(namespace, workflow)["spec"]["templates"]
         .as_array()
         .expect("templates")
         .iter()

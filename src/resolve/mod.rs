@@ -324,14 +324,15 @@ fn resolve_env(
             });
         }
     }
-    let violations = schema::validate(InputSchema::PackSpec, &pack_layers.value);
-    if !violations.is_empty() {
+    // Schema violations of the merged pack spec (or of the part of it under `at`, checked
+    // against `schema_name`), each at the layer that wrote the value.
+    let refuse = |violations: Vec<schema::Violation>, at: &str, field: &str, schema_name: &str| {
         let mut diags = Diagnostics::new();
         for v in violations {
             let mut d = Diagnostic::error(
                 v.code,
                 format!(
-                    "{} (in pack {} after the overrides of `{name}`)",
+                    "{field}{} ({schema_name}in pack {} after the overrides of `{name}`)",
                     v.message,
                     pack.label()
                 ),
@@ -339,30 +340,24 @@ fn resolve_env(
             if let Some(h) = v.help {
                 d = d.help(h);
             }
-            diags.push(error_in(inputs, &pack_layers, &v.pointer, v.target, d));
+            let pointer = format!("{at}{}", v.pointer);
+            diags.push(error_in(inputs, &pack_layers, &pointer, v.target, d));
         }
-        return Err(diags.sorted());
+        Err(diags.sorted())
+    };
+    let violations = schema::validate(InputSchema::PackSpec, &pack_layers.value);
+    if !violations.is_empty() {
+        return refuse(violations, "", "", "");
     }
     if let Some(repo) = pack_layers.value.pointer("/workflows/artifactRepository") {
         let violations = schema::validate_artifact_repository(repo);
         if !violations.is_empty() {
-            let mut diags = Diagnostics::new();
-            for v in violations {
-                let mut d = Diagnostic::error(
-                    v.code,
-                    format!(
-                        "workflows.artifactRepository: {} (Argo Workflows' ArtifactRepository; in pack {} after the overrides of `{name}`)",
-                        v.message,
-                        pack.label()
-                    ),
-                );
-                if let Some(h) = v.help {
-                    d = d.help(h);
-                }
-                let at = format!("/workflows/artifactRepository{}", v.pointer);
-                diags.push(error_in(inputs, &pack_layers, &at, v.target, d));
-            }
-            return Err(diags.sorted());
+            return refuse(
+                violations,
+                "/workflows/artifactRepository",
+                "workflows.artifactRepository: ",
+                "Argo Workflows' ArtifactRepository; ",
+            );
         }
     }
     let mut spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {

@@ -105,38 +105,39 @@ pub fn validate_artifact_repository(value: &Value) -> Vec<Violation> {
             .unwrap_or_else(|e| panic!("the ArtifactRepository schema does not compile: {e}"));
         Compiled { schema, validator }
     });
-    if c.validator.is_valid(value) {
-        return Vec::new();
-    }
-    let mut out: Vec<Violation> = c
-        .validator
-        .iter_errors(value)
-        .flat_map(|e| explain(&c.schema, &e))
-        .collect();
-    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-    out
+    c.violations(value)
 }
 
 /// Validate `value` and explain every violation, sorted by pointer.
 pub fn validate(which: InputSchema, value: &Value) -> Vec<Violation> {
-    let c = compiled(which);
-    // Almost every input is valid: the yes/no check skips building error paths, which is
-    // most of the cost for an environment of thousands of tenants.
-    if c.validator.is_valid(value) {
-        return Vec::new();
+    compiled(which).violations(value)
+}
+
+impl Compiled {
+    /// Every violation of `value`, explained, sorted by pointer then message, each once.
+    fn violations(&self, value: &Value) -> Vec<Violation> {
+        // Almost every input is valid: the yes/no check skips building error paths, which
+        // is most of the cost for an environment of thousands of tenants.
+        if self.validator.is_valid(value) {
+            return Vec::new();
+        }
+        let mut out: Vec<Violation> = self
+            .validator
+            .iter_errors(value)
+            .flat_map(|e| explain(&self.schema, &e))
+            .collect();
+        sorted(&mut out);
+        out
     }
-    let mut out: Vec<Violation> = c
-        .validator
-        .iter_errors(value)
-        .flat_map(|e| explain(&c.schema, &e))
-        .collect();
+}
+
+fn sorted(out: &mut Vec<Violation>) {
     out.sort_by(|a, b| {
         a.pointer
             .cmp(&b.pointer)
             .then_with(|| a.message.cmp(&b.message))
     });
     out.dedup();
-    out
 }
 
 fn parent_pointer(p: &str) -> &str {

@@ -175,3 +175,19 @@ pub fn assert_compiled_ahead(
         );
     }
 }
+
+/// The example estate's WorkflowTemplate `name` in namespace `namespace` of the dev
+/// environment, as rendered.
+pub fn dev_workflow(namespace: &str, name: &str) -> serde_json::Value {
+    let files =
+        gitops_render::source::EstateFiles::read_dir(&repo_root()).expect("the example estate");
+    let rendered =
+        gitops_render::render_estate(&files, &["dev".to_owned()]).expect("the estate renders");
+    rendered
+        .manifests
+        .manifests
+        .into_iter()
+        .find(|m| m.id.name == name && m.id.namespace == namespace)
+        .unwrap_or_else(|| panic!("no WorkflowTemplate {namespace}/{name} in dev"))
+        .value
+}
