@@ -226,10 +226,10 @@ fn pack_rules_are_stamped_on_every_workflow() {
                 assert_eq!(sc["runAsNonRoot"], true, "{path} {}", t["name"]);
                 if t["name"] == "build" && !relaxed.is_empty() {
                     assert_eq!(
-                        relaxed, "seccompUnconfined, allowPrivilegeEscalation, defaultCapabilities",
+                        relaxed, "allowPrivilegeEscalation, defaultCapabilities",
                         "{path}"
                     );
-                    assert_eq!(sc["seccompProfile"]["type"], "Unconfined", "{path}");
+                    assert_eq!(sc["seccompProfile"]["type"], "Localhost", "{path}");
                     assert_eq!(sc["allowPrivilegeEscalation"], true, "{path}");
                     assert_eq!(sc["capabilities"], serde_json::json!({}), "{path}");
                     continue;

@@ -307,12 +307,40 @@ fn a_workflow_pod_that_does_not_fit_the_tier() {
 /// catalog workflow that declares them, and never beyond them.
 #[test]
 fn pod_security_relaxations_need_the_packs_exception() {
-    // Without the exception, the build container's seccomp Unconfined is refused.
+    // Without the exception, the build container's privilege escalation is refused.
     let e = Estate::example();
     e.edit(
         PACK,
-        "          allow: [seccompUnconfined, allowPrivilegeEscalation, defaultCapabilities]\n",
         "          allow: [allowPrivilegeEscalation, defaultCapabilities]\n",
+        "          allow: [defaultCapabilities]\n",
+    );
+    let err = render_fails(
+        &e,
+        "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
+    );
+    assert!(
+        err.contains("securityContext.allowPrivilegeEscalation` to true"),
+        "{err}"
+    );
+    // seccomp Unconfined cannot be granted at all: baseline refuses it.
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "          allow: [allowPrivilegeEscalation, defaultCapabilities]\n",
+        "          allow: [seccompUnconfined, allowPrivilegeEscalation]\n",
+    );
+    let out = e.run(&["render"]);
+    let err = assert_bad_input(
+        &e,
+        &out,
+        &e.loc(PACK, "allow: [seccompUnconfined", "seccompUnconfined"),
+    );
+    assert!(err.contains("seccompUnconfined"), "{err}");
+    let e = Estate::example();
+    e.edit(
+        "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2",
+        "        seccompProfile: {type: Localhost, localhostProfile: profiles/buildkit-rootless.json}\n",
+        "        seccompProfile: {type: Unconfined}\n",
     );
     let err = render_fails(
         &e,
@@ -336,14 +364,21 @@ fn pod_security_relaxations_need_the_packs_exception() {
             "securityContext.capabilities` to {\"add\":[\"SYS_ADMIN\"]}",
         ),
         (
-            "        seccompProfile: {type: Unconfined}\n",
-            "        seccompProfile: {type: Unconfined}\n        appArmorProfile: {type: Unconfined}\n",
+            "        allowPrivilegeEscalation: true\n",
+            "        allowPrivilegeEscalation: true\n        appArmorProfile: {type: Unconfined}\n",
             "appArmorProfile.type: Unconfined`",
         ),
     ] {
         let e = Estate::example();
-        e.edit("policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2", from, to);
-        let err = render_fails(&e, "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1");
+        e.edit(
+            "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2",
+            from,
+            to,
+        );
+        let err = render_fails(
+            &e,
+            "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
+        );
         assert!(err.contains(says), "{to}: {err}");
     }
 

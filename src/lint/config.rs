@@ -15,13 +15,12 @@ use super::{Document, Finding, Rule};
 pub const IGNORE_ANNOTATION: &str = "gitops-render.dev/ignore";
 
 /// On a WorkflowTemplate: the relaxations its pack's `podSecurity` exception grants
-/// (`seccompUnconfined, allowPrivilegeEscalation`), stamped by the render.
+/// (`allowPrivilegeEscalation, defaultCapabilities`), stamped by the render.
 pub const EXCEPTION_ANNOTATION: &str = "gitops-render.dev/pod-security-exception";
 
 /// The container rule a relaxation answers, so that finding is reported as a note.
 pub fn relaxed_by(rule: &str) -> Option<&'static str> {
     match rule {
-        "seccomp-missing" => Some("seccompUnconfined"),
         "privilege-escalation" => Some("allowPrivilegeEscalation"),
         "capabilities-not-dropped" => Some("defaultCapabilities"),
         _ => None,

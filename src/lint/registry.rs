@@ -18,6 +18,7 @@ pub enum Family {
     Rbac,
     Argo,
     Hygiene,
+    Admission,
 }
 
 impl fmt::Display for Family {
@@ -30,6 +31,7 @@ impl fmt::Display for Family {
             Family::Rbac => "rbac",
             Family::Argo => "argo",
             Family::Hygiene => "hygiene",
+            Family::Admission => "admission",
         })
     }
 }
@@ -88,6 +90,8 @@ pub static RULES: &[&Rule] = &[
     &namespace_pod_security::RULE,
     &pod_security_exception::RULE,
     &istio_needs_cni::RULE,
+    &pod_security_enforce::RULE,
+    &pod_security_warn::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

@@ -3,6 +3,7 @@
 
 mod canonical;
 pub mod pod;
+pub mod pod_security;
 pub mod quantity;
 
 use std::fmt;

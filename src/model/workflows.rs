@@ -92,12 +92,12 @@ pub struct PodSecurityException {
     pub allow: Vec<Relaxation>,
 }
 
-/// A container security setting a pack may let one workflow relax.
+/// A container security setting a pack may let one workflow relax: only what `baseline`
+/// admits (seccomp `Unconfined` is not: baseline refuses it; a `Localhost` seccomp profile
+/// needs no relaxation, every level admits it).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase")]
 pub enum Relaxation {
-    /// `seccompProfile.type: Unconfined` on the container (unshare, mount).
-    SeccompUnconfined,
     /// `allowPrivilegeEscalation: true` (setuid helpers such as newuidmap).
     AllowPrivilegeEscalation,
     /// `capabilities: {}`: the runtime's default set instead of dropping ALL.
@@ -107,7 +107,6 @@ pub enum Relaxation {
 impl Relaxation {
     pub fn as_str(self) -> &'static str {
         match self {
-            Relaxation::SeccompUnconfined => "seccompUnconfined",
             Relaxation::AllowPrivilegeEscalation => "allowPrivilegeEscalation",
             Relaxation::DefaultCapabilities => "defaultCapabilities",
         }

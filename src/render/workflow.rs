@@ -87,7 +87,6 @@ impl WorkflowRules<'_> {
             .map_err(|w| self.forbidden(&w))?;
         let merged = &c["securityContext"];
         let allowed = |field: &str| match field {
-            "seccompProfile" => self.relax.contains(&Relaxation::SeccompUnconfined),
             "allowPrivilegeEscalation" => {
                 self.relax.contains(&Relaxation::AllowPrivilegeEscalation)
             }

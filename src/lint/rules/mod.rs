@@ -24,7 +24,9 @@ pub mod namespace_missing_limitrange;
 pub mod namespace_missing_quota;
 pub mod namespace_naming;
 pub mod namespace_pod_security;
+pub mod pod_security_enforce;
 pub mod pod_security_exception;
+pub mod pod_security_warn;
 pub mod tier_not_allowed;
 
 pub mod capabilities_not_dropped;

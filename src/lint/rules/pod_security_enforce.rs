@@ -1,0 +1,236 @@
+//! Pod Security admission, offline: every pod-bearing object checked against the level its
+//! Namespace enforces. A violation is what the API server would refuse.
+
+use std::collections::BTreeMap;
+
+use crate::manifest::pod_security::{evaluate, pods_of, Level, Violation};
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    id: "pod-security-enforce",
+    family: Family::Admission,
+    severity: Severity::Error,
+    summary: "A pod would be refused by Pod Security admission: it breaks the standard its Namespace enforces.",
+    doc: "## What it does\nFinds every pod an object would create — Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, PodTemplates, and each container template of Argo Workflows, WorkflowTemplates, ClusterWorkflowTemplates (where a Workflow runs them) and CronWorkflows — and checks it against every control of the Pod Security Standard its Namespace enforces (`pod-security.kubernetes.io/enforce`, `latest`): host namespaces, privileged, capabilities, hostPath, host ports, AppArmor, SELinux, /proc mount, seccomp, sysctls, HostProcess; at `restricted` also volume types, privilege escalation, running as non-root (user), seccomp required and capabilities dropped. The Namespace must be in the linted tree. Argo's own init and wait containers are configured in the workflow controller, not in the tree, and are not judged.\n\n## Why is this bad?\nThe API server refuses the pod: a Deployment never gets replicas, a workflow step stays Pending until its deadline. Nothing at merge time says so.\n\n## Example\n```yaml\n# namespace shop-prod enforces restricted\nspec:\n  containers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n```",
+    scope: Scope::Corpus(POD_FIELDS),
+    check,
+};
+
+macro_rules! pod_fields {
+    ($kind:literal, $spec:literal, $meta:literal) => {
+        [
+            ($kind, concat!($spec, "/hostNetwork")),
+            ($kind, concat!($spec, "/hostPID")),
+            ($kind, concat!($spec, "/hostIPC")),
+            ($kind, concat!($spec, "/securityContext")),
+            ($kind, concat!($spec, "/volumes")),
+            ($kind, concat!($spec, "/containers/*/name")),
+            ($kind, concat!($spec, "/containers/*/securityContext")),
+            ($kind, concat!($spec, "/containers/*/ports")),
+            ($kind, concat!($spec, "/initContainers/*/name")),
+            ($kind, concat!($spec, "/initContainers/*/securityContext")),
+            ($kind, concat!($spec, "/initContainers/*/ports")),
+            ($kind, concat!($spec, "/ephemeralContainers/*/name")),
+            (
+                $kind,
+                concat!($spec, "/ephemeralContainers/*/securityContext"),
+            ),
+            ($kind, $meta),
+        ]
+    };
+}
+
+macro_rules! argo_fields {
+    ($kind:literal, $spec:literal) => {
+        [
+            ($kind, concat!($spec, "/hostNetwork")),
+            ($kind, concat!($spec, "/hostPID")),
+            ($kind, concat!($spec, "/hostIPC")),
+            ($kind, concat!($spec, "/securityContext")),
+            ($kind, concat!($spec, "/volumes")),
+            ($kind, concat!($spec, "/templates/*/name")),
+            ($kind, concat!($spec, "/templates/*/securityContext")),
+            ($kind, concat!($spec, "/templates/*/volumes")),
+            ($kind, concat!($spec, "/templates/*/metadata/annotations")),
+            ($kind, concat!($spec, "/templates/*/container/image")),
+            (
+                $kind,
+                concat!($spec, "/templates/*/container/securityContext"),
+            ),
+            ($kind, concat!($spec, "/templates/*/container/ports")),
+            ($kind, concat!($spec, "/templates/*/script/image")),
+            ($kind, concat!($spec, "/templates/*/script/securityContext")),
+            ($kind, concat!($spec, "/templates/*/script/ports")),
+            ($kind, concat!($spec, "/templates/*/sidecars/*/name")),
+            (
+                $kind,
+                concat!($spec, "/templates/*/sidecars/*/securityContext"),
+            ),
+            ($kind, concat!($spec, "/templates/*/sidecars/*/ports")),
+            ($kind, concat!($spec, "/templates/*/initContainers/*/name")),
+            (
+                $kind,
+                concat!($spec, "/templates/*/initContainers/*/securityContext"),
+            ),
+            ($kind, concat!($spec, "/templates/*/initContainers/*/ports")),
+        ]
+    };
+}
+
+const fn join<const A: usize, const B: usize, const C: usize>(
+    a: [(&'static str, &'static str); A],
+    b: [(&'static str, &'static str); B],
+) -> [(&'static str, &'static str); C] {
+    let mut out = [("", ""); C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < C {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
+const K8S: [(&str, &str); 14 * 9] = {
+    let pod = pod_fields!("Pod", "/spec", "/metadata/annotations");
+    let dep = pod_fields!(
+        "Deployment",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let sts = pod_fields!(
+        "StatefulSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let ds = pod_fields!(
+        "DaemonSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let rs = pod_fields!(
+        "ReplicaSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let rc = pod_fields!(
+        "ReplicationController",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let job = pod_fields!(
+        "Job",
+        "/spec/template/spec",
+        "/spec/template/metadata/annotations"
+    );
+    let pt = pod_fields!(
+        "PodTemplate",
+        "/template/spec",
+        "/template/metadata/annotations"
+    );
+    let cj = pod_fields!(
+        "CronJob",
+        "/spec/jobTemplate/spec/template/spec",
+        "/spec/jobTemplate/spec/template/metadata/annotations"
+    );
+    let a: [_; 28] = join(pod, dep);
+    let b: [_; 42] = join(a, sts);
+    let c: [_; 56] = join(b, ds);
+    let d: [_; 70] = join(c, rs);
+    let e: [_; 84] = join(d, rc);
+    let f: [_; 98] = join(e, job);
+    let g: [_; 112] = join(f, pt);
+    join(g, cj)
+};
+
+const ARGO: [(&str, &str); 21 * 4] = {
+    let w = argo_fields!("Workflow", "/spec");
+    let wt = argo_fields!("WorkflowTemplate", "/spec");
+    let cwt = argo_fields!("ClusterWorkflowTemplate", "/spec");
+    let cw = argo_fields!("CronWorkflow", "/spec/workflowSpec");
+    let a: [_; 42] = join(w, wt);
+    let b: [_; 63] = join(a, cwt);
+    join(b, cw)
+};
+
+const OTHERS: [(&str, &str); 2] = [
+    ("Namespace", "/metadata/labels"),
+    (
+        "*",
+        "/metadata/annotations/gitops-render.dev~1pod-security-exception",
+    ),
+];
+
+/// What the admission rules read: the security-relevant fields of every pod-bearing kind,
+/// the Namespaces' labels and the render's exception annotation.
+pub const POD_FIELDS: &[(&str, &str)] = &{
+    let a: [_; 14 * 9 + 21 * 4] = join(K8S, ARGO);
+    join::<{ 14 * 9 + 21 * 4 }, 2, { 14 * 9 + 21 * 4 + 2 }>(a, OTHERS)
+};
+
+/// The Pod Security levels a Namespace of the corpus sets: (enforce, warn/audit).
+pub fn levels(c: &Corpus) -> BTreeMap<&str, (Option<Level>, Option<Level>)> {
+    let mut out = BTreeMap::new();
+    for (_, ns) in c.of_kind(&["Namespace"]) {
+        let get = |k: &str| ns.label(k).and_then(Level::parse);
+        let warn =
+            get("pod-security.kubernetes.io/warn").max(get("pod-security.kubernetes.io/audit"));
+        out.insert(ns.name(), (get("pod-security.kubernetes.io/enforce"), warn));
+    }
+    out
+}
+
+/// Each pod of the corpus in a Namespace the corpus holds, with its violations at `level`
+/// (given the namespace's levels).
+pub fn judge(
+    c: &Corpus,
+    pick: impl Fn(Option<Level>, Option<Level>) -> Option<Level>,
+    mut report: impl FnMut(usize, &str, &str, Level, Vec<Violation>),
+) {
+    let levels = levels(c);
+    for (i, d) in c.docs.iter().enumerate() {
+        let Some((enforce, warn)) = levels.get(d.namespace()) else {
+            continue;
+        };
+        let Some(level) = pick(*enforce, *warn) else {
+            continue;
+        };
+        for (pointer, pod) in pods_of(d.kind(), &d.value) {
+            let found = evaluate(&pod, level);
+            if !found.is_empty() {
+                report(i, &pointer, d.namespace(), level, found);
+            }
+        }
+    }
+}
+
+/// `control: detail` of each violation, joined.
+pub fn describe(found: &[Violation]) -> String {
+    found
+        .iter()
+        .map(|v| format!("{} ({})", v.detail, v.control))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    judge(
+        c,
+        |enforce, _| enforce.filter(|l| *l > Level::Privileged),
+        |i, pointer, ns, level, found| {
+            out.push(Hit::new(
+                i,
+                pointer,
+                format!(
+                    "refused by Pod Security admission: namespace `{ns}` enforces `{}`: {}",
+                    level.as_str(),
+                    describe(&found)
+                ),
+            ))
+        },
+    );
+}
