@@ -279,7 +279,7 @@ fn a_workflow_pod_that_does_not_fit_the_tier() {
         "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
     );
     assert!(
-        err.contains("local/backend-local workflow build-docker-image@2.0.0: template `build` needs limits.memory"),
+        err.contains("local/backend-local workflow build-docker-image@2.0.0: template `build` (with Argo's wait sidecar at the LimitRange default) needs limits.memory 2049Mi for one pod"),
         "{err}"
     );
     assert!(err.contains("the micro tier's quota allows 2Gi"), "{err}");
@@ -298,7 +298,7 @@ fn a_workflow_pod_that_does_not_fit_the_tier() {
         "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
     );
     assert!(
-        err.contains("template `build` asks for limits.cpu 5 in one container; the LimitRange allows at most 4"),
+        err.contains("template `build` main asks for limits.cpu 5 in one container; the LimitRange allows at most 4"),
         "{err}"
     );
 }

@@ -92,6 +92,7 @@ pub static RULES: &[&Rule] = &[
     &istio_needs_cni::RULE,
     &pod_security_enforce::RULE,
     &pod_security_warn::RULE,
+    &quota_admission::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

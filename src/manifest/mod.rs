@@ -5,6 +5,7 @@ mod canonical;
 pub mod pod;
 pub mod pod_security;
 pub mod quantity;
+pub mod resources;
 
 use std::fmt;
 use std::sync::Arc;

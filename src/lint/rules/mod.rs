@@ -27,6 +27,7 @@ pub mod namespace_pod_security;
 pub mod pod_security_enforce;
 pub mod pod_security_exception;
 pub mod pod_security_warn;
+pub mod quota_admission;
 pub mod tier_not_allowed;
 
 pub mod capabilities_not_dropped;

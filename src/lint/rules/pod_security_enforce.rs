@@ -36,6 +36,8 @@ macro_rules! pod_fields {
                 $kind,
                 concat!($spec, "/ephemeralContainers/*/securityContext"),
             ),
+            ($kind, concat!($spec, "/containers/*/resources")),
+            ($kind, concat!($spec, "/initContainers/*/resources")),
             ($kind, $meta),
         ]
     };
@@ -74,6 +76,13 @@ macro_rules! argo_fields {
                 concat!($spec, "/templates/*/initContainers/*/securityContext"),
             ),
             ($kind, concat!($spec, "/templates/*/initContainers/*/ports")),
+            ($kind, concat!($spec, "/templates/*/container/resources")),
+            ($kind, concat!($spec, "/templates/*/script/resources")),
+            ($kind, concat!($spec, "/templates/*/sidecars/*/resources")),
+            (
+                $kind,
+                concat!($spec, "/templates/*/initContainers/*/resources"),
+            ),
         ]
     };
 }
@@ -95,7 +104,7 @@ const fn join<const A: usize, const B: usize, const C: usize>(
     out
 }
 
-const K8S: [(&str, &str); 14 * 9] = {
+const K8S: [(&str, &str); 16 * 9] = {
     let pod = pod_fields!("Pod", "/spec", "/metadata/annotations");
     let dep = pod_fields!(
         "Deployment",
@@ -137,28 +146,30 @@ const K8S: [(&str, &str); 14 * 9] = {
         "/spec/jobTemplate/spec/template/spec",
         "/spec/jobTemplate/spec/template/metadata/annotations"
     );
-    let a: [_; 28] = join(pod, dep);
-    let b: [_; 42] = join(a, sts);
-    let c: [_; 56] = join(b, ds);
-    let d: [_; 70] = join(c, rs);
-    let e: [_; 84] = join(d, rc);
-    let f: [_; 98] = join(e, job);
-    let g: [_; 112] = join(f, pt);
+    let a: [_; 32] = join(pod, dep);
+    let b: [_; 48] = join(a, sts);
+    let c: [_; 64] = join(b, ds);
+    let d: [_; 80] = join(c, rs);
+    let e: [_; 96] = join(d, rc);
+    let f: [_; 112] = join(e, job);
+    let g: [_; 128] = join(f, pt);
     join(g, cj)
 };
 
-const ARGO: [(&str, &str); 21 * 4] = {
+const ARGO: [(&str, &str); 25 * 4] = {
     let w = argo_fields!("Workflow", "/spec");
     let wt = argo_fields!("WorkflowTemplate", "/spec");
     let cwt = argo_fields!("ClusterWorkflowTemplate", "/spec");
     let cw = argo_fields!("CronWorkflow", "/spec/workflowSpec");
-    let a: [_; 42] = join(w, wt);
-    let b: [_; 63] = join(a, cwt);
+    let a: [_; 50] = join(w, wt);
+    let b: [_; 75] = join(a, cwt);
     join(b, cw)
 };
 
-const OTHERS: [(&str, &str); 2] = [
+const OTHERS: [(&str, &str); 4] = [
     ("Namespace", "/metadata/labels"),
+    ("ResourceQuota", "/spec/hard"),
+    ("LimitRange", "/spec/limits"),
     (
         "*",
         "/metadata/annotations/gitops-render.dev~1pod-security-exception",
@@ -168,8 +179,8 @@ const OTHERS: [(&str, &str); 2] = [
 /// What the admission rules read: the security-relevant fields of every pod-bearing kind,
 /// the Namespaces' labels and the render's exception annotation.
 pub const POD_FIELDS: &[(&str, &str)] = &{
-    let a: [_; 14 * 9 + 21 * 4] = join(K8S, ARGO);
-    join::<{ 14 * 9 + 21 * 4 }, 2, { 14 * 9 + 21 * 4 + 2 }>(a, OTHERS)
+    let a: [_; 16 * 9 + 25 * 4] = join(K8S, ARGO);
+    join::<{ 16 * 9 + 25 * 4 }, 4, { 16 * 9 + 25 * 4 + 4 }>(a, OTHERS)
 };
 
 /// The Pod Security levels a Namespace of the corpus sets: (enforce, warn/audit).
