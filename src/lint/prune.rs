@@ -126,7 +126,15 @@ fn keep(value: Value, wanted: &[&[String]]) -> Option<Value> {
     let below = |key: &str, index: Option<usize>| -> Vec<&[String]> {
         wanted
             .iter()
-            .filter(|p| p[0] == "*" || p[0] == key || index.is_some_and(|i| p[0].parse() == Ok(i)))
+            .filter(|p| {
+                p[0] == "*"
+                    || p[0] == key
+                    // Only a numeric segment can name an index: parse nothing else.
+                    || index.is_some_and(|i| {
+                        p[0].as_bytes().first().is_some_and(u8::is_ascii_digit)
+                            && p[0].parse() == Ok(i)
+                    })
+            })
             .map(|p| &p[1..])
             .collect()
     };

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 /// A Pod Security Standard level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     Privileged,
     Baseline,

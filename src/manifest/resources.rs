@@ -14,7 +14,7 @@ use super::quantity::{milli, show};
 pub const RESOURCES: [(&str, bool); 2] = [("cpu", false), ("memory", true)];
 
 /// A namespace's LimitRange for containers, in thousandths (cpu, memory).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Limits {
     pub default_request: [Option<i128>; 2],
     pub default: [Option<i128>; 2],
@@ -22,7 +22,7 @@ pub struct Limits {
 }
 
 /// A namespace's quota: requests.* and limits.* (cpu, memory).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Quota {
     pub requests: [Option<i128>; 2],
     pub limits: [Option<i128>; 2],

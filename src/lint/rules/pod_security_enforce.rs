@@ -203,6 +203,11 @@ pub fn judge(
     mut report: impl FnMut(usize, &str, &str, Level, Vec<Violation>),
 ) {
     let levels = levels(c);
+    // A streaming lint shares one pruned value between the copies of an object in every
+    // tenant (the catalog's WorkflowTemplates): each is judged once per level.
+    type Judged = Vec<(String, Vec<Violation>)>;
+    let mut seen: std::collections::HashMap<(*const Value, &str, Level), Judged> =
+        Default::default();
     for (i, d) in c.docs.iter().enumerate() {
         let Some((enforce, warn)) = levels.get(d.namespace()) else {
             continue;
@@ -210,11 +215,17 @@ pub fn judge(
         let Some(level) = pick(*enforce, *warn) else {
             continue;
         };
-        for (pointer, pod) in pods_of(d.kind(), &d.value) {
-            let found = evaluate(&pod, level);
-            if !found.is_empty() {
-                report(i, &pointer, d.namespace(), level, found);
-            }
+        let found = seen
+            .entry((std::sync::Arc::as_ptr(&d.value), d.kind(), level))
+            .or_insert_with(|| {
+                pods_of(d.kind(), &d.value)
+                    .into_iter()
+                    .map(|(pointer, pod)| (pointer, evaluate(&pod, level)))
+                    .filter(|(_, found)| !found.is_empty())
+                    .collect()
+            });
+        for (pointer, violations) in found.iter() {
+            report(i, pointer, d.namespace(), level, violations.clone());
         }
     }
 }

@@ -39,6 +39,10 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     }
     let none = Limits::default();
     let wait = serde_json::json!({});
+    // The copies of an object in tenants of one tier share one pruned value and the same
+    // quota and LimitRange: each combination is judged once.
+    type Key = (*const Value, Limits, Vec<(String, Quota)>);
+    let mut seen: std::collections::HashMap<Key, Vec<(String, String)>> = Default::default();
     for (i, d) in c.docs.iter().enumerate() {
         let ns = d.namespace();
         let lr = limits.get(ns);
@@ -46,41 +50,67 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         if lr.is_none() && qs.is_none() {
             continue;
         }
-        let argo = matches!(
-            d.kind(),
-            "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate" | "CronWorkflow"
+        let key = (
+            std::sync::Arc::as_ptr(&d.value),
+            lr.cloned().unwrap_or_default(),
+            qs.map(|q| {
+                q.iter()
+                    .map(|(name, q)| ((*name).to_owned(), q.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         );
-        for (pointer, pod) in pods_of(d.kind(), &d.value) {
-            let (inits, mut running): (Vec<_>, Vec<_>) = pod
-                .containers
-                .into_iter()
-                .partition(|(name, _)| name.contains("initContainers["));
-            if argo {
-                running.push(("Argo's wait sidecar".to_owned(), &wait));
-            }
-            let lr = lr.unwrap_or(&none);
-            let checks: Vec<(String, Quota)> = match qs {
-                Some(qs) => qs
-                    .iter()
-                    .map(|(name, q)| (format!("ResourceQuota `{name}` of `{ns}`"), q.clone()))
-                    .collect(),
-                None => vec![(format!("the quota of `{ns}`"), Quota::default())],
-            };
-            for (quota_name, quota) in checks {
-                let label = if argo {
-                    "the pod (with Argo's wait sidecar at the LimitRange default)"
-                } else {
-                    "the pod"
-                };
-                if let Some(why) = refusal(label, &running, &inits, lr, &quota, &quota_name) {
-                    out.push(Hit::new(
-                        i,
-                        pointer.as_str(),
-                        format!("refused by quota admission: {why}"),
-                    ));
-                    break;
-                }
-            }
+        let found = seen
+            .entry(key)
+            .or_insert_with(|| refusals(d, lr.unwrap_or(&none), qs, &wait));
+        for (pointer, why) in found.iter() {
+            out.push(Hit::new(
+                i,
+                pointer.as_str(),
+                format!("refused by quota admission in namespace `{ns}`: {why}"),
+            ));
         }
     }
+}
+
+/// `(pointer, message)` for each pod of `d` its namespace's admission would refuse.
+fn refusals(
+    d: &Document,
+    lr: &Limits,
+    qs: Option<&Vec<(&str, Quota)>>,
+    wait: &Value,
+) -> Vec<(String, String)> {
+    let argo = matches!(
+        d.kind(),
+        "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate" | "CronWorkflow"
+    );
+    let mut out = Vec::new();
+    for (pointer, pod) in pods_of(d.kind(), &d.value) {
+        let (inits, mut running): (Vec<_>, Vec<_>) = pod
+            .containers
+            .into_iter()
+            .partition(|(name, _)| name.contains("initContainers["));
+        if argo {
+            running.push(("Argo's wait sidecar".to_owned(), wait));
+        }
+        let checks: Vec<(String, Quota)> = match qs {
+            Some(qs) => qs
+                .iter()
+                .map(|(name, q)| (format!("ResourceQuota `{name}`"), q.clone()))
+                .collect(),
+            None => vec![("its quota".to_owned(), Quota::default())],
+        };
+        let label = if argo {
+            "the pod (with Argo's wait sidecar at the LimitRange default)"
+        } else {
+            "the pod"
+        };
+        if let Some(why) = checks
+            .iter()
+            .find_map(|(name, quota)| refusal(label, &running, &inits, lr, quota, name))
+        {
+            out.push((pointer, why));
+        }
+    }
+    out
 }
