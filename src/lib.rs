@@ -166,13 +166,13 @@ pub struct LintedWrite {
 /// corpus rules in an unchanged file is located in the target, whose bytes are the rendered
 /// ones. At N = 10,000 this holds no copy of the 1.2 GB tree.
 pub fn render_linted_write_plan(
-    files: &EstateFiles,
+    inputs: &inputs::Inputs,
     envs: &[String],
     out: &tree::io::Output,
 ) -> Result<LintedWrite, Diagnostics> {
     use tree::io::Judged;
     let judging = lint_render_judging(
-        files,
+        inputs,
         envs,
         out.on_disk(),
         |path, bytes| out.judge(path, bytes),
@@ -209,12 +209,12 @@ pub struct LintedDrift {
 /// rendered them and only those that differ are kept; then only the directory's other files
 /// are read. At N = 10,000 neither tree is held whole.
 pub fn render_linted_against(
-    files: &EstateFiles,
+    inputs: &inputs::Inputs,
     envs: &[String],
     on_disk: &tree::io::OnDisk,
 ) -> Result<LintedDrift, Diagnostics> {
     let judging = lint_render_judging(
-        files,
+        inputs,
         envs,
         on_disk,
         |path, bytes| on_disk.differing(path, bytes),
@@ -246,22 +246,21 @@ struct Judging<V> {
 /// keeps the bytes it needs (`kept`). A corpus-rule finding in a file whose verdict kept no
 /// bytes is located in the directory's file, which has the same bytes.
 fn lint_render_judging<V: Send + Sync>(
-    files: &EstateFiles,
+    inputs: &inputs::Inputs,
     envs: &[String],
     against: &tree::io::OnDisk,
     judge: impl Fn(&str, Vec<u8>) -> V + Sync,
     kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
 ) -> Result<Judging<V>, Diagnostics> {
-    let inputs = inputs::load(files)?;
-    let names = resolve::select_environments(&inputs, envs)?;
-    let config = lint_config(&inputs, envs)?;
+    let names = resolve::select_environments(inputs, envs)?;
+    let config = lint_config(inputs, envs)?;
     // Verdicts only: the paths are the lint's, in the same order (one copy of 770,012
     // paths at N = 10,000 is ~70 MB).
     let batching = Batching {
         tenants: TENANTS_PER_BATCH,
         expected_files: against.expected_files(),
     };
-    let (stream, verdicts) = lint_render(&inputs, &names, &config, batching, |chunk| {
+    let (stream, verdicts) = lint_render(inputs, &names, &config, batching, |chunk| {
         chunk.take_texts(|path, text| judge(path, text.into_bytes()))
     })?;
     // The `i`th file added has verdict `verdicts[i]`.
@@ -466,19 +465,18 @@ fn in_batches(plan: &mut resolve::Plan, size: usize, mut each: impl FnMut(&resol
 /// (each one's tenants in parallel), so only one environment's plan is held at once.
 /// Returns the plan and the number of environments.
 pub fn render_write_plan(
-    files: &EstateFiles,
+    inputs: &inputs::Inputs,
     envs: &[String],
     pack_pin: Option<&str>,
     out: &tree::io::Output,
 ) -> Result<(tree::io::WritePlan, usize), Diagnostics> {
-    let inputs = inputs::load(files)?;
-    let names = resolve::select_environments(&inputs, envs)?;
+    let names = resolve::select_environments(inputs, envs)?;
     let mut judged = Vec::new();
     let mut diags = Diagnostics::new();
     for name in &names {
-        let rendered = resolve::resolve_with(&inputs, std::slice::from_ref(name), pack_pin)
+        let rendered = resolve::resolve_with(inputs, std::slice::from_ref(name), pack_pin)
             .and_then(|plan| {
-                let rendered = render::render_each(&inputs, &plan, |m| {
+                let rendered = render::render_each(inputs, &plan, |m| {
                     let (path, bytes) = tree::file_for(&m);
                     let judged = out.judge(&path, bytes);
                     (path, judged)

@@ -703,12 +703,13 @@ fn write_plan_is_the_same_on_any_thread_count() {
         &format!("{header}changed: true\n"),
     );
     let files = EstateFiles::read_dir(e.path()).expect("estate reads");
+    let inputs = gitops_render::inputs::load(&files).expect("inputs load");
     let output = io::Output::open(&e.path().join("gitops")).expect("output lists");
     let plan = |threads| {
         in_pool(threads, || {
             let (plan, _) =
-                gitops_render::render_write_plan(&files, &[], None, &output).expect("plans");
-            let linted = gitops_render::render_linted_write_plan(&files, &[], &output)
+                gitops_render::render_write_plan(&inputs, &[], None, &output).expect("plans");
+            let linted = gitops_render::render_linted_write_plan(&inputs, &[], &output)
                 .expect("plans")
                 .plan
                 .expect("no lint errors");
@@ -728,7 +729,7 @@ fn write_plan_is_the_same_on_any_thread_count() {
         io::Output::open(&e.path().join("gitops")).expect("lists")
     });
     let again = in_pool(1, || {
-        gitops_render::render_write_plan(&files, &[], None, &listed).expect("plans")
+        gitops_render::render_write_plan(&inputs, &[], None, &listed).expect("plans")
     });
     assert_eq!(again.0, one, "listed on 4 threads, planned on 1");
 }

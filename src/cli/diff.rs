@@ -104,7 +104,8 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
     } else {
         let dir = match &args.against {
             Some(dir) => dir.clone(),
-            None => super::render::tree_dir(root, &current, &args.envs, None)
+            None => crate::inputs::load(&current)
+                .and_then(|inputs| super::render::tree_dir(root, &inputs, &args.envs, None))
                 .map_err(|d| fail(&side_failed(WORK, d)))?,
         };
         // A tree named on the command line must exist: a typo would report every object

@@ -56,28 +56,20 @@ fn estate_config(root: &Path) -> Result<LintConfig, crate::diagnostic::Diagnosti
     crate::lint_config(&crate::inputs::load(&files)?, &[])
 }
 
-/// The tree an estate renders, for `lint` without paths: its `repo.path` (else `gitops`).
-fn estate_tree(root: &Path) -> std::path::PathBuf {
-    let is_estate = root.join("environments").is_dir() && root.join("policy-packs").is_dir();
-    is_estate
-        .then(|| EstateFiles::read_dir(root).ok())
-        .flatten()
-        .and_then(|files| super::render::tree_dir(root, &files, &[], None).ok())
-        .unwrap_or_else(|| root.join("gitops"))
-}
-
 pub fn run(root: &Path, args: &LintArgs) -> Exit {
-    let paths = if args.paths.is_empty() {
-        vec![estate_tree(root).to_string_lossy().into_owned()]
-    } else {
-        args.paths.clone()
-    };
     // A rendered tree's kinds: their schemas compile on the other core while this one
     // reads the estate's settings and lists the files.
     crate::schema::objects::compile_ahead(&crate::lint::TREE_KINDS);
     let mut config = match estate_config(root) {
         Ok(c) => c,
         Err(d) => return fail(&d),
+    };
+    // Without paths: the tree the estate renders, at its `repo.path` (else `gitops`).
+    let paths = if args.paths.is_empty() {
+        let tree = config.tree_path.as_deref().unwrap_or("gitops");
+        vec![root.join(tree).to_string_lossy().into_owned()]
+    } else {
+        args.paths.clone()
     };
     config.kube_version = Some(args.kube_version);
     config.strict_kinds = args.strict_kinds;

@@ -33,12 +33,11 @@ pub struct RenderArgs {
 /// the tree's Argo CD paths name `repo.path`, so that is where it must be committed.
 pub fn tree_dir(
     root: &Path,
-    files: &EstateFiles,
+    inputs: &crate::inputs::Inputs,
     envs: &[String],
     out: Option<&Path>,
 ) -> Result<PathBuf, crate::diagnostic::Diagnostics> {
-    let inputs = crate::inputs::load(files)?;
-    let repo_path = crate::tree_path(&inputs, envs)?;
+    let repo_path = crate::tree_path(inputs, envs)?;
     let default = root.join(&repo_path);
     let Some(out) = out else {
         return Ok(default);
@@ -67,7 +66,12 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         Ok(f) => f,
         Err(d) => return fail(&d),
     };
-    let out_dir = match tree_dir(root, &files, &args.envs, args.out.as_deref()) {
+    // Read once: the tree's folder and the render both come from these inputs.
+    let inputs = match crate::inputs::load(&files) {
+        Ok(i) => i,
+        Err(d) => return fail(&d),
+    };
+    let out_dir = match tree_dir(root, &inputs, &args.envs, args.out.as_deref()) {
         Ok(d) => d,
         Err(d) => return fail(&d),
     };
@@ -91,7 +95,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
                 Err((_, d)) => return fail(&d),
             }
         } else {
-            let linted = match crate::render_linted_against(&files, &args.envs, &on_disk) {
+            let linted = match crate::render_linted_against(&inputs, &args.envs, &on_disk) {
                 Ok(l) => l,
                 Err(d) => return fail(&d),
             };
@@ -130,14 +134,14 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     let mut known = Known::default();
     let planned = if args.no_lint {
         io::Output::open(&out_dir).and_then(|mut output| {
-            let planned = crate::render_write_plan(&files, &args.envs, None, &output);
+            let planned = crate::render_write_plan(&inputs, &args.envs, None, &output);
             known = output.take_known();
             crate::free_in_background(output);
             planned
         })
     } else {
         let linted = match io::Output::open(&out_dir).and_then(|mut output| {
-            let linted = crate::render_linted_write_plan(&files, &args.envs, &output);
+            let linted = crate::render_linted_write_plan(&inputs, &args.envs, &output);
             known = output.take_known();
             crate::free_in_background(output);
             linted
