@@ -339,6 +339,26 @@ fn restricted(pod: &Pod<'_>, out: &mut Vec<Violation>) {
     }
 }
 
+/// Does an object of `kind` create pods ([`pods_of`] finds them)?
+pub fn bears_pods(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Pod"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Job"
+            | "PodTemplate"
+            | "CronJob"
+            | "Workflow"
+            | "WorkflowTemplate"
+            | "ClusterWorkflowTemplate"
+            | "CronWorkflow"
+    )
+}
+
 /// The pods of a pod-bearing object, with the pointer to each pod spec: Pods, workload
 /// controllers, Jobs and CronJobs, PodTemplates, and Argo workflows (one pod per template
 /// that runs a container: the workflow's pod-level settings with the template's over them,

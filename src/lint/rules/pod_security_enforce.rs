@@ -209,6 +209,9 @@ pub fn judge(
     let mut seen: std::collections::HashMap<(*const Value, &str, Level), Judged> =
         Default::default();
     for (i, d) in c.docs.iter().enumerate() {
+        if !crate::manifest::pod_security::bears_pods(d.kind()) {
+            continue;
+        }
         let Some((enforce, warn)) = levels.get(d.namespace()) else {
             continue;
         };

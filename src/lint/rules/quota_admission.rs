@@ -44,6 +44,9 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     type Key = (*const Value, Limits, Vec<(String, Quota)>);
     let mut seen: std::collections::HashMap<Key, Vec<(String, String)>> = Default::default();
     for (i, d) in c.docs.iter().enumerate() {
+        if !crate::manifest::pod_security::bears_pods(d.kind()) {
+            continue;
+        }
         let ns = d.namespace();
         let lr = limits.get(ns);
         let qs = quotas.get(ns);
