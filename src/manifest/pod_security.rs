@@ -339,24 +339,42 @@ fn restricted(pod: &Pod<'_>, out: &mut Vec<Violation>) {
     }
 }
 
+/// Where an object of a kind holds its pods.
+enum PodsAt {
+    /// A Kubernetes pod spec and the annotations of its pod template.
+    Spec(&'static str, &'static str),
+    /// An Argo workflow spec: one pod per container template.
+    Argo(&'static str),
+}
+
+fn pods_at(kind: &str) -> Option<PodsAt> {
+    Some(match kind {
+        "Pod" => PodsAt::Spec("/spec", "/metadata/annotations"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => PodsAt::Spec("/spec/template/spec", "/spec/template/metadata/annotations"),
+        "PodTemplate" => PodsAt::Spec("/template/spec", "/template/metadata/annotations"),
+        "CronJob" => PodsAt::Spec(
+            "/spec/jobTemplate/spec/template/spec",
+            "/spec/jobTemplate/spec/template/metadata/annotations",
+        ),
+        "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate" => PodsAt::Argo("/spec"),
+        "CronWorkflow" => PodsAt::Argo("/spec/workflowSpec"),
+        _ => return None,
+    })
+}
+
 /// Does an object of `kind` create pods ([`pods_of`] finds them)?
 pub fn bears_pods(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Pod"
-            | "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "ReplicationController"
-            | "Job"
-            | "PodTemplate"
-            | "CronJob"
-            | "Workflow"
-            | "WorkflowTemplate"
-            | "ClusterWorkflowTemplate"
-            | "CronWorkflow"
-    )
+    pods_at(kind).is_some()
+}
+
+/// Are `kind`'s pods Argo's (which add Argo's own init and wait containers)?
+pub fn argo_pods(kind: &str) -> bool {
+    matches!(pods_at(kind), Some(PodsAt::Argo(_)))
 }
 
 /// The pods of a pod-bearing object, with the pointer to each pod spec: Pods, workload
@@ -392,22 +410,10 @@ pub fn pods_of<'a>(kind: &str, doc: &'a Value) -> Vec<(String, Pod<'a>)> {
             })
             .unwrap_or_default()
     };
-    match kind {
-        "Pod" => k8s("/spec", "/metadata/annotations"),
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => k8s("/spec/template/spec", "/spec/template/metadata/annotations"),
-        "PodTemplate" => k8s("/template/spec", "/template/metadata/annotations"),
-        "CronJob" => k8s(
-            "/spec/jobTemplate/spec/template/spec",
-            "/spec/jobTemplate/spec/template/metadata/annotations",
-        ),
-        "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate" => argo(doc, "/spec"),
-        "CronWorkflow" => argo(doc, "/spec/workflowSpec"),
-        _ => Vec::new(),
+    match pods_at(kind) {
+        Some(PodsAt::Spec(spec, meta)) => k8s(spec, meta),
+        Some(PodsAt::Argo(spec)) => argo(doc, spec),
+        None => Vec::new(),
     }
 }
 

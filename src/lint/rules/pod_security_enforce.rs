@@ -183,8 +183,11 @@ pub const POD_FIELDS: &[(&str, &str)] = &{
     join::<{ 16 * 9 + 25 * 4 }, 4, { 16 * 9 + 25 * 4 + 4 }>(a, OTHERS)
 };
 
-/// The Pod Security levels a Namespace of the corpus sets: (enforce, warn/audit).
-pub fn levels(c: &Corpus) -> BTreeMap<&str, (Option<Level>, Option<Level>)> {
+/// Namespace → the Pod Security levels it sets: (enforce, warn/audit).
+pub type Levels<'c> = BTreeMap<&'c str, (Option<Level>, Option<Level>)>;
+
+/// The Pod Security levels each Namespace of the corpus sets.
+pub fn levels(c: &Corpus) -> Levels<'_> {
     let mut out = BTreeMap::new();
     for (_, ns) in c.of_kind(&["Namespace"]) {
         let get = |k: &str| ns.label(k).and_then(Level::parse);
@@ -199,10 +202,10 @@ pub fn levels(c: &Corpus) -> BTreeMap<&str, (Option<Level>, Option<Level>)> {
 /// (given the namespace's levels).
 pub fn judge(
     c: &Corpus,
+    levels: &Levels<'_>,
     pick: impl Fn(Option<Level>, Option<Level>) -> Option<Level>,
     mut report: impl FnMut(usize, &str, &str, Level, Vec<Violation>),
 ) {
-    let levels = levels(c);
     // A streaming lint shares one pruned value between the copies of an object in every
     // tenant (the catalog's WorkflowTemplates): each is judged once per level.
     type Judged = Vec<(String, Vec<Violation>)>;
@@ -245,6 +248,7 @@ pub fn describe(found: &[Violation]) -> String {
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     judge(
         c,
+        &levels(c),
         |enforce, _| enforce.filter(|l| *l > Level::Privileged),
         |i, pointer, ns, level, found| {
             out.push(Hit::new(

@@ -28,6 +28,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let levels = super::pod_security_enforce::levels(c);
     judge(
         c,
+        &levels,
         |enforce, warn| warn.filter(|w| Some(*w) > enforce),
         |i, pointer, ns, level, found| {
             let enforced = levels.get(ns).and_then(|(e, _)| *e);

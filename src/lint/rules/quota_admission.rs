@@ -83,10 +83,7 @@ fn refusals(
     qs: Option<&Vec<(&str, Quota)>>,
     wait: &Value,
 ) -> Vec<(String, String)> {
-    let argo = matches!(
-        d.kind(),
-        "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate" | "CronWorkflow"
-    );
+    let argo = crate::manifest::pod_security::argo_pods(d.kind());
     let mut out = Vec::new();
     for (pointer, pod) in pods_of(d.kind(), &d.value) {
         let (inits, mut running): (Vec<_>, Vec<_>) = pod
