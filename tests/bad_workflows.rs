@@ -279,7 +279,7 @@ fn a_workflow_pod_that_does_not_fit_the_tier() {
         "policy-packs/platform/1.2.0/workflows/build-docker-image.yaml.j2:1:1",
     );
     assert!(
-        err.contains("local/backend-local workflow build-docker-image@2.0.0: template `build` (with Argo's wait sidecar at the LimitRange default) needs limits.memory 2049Mi for one pod"),
+        err.contains("local/backend-local workflow build-docker-image@2.0.0: template `build` (with Argo's executor containers at the pack's executor resources) needs limits.memory 2049Mi for one pod"),
         "{err}"
     );
     assert!(err.contains("the micro tier's quota allows 2Gi"), "{err}");
@@ -301,6 +301,49 @@ fn a_workflow_pod_that_does_not_fit_the_tier() {
         err.contains("template `build` main asks for limits.cpu 5 in one container; the LimitRange allows at most 4"),
         "{err}"
     );
+}
+
+/// The executor containers Argo adds count in every pod at the resources the pack declares
+/// for the controller: raising them past what a tier holds refuses the render, and the
+/// parallelism of each WorkflowTemplate is lowered to the pods its tier's quota holds.
+#[test]
+fn executor_resources_count_in_every_workflow_pod() {
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "        limits: {cpu: 500m, memory: 512Mi}\n",
+        "        limits: {cpu: 500m, memory: 1Gi}\n",
+    );
+    let out = e.run(&["render", "--env", "local"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("(with Argo's executor containers at the pack's executor resources) needs limits.memory 2560Mi for one pod; the micro tier's quota allows 2Gi"),
+        "{err}"
+    );
+
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "      resources:\n        requests: {cpu: 100m, memory: 64Mi}\n",
+        "      resources:\n        requests: {cpu: 100m, memory: 64Mi}\n        bogus: 1\n",
+    );
+    let out = e.run(&["render", "--env", "local"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bogus"), "{err}");
+
+    // micro (local backend): each pod is 1 cpu of limits with the wait container; the
+    // quota's limits.cpu is 1, so one pod at a time.
+    let e = Estate::example();
+    let out = e.run(&["render", "--env", "local"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = e.read("gitops/local/workflows/backend-local/workflowtemplate-ci-test.yaml");
+    assert!(text.contains("\n  parallelism: 1\n"), "{text}");
 }
 
 /// The build's relaxations exist only through the pack's declared exception, only for the

@@ -65,6 +65,15 @@ impl LintConfig {
             }
             cfg.naming
                 .insert(env.name.clone(), env.spec.naming.namespace.clone());
+            if let Some(executor) = env
+                .spec
+                .workflows
+                .as_ref()
+                .and_then(|w| w.executor.as_ref())
+            {
+                cfg.executor
+                    .get_or_insert_with(|| crate::model::Executor::container(Some(executor)));
+            }
             let Some(lint) = &env.spec.lint else { continue };
             for (id, level) in &lint.rules {
                 let sev = match level.as_str() {
@@ -128,6 +137,10 @@ pub struct LintConfig {
     /// Where the tree sits in its repository (the environments' `repo.path`), so generator
     /// paths such as `infra/kubernetes/gitops/argocd/prod/tenants/*` resolve against it.
     pub tree_path: Option<String>,
+    /// Argo's executor container (`{resources: …}`) as the pack declares the controller runs
+    /// it; `None` when unknown: the `wait` and `init` containers then get the LimitRange
+    /// defaults.
+    pub executor: Option<serde_json::Value>,
 }
 
 impl LintConfig {

@@ -93,6 +93,7 @@ pub static RULES: &[&Rule] = &[
     &pod_security_enforce::RULE,
     &pod_security_warn::RULE,
     &quota_admission::RULE,
+    &workflow_parallelism_quota::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

@@ -19,6 +19,9 @@ pub struct Limits {
     pub default_request: [Option<i128>; 2],
     pub default: [Option<i128>; 2],
     pub max: [Option<i128>; 2],
+    pub min: [Option<i128>; 2],
+    /// `maxLimitRequestRatio`, in thousandths (`2` is 2000).
+    pub ratio: [Option<i128>; 2],
 }
 
 /// A namespace's quota: requests.* and limits.* (cpu, memory).
@@ -46,6 +49,8 @@ impl Limits {
             default_request: pair(entry.and_then(|e| e.get("defaultRequest"))),
             default: pair(entry.and_then(|e| e.get("default"))),
             max: pair(entry.and_then(|e| e.get("max"))),
+            min: pair(entry.and_then(|e| e.get("min"))),
+            ratio: pair(entry.and_then(|e| e.get("maxLimitRequestRatio"))),
         }
     }
 }
@@ -81,6 +86,68 @@ fn effective(c: &Value, r: usize, lr: &Limits) -> (Option<i128>, Option<i128>) {
     (request, limit)
 }
 
+/// What one pod holds of a quota once the LimitRange has filled it in: requests and limits
+/// (cpu, memory), regular containers summed and init containers at their largest; `None`
+/// where a container's value is unknown (an Argo expression) or unset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    pub requests: [Option<i128>; 2],
+    pub limits: [Option<i128>; 2],
+}
+
+impl Footprint {
+    pub fn of(running: &[(String, &Value)], inits: &[(String, &Value)], lr: &Limits) -> Footprint {
+        let mut fp = Footprint::default();
+        for r in 0..RESOURCES.len() {
+            for (limits, slot) in [(false, &mut fp.requests[r]), (true, &mut fp.limits[r])] {
+                let pick = |(_, c): &(String, &Value)| {
+                    let (request, limit) = effective(c, r, lr);
+                    if limits {
+                        limit
+                    } else {
+                        request
+                    }
+                };
+                *slot = running
+                    .iter()
+                    .map(pick)
+                    .sum::<Option<i128>>()
+                    .map(|sum| sum.max(inits.iter().filter_map(pick).max().unwrap_or(0)));
+            }
+        }
+        fp
+    }
+
+    /// How many pods of this size `quota` holds at once, with the resource that bounds it;
+    /// `None` when the quota bounds none of the resources the pod's size is known for.
+    pub fn pods_in(&self, quota: &Quota) -> Option<(i128, String)> {
+        let mut best: Option<(i128, String)> = None;
+        for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
+            for (kind, need, hard) in [
+                ("requests", self.requests[r], quota.requests[r]),
+                ("limits", self.limits[r], quota.limits[r]),
+            ] {
+                let (Some(need), Some(hard)) = (need, hard) else {
+                    continue;
+                };
+                if need <= 0 {
+                    continue;
+                }
+                let n = hard / need;
+                if best.as_ref().is_none_or(|(b, _)| n < *b) {
+                    let why = format!(
+                        "{kind}.{resource} {} per pod against {}",
+                        show(need, *memory),
+                        show(hard, *memory)
+                    );
+                    best = Some((n, why));
+                }
+            }
+        }
+        best
+    }
+}
+
 /// Why admission refuses the pod `pod` made of `running` and `inits` containers (each with
 /// its name for messages), or `None` when it fits. `quota_name` names the quota.
 pub fn refusal(
@@ -92,39 +159,53 @@ pub fn refusal(
     quota_name: &str,
 ) -> Option<String> {
     for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
-        if let Some(max) = lr.max[r] {
-            for (name, c) in running.iter().chain(inits) {
-                if let (_, Some(limit)) = effective(c, r, lr) {
-                    if limit > max {
-                        return Some(format!(
-                            "{name} asks for limits.{resource} {} in one container; the LimitRange allows at most {}",
-                            show(limit, *memory),
-                            show(max, *memory)
-                        ));
-                    }
+        let show = |q: i128| show(q, *memory);
+        for (name, c) in running.iter().chain(inits) {
+            let (request, limit) = effective(c, r, lr);
+            if let (Some(max), Some(limit)) = (lr.max[r], limit) {
+                if limit > max {
+                    return Some(format!(
+                        "{name} asks for limits.{resource} {} in one container; the LimitRange allows at most {}",
+                        show(limit),
+                        show(max)
+                    ));
+                }
+            }
+            if let (Some(min), Some(request)) = (lr.min[r], request) {
+                if request < min {
+                    return Some(format!(
+                        "{name} asks for requests.{resource} {} in one container; the LimitRange's minimum is {}",
+                        show(request),
+                        show(min)
+                    ));
+                }
+            }
+            if let (Some(ratio), Some(request), Some(limit)) = (lr.ratio[r], request, limit) {
+                if request > 0 && limit * 1000 > ratio * request {
+                    return Some(format!(
+                        "{name} has limits.{resource} {} over requests.{resource} {}; the LimitRange's maxLimitRequestRatio is {}",
+                        show(limit),
+                        show(request),
+                        super::quantity::show(ratio, false)
+                    ));
                 }
             }
         }
-        for (kind, hard) in [("requests", quota.requests[r]), ("limits", quota.limits[r])] {
-            let Some(hard) = hard else { continue };
-            let pick = |(_, c): &(String, &Value)| {
-                let (request, limit) = effective(c, r, lr);
-                if kind == "limits" {
-                    limit
-                } else {
-                    request
+    }
+    let fp = Footprint::of(running, inits, lr);
+    for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
+        for (kind, total, hard) in [
+            ("requests", fp.requests[r], quota.requests[r]),
+            ("limits", fp.limits[r], quota.limits[r]),
+        ] {
+            if let (Some(total), Some(hard)) = (total, hard) {
+                if total > hard {
+                    return Some(format!(
+                        "{pod} needs {kind}.{resource} {} for one pod; {quota_name} allows {}",
+                        show(total, *memory),
+                        show(hard, *memory)
+                    ));
                 }
-            };
-            let Some(sum) = running.iter().map(pick).sum::<Option<i128>>() else {
-                continue;
-            };
-            let total = sum.max(inits.iter().filter_map(pick).max().unwrap_or(0));
-            if total > hard {
-                return Some(format!(
-                    "{pod} needs {kind}.{resource} {} for one pod; {quota_name} allows {}",
-                    show(total, *memory),
-                    show(hard, *memory)
-                ));
             }
         }
         // A quota on a resource makes every pod name it: with no value from the container
@@ -151,4 +232,134 @@ pub fn refusal(
         }
     }
     None
+}
+
+/// A container with the name messages give it.
+pub type Named<'a> = (String, &'a Value);
+
+/// A pod's containers as admission sees them: `(regular, init)`. An Argo workflow pod
+/// (`argo` holds its template and the executor container) also has the `wait` container
+/// the controller adds to every pod, and its `init` container when the template has input
+/// artifacts, both with the executor's resources.
+pub fn admitted<'a>(
+    containers: Vec<Named<'a>>,
+    argo: Option<(&Value, &'a Value)>,
+) -> (Vec<Named<'a>>, Vec<Named<'a>>) {
+    let (mut inits, mut running): (Vec<_>, Vec<_>) = containers
+        .into_iter()
+        .partition(|(name, _)| name.contains("initContainers["));
+    if let Some((template, executor)) = argo {
+        running.push(("Argo's `wait` container".to_owned(), executor));
+        let artifacts = template
+            .pointer("/inputs/artifacts")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        if artifacts {
+            inits.push(("Argo's `init` container".to_owned(), executor));
+        }
+    }
+    (running, inits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lr() -> Limits {
+        Limits {
+            default_request: [Some(100), Some(64 << 20 << 10)],
+            default: [Some(500), Some(512 << 20 << 10)],
+            ..Limits::default()
+        }
+    }
+
+    /// Argo adds `wait` to every pod and `init` only when the template downloads input
+    /// artifacts; both carry the executor's resources.
+    #[test]
+    fn argo_adds_its_executor_containers() {
+        let main = json!({"resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "1"}}});
+        let executor = json!({"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "2"}}});
+        let plain = json!({"name": "t"});
+        let (running, inits) = admitted(vec![("main".into(), &main)], Some((&plain, &executor)));
+        assert_eq!(running.len(), 2);
+        assert!(inits.is_empty());
+        let fp = Footprint::of(&running, &inits, &lr());
+        assert_eq!(fp.requests[0], Some(3000));
+
+        let fetch = json!({"name": "t", "inputs": {"artifacts": [{"name": "a"}]}});
+        let (running, inits) = admitted(vec![("main".into(), &main)], Some((&fetch, &executor)));
+        assert_eq!(inits[0].0, "Argo's `init` container");
+        // The init container runs alone before the others: the pod needs the larger of the
+        // two phases, not their sum.
+        let fp = Footprint::of(&running, &inits, &lr());
+        assert_eq!(fp.requests[0], Some(3000));
+        let quota = Quota {
+            requests: [Some(2500), None],
+            limits: [None, None],
+        };
+        let why = refusal("the pod", &running, &inits, &lr(), &quota, "q").expect("refused");
+        assert_eq!(
+            why,
+            "the pod needs requests.cpu 3 for one pod; q allows 2500m"
+        );
+    }
+
+    #[test]
+    fn pods_at_once_is_bounded_by_the_tightest_resource() {
+        let fp = Footprint {
+            requests: [Some(200), Some(192 << 20 << 10)],
+            limits: [Some(1000), Some(1 << 30 << 10)],
+        };
+        let quota = Quota {
+            requests: [Some(1000), Some(2 << 30 << 10)],
+            limits: [Some(2000), Some(4 << 30 << 10)],
+        };
+        let (n, why) = fp.pods_in(&quota).expect("bounded");
+        assert_eq!(n, 2);
+        assert_eq!(why, "limits.cpu 1 per pod against 2");
+        assert_eq!(fp.pods_in(&Quota::default()), None);
+    }
+
+    #[test]
+    fn limit_range_min_and_ratio() {
+        let strict = Limits {
+            min: [Some(50), None],
+            ratio: [Some(4000), None],
+            ..lr()
+        };
+        let small = json!({"resources": {"requests": {"cpu": "10m"}}});
+        let why = refusal(
+            "p",
+            &[("c".into(), &small)],
+            &[],
+            &strict,
+            &Quota::default(),
+            "q",
+        );
+        assert_eq!(
+            why.as_deref(),
+            Some("c asks for requests.cpu 10m in one container; the LimitRange's minimum is 50m")
+        );
+        let bursty = json!({"resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "400m"}}});
+        let ok = refusal(
+            "p",
+            &[("c".into(), &bursty)],
+            &[],
+            &strict,
+            &Quota::default(),
+            "q",
+        );
+        assert_eq!(ok, None, "a ratio of exactly 4 is allowed");
+        let over = json!({"resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "401m"}}});
+        assert!(refusal(
+            "p",
+            &[("c".into(), &over)],
+            &[],
+            &strict,
+            &Quota::default(),
+            "q"
+        )
+        .is_some_and(|w| w.contains("maxLimitRequestRatio is 4")));
+    }
 }

@@ -15,7 +15,7 @@ pub use pack::{
 };
 pub use subject::Subject;
 pub use workflows::{
-    CatalogEntry, PodSecurityException, Relaxation, WorkflowDefaults, WorkflowsSpec,
+    CatalogEntry, Executor, PodSecurityException, Relaxation, WorkflowDefaults, WorkflowsSpec,
 };
 
 /// The API version every input file declares.

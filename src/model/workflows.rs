@@ -38,6 +38,29 @@ pub struct WorkflowsSpec {
     /// `defaults.parallelism`, which bounds the steps inside one workflow.
     #[serde(default)]
     pub namespace_parallelism: Option<u64>,
+    /// The controller's `executor` settings the platform runs with: Argo adds its `wait`
+    /// (and, for input artifacts, `init`) container to every workflow pod with these
+    /// resources, so they count in the pod's quota. Not rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<Executor>,
+}
+
+/// The Argo Workflows controller's executor configuration, as far as admission sees it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Executor {
+    /// A container's `resources` (`requests`, `limits`), schema-checked.
+    pub resources: Value,
+}
+
+impl Executor {
+    /// The executor as a container value, for the admission checks.
+    pub fn container(executor: Option<&Executor>) -> Value {
+        executor.map_or_else(
+            || serde_json::json!({}),
+            |e| serde_json::json!({ "resources": e.resources }),
+        )
+    }
 }
 
 /// Stamped on every WorkflowTemplate. The nested values were schema-checked and are stamped

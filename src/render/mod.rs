@@ -580,7 +580,13 @@ fn render_workflow(
             )
             .at(engine.location(name, 1, 1))
         })?;
-        fits::check(&doc, &tenant.spec.tier, &tenant.tier, &env.spec.limit_range).map_err(|m| {
+        let fit = fits::Fit {
+            tier_name: &tenant.spec.tier,
+            tier: &tenant.tier,
+            limit_range: &env.spec.limit_range,
+            executor: spec.executor.as_ref(),
+        };
+        fit.apply(&mut doc).map_err(|m| {
             Diagnostic::error(
                 "workflow-exceeds-tier",
                 format!("{what}: {m}"),

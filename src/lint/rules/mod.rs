@@ -47,6 +47,7 @@ pub mod parameter_missing_description;
 pub mod workflow_missing_deadline;
 pub mod workflow_missing_gc;
 pub mod workflow_missing_retry;
+pub mod workflow_parallelism_quota;
 pub mod workflow_pod_spec_patch;
 pub mod workflow_service_account_override;
 

@@ -83,6 +83,8 @@ macro_rules! argo_fields {
                 $kind,
                 concat!($spec, "/templates/*/initContainers/*/resources"),
             ),
+            ($kind, concat!($spec, "/templates/*/inputs/artifacts")),
+            ($kind, concat!($spec, "/parallelism")),
         ]
     };
 }
@@ -156,13 +158,13 @@ const K8S: [(&str, &str); 16 * 9] = {
     join(g, cj)
 };
 
-const ARGO: [(&str, &str); 25 * 4] = {
+const ARGO: [(&str, &str); 27 * 4] = {
     let w = argo_fields!("Workflow", "/spec");
     let wt = argo_fields!("WorkflowTemplate", "/spec");
     let cwt = argo_fields!("ClusterWorkflowTemplate", "/spec");
     let cw = argo_fields!("CronWorkflow", "/spec/workflowSpec");
-    let a: [_; 50] = join(w, wt);
-    let b: [_; 75] = join(a, cwt);
+    let a: [_; 54] = join(w, wt);
+    let b: [_; 81] = join(a, cwt);
     join(b, cw)
 };
 
@@ -179,8 +181,8 @@ const OTHERS: [(&str, &str); 4] = [
 /// What the admission rules read: the security-relevant fields of every pod-bearing kind,
 /// the Namespaces' labels and the render's exception annotation.
 pub const POD_FIELDS: &[(&str, &str)] = &{
-    let a: [_; 16 * 9 + 25 * 4] = join(K8S, ARGO);
-    join::<{ 16 * 9 + 25 * 4 }, 4, { 16 * 9 + 25 * 4 + 4 }>(a, OTHERS)
+    let a: [_; 16 * 9 + 27 * 4] = join(K8S, ARGO);
+    join::<{ 16 * 9 + 27 * 4 }, 4, { 16 * 9 + 27 * 4 + 4 }>(a, OTHERS)
 };
 
 /// Namespace → the Pod Security levels it sets: (enforce, warn/audit).
