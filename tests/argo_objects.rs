@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::repo_root;
+use common::{repo_root, stderr, Estate};
 use gitops_render::schema::crd;
 use gitops_render::source::{parse_documents, parse_single, EstateFiles};
 use serde_json::Value;
@@ -665,4 +665,58 @@ fn backstage_entities_name_the_namespace_and_its_workflow_templates() {
         );
     }
     assert_eq!(seen, 8, "backend and frontend in four environments");
+}
+
+/// A tenant template that adds a kind needs no edit of the AppProject: the project
+/// whitelists the kinds the templates write, and Argo CD admits the new objects.
+#[test]
+fn a_new_template_kind_is_whitelisted_in_the_appproject() {
+    let e = Estate::example();
+    e.write(
+        "templates/tenant/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: workflows\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/part-of: workflows}\n",
+    );
+    let out = e.run(&["render", "--env", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let project: serde_json::Value =
+        gitops_render::source::parse_single(&e.read("gitops/projects/dev.yaml")).expect("yaml");
+    let kinds: Vec<String> = project["spec"]["namespaceResourceWhitelist"]
+        .as_array()
+        .expect("whitelist")
+        .iter()
+        .map(|k| {
+            format!(
+                "{}/{}",
+                k["group"].as_str().unwrap_or(""),
+                k["kind"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&"policy/PodDisruptionBudget".to_owned()),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        project["spec"]["clusterResourceWhitelist"],
+        serde_json::json!([{"group": "", "kind": "Namespace"}])
+    );
+
+    // A kind the templates compute is not seen: the project refuses it, and render's lint
+    // says so before anything is written.
+    let e = Estate::example();
+    e.write(
+        "templates/tenant/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: {{ 'PodDisruption' ~ 'Budget' }}\nmetadata:\n  name: workflows\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/part-of: workflows}\n",
+    );
+    let out = e.run(&["render", "--env", "dev"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!e
+        .path()
+        .join("gitops/dev/tenants/backend-dev/poddisruptionbudget-workflows.yaml")
+        .exists());
+    assert!(
+        err.contains("under AppProject `platform-dev`: resource policy/PodDisruptionBudget is not in its namespaceResourceWhitelist"),
+        "{err}"
+    );
 }

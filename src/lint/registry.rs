@@ -94,6 +94,7 @@ pub static RULES: &[&Rule] = &[
     &pod_security_warn::RULE,
     &quota_admission::RULE,
     &workflow_parallelism_quota::RULE,
+    &appproject_admission::RULE,
     &tier_not_allowed::RULE,
     &run_as_root::RULE,
     &writable_root_filesystem::RULE,

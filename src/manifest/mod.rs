@@ -6,6 +6,7 @@ pub mod pod;
 pub mod pod_security;
 pub mod quantity;
 pub mod resources;
+pub mod scope;
 
 use std::fmt;
 use std::sync::Arc;

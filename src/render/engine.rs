@@ -75,6 +75,45 @@ impl Engine {
             .collect()
     }
 
+    /// The `(group, kind)` pairs the templates under `prefixes` write as literal top-level
+    /// `apiVersion:` / `kind:` lines: the kinds they can render, whatever each tenant's
+    /// settings select. A kind computed by an expression is not seen (lint's
+    /// `appproject-admission` reports it if the project then refuses it). It depends on the
+    /// templates alone, so it is the same for every tenant subset of a render.
+    pub fn declared_kinds(
+        &self,
+        prefixes: &[&str],
+    ) -> std::collections::BTreeSet<(String, String)> {
+        let mut out = std::collections::BTreeSet::new();
+        let literal = |line: &str, key: &str| -> Option<String> {
+            let v = line.strip_prefix(key)?.trim();
+            let v = v
+                .split(" #")
+                .next()
+                .unwrap_or(v)
+                .trim()
+                .trim_matches(['"', '\'']);
+            (!v.is_empty() && !v.contains(['{', '%'])).then(|| v.to_owned())
+        };
+        for (name, file) in &self.files {
+            if !prefixes.iter().any(|p| name.starts_with(p)) {
+                continue;
+            }
+            let mut api_version: Option<String> = None;
+            for line in file.text.lines() {
+                if line.starts_with("---") {
+                    api_version = None;
+                } else if let Some(v) = literal(line, "apiVersion:") {
+                    api_version = Some(v);
+                } else if let (Some(kind), Some(av)) = (literal(line, "kind:"), &api_version) {
+                    let group = av.rsplit_once('/').map_or("", |(g, _)| g);
+                    out.insert((group.to_owned(), kind));
+                }
+            }
+        }
+        out
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name)
     }

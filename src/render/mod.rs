@@ -169,6 +169,39 @@ struct PackView<'a> {
     spec: &'a PackSpec,
 }
 
+/// The kinds tenant templates and workflows can render, split as Argo CD projects list
+/// them: what the environment's AppProject template whitelists, so a template that adds a
+/// kind needs no hand edit of the project.
+#[derive(Serialize)]
+struct TenantKinds {
+    cluster: Vec<GroupKind>,
+    namespaced: Vec<GroupKind>,
+}
+
+#[derive(Serialize)]
+struct GroupKind {
+    group: String,
+    kind: String,
+}
+
+impl TenantKinds {
+    fn of(engine: &Engine) -> TenantKinds {
+        let mut kinds = TenantKinds {
+            cluster: Vec::new(),
+            namespaced: Vec::new(),
+        };
+        for (group, kind) in engine.declared_kinds(&[TENANT_TEMPLATES, "workflows/"]) {
+            let list = if crate::manifest::scope::is_cluster_scoped(&kind) {
+                &mut kinds.cluster
+            } else {
+                &mut kinds.namespaced
+            };
+            list.push(GroupKind { group, kind });
+        }
+        kinds
+    }
+}
+
 fn render_env<T: Send>(
     engine: &Engine,
     env: &EnvPlan,
@@ -205,6 +238,7 @@ fn render_env<T: Send>(
         env => env_value,
         pack => pack_value,
         tenants => JinjaValue::from_serialize(&env.roster),
+        kinds => JinjaValue::from_serialize(TenantKinds::of(engine)),
     };
     let stamp = Stamp {
         env: &env.name,

@@ -25,22 +25,6 @@ pub fn sync_wave(kind: &str) -> &'static str {
     }
 }
 
-/// Kinds a tenant template may not produce: they are cluster-scoped and would escape the
-/// tenant's namespace.
-const CLUSTER_SCOPED: &[&str] = &[
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "PersistentVolume",
-    "StorageClass",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ClusterWorkflowTemplate",
-    "Node",
-    "APIService",
-];
-
 /// Scope of the object being stamped.
 pub struct Stamp<'a> {
     pub env: &'a str,
@@ -104,7 +88,7 @@ impl Stamp<'_> {
                         "the Namespace is named `{name}` but the tenant's namespace is `{ns}`"
                     ));
                 }
-            } else if CLUSTER_SCOPED.contains(&kind.as_str()) {
+            } else if crate::manifest::scope::is_cluster_scoped(&kind) {
                 return Err(format!(
                     "{kind} is cluster-scoped; tenant templates may only create namespaced objects"
                 ));

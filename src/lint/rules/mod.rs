@@ -56,6 +56,7 @@ pub mod rbac_invalid_subject;
 pub mod rbac_wildcard;
 pub mod rbac_workflow_reads_secrets;
 
+pub mod appproject_admission;
 pub mod appset_destination_not_tenant;
 pub mod appset_path_missing;
 pub mod create_namespace_conflict;
