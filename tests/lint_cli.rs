@@ -193,8 +193,8 @@ fn ignore_annotation_and_pack_overrides() {
     let e = Estate::example();
     e.edit(
         "policy-packs/platform/1.2.0/pack.yaml",
-        "  lint:\n",
-        "  lint:\n    rules: {image-not-pinned: off, missing-resources: warning}\n",
+        "      rbac-escalation: error\n",
+        "      rbac-escalation: error\n      image-not-pinned: off\n      missing-resources: warning\n",
     );
     e.write("extra/pod.yaml", BAD);
     let out = e.run(&["lint", "extra", "--format", "json"]);
@@ -225,8 +225,8 @@ fn unknown_rule_in_a_pack_is_an_input_error() {
     let e = Estate::example();
     e.edit(
         "policy-packs/platform/1.2.0/pack.yaml",
-        "  lint:\n",
-        "  lint:\n    rules: {image-not-pined: off}\n",
+        "      rbac-escalation: error\n",
+        "      rbac-escalation: error\n      image-not-pined: off\n",
     );
     let out = e.run(&["render"]);
     assert_eq!(out.status.code(), Some(2));
@@ -343,4 +343,38 @@ fn explicit_namespaces_follow_their_own_name_and_the_pack_rule_is_used() {
 #[test]
 fn the_kinds_compiled_ahead_are_what_a_render_holds() {
     common::assert_compiled_ahead(&gitops_render::lint::TREE_KINDS, "TREE_KINDS", |_| true);
+}
+
+/// `rbac-escalation` warns by default; the example pack makes it an error for its estate.
+#[test]
+fn rbac_escalation_severity_is_the_packs() {
+    const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: dev, namespace: shop-dev}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/exec]\n  verbs: [create]\n";
+    let severity = |e: &Estate| {
+        e.write("extra/role.yaml", ROLE);
+        let out = e.run(&["lint", "extra", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+        let found: Vec<String> = v["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["rule"] == "rbac-escalation")
+            .filter_map(|f| f["severity"].as_str().map(str::to_owned))
+            .collect();
+        (out.status.code(), found)
+    };
+    let e = Estate::example();
+    assert_eq!(severity(&e), (Some(1), vec!["error".to_owned()]));
+    let e = Estate::example();
+    e.edit(
+        "policy-packs/platform/1.2.0/pack.yaml",
+        "    rules:\n      rbac-escalation: error\n",
+        "",
+    );
+    e.edit(
+        "policy-packs/platform/1.1.0/pack.yaml",
+        "    rules:\n      rbac-escalation: error\n",
+        "",
+    );
+    let (_, found) = severity(&e);
+    assert_eq!(found, vec!["warning".to_owned()]);
 }

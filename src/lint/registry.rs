@@ -118,6 +118,8 @@ pub static RULES: &[&Rule] = &[
     &rbac_cluster_admin_binding::RULE,
     &rbac_workflow_reads_secrets::RULE,
     &rbac_invalid_subject::RULE,
+    &rbac_escalation::RULE,
+    &rbac_binding_outside_owners::RULE,
     &appset_path_missing::RULE,
     &appset_destination_not_tenant::RULE,
     &create_namespace_conflict::RULE,

@@ -51,7 +51,9 @@ pub mod workflow_parallelism_quota;
 pub mod workflow_pod_spec_patch;
 pub mod workflow_service_account_override;
 
+pub mod rbac_binding_outside_owners;
 pub mod rbac_cluster_admin_binding;
+pub mod rbac_escalation;
 pub mod rbac_invalid_subject;
 pub mod rbac_wildcard;
 pub mod rbac_workflow_reads_secrets;
