@@ -2,6 +2,7 @@
 //! canonical YAML form.
 
 mod canonical;
+pub mod labels;
 pub mod pod;
 pub mod pod_security;
 pub mod quantity;

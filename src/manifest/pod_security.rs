@@ -74,7 +74,7 @@ const BASELINE_CAPABILITIES: [&str; 13] = [
 ];
 
 /// The sysctls `baseline` allows: namespaced and isolated from the node.
-const SAFE_SYSCTLS: [&str; 12] = [
+pub const SAFE_SYSCTLS: [&str; 12] = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.ip_unprivileged_port_start",
