@@ -211,3 +211,15 @@ pub fn environment(doc: &Document) -> Option<&str> {
 pub fn is_prod(doc: &Document) -> bool {
     environment(doc).is_some_and(|e| e == "prod" || e == "production" || e.starts_with("prod-"))
 }
+
+/// Every rule of every Role and ClusterRole: (document, its index, the rule's index, rule).
+pub fn rbac_rules(c: &super::Corpus) -> impl Iterator<Item = (usize, &Document, usize, &Value)> {
+    c.of_kind(&["Role", "ClusterRole"]).flat_map(|(i, d)| {
+        d.value["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(move |(r, rule)| (i, d, r, rule))
+    })
+}

@@ -52,6 +52,17 @@ pub const FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A rule's pruning scope: `first` and then every field of [`FIELDS`].
+pub const fn scope_with(first: (&'static str, &'static str)) -> [(&'static str, &'static str); 23] {
+    let mut out = [first; 23];
+    let mut i = 0;
+    while i < FIELDS.len() {
+        out[i + 1] = FIELDS[i];
+        i += 1;
+    }
+    out
+}
+
 fn pairs(map: Option<&Value>) -> Labels {
     map.and_then(Value::as_object)
         .into_iter()

@@ -69,11 +69,16 @@ impl Quota {
     }
 }
 
+/// `resources.<kind>.<resource>` of a container, as written.
+fn declared<'v>(c: &'v Value, kind: &str, resource: &str) -> Option<&'v Value> {
+    c.get("resources")?.get(kind)?.get(resource)
+}
+
 /// One container's (request, limit) of resource `r` (0 cpu, 1 memory) after defaulting;
 /// `None` where it is unknown (an Argo expression) or nothing sets it.
 fn effective(c: &Value, r: usize, lr: &Limits) -> (Option<i128>, Option<i128>) {
     let resource = RESOURCES[r].0;
-    let set = |kind: &str| c.pointer(&format!("/resources/{kind}/{resource}"));
+    let set = |kind: &str| declared(c, kind, resource);
     let limit = match set("limits") {
         Some(v) => milli(v),
         None => lr.default[r],
@@ -220,9 +225,7 @@ pub fn refusal(
             for (name, c) in running.iter().chain(inits) {
                 let (request, limit) = effective(c, r, lr);
                 let set = if limits { limit } else { request };
-                let expression = c
-                    .pointer(&format!("/resources/{kind}/{resource}"))
-                    .is_some();
+                let expression = declared(c, kind, resource).is_some();
                 if set.is_none() && !expression {
                     return Some(format!(
                         "{name} sets no {kind}.{resource} and the LimitRange gives none; {quota_name} constrains {kind}.{resource}, so the pod is refused"

@@ -2,7 +2,9 @@
 //! ApplicationSet's git directory or list generator over the linted tree — checked against
 //! its AppProject as Argo CD checks it before a sync.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
 
 use crate::manifest::scope::is_cluster_scoped;
 
@@ -63,20 +65,79 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         by_dir.entry(dir).or_default().push(i);
     }
-    for app in applications(c) {
+    let destinations: HashMap<&str, Destinations> = projects
+        .iter()
+        .map(|(name, (_, d))| (*name, Destinations::of(spec_of(d))))
+        .collect();
+    // Every kind of the corpus judged once per project: the copies of a kind in the
+    // tenants of a project share the verdict.
+    let kinds: std::collections::HashSet<(&str, &str)> = c
+        .docs
+        .iter()
+        .map(|d| {
+            (
+                d.api_version().rsplit_once('/').map_or("", |(g, _)| g),
+                d.kind(),
+            )
+        })
+        .collect();
+    let mut verdicts: HashMap<(&str, &str, &str), Option<String>> = HashMap::new();
+    for (name, (_, d)) in &projects {
+        for (group, kind) in &kinds {
+            let why = kind_refusal(spec_of(d), cluster_scoped(kind), group, kind);
+            verdicts.insert((name, group, kind), why);
+        }
+    }
+    let judge = Judge {
+        c,
+        projects: &projects,
+        destinations: &destinations,
+        verdicts: &verdicts,
+        by_dir: &by_dir,
+        cluster_scoped: &cluster_scoped,
+    };
+    let apps = applications(c);
+    out.extend(
+        apps.par_iter()
+            .flat_map_iter(|app| judge.app(app))
+            .collect::<Vec<_>>(),
+    );
+}
+
+fn spec_of(d: &Document) -> &Value {
+    d.value.get("spec").unwrap_or(&Value::Null)
+}
+
+/// What judging an Application needs of the corpus, computed once.
+struct Judge<'c, 'j> {
+    c: &'c Corpus,
+    projects: &'j BTreeMap<&'c str, (usize, &'c Document)>,
+    destinations: &'j HashMap<&'c str, Destinations<'c>>,
+    verdicts: &'j HashMap<(&'c str, &'c str, &'c str), Option<String>>,
+    by_dir: &'j BTreeMap<&'c str, Vec<usize>>,
+    cluster_scoped: &'j (dyn Fn(&str) -> bool + Sync),
+}
+
+impl Judge<'_, '_> {
+    /// The hits of one Application.
+    fn app(&self, app: &App) -> Vec<Hit> {
+        let c = self.c;
+        let mut out = Vec::new();
         let s = &app.spec_value;
         let project_name = s
             .get("project")
             .and_then(Value::as_str)
             .unwrap_or("default");
-        let Some((_, project)) = projects.get(project_name) else {
-            continue;
+        let Some((_, project)) = self.projects.get(project_name) else {
+            return out;
         };
-        let p = project.value.get("spec").unwrap_or(&Value::Null);
-        let what = format!(
-            "Argo CD refuses {} under AppProject `{project_name}`",
-            app.name
-        );
+        let p = spec_of(project);
+        let what = || {
+            format!(
+                "Argo CD refuses {} under AppProject `{project_name}`",
+                app.name
+            )
+        };
         let sources: Vec<(String, &Value)> = match s.get("sources").and_then(Value::as_array) {
             Some(list) => list
                 .iter()
@@ -96,7 +157,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                 out.push(Hit::new(
                     app.doc,
                     format!("{ptr}/repoURL"),
-                    format!("{what}: source repository `{repo}` is not in its sourceRepos; add it there or use another project"),
+                    format!("{}: source repository `{repo}` is not in its sourceRepos; add it there or use another project", what()),
                 ));
             }
         }
@@ -105,19 +166,23 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         let dest_name = known(dest.get("name"));
         let namespace = dest.get("namespace").and_then(Value::as_str).unwrap_or("");
         if namespace.contains("{{") || (server.is_none() && dest_name.is_none()) {
-            continue;
+            return out;
         }
-        let allowed = |ns: &str| destination_permitted(p, server, dest_name, ns);
+        let Some(dests) = self.destinations.get(project_name) else {
+            return out;
+        };
+        let allowed = |ns: &str| dests.admit(server, dest_name, ns);
         if !allowed(namespace) {
             out.push(Hit::new(
                 app.doc,
                 format!("{}/destination", app.spec),
                 format!(
-                    "{what}: destination {} namespace `{namespace}` is not in its destinations; add it there or deploy elsewhere",
+                    "{}: destination {} namespace `{namespace}` is not in its destinations; add it there or deploy elsewhere",
+                    what(),
                     server.or(dest_name).unwrap_or("?")
                 ),
             ));
-            continue;
+            return out;
         }
         for (_, source) in &sources {
             let Some(path) = known(source.get("path")) else {
@@ -138,65 +203,70 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                     .map(|g| g.compile_matcher())
             };
             let (include, exclude) = (pattern("include"), pattern("exclude"));
-            let file_name = |i: usize| c.path(i).rsplit('/').next().unwrap_or("").to_owned();
-            for i in objects_at(c, &by_dir, path, recurse) {
-                let name = file_name(i);
-                if include.as_ref().is_some_and(|g| !g.is_match(&name))
-                    || exclude.as_ref().is_some_and(|g| g.is_match(&name))
+            for i in objects_at(c, self.by_dir, path, recurse) {
+                let name = c.path(i).rsplit('/').next().unwrap_or("");
+                if include.as_ref().is_some_and(|g| !g.is_match(name))
+                    || exclude.as_ref().is_some_and(|g| g.is_match(name))
                 {
                     continue;
                 }
                 let d = &c.docs[i];
                 let group = d.api_version().rsplit_once('/').map_or("", |(g, _)| g);
                 let kind = d.kind();
-                let cluster = cluster_scoped(kind);
-                let (white, black) = if cluster {
-                    ("clusterResourceWhitelist", "clusterResourceBlacklist")
-                } else {
-                    ("namespaceResourceWhitelist", "namespaceResourceBlacklist")
-                };
-                let listed = |key: &str| {
-                    p.get(key).and_then(Value::as_array).map(|list| {
-                        list.iter().any(|e| {
-                            glob(e.get("group").and_then(Value::as_str).unwrap_or(""), group)
-                                && glob(e.get("kind").and_then(Value::as_str).unwrap_or(""), kind)
-                        })
-                    })
-                };
-                let whitelisted = match listed(white) {
-                    Some(hit) => hit,
-                    // No namespace whitelist allows every namespaced kind; no cluster
-                    // whitelist allows no cluster-scoped kind.
-                    None => !cluster,
-                };
-                let gk = if group.is_empty() {
-                    kind.to_owned()
-                } else {
-                    format!("{group}/{kind}")
-                };
-                let fix = if !whitelisted {
-                    Some(format!("is not in its {white}; add {{group: \"{group}\", kind: {kind}}} there or remove the object"))
-                } else if listed(black) == Some(true) {
-                    Some(format!(
-                        "is in its {black}; take it out there or remove the object"
-                    ))
-                } else {
-                    None
-                };
-                if let Some(fix) = fix {
-                    out.push(Hit::new(i, "/kind", format!("{what}: resource {gk} {fix}")));
+                if let Some(Some(why)) = self.verdicts.get(&(project_name, group, kind)) {
+                    out.push(Hit::new(i, "/kind", format!("{}: {why}", what())));
                     continue;
                 }
                 let ns = d.namespace();
-                if !cluster && !ns.is_empty() && ns != namespace && !allowed(ns) {
+                if !(self.cluster_scoped)(kind) && !ns.is_empty() && ns != namespace && !allowed(ns)
+                {
                     out.push(Hit::new(
                         i,
                         "/metadata/namespace",
-                        format!("{what}: {} is in namespace `{ns}`, which is not among its destinations", d.display()),
+                        format!(
+                            "{}: {} is in namespace `{ns}`, which is not among its destinations",
+                            what(),
+                            d.display()
+                        ),
                     ));
                 }
             }
         }
+        out
+    }
+}
+
+/// Why project spec `p` refuses objects of `group`/`kind`, or `None` when it admits them.
+fn kind_refusal(p: &Value, cluster: bool, group: &str, kind: &str) -> Option<String> {
+    let (white, black) = if cluster {
+        ("clusterResourceWhitelist", "clusterResourceBlacklist")
+    } else {
+        ("namespaceResourceWhitelist", "namespaceResourceBlacklist")
+    };
+    let listed = |key: &str| {
+        p.get(key).and_then(Value::as_array).map(|list| {
+            list.iter().any(|e| {
+                glob(e.get("group").and_then(Value::as_str).unwrap_or(""), group)
+                    && glob(e.get("kind").and_then(Value::as_str).unwrap_or(""), kind)
+            })
+        })
+    };
+    // No namespace whitelist allows every namespaced kind; no cluster whitelist allows no
+    // cluster-scoped kind.
+    let whitelisted = listed(white).unwrap_or(!cluster);
+    let gk = if group.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{group}/{kind}")
+    };
+    if !whitelisted {
+        Some(format!("resource {gk} is not in its {white}; add {{group: \"{group}\", kind: {kind}}} there or remove the object"))
+    } else if listed(black) == Some(true) {
+        Some(format!(
+            "resource {gk} is in its {black}; take it out there or remove the object"
+        ))
+    } else {
+        None
     }
 }
 
@@ -207,7 +277,11 @@ fn known(v: Option<&Value>) -> Option<&str> {
 
 /// Argo CD's glob: `*` matches any run of characters; an empty pattern nothing but "".
 fn glob(pattern: &str, text: &str) -> bool {
-    crate::lint::config::glob_match(pattern, text)
+    if pattern.contains('*') {
+        crate::lint::config::glob_match(pattern, text)
+    } else {
+        pattern == text
+    }
 }
 
 /// Does a list of patterns (with `!` negations) permit something? Permitted when a plain
@@ -226,40 +300,77 @@ fn permitted(list: Option<&Value>, matches: impl Fn(&str) -> bool) -> bool {
     !denied && patterns.iter().any(|p| !p.starts_with('!') && matches(p))
 }
 
-/// Does the project's `destinations` admit (server or cluster name, namespace)? An entry
-/// with a `!` pattern denies what it matches; otherwise some entry must match both.
-fn destination_permitted(p: &Value, server: Option<&str>, name: Option<&str>, ns: &str) -> bool {
-    let strip = |s: &'_ str| -> (String, bool) {
-        match s.strip_prefix('!') {
-            Some(rest) => (rest.to_owned(), true),
-            None => (s.to_owned(), false),
-        }
-    };
-    let mut allowed = false;
-    for d in p
-        .get("destinations")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let get = |k: &str| d.get(k).and_then(Value::as_str);
-        let (ns_pattern, ns_negated) = strip(get("namespace").unwrap_or(""));
-        let target = match (get("server"), server, get("name"), name) {
-            (Some(s), Some(server), _, _) => (strip(s), server),
-            (_, _, Some(n), Some(name)) => (strip(n), name),
-            _ => continue,
+/// A project's `destinations`, read once: the plain entries (the usual one per tenant
+/// namespace) in a set, the ones with globs or `!` in a list.
+struct Destinations<'p> {
+    /// (is the target a cluster name, target, namespace).
+    exact: std::collections::HashSet<(bool, &'p str, &'p str)>,
+    /// (is the target a cluster name, target pattern, namespace pattern, denies).
+    patterns: Vec<(bool, &'p str, &'p str, bool)>,
+}
+
+impl<'p> Destinations<'p> {
+    fn of(p: &'p Value) -> Destinations<'p> {
+        let mut out = Destinations {
+            exact: Default::default(),
+            patterns: Vec::new(),
         };
-        let ((target_pattern, target_negated), target) = target;
-        let matched = glob(&target_pattern, target) && glob(&ns_pattern, ns);
-        if ns_negated || target_negated {
-            if matched {
-                return false;
+        for d in p
+            .get("destinations")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let get = |k: &str| d.get(k).and_then(Value::as_str);
+            let ns = get("namespace").unwrap_or("");
+            let targets = [(false, get("server")), (true, get("name"))];
+            for (by_name, target) in targets {
+                let Some(target) = target else { continue };
+                let special = |s: &str| s.contains('*') || s.starts_with('!');
+                if special(target) || special(ns) {
+                    let (t, t_neg) = strip(target);
+                    let (n, n_neg) = strip(ns);
+                    out.patterns.push((by_name, t, n, t_neg || n_neg));
+                } else {
+                    out.exact.insert((by_name, target, ns));
+                }
             }
-        } else if matched {
-            allowed = true;
         }
+        out
     }
-    allowed
+
+    /// Is (server or cluster name, namespace) admitted? An entry with a `!` pattern
+    /// denies what it matches; otherwise some entry must match both.
+    fn admit(&self, server: Option<&str>, name: Option<&str>, ns: &str) -> bool {
+        let targets = [(false, server), (true, name)];
+        let matches = |by_name: bool, t: &str, n: &str| {
+            targets
+                .iter()
+                .any(|(b, target)| *b == by_name && target.is_some_and(|x| glob(t, x)))
+                && glob(n, ns)
+        };
+        if self
+            .patterns
+            .iter()
+            .any(|(b, t, n, denies)| *denies && matches(*b, t, n))
+        {
+            return false;
+        }
+        targets
+            .iter()
+            .any(|(b, target)| target.is_some_and(|x| self.exact.contains(&(*b, x, ns))))
+            || self
+                .patterns
+                .iter()
+                .any(|(b, t, n, denies)| !denies && matches(*b, t, n))
+    }
+}
+
+fn strip(s: &str) -> (&str, bool) {
+    match s.strip_prefix('!') {
+        Some(rest) => (rest, true),
+        None => (s, false),
+    }
 }
 
 /// The documents an Application with source `path` deploys from the linted tree.
@@ -311,23 +422,24 @@ fn applications(c: &Corpus) -> Vec<App> {
             continue;
         };
         let go = d.value.pointer("/spec/goTemplate") == Some(&Value::Bool(true));
-        for params in parameters(c, d.value.pointer("/spec/generators")) {
-            let spec = fill(template, &params, go);
+        let params = parameters(c, d.value.pointer("/spec/generators"));
+        out.par_extend(params.par_iter().map(|params| {
+            let spec = fill(template, params, go);
             let name = d
                 .value
                 .pointer("/spec/template/metadata/name")
-                .map(|n| fill(n, &params, go));
+                .map(|n| fill(n, params, go));
             let name = match known(name.as_ref()) {
                 Some(n) => format!("Application `{n}`"),
                 None => "an Application".to_owned(),
             };
-            out.push(App {
+            App {
                 doc: i,
                 spec: "/spec/template/spec",
                 name: format!("{name} (generated by ApplicationSet `{}`)", d.name()),
                 spec_value: spec,
-            });
-        }
+            }
+        }));
     }
     out
 }
@@ -430,5 +542,55 @@ fn fill(v: &Value, params: &[(String, String)], go: bool) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Destinations as Argo CD reads them: by server or cluster name, globs, and entries
+    /// with `!` that deny what they match whatever else allows it.
+    #[test]
+    fn destinations_admit_as_argo_cd_does() {
+        let p = json!({"destinations": [
+            {"server": "https://kubernetes.default.svc", "namespace": "shop-*"},
+            {"name": "prod-eu", "namespace": "payments"},
+            {"server": "*", "namespace": "!shop-admin"},
+        ]});
+        let d = Destinations::of(&p);
+        let local = Some("https://kubernetes.default.svc");
+        assert!(d.admit(local, None, "shop-web"));
+        assert!(
+            !d.admit(local, None, "shop-admin"),
+            "denied by the `!` entry"
+        );
+        assert!(
+            !d.admit(local, None, "payments"),
+            "payments only on prod-eu"
+        );
+        assert!(d.admit(None, Some("prod-eu"), "payments"));
+        assert!(!d.admit(Some("https://other"), None, "shop-web"));
+        assert!(!Destinations::of(&json!({})).admit(local, None, "shop-web"));
+    }
+
+    #[test]
+    fn kinds_against_white_and_black_lists() {
+        let p = json!({
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+            "namespaceResourceWhitelist": [{"group": "apps", "kind": "*"}],
+            "namespaceResourceBlacklist": [{"group": "apps", "kind": "DaemonSet"}],
+        });
+        assert_eq!(kind_refusal(&p, true, "", "Namespace"), None);
+        assert_eq!(kind_refusal(&p, false, "apps", "Deployment"), None);
+        assert!(kind_refusal(&p, false, "apps", "DaemonSet")
+            .is_some_and(|w| w.contains("namespaceResourceBlacklist")));
+        assert!(kind_refusal(&p, false, "", "Secret")
+            .is_some_and(|w| w.contains("not in its namespaceResourceWhitelist")));
+        // No cluster whitelist: no cluster-scoped kind; no namespace whitelist: every kind.
+        let open = json!({});
+        assert!(kind_refusal(&open, true, "", "Namespace").is_some());
+        assert_eq!(kind_refusal(&open, false, "", "Secret"), None);
     }
 }

@@ -51,24 +51,33 @@ pub fn generator_paths(gens: &Value, ptr: &str, out: &mut Vec<GenPath>) {
 
 /// The linted paths (directories or files) a repository path pattern matches.
 pub fn matches(c: &Corpus, pattern: &str, files: bool) -> Vec<String> {
-    let Ok(glob) = GlobBuilder::new(pattern).literal_separator(true).build() else {
+    let compile = |p: &str| {
+        GlobBuilder::new(p)
+            .literal_separator(true)
+            .build()
+            .ok()
+            .map(|g| g.compile_matcher())
+    };
+    let Some(whole) = compile(pattern) else {
         return Vec::new();
     };
-    let m = glob.compile_matcher();
-    let candidates: Vec<String> = if files {
-        (0..c.docs.len()).map(|i| c.path(i).to_owned()).collect()
+    // `root/p` matches the pattern exactly when `p` matches what follows the pattern's
+    // `root/`: no path is rebuilt per candidate.
+    let below_root = c
+        .root_name
+        .as_ref()
+        .and_then(|root| pattern.strip_prefix(&format!("{root}/")))
+        .and_then(compile);
+    let hit = |p: &str| whole.is_match(p) || below_root.as_ref().is_some_and(|m| m.is_match(p));
+    let mut out: Vec<String> = if files {
+        (0..c.docs.len())
+            .map(|i| c.path(i))
+            .filter(|p| hit(p))
+            .map(str::to_owned)
+            .collect()
     } else {
-        c.dirs.iter().cloned().collect()
+        c.dirs.iter().filter(|p| hit(p)).cloned().collect()
     };
-    let mut out: Vec<String> = candidates
-        .into_iter()
-        .filter(|p| {
-            m.is_match(p)
-                || c.root_name
-                    .as_ref()
-                    .is_some_and(|root| m.is_match(format!("{root}/{p}")))
-        })
-        .collect();
     out.sort();
     out.dedup();
     out

@@ -15,16 +15,8 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const SCOPE: [(&str, &str); 23] = {
-    let fields = crate::manifest::labels::FIELDS;
-    let mut out = [("NetworkPolicy", "/spec/podSelector"); 23];
-    let mut i = 0;
-    while i < fields.len() {
-        out[i + 1] = fields[i];
-        i += 1;
-    }
-    out
-};
+const SCOPE: [(&str, &str); 23] =
+    crate::manifest::labels::scope_with(("NetworkPolicy", "/spec/podSelector"));
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let pods = namespace_pods(c);

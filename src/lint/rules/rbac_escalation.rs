@@ -99,20 +99,13 @@ pub fn escalations(rule: &Value) -> Vec<String> {
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    for (i, d) in c.of_kind(&["Role", "ClusterRole"]) {
-        for (r, rule) in d.value["rules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for why in escalations(rule) {
-                out.push(Hit::new(
-                    i,
-                    format!("/rules/{r}"),
-                    format!("{} grants an escalation path: {why}", d.display()),
-                ));
-            }
+    for (i, d, r, rule) in rbac_rules(c) {
+        for why in escalations(rule) {
+            out.push(Hit::new(
+                i,
+                format!("/rules/{r}"),
+                format!("{} grants an escalation path: {why}", d.display()),
+            ));
         }
     }
 }

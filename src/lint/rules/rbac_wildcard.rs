@@ -13,21 +13,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    for (i, d) in c.of_kind(&["Role", "ClusterRole"]) {
-        for (r, rule) in d.value["rules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for key in ["verbs", "resources", "apiGroups"] {
-                if rule[key].as_array().into_iter().flatten().any(|v| v == "*") {
-                    out.push(Hit::new(
-                        i,
-                        format!("/rules/{r}/{key}"),
-                        format!("{} grants `*` {key}", d.display()),
-                    ));
-                }
+    for (i, d, r, rule) in rbac_rules(c) {
+        for key in ["verbs", "resources", "apiGroups"] {
+            if rule[key].as_array().into_iter().flatten().any(|v| v == "*") {
+                out.push(Hit::new(
+                    i,
+                    format!("/rules/{r}/{key}"),
+                    format!("{} grants `*` {key}", d.display()),
+                ));
             }
         }
     }

@@ -14,15 +14,8 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const SCOPE: [(&str, &str); 23] = {
-    let mut out = [("Service", "/spec/selector"); 23];
-    let mut i = 0;
-    while i < labels::FIELDS.len() {
-        out[i + 1] = labels::FIELDS[i];
-        i += 1;
-    }
-    out
-};
+const SCOPE: [(&str, &str); 23] =
+    crate::manifest::labels::scope_with(("Service", "/spec/selector"));
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let pods = namespace_pods(c);
