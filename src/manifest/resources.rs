@@ -153,88 +153,113 @@ impl Footprint {
     }
 }
 
-/// Why admission refuses the pod `pod` made of `running` and `inits` containers (each with
-/// its name for messages), or `None` when it fits. `quota_name` names the quota.
-pub fn refusal(
-    pod: &str,
-    running: &[(String, &Value)],
-    inits: &[(String, &Value)],
-    lr: &Limits,
-    quota: &Quota,
-    quota_name: &str,
-) -> Option<String> {
-    for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
-        let show = |q: i128| show(q, *memory);
-        for (name, c) in running.iter().chain(inits) {
-            let (request, limit) = effective(c, r, lr);
-            if let (Some(max), Some(limit)) = (lr.max[r], limit) {
-                if limit > max {
-                    return Some(format!(
-                        "{name} asks for limits.{resource} {} in one container; the LimitRange allows at most {}",
-                        show(limit),
-                        show(max)
-                    ));
-                }
-            }
-            if let (Some(min), Some(request)) = (lr.min[r], request) {
-                if request < min {
-                    return Some(format!(
-                        "{name} asks for requests.{resource} {} in one container; the LimitRange's minimum is {}",
-                        show(request),
-                        show(min)
-                    ));
-                }
-            }
-            if let (Some(ratio), Some(request), Some(limit)) = (lr.ratio[r], request, limit) {
-                if request > 0 && limit * 1000 > ratio * request {
-                    return Some(format!(
-                        "{name} has limits.{resource} {} over requests.{resource} {}; the LimitRange's maxLimitRequestRatio is {}",
-                        show(limit),
-                        show(request),
-                        super::quantity::show(ratio, false)
-                    ));
-                }
-            }
+/// A pod's containers with its namespace's LimitRange, and what they add up to: judged once,
+/// then against each quota of the namespace.
+pub struct Sized<'a, 'v> {
+    pub running: &'a [Named<'v>],
+    pub inits: &'a [Named<'v>],
+    pub lr: &'a Limits,
+    pub footprint: Footprint,
+}
+
+impl<'a, 'v> Sized<'a, 'v> {
+    pub fn new(running: &'a [Named<'v>], inits: &'a [Named<'v>], lr: &'a Limits) -> Self {
+        Sized {
+            running,
+            inits,
+            lr,
+            footprint: Footprint::of(running, inits, lr),
         }
     }
-    let fp = Footprint::of(running, inits, lr);
-    for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
-        for (kind, total, hard) in [
-            ("requests", fp.requests[r], quota.requests[r]),
-            ("limits", fp.limits[r], quota.limits[r]),
-        ] {
-            if let (Some(total), Some(hard)) = (total, hard) {
-                if total > hard {
-                    return Some(format!(
-                        "{pod} needs {kind}.{resource} {} for one pod; {quota_name} allows {}",
-                        show(total, *memory),
-                        show(hard, *memory)
-                    ));
-                }
-            }
-        }
-        // A quota on a resource makes every pod name it: with no value from the container
-        // or the LimitRange, the pod is refused for the missing request or limit.
-        for (kind, hard, limits) in [
-            ("requests", quota.requests[r], false),
-            ("limits", quota.limits[r], true),
-        ] {
-            if hard.is_none() {
-                continue;
-            }
-            for (name, c) in running.iter().chain(inits) {
+
+    fn containers(&self) -> impl Iterator<Item = &Named<'v>> {
+        self.running.iter().chain(self.inits)
+    }
+
+    /// Why LimitRange admission refuses one of the containers (over `max`, under `min`,
+    /// over `maxLimitRequestRatio`), or `None`.
+    pub fn limit_range_refusal(&self) -> Option<String> {
+        let lr = self.lr;
+        for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
+            let show = |q: i128| show(q, *memory);
+            for (name, c) in self.containers() {
                 let (request, limit) = effective(c, r, lr);
-                let set = if limits { limit } else { request };
-                let expression = declared(c, kind, resource).is_some();
-                if set.is_none() && !expression {
-                    return Some(format!(
-                        "{name} sets no {kind}.{resource} and the LimitRange gives none; {quota_name} constrains {kind}.{resource}, so the pod is refused"
-                    ));
+                if let (Some(max), Some(limit)) = (lr.max[r], limit) {
+                    if limit > max {
+                        return Some(format!(
+                            "{name} asks for limits.{resource} {} in one container; the LimitRange allows at most {}",
+                            show(limit),
+                            show(max)
+                        ));
+                    }
+                }
+                if let (Some(min), Some(request)) = (lr.min[r], request) {
+                    if request < min {
+                        return Some(format!(
+                            "{name} asks for requests.{resource} {} in one container; the LimitRange's minimum is {}",
+                            show(request),
+                            show(min)
+                        ));
+                    }
+                }
+                if let (Some(ratio), Some(request), Some(limit)) = (lr.ratio[r], request, limit) {
+                    if request > 0 && limit * 1000 > ratio * request {
+                        return Some(format!(
+                            "{name} has limits.{resource} {} over requests.{resource} {}; the LimitRange's maxLimitRequestRatio is {}",
+                            show(limit),
+                            show(request),
+                            super::quantity::show(ratio, false)
+                        ));
+                    }
                 }
             }
         }
+        None
     }
-    None
+
+    /// Why quota admission refuses the pod (named `pod` in messages) under `quota` (named
+    /// `quota_name`), or `None` when it fits an empty namespace.
+    pub fn quota_refusal(&self, pod: &str, quota: &Quota, quota_name: &str) -> Option<String> {
+        let fp = &self.footprint;
+        for (r, (resource, memory)) in RESOURCES.iter().enumerate() {
+            for (kind, total, hard) in [
+                ("requests", fp.requests[r], quota.requests[r]),
+                ("limits", fp.limits[r], quota.limits[r]),
+            ] {
+                if let (Some(total), Some(hard)) = (total, hard) {
+                    if total > hard {
+                        return Some(format!(
+                            "{pod} needs {kind}.{resource} {} for one pod; {quota_name} allows {}",
+                            show(total, *memory),
+                            show(hard, *memory)
+                        ));
+                    }
+                }
+            }
+            // A quota on a resource makes every pod name it: with no value from the
+            // container or the LimitRange, the pod is refused for the missing request or
+            // limit.
+            for (kind, hard, limits) in [
+                ("requests", quota.requests[r], false),
+                ("limits", quota.limits[r], true),
+            ] {
+                if hard.is_none() {
+                    continue;
+                }
+                for (name, c) in self.containers() {
+                    let (request, limit) = effective(c, r, self.lr);
+                    let set = if limits { limit } else { request };
+                    let expression = declared(c, kind, resource).is_some();
+                    if set.is_none() && !expression {
+                        return Some(format!(
+                            "{name} sets no {kind}.{resource} and the LimitRange gives none; {quota_name} constrains {kind}.{resource}, so the pod is refused"
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
 }
 
 /// A container with the name messages give it.
@@ -268,6 +293,21 @@ pub fn admitted<'a>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The LimitRange's verdict, then the quota's: what admission says of one pod.
+    fn refusal(
+        pod: &str,
+        running: &[Named<'_>],
+        inits: &[Named<'_>],
+        lr: &Limits,
+        quota: &Quota,
+        quota_name: &str,
+    ) -> Option<String> {
+        let sized = Sized::new(running, inits, lr);
+        sized
+            .limit_range_refusal()
+            .or_else(|| sized.quota_refusal(pod, quota, quota_name))
+    }
 
     fn lr() -> Limits {
         Limits {

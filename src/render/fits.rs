@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::manifest::resources::{admitted, pair, refusal, Footprint, Limits, Quota};
+use crate::manifest::resources::{admitted, pair, Limits, Quota, Sized};
 use crate::model::{Executor, LimitRangeSpec, ResourceList, Tier};
 
 fn list(l: &ResourceList) -> [Option<i128>; 2] {
@@ -64,10 +64,14 @@ impl Fit<'_> {
                 None => format!("template `{name}` (with Argo's executor containers at the LimitRange defaults)"),
             };
             let quota_name = format!("the {} tier's quota", self.tier_name);
-            if let Some(why) = refusal(&label, &running, &inits, &limits, &quota, &quota_name) {
+            let sized = Sized::new(&running, &inits, &limits);
+            if let Some(why) = sized
+                .limit_range_refusal()
+                .or_else(|| sized.quota_refusal(&label, &quota, &quota_name))
+            {
                 return Err(why);
             }
-            if let Some((n, _)) = Footprint::of(&running, &inits, &limits).pods_in(&quota) {
+            if let Some((n, _)) = sized.footprint.pods_in(&quota) {
                 holds = Some(holds.map_or(n, |h| h.min(n)));
             }
         }

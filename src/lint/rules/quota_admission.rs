@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::manifest::pod_security::{argo_pods, bears_pods, pods_of};
-use crate::manifest::resources::{admitted, refusal, Footprint, Limits, Quota};
+use crate::manifest::resources::{admitted, Limits, Quota, Sized};
 
 use super::pod_security_enforce::POD_FIELDS;
 use super::prelude::*;
@@ -124,13 +124,20 @@ impl<'c> Namespaces<'c> {
                 let template = d.value.pointer(&pointer).unwrap_or(&Value::Null);
                 let (running, inits) =
                     admitted(pod.containers, argo.then_some((template, &self.executor)));
-                let refusal = checks
-                    .iter()
-                    .find_map(|(name, q)| refusal(label, &running, &inits, lr, q, name));
-                let fp = Footprint::of(&running, &inits, lr);
+                let sized = Sized::new(&running, &inits, lr);
+                let refusal = sized.limit_range_refusal().or_else(|| {
+                    checks
+                        .iter()
+                        .find_map(|(name, q)| sized.quota_refusal(label, q, name))
+                });
                 let holds = checks
                     .iter()
-                    .filter_map(|(name, q)| fp.pods_in(q).map(|(n, why)| (name.clone(), n, why)))
+                    .filter_map(|(name, q)| {
+                        sized
+                            .footprint
+                            .pods_in(q)
+                            .map(|(n, why)| (name.clone(), n, why))
+                    })
                     .collect();
                 AdmittedPod {
                     pointer,
