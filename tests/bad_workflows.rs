@@ -346,6 +346,79 @@ fn executor_resources_count_in_every_workflow_pod() {
     assert!(text.contains("\n  parallelism: 1\n"), "{text}");
 }
 
+/// Argo's `wait` and `init` containers run with the controller's executor securityContext,
+/// which the pack declares: Pod Security admission judges them by it, and a value that is
+/// not a container securityContext is refused where it is written.
+#[test]
+fn executor_security_context_is_judged_by_pod_security() {
+    let e = Estate::example();
+    assert!(e.run(&["render"]).status.success());
+    let out = e.run(&["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    e.edit(
+        PACK,
+        "        runAsUser: 8737\n        allowPrivilegeEscalation: false\n",
+        "        runAsUser: 0\n        allowPrivilegeEscalation: false\n        privileged: true\n",
+    );
+    // The render refuses the tree for these findings; written without lint, lint finds them.
+    assert_eq!(e.run(&["render"]).status.code(), Some(2));
+    assert!(e.run(&["render", "--no-lint"]).status.success());
+    let out = e.run(&["lint", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let findings = report["findings"].as_array().expect("findings");
+    let enforce: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "pod-security-enforce")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    // build-docker-image's `build` step has input artifacts: both containers are judged.
+    let build = enforce
+        .iter()
+        .find(|m| m.contains("template `build` Argo's `wait`"))
+        .unwrap_or_else(|| panic!("{enforce:#?}"));
+    assert!(
+        build.contains(
+            "template `build` Argo's `wait` container (the pack's `workflows.executor.securityContext`): privileged: true (privileged containers)"
+        ),
+        "{build}"
+    );
+    assert!(
+        build.contains("template `build` Argo's `init` container"),
+        "{build}"
+    );
+    assert!(
+        build.contains("refused by Pod Security admission"),
+        "{build}"
+    );
+    let warned = findings
+        .iter()
+        .filter(|f| f["rule"] == "pod-security-warn")
+        .filter_map(|f| f["message"].as_str())
+        .any(|m| m.contains("Argo's `wait` container (the pack's `workflows.executor.securityContext`): runAsUser: 0"));
+    let restricted_enforced = enforce.iter().any(|m| m.contains("runAsUser: 0"));
+    assert!(warned || restricted_enforced, "{findings:#?}");
+
+    let e = Estate::example();
+    e.edit(
+        PACK,
+        "        runAsUser: 8737\n",
+        "        runAsUser: root\n",
+    );
+    let out = e.run(&["render"]);
+    let err = assert_bad_input(&e, &out, &e.loc(PACK, "runAsUser: root", "root"));
+    assert!(
+        err.contains("workflows.executor.securityContext: "),
+        "{err}"
+    );
+}
+
 /// The build's relaxations exist only through the pack's declared exception, only for the
 /// catalog workflow that declares them, and never beyond them.
 #[test]

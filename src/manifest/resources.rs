@@ -266,9 +266,8 @@ impl<'a, 'v> Sized<'a, 'v> {
 pub type Named<'a> = (String, &'a Value);
 
 /// A pod's containers as admission sees them: `(regular, init)`. An Argo workflow pod
-/// (`argo` holds its template and the executor container) also has the `wait` container
-/// the controller adds to every pod, and its `init` container when the template has input
-/// artifacts, both with the executor's resources.
+/// (`argo` holds its template and the executor container) also has the containers the
+/// controller adds ([`executor_containers`]).
 pub fn admitted<'a>(
     containers: Vec<Named<'a>>,
     argo: Option<(&Value, &'a Value)>,
@@ -277,16 +276,30 @@ pub fn admitted<'a>(
         .into_iter()
         .partition(|(name, _)| name.contains("initContainers["));
     if let Some((template, executor)) = argo {
-        running.push(("Argo's `wait` container".to_owned(), executor));
-        let artifacts = template
-            .pointer("/inputs/artifacts")
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty());
-        if artifacts {
-            inits.push(("Argo's `init` container".to_owned(), executor));
+        for (injected, init) in executor_containers(template, executor) {
+            if init {
+                inits.push(injected);
+            } else {
+                running.push(injected);
+            }
         }
     }
     (running, inits)
+}
+
+/// The containers the Argo controller adds to the pod of one workflow template, each as the
+/// `executor` container value and whether it is an init container: `wait` in every pod,
+/// `init` when the template has input artifacts.
+pub fn executor_containers<'a>(template: &Value, executor: &'a Value) -> Vec<(Named<'a>, bool)> {
+    let mut out = vec![(("Argo's `wait` container".to_owned(), executor), false)];
+    let artifacts = template
+        .pointer("/inputs/artifacts")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    if artifacts {
+        out.push((("Argo's `init` container".to_owned(), executor), true));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -47,19 +47,31 @@ pub struct WorkflowsSpec {
 
 /// The Argo Workflows controller's executor configuration, as far as admission sees it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Executor {
     /// A container's `resources` (`requests`, `limits`), schema-checked.
-    pub resources: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Value>,
+    /// The controller's `executor.securityContext`, checked against the Workflow CRD's
+    /// container `securityContext`. Pod Security admission judges Argo's containers by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<Value>,
 }
 
 impl Executor {
-    /// The executor as a container value, for the admission checks.
+    /// The executor as a container value, for the admission checks: only the fields the
+    /// pack declares, so an undeclared one falls back as it does in the cluster.
     pub fn container(executor: Option<&Executor>) -> Value {
-        executor.map_or_else(
-            || serde_json::json!({}),
-            |e| serde_json::json!({ "resources": e.resources }),
-        )
+        let mut out = serde_json::Map::new();
+        if let Some(e) = executor {
+            if let Some(r) = &e.resources {
+                out.insert("resources".into(), r.clone());
+            }
+            if let Some(s) = &e.security_context {
+                out.insert("securityContext".into(), s.clone());
+            }
+        }
+        Value::Object(out)
     }
 }
 

@@ -59,7 +59,7 @@ impl Fit<'_> {
             let template = doc.pointer(&pointer).unwrap_or(&Value::Null);
             let name = template.get("name").and_then(Value::as_str).unwrap_or("?");
             let (running, inits) = admitted(pod.containers, Some((template, &executor)));
-            let label = match self.executor {
+            let label = match self.executor.and_then(|e| e.resources.as_ref()) {
                 Some(_) => format!("template `{name}` (with Argo's executor containers at the pack's executor resources)"),
                 None => format!("template `{name}` (with Argo's executor containers at the LimitRange defaults)"),
             };

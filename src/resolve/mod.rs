@@ -360,6 +360,20 @@ fn resolve_env(
             );
         }
     }
+    if let Some(context) = pack_layers
+        .value
+        .pointer("/workflows/executor/securityContext")
+    {
+        let violations = schema::validate_security_context(context);
+        if !violations.is_empty() {
+            return refuse(
+                violations,
+                "/workflows/executor/securityContext",
+                "workflows.executor.securityContext: ",
+                "a container securityContext; ",
+            );
+        }
+    }
     let mut spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
         Diagnostics::from(inputs.error_at(
             "invalid-value",

@@ -94,18 +94,28 @@ fn compiled(which: InputSchema) -> &'static Compiled {
 }
 
 /// Validate a pack's `workflows.artifactRepository` against Argo's own schema for it (see
-/// [`objects::artifact_repository_schema`]); violations point inside the value.
+/// [`objects::workflow_schema_at`]); violations point inside the value.
 pub fn validate_artifact_repository(value: &Value) -> Vec<Violation> {
     static CELL: OnceLock<Compiled> = OnceLock::new();
-    let c = CELL.get_or_init(|| {
-        let schema = objects::artifact_repository_schema();
+    argo_part(&CELL, objects::ARTIFACT_REPOSITORY).violations(value)
+}
+
+/// Validate a pack's `workflows.executor.securityContext` against the Workflow CRD's
+/// container `securityContext`; violations point inside the value.
+pub fn validate_security_context(value: &Value) -> Vec<Violation> {
+    static CELL: OnceLock<Compiled> = OnceLock::new();
+    argo_part(&CELL, objects::SECURITY_CONTEXT).violations(value)
+}
+
+fn argo_part<'c>(cell: &'c OnceLock<Compiled>, pointer: &str) -> &'c Compiled {
+    cell.get_or_init(|| {
+        let schema = objects::workflow_schema_at(pointer);
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft4)
             .build(&schema)
-            .unwrap_or_else(|e| panic!("the ArtifactRepository schema does not compile: {e}"));
+            .unwrap_or_else(|e| panic!("the Workflow CRD's {pointer} does not compile: {e}"));
         Compiled { schema, validator }
-    });
-    c.violations(value)
+    })
 }
 
 /// Validate `value` and explain every violation, sorted by pointer.

@@ -115,23 +115,28 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     cell: OnceLock::new(),
 }];
 
-/// The strict schema of Argo Workflows' `ArtifactRepository` (what the
-/// `artifact-repositories` ConfigMap holds), taken from the vendored Workflow CRD, where it
-/// appears as `status.artifactRepositoryRef.artifactRepository`: every field Argo accepts
-/// (S3 with `useSDKCreds` or `roleARN`, GCS, Azure, OSS, Artifactory, HDFS, `archiveLogs`)
-/// and nothing else, with no hand-kept copy to drift.
-pub fn artifact_repository_schema() -> Value {
+/// A part of the vendored Workflow CRD's strict schema, for pack fields that hold what Argo
+/// itself reads, with no hand-kept copy to drift:
+/// - `ArtifactRepository` (what the `artifact-repositories` ConfigMap holds), which the CRD
+///   has as `status.artifactRepositoryRef.artifactRepository`: every field Argo accepts (S3
+///   with `useSDKCreds` or `roleARN`, GCS, Azure, OSS, Artifactory, HDFS, `archiveLogs`);
+/// - a container's `securityContext` (the controller's `executor.securityContext`), as the
+///   CRD has it for a template's container.
+pub fn workflow_schema_at(pointer: &str) -> Value {
     ARGO.iter()
         .find(|e| e.kind == "Workflow")
         .map(|e| (e.make)())
-        .and_then(|w| {
-            w.pointer(
-                "/properties/status/properties/artifactRepositoryRef/properties/artifactRepository",
-            )
-            .cloned()
-        })
+        .and_then(|w| w.pointer(pointer).cloned())
         .unwrap_or_else(|| json!({"type": "object"}))
 }
+
+/// Where [`workflow_schema_at`] finds an `ArtifactRepository`.
+pub const ARTIFACT_REPOSITORY: &str =
+    "/properties/status/properties/artifactRepositoryRef/properties/artifactRepository";
+
+/// Where [`workflow_schema_at`] finds a container's `securityContext`.
+pub const SECURITY_CONTEXT: &str =
+    "/properties/spec/properties/templates/items/properties/container/properties/securityContext";
 
 fn kube_schema<T: schemars::JsonSchema>() -> Value {
     let raw = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);

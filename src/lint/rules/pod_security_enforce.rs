@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::pod_security::{evaluate, pods_of, Level, Violation};
+use crate::manifest::pod_security::{argo_pods, evaluate, pods_of, Level, Violation};
+use crate::manifest::resources::executor_containers;
 
 use super::prelude::*;
 
@@ -12,7 +13,7 @@ pub static RULE: Rule = Rule {
     family: Family::Admission,
     severity: Severity::Error,
     summary: "A pod would be refused by Pod Security admission: it breaks the standard its Namespace enforces.",
-    doc: "## What it does\nFinds every pod an object would create — Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, PodTemplates, and each container template of Argo Workflows, WorkflowTemplates, ClusterWorkflowTemplates (where a Workflow runs them) and CronWorkflows — and checks it against every control of the Pod Security Standard its Namespace enforces (`pod-security.kubernetes.io/enforce`, `latest`): host namespaces, privileged, capabilities, hostPath, host ports, AppArmor, SELinux, /proc mount, seccomp, sysctls, HostProcess; at `restricted` also volume types, privilege escalation, running as non-root (user), seccomp required and capabilities dropped. The Namespace must be in the linted tree. Argo's own init and wait containers are configured in the workflow controller, not in the tree, and are not judged.\n\n## Why is this bad?\nThe API server refuses the pod: a Deployment never gets replicas, a workflow step stays Pending until its deadline. Nothing at merge time says so.\n\n## Example\n```yaml\n# namespace shop-prod enforces restricted\nspec:\n  containers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n```",
+    doc: "## What it does\nFinds every pod an object would create — Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, PodTemplates, and each container template of Argo Workflows, WorkflowTemplates, ClusterWorkflowTemplates (where a Workflow runs them) and CronWorkflows — and checks it against every control of the Pod Security Standard its Namespace enforces (`pod-security.kubernetes.io/enforce`, `latest`): host namespaces, privileged, capabilities, hostPath, host ports, AppArmor, SELinux, /proc mount, seccomp, sysctls, HostProcess; at `restricted` also volume types, privilege escalation, running as non-root (user), seccomp required and capabilities dropped. The Namespace must be in the linted tree. Argo's own `wait` (and, with input artifacts, `init`) containers are configured in the workflow controller, not in the tree: they are judged with the `securityContext` the estate's pack declares for them (`workflows.executor.securityContext`), and not judged when it declares none.\n\n## Why is this bad?\nThe API server refuses the pod: a Deployment never gets replicas, a workflow step stays Pending until its deadline. Nothing at merge time says so.\n\n## Example\n```yaml\n# namespace shop-prod enforces restricted\nspec:\n  containers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n```",
     scope: Scope::Corpus(POD_FIELDS),
     check,
 };
@@ -200,11 +201,23 @@ pub fn levels(c: &Corpus) -> Levels<'_> {
     out
 }
 
+/// The executor container Argo adds to workflow pods, when the estate declares the
+/// controller's `executor.securityContext`: without it, what the cluster runs is unknown and
+/// Argo's containers are not judged (no false errors on a plain tree).
+pub fn executor(config: &LintConfig) -> Option<&Value> {
+    config
+        .executor
+        .as_ref()
+        .filter(|e| e.get("securityContext").is_some())
+}
+
 /// Each pod of the corpus in a Namespace the corpus holds, with its violations at `level`
-/// (given the namespace's levels).
+/// (given the namespace's levels). Argo's pods get the controller's containers when
+/// `executor` is known.
 pub fn judge(
     c: &Corpus,
     levels: &Levels<'_>,
+    executor: Option<&Value>,
     pick: impl Fn(Option<Level>, Option<Level>) -> Option<Level>,
     mut report: impl FnMut(usize, &str, &str, Level, Vec<Violation>),
 ) {
@@ -226,9 +239,25 @@ pub fn judge(
         let found = seen
             .entry((std::sync::Arc::as_ptr(&d.value), d.kind(), level))
             .or_insert_with(|| {
+                let argo = executor.filter(|_| argo_pods(d.kind()));
                 pods_of(d.kind(), &d.value)
                     .into_iter()
-                    .map(|(pointer, pod)| (pointer, evaluate(&pod, level)))
+                    .map(|(pointer, mut pod)| {
+                        if let Some(executor) = argo {
+                            let template = d.value.pointer(&pointer).unwrap_or(&Value::Null);
+                            let name = template.get("name").and_then(Value::as_str);
+                            for ((who, container), _) in executor_containers(template, executor) {
+                                pod.containers.push((
+                                    format!(
+                                        "template `{}` {who} (the pack's `workflows.executor.securityContext`)",
+                                        name.unwrap_or("?")
+                                    ),
+                                    container,
+                                ));
+                            }
+                        }
+                        (pointer, evaluate(&pod, level))
+                    })
                     .filter(|(_, found)| !found.is_empty())
                     .collect()
             });
@@ -247,10 +276,11 @@ pub fn describe(found: &[Violation]) -> String {
         .join("; ")
 }
 
-fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     judge(
         c,
         &levels(c),
+        executor(config),
         |enforce, _| enforce.filter(|l| *l > Level::Privileged),
         |i, pointer, ns, level, found| {
             out.push(Hit::new(

@@ -1,7 +1,7 @@
 //! Pod Security admission's `warn` and `audit` levels, offline: a pod admitted under the
 //! enforced level that breaks the stricter level the Namespace warns or audits at.
 
-use super::pod_security_enforce::{describe, judge, POD_FIELDS};
+use super::pod_security_enforce::{describe, executor, judge, POD_FIELDS};
 use super::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -24,11 +24,12 @@ fn relaxed(control: &str, granted: &str) -> bool {
     granted.split(',').any(|g| g.trim() == relaxation)
 }
 
-fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     let levels = super::pod_security_enforce::levels(c);
     judge(
         c,
         &levels,
+        executor(config),
         |enforce, warn| warn.filter(|w| Some(*w) > enforce),
         |i, pointer, ns, level, found| {
             let enforced = levels.get(ns).and_then(|(e, _)| *e);

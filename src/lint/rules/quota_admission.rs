@@ -64,7 +64,10 @@ impl<'c> Namespaces<'c> {
                 .executor
                 .clone()
                 .unwrap_or_else(|| serde_json::json!({})),
-            declared: config.executor.is_some(),
+            declared: config
+                .executor
+                .as_ref()
+                .is_some_and(|e| e.get("resources").is_some()),
         }
     }
 
