@@ -161,7 +161,10 @@ fn several_formats_in_one_run() {
     let v: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["version"], 1);
     assert!(v["summary"]["errors"].as_u64().unwrap_or(0) >= 1);
-    assert_eq!(json_keys_at(&text, 2), ["version", "summary", "findings"]);
+    assert_eq!(
+        json_keys_at(&text, 2),
+        ["version", "summary", "findings", "skipped"]
+    );
     let finding = [
         "rule", "severity", "message", "file", "line", "column", "object", "help",
     ];

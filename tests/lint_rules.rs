@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gitops_render::lint::{lint, lint_paths, Corpus, LintConfig, Scope, Waiver, RULES};
-use gitops_render::report::{render, Format};
+use gitops_render::report::{render, Format, Summary};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -76,7 +76,7 @@ fn every_rule_fires_on_its_fixture() {
             "rule `{}` did not fire on its fixture",
             rule.id
         );
-        let text = render(Format::Human, &findings, findings.len());
+        let text = render(Format::Human, &Summary::of(&findings, findings.len()));
         insta::assert_snapshot!(format!("fires__{}", rule.id), text);
     }
 }
@@ -89,7 +89,7 @@ fn every_rule_stays_quiet_on_its_clean_fixture() {
             findings.is_empty(),
             "rule `{}` fired on its clean fixture:\n{}",
             rule.id,
-            render(Format::Human, &findings, 0)
+            render(Format::Human, &Summary::of(&findings, 0))
         );
     }
 }

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use clap::Args;
 
-use crate::lint::{has_errors, lint_paths, LintConfig, Linted, CHUNK_FILES};
-use crate::report::{self, Format};
+use crate::lint::{has_errors, lint_paths, LintConfig, CHUNK_FILES};
+use crate::report::{self, Format, Summary};
 use crate::source::EstateFiles;
 
 use super::{fail, output, Exit};
@@ -26,6 +26,9 @@ pub struct LintArgs {
     /// Report kinds without a schema as errors (default: one warning per kind).
     #[arg(long)]
     strict_kinds: bool,
+    /// List the files set aside as not manifests (Kustomize, Helm charts, data), with why.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 fn parse_output(s: &str) -> Result<(Format, String), String> {
@@ -73,20 +76,27 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     };
     config.kube_version = Some(args.kube_version);
     config.strict_kinds = args.strict_kinds;
-    let Linted { findings, checked } = match lint_paths(&paths, &config, CHUNK_FILES) {
+    let linted = match lint_paths(&paths, &config, CHUNK_FILES) {
         Ok(linted) => linted,
         Err(msg) => {
             output::err(&format!("error: {msg}\n"));
             return Exit::Error;
         }
     };
-    output::out(&report::render(args.format, &findings, checked));
+    let summary = Summary {
+        findings: &linted.findings,
+        checked: linted.checked,
+        skipped: &linted.skipped,
+        verbose: args.verbose,
+    };
+    output::out(&report::render(args.format, &summary));
     for (format, file) in &args.outputs {
-        if let Err(e) = std::fs::write(file, report::render(*format, &findings, checked)) {
+        if let Err(e) = std::fs::write(file, report::render(*format, &summary)) {
             output::err(&format!("error: cannot write {file}: {e}\n"));
             return Exit::Error;
         }
     }
+    let findings = linted.findings;
     if has_errors(&findings) {
         Exit::Findings
     } else {

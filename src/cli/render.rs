@@ -284,8 +284,7 @@ fn report_findings(findings: &[crate::lint::Finding], objects: usize) {
     if !shown.is_empty() {
         output::err(&crate::report::render(
             crate::report::Format::Human,
-            &shown,
-            objects,
+            &crate::report::Summary::of(&shown, objects),
         ));
     }
     if !notes.is_empty() {

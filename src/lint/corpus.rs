@@ -12,6 +12,7 @@ use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
 use crate::source::{parse_documents, read_bounded, Location, SourceId, Sources, Target};
 
+use super::classify::{Classifier, Skipped};
 use super::Finding;
 
 /// One Kubernetes object.
@@ -107,6 +108,8 @@ pub struct Corpus {
     /// How each file (by source index) was written, judged once while it was parsed: the
     /// rules for generated files and for ambiguous scalars both ask.
     pub written: Vec<Written>,
+    /// Files read but not judged: not manifests by their content ([`super::classify`]).
+    pub skipped: Vec<super::Skipped>,
 }
 
 /// Whether a file is this tool's output as it wrote it.
@@ -155,6 +158,36 @@ fn is_canonical(body: &str, value: &Value) -> bool {
     })
 }
 
+/// What stands for the name the API server gives an object named by `generateName`.
+pub const GENERATED_NAME: &str = "{{ generateName }}";
+
+/// Drop every mapping entry whose value is null, as the API server's decoders do (a null
+/// field is an absent one): `annotations:` with nothing under it, `args:` whose items are
+/// all commented out. Items of lists are kept.
+fn without_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(without_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
+}
+
+/// The identity of an object named by `metadata.generateName` (Argo Workflows, Argo CD hook
+/// Jobs): the API server names it at creation. Shown as kubeconform shows it,
+/// `db-migrate-{{ generateName }}`; no rule matches that name to another object.
+fn generated_name(value: &Value) -> Option<ObjectRef> {
+    if value.pointer("/metadata/name").is_some() {
+        return None;
+    }
+    let prefix = value.pointer("/metadata/generateName")?.as_str()?;
+    let mut named = value.clone();
+    named["metadata"]["name"] = Value::String(format!("{prefix}{GENERATED_NAME}"));
+    ObjectRef::of(&named).ok()
+}
+
 /// A `kind: …List` with `items`: its items become the objects.
 fn is_list(value: &Value) -> bool {
     value
@@ -196,7 +229,7 @@ impl Corpus {
     }
 
     /// Record every folder above `path`.
-    fn add_dirs(&mut self, path: &str) {
+    pub(super) fn add_dirs(&mut self, path: &str) {
         let mut d = path;
         while let Some((parent, _)) = d.rsplit_once('/') {
             self.dirs.insert(parent.to_owned());
@@ -256,6 +289,13 @@ impl Corpus {
                 return;
             }
         };
+        if let Some(reason) = super::classify::by_content(&docs) {
+            self.skipped.push(super::Skipped {
+                path: path.to_owned(),
+                reason,
+            });
+            return;
+        }
         for (index, value) in docs {
             self.add_value(id, index, String::new(), value);
         }
@@ -281,7 +321,11 @@ impl Corpus {
             }
             return;
         }
-        let id = ObjectRef::of(&value).ok();
+        let mut value = value;
+        without_nulls(&mut value);
+        let id = ObjectRef::of(&value)
+            .ok()
+            .or_else(|| generated_name(&value));
         if id.is_none() {
             let missing: Vec<&str> = [
                 ("apiVersion", "/apiVersion"),
@@ -366,15 +410,39 @@ impl Corpus {
 
     /// Read and parse `inputs`, in parallel: a tree is tens of thousands of small files.
     pub fn read_inputs(inputs: &[Input], root_name: Option<String>) -> Result<Corpus, String> {
-        let files = inputs
+        // A file that cannot be read (vanished, not text) is one finding; the rest are
+        // linted and every report is still written.
+        let read: Vec<(String, Result<String, String>)> = inputs
             .par_iter()
-            .map(|input| input.read().map(|text| (input.path.clone(), text)))
-            .collect::<Result<Vec<_>, String>>()?;
+            .map(|input| (input.path.clone(), input.read()))
+            .collect();
+        let mut unreadable = Vec::new();
+        let files = read
+            .into_iter()
+            .enumerate()
+            .map(|(i, (path, text))| match text {
+                Ok(text) => (path, text),
+                Err(why) => {
+                    unreadable.push((i, why));
+                    (path, String::new())
+                }
+            })
+            .collect();
         let mut corpus = Corpus {
             root_name,
             ..Corpus::default()
         };
         corpus.add_files(files);
+        for (i, why) in unreadable {
+            corpus.read_findings.push(Finding {
+                rule: "unreadable-file",
+                severity: Severity::Error,
+                message: why,
+                location: Location::file_only(corpus.sources.path(SourceId::nth(i))),
+                object: None,
+                help: Some("lint reads UTF-8, UTF-16 and UTF-32 text files of up to 8 MiB".into()),
+            });
+        }
         for (i, input) in inputs.iter().enumerate() {
             if let Origin::Link(why) = &input.origin {
                 corpus.read_findings.push(Finding {
@@ -403,6 +471,7 @@ impl Corpus {
         self.dirs.extend(other.dirs);
         self.written.extend(other.written);
         self.read_findings.extend(other.read_findings);
+        self.skipped.extend(other.skipped);
         if self.root_name.is_none() {
             self.root_name = other.root_name;
         }
@@ -452,6 +521,8 @@ pub struct Listing {
     pub inputs: Vec<Input>,
     /// The name of the first directory linted (`gitops`), to match repository paths.
     pub root_name: Option<String>,
+    /// Files not listed for lint because their path says they are not manifests.
+    pub skipped: Vec<super::Skipped>,
 }
 
 /// What the symlinks `links` (relative to `dir`) are to a lint, as Argo CD would read them:
@@ -501,7 +572,17 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             continue;
         }
         let path = Path::new(p);
+        if !path.exists() {
+            return Err(format!("cannot read {p}: no such file or directory"));
+        }
         if !path.is_dir() {
+            if let Some(reason) = Classifier::default().skip(p) {
+                listing.skipped.push(Skipped {
+                    path: p.clone(),
+                    reason,
+                });
+                continue;
+            }
             listing.inputs.push(Input {
                 path: p.clone(),
                 origin: Origin::File(path.to_owned()),
@@ -516,10 +597,21 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             return Err(format!("cannot read {}: {err}", dir.display()));
         }
         let yaml = |rel: &str| [".yaml", ".yml", ".json"].iter().any(|e| rel.ends_with(e));
+        let classifier = Classifier::new(path, &walk.files);
         let mut found: Vec<Input> = walk
             .files
             .into_iter()
             .filter(|r| yaml(r))
+            .filter(|rel| match classifier.skip(rel) {
+                Some(reason) => {
+                    listing.skipped.push(Skipped {
+                        path: rel.clone(),
+                        reason,
+                    });
+                    false
+                }
+                None => true,
+            })
             .map(|rel| Input {
                 origin: Origin::File(path.join(&rel)),
                 path: rel,

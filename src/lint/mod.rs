@@ -9,6 +9,7 @@
 //! read from documents pruned to the fields it lists. That split is what lets a lint of files
 //! on disk ([`lint_paths`]) stream them in chunks. Positions are looked up only for hits.
 
+mod classify;
 mod config;
 mod corpus;
 mod helpers;
@@ -19,8 +20,9 @@ mod stream;
 
 use rayon::prelude::*;
 
+pub use classify::Skipped;
 pub use config::{is_iso_date, LintConfig, Waiver, EXCEPTION_ANNOTATION, IGNORE_ANNOTATION};
-pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written};
+pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written, GENERATED_NAME};
 pub use registry::{rule, Rule, Scope, RULES};
 pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};
 

@@ -77,6 +77,7 @@ pub static RULES: &[&Rule] = &[
     &reader::NOT_AN_OBJECT,
     &reader::MISSING_IDENTITY,
     &reader::SYMLINK_OUT_OF_BOUNDS,
+    &reader::UNREADABLE_FILE,
     &schema_invalid::RULE,
     &no_schema::RULE,
     &removed_api_version::RULE,

@@ -27,6 +27,8 @@ pub const CHUNK_FILES: usize = 32;
 pub struct Linted {
     pub findings: Vec<Finding>,
     pub checked: usize,
+    /// Files that are not manifests (Kustomize, Helm charts, data), with why.
+    pub skipped: Vec<super::Skipped>,
 }
 
 /// Lint files and directories (see [`list_paths`]) `chunk_files` files at a time.
@@ -49,10 +51,22 @@ pub fn lint_paths(
     let mut stream = stream;
     stream.reserve(&chunks);
     chunks.into_iter().for_each(|c| stream.add(c));
-    let (findings, relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
+    // A skipped file's folder is still a folder of the repository (an Application's path
+    // may be a Kustomize overlay that holds nothing else).
+    for s in &listing.skipped {
+        stream.relations.add_dirs(&s.path);
+    }
+    let (findings, mut relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
     let checked = relations.docs.len();
+    let mut skipped = listing.skipped;
+    skipped.append(&mut relations.skipped);
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     crate::free_in_background(relations);
-    Ok(Linted { findings, checked })
+    Ok(Linted {
+        findings,
+        checked,
+        skipped,
+    })
 }
 
 /// A lint fed in chunks of whole files.

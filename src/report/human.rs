@@ -1,10 +1,15 @@
 //! Findings as people read them: the same shape as input diagnostics.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::Finding;
 
-pub fn render(findings: &[Finding], checked: usize) -> String {
+pub fn render(summary: &super::Summary<'_>) -> String {
+    let (findings, checked) = (summary.findings, summary.checked);
     let mut out = String::new();
+    if summary.verbose {
+        for s in summary.skipped {
+            out.push_str(&format!("skipped: {}: {}\n", s.path, s.reason));
+        }
+    }
     for f in findings {
         let mut d = Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone());
         d.severity = f.severity;
@@ -36,6 +41,18 @@ pub fn render(findings: &[Finding], checked: usize) -> String {
         out.push_str(&format!(
             ", {notes} note{}",
             if notes == 1 { "" } else { "s" }
+        ));
+    }
+    let skipped = summary.skipped.len();
+    if skipped > 0 {
+        out.push_str(&format!(
+            "; {skipped} file{} skipped, not manifests{}",
+            if skipped == 1 { "" } else { "s" },
+            if summary.verbose {
+                ""
+            } else {
+                " (--verbose lists them)"
+            }
         ));
     }
     out.push('\n');

@@ -6,13 +6,19 @@
 use serde::Serialize;
 
 use crate::diagnostic::Severity;
-use crate::lint::Finding;
 
 #[derive(Serialize)]
 struct Report<'a> {
     version: u32,
     summary: Summary,
     findings: Vec<FindingView<'a>>,
+    skipped: Vec<SkippedView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkippedView<'a> {
+    file: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -21,6 +27,7 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -35,7 +42,8 @@ struct FindingView<'a> {
     help: &'a Option<String>,
 }
 
-pub fn render(findings: &[Finding], checked: usize) -> String {
+pub fn render(s: &super::Summary<'_>) -> String {
+    let (findings, checked) = (s.findings, s.checked);
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -51,6 +59,7 @@ pub fn render(findings: &[Finding], checked: usize) -> String {
             errors,
             warnings: findings.len() - errors - notes,
             notes,
+            skipped: s.skipped.len(),
         },
         findings: findings
             .iter()
@@ -63,6 +72,14 @@ pub fn render(findings: &[Finding], checked: usize) -> String {
                 column: f.location.col,
                 object: &f.object,
                 help: &f.help,
+            })
+            .collect(),
+        skipped: s
+            .skipped
+            .iter()
+            .map(|k| SkippedView {
+                file: &k.path,
+                reason: &k.reason,
             })
             .collect(),
     };

@@ -12,7 +12,7 @@ mod sarif;
 
 use clap::ValueEnum;
 
-use crate::lint::Finding;
+use crate::lint::{Finding, Skipped};
 
 /// Output formats of `lint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -31,13 +31,35 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Render `findings` in `format`; `checked` is the number of objects linted.
-pub fn render(format: Format, findings: &[Finding], checked: usize) -> String {
+/// What one lint run has to report.
+pub struct Summary<'a> {
+    pub findings: &'a [Finding],
+    /// How many objects were linted.
+    pub checked: usize,
+    /// Files that are not manifests, with why: counted, and listed when `verbose`.
+    pub skipped: &'a [Skipped],
+    pub verbose: bool,
+}
+
+impl<'a> Summary<'a> {
+    /// Findings alone (a render's lint, which reads no file that is not its own).
+    pub fn of(findings: &'a [Finding], checked: usize) -> Summary<'a> {
+        Summary {
+            findings,
+            checked,
+            skipped: &[],
+            verbose: false,
+        }
+    }
+}
+
+/// Render a lint's summary in `format`.
+pub fn render(format: Format, s: &Summary<'_>) -> String {
     match format {
-        Format::Human => human::render(findings, checked),
-        Format::Json => json::render(findings, checked),
-        Format::Sarif => sarif::render(findings),
-        Format::Github => github::render(findings),
-        Format::Junit => junit::render(findings),
+        Format::Human => human::render(s),
+        Format::Json => json::render(s),
+        Format::Sarif => sarif::render(s.findings),
+        Format::Github => github::render(s.findings),
+        Format::Junit => junit::render(s.findings),
     }
 }

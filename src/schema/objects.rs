@@ -149,6 +149,12 @@ fn kube_schema<T: schemars::JsonSchema>() -> Value {
                 json!({"anyOf": [{"type": "number"}, {"type": "string"}]}),
             );
         }
+        // A CRD schema's `enum`, `default` and `example` hold any JSON value; k8s-openapi
+        // describes that type as an object, which refused every `enum: [RSA, ECDSA]`.
+        let json = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON";
+        if defs.contains_key(json) {
+            defs.insert(json.into(), json!({}));
+        }
         // kubectl writes `creationTimestamp: null` into generated manifests.
         if defs.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.Time") {
             defs.insert(

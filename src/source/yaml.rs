@@ -45,9 +45,48 @@ pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
             message: format!("file is larger than the {} MiB limit", MAX_FILE_BYTES >> 20),
         });
     }
-    match super::subset::read(text) {
-        Some(docs) => Ok(docs),
-        None => parse_documents_libyaml(text),
+    let mut docs = match super::subset::read(text) {
+        Some(docs) => docs,
+        None => parse_documents_libyaml(text)?,
+    };
+    if has_merge_key(text) {
+        docs.iter_mut().for_each(|(_, d)| merge_keys(d));
+    }
+    Ok(docs)
+}
+
+/// Does `text` hold a plain `<<` key (a quoted `"<<"` is an ordinary key)?
+fn has_merge_key(text: &str) -> bool {
+    text.match_indices("<<").any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        !matches!(before, Some('"' | '\'')) && text[i + 2..].starts_with(':')
+    })
+}
+
+/// Resolve YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) as Kubernetes' YAML reader
+/// does: the merged mappings' entries are added where the mapping does not set them itself,
+/// earlier mappings of a list winning over later ones. Inner merges are resolved first.
+fn merge_keys(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.values_mut().for_each(merge_keys);
+            let Some(merged) = map.remove("<<") else {
+                return;
+            };
+            let sources = match merged {
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            for source in sources {
+                if let Value::Object(entries) = source {
+                    for (k, v) in entries {
+                        map.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(merge_keys),
+        _ => {}
     }
 }
 

@@ -21,6 +21,10 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         HashMap::with_capacity(c.docs.len());
     for (i, d) in c.docs.iter().enumerate() {
         let Some(id) = &d.id else { continue };
+        // Named at creation (`generateName`): every copy is a new object.
+        if id.name.ends_with(crate::lint::GENERATED_NAME) {
+            continue;
+        }
         match first.get(id) {
             Some(&f) => out.push(Hit::new(
                 i,

@@ -64,3 +64,13 @@ pub static WAIVER_EXPIRED: Rule = Rule {
     scope: Scope::File,
     check: reported_by_reader,
 };
+
+pub static UNREADABLE_FILE: Rule = Rule {
+    id: "unreadable-file",
+    family: Family::Schema,
+    severity: Severity::Error,
+    summary: "A file could not be read as text: not UTF-8/16/32, too large, or gone.",
+    doc: "## What it does\nReports a file lint cannot read: bytes that are neither UTF-8 nor UTF-16 nor UTF-32 (YAML's encodings, with or without a byte-order mark), a file over the size limit, or one that vanished or cannot be opened. The other files are linted and every report is written.\n\n## Why is this bad?\nArgo CD fails the application on a file it cannot decode.\n\n## Example\n```text\nconfig/legacy.yaml: file is not UTF-8, UTF-16 or UTF-32 (byte 112)\n```",
+    scope: Scope::File,
+    check: reported_by_reader,
+};

@@ -52,7 +52,12 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                             _ => vec![Hit::new(
                                 i,
                                 at.clone(),
-                                format!("{} is not a valid {}: {e}", d.display(), d.kind()),
+                                format!(
+                                    "{} is not a valid {}: at `{}`: {e}",
+                                    d.display(),
+                                    d.kind(),
+                                    if at.is_empty() { "/" } else { at.as_str() }
+                                ),
                             )],
                         }
                     })

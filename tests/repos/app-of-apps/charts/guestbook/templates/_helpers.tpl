@@ -1,0 +1,3 @@
+{{- define "guestbook.fullname" -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
