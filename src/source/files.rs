@@ -283,9 +283,11 @@ mod tests {
         ] {
             assert_eq!(decode(&bytes).as_deref(), Ok(text), "{bytes:?}");
         }
-        assert!(decode(b"kind: \xFF\n").unwrap_err().contains("not UTF-8"));
+        assert!(decode(b"kind: \xFF\n")
+            .expect_err("latin-1")
+            .contains("not UTF-8"));
         assert!(decode(b"\xFF\xFEk\x00i")
-            .unwrap_err()
+            .expect_err("odd length")
             .contains("half a character"));
     }
 
