@@ -33,6 +33,7 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod settings;
 pub mod source;
 pub mod tree;
 

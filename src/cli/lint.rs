@@ -21,14 +21,55 @@ pub struct LintArgs {
     #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = parse_output)]
     outputs: Vec<(Format, String)>,
     /// Kubernetes version apiVersions are checked against.
-    #[arg(long, value_name = "X.Y", default_value = crate::schema::objects::KUBE_VERSION, value_parser = parse_version)]
-    kube_version: (u32, u32),
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    kube_version: Option<(u32, u32)>,
     /// Report kinds without a schema as errors (default: one warning per kind).
     #[arg(long)]
     strict_kinds: bool,
     /// List the files set aside as not manifests (Kustomize, Helm charts, data), with why.
     #[arg(long, short)]
     verbose: bool,
+    /// The configuration file (default: `<root>/.gitops-render.yaml` when there is one).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Do not read paths matching this glob (relative to the linted folder; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Turn a rule off (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = parse_rule)]
+    disable: Vec<String>,
+    /// Turn a rule on at its default severity (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = parse_rule)]
+    enable: Vec<String>,
+    /// Set a rule's severity: RULE=error|warning|note|off (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL", value_parser = parse_severity)]
+    severity: Vec<(String, Option<crate::diagnostic::Severity>)>,
+    /// Do not check objects of this kind: `Kind` or `apiVersion/Kind` (repeatable).
+    #[arg(long = "skip-kind", value_name = "KIND")]
+    skip_kinds: Vec<String>,
+    /// Report objects of this kind as errors: `Kind` or `apiVersion/Kind` (repeatable).
+    #[arg(long = "reject-kind", value_name = "KIND")]
+    reject_kinds: Vec<String>,
+    /// A CustomResourceDefinition file or folder whose schemas validate custom resources
+    /// (repeatable; CRDs in the linted files are used too).
+    #[arg(long = "crd", value_name = "PATH")]
+    crds: Vec<String>,
+    /// A folder of JSON Schemas named `{kind}_{version}.json` or
+    /// `{group}/{kind}_{version}.json`, as the public CRD catalogs lay them out (repeatable).
+    #[arg(long = "schema-dir", value_name = "DIR")]
+    schema_dirs: Vec<String>,
+}
+
+fn parse_severity(s: &str) -> Result<(String, Option<crate::diagnostic::Severity>), String> {
+    let (rule, level) = s
+        .split_once('=')
+        .ok_or("expected RULE=LEVEL, e.g. image-not-pinned=warning")?;
+    crate::settings::known_rule(rule)?;
+    Ok((rule.to_owned(), crate::settings::severity(level)?))
+}
+
+fn parse_rule(s: &str) -> Result<String, String> {
+    crate::settings::known_rule(s).map(|()| s.to_owned())
 }
 
 fn parse_output(s: &str) -> Result<(Format, String), String> {
@@ -43,11 +84,64 @@ fn parse_output(s: &str) -> Result<(Format, String), String> {
 }
 
 fn parse_version(s: &str) -> Result<(u32, u32), String> {
-    let (a, b) = s.split_once('.').ok_or("expected MAJOR.MINOR, e.g. 1.34")?;
-    Ok((
-        a.parse().map_err(|_| "bad major version")?,
-        b.parse().map_err(|_| "bad minor version")?,
-    ))
+    crate::settings::kube_version(s)
+}
+
+/// The configuration file's settings, then the command line's, over the pack's.
+fn apply(config: &mut LintConfig, file: &crate::settings::Loaded, args: &LintArgs) {
+    let lint = &file.settings.lint;
+    config.kube_version = args
+        .kube_version
+        .or_else(|| {
+            lint.kube_version
+                .as_deref()
+                .and_then(|v| crate::settings::kube_version(v).ok())
+        })
+        .or(config.kube_version);
+    config.strict_kinds = args.strict_kinds || lint.strict_kinds;
+    // Weakest first: the file's disable, enable and severities, then the flags'.
+    let default = |r: &String| crate::lint::rule(r).map(|rule| rule.severity);
+    let mut levels: Vec<(String, Option<crate::diagnostic::Severity>)> = Vec::new();
+    levels.extend(lint.disable.iter().map(|r| (r.clone(), None)));
+    levels.extend(lint.enable.iter().map(|r| (r.clone(), default(r))));
+    levels.extend(
+        lint.severity
+            .iter()
+            .filter_map(|(r, l)| Some((r.clone(), crate::settings::severity(l).ok()?))),
+    );
+    levels.extend(args.disable.iter().map(|r| (r.clone(), None)));
+    levels.extend(args.enable.iter().map(|r| (r.clone(), default(r))));
+    levels.extend(args.severity.iter().cloned());
+    config.overrides.extend(levels);
+    config
+        .exclude
+        .extend(lint.exclude.iter().chain(&args.exclude).cloned());
+    config
+        .skip_kinds
+        .extend(lint.skip_kinds.iter().chain(&args.skip_kinds).cloned());
+    config
+        .reject_kinds
+        .extend(lint.reject_kinds.iter().chain(&args.reject_kinds).cloned());
+}
+
+/// The URLs of the Git remotes of the repository holding `path`, normalised.
+fn git_remotes(path: &Path) -> Vec<String> {
+    let Ok(dir) = path.canonicalize() else {
+        return Vec::new();
+    };
+    let Some(config) = dir
+        .ancestors()
+        .map(|a| a.join(".git").join("config"))
+        .find(|c| c.is_file())
+    else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(config).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("url"))
+        .filter_map(|l| l.trim_start().strip_prefix('='))
+        .map(|u| crate::lint::normalise_repo(u.trim()))
+        .collect()
 }
 
 /// The lint settings of the estate at `root`, when it is one (else the defaults).
@@ -74,8 +168,36 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     } else {
         args.paths.clone()
     };
-    config.kube_version = Some(args.kube_version);
-    config.strict_kinds = args.strict_kinds;
+    let file = match crate::settings::load(root, args.config.as_deref()) {
+        Ok(f) => f,
+        Err(d) => return fail(&d),
+    };
+    apply(&mut config, &file, args);
+    config.repo_urls.extend(git_remotes(Path::new(&paths[0])));
+    if let Some(url) = file.settings.repo.as_ref().and_then(|r| r.url.as_deref()) {
+        config.repo_urls.push(crate::lint::normalise_repo(url));
+    }
+    // Schemas of custom resources: the config's and the command line's CRDs and folders.
+    let crds: Vec<String> = file
+        .settings
+        .lint
+        .crds
+        .iter()
+        .map(|p| file.path(p).to_string_lossy().into_owned())
+        .chain(args.crds.iter().cloned())
+        .collect();
+    let schema_dirs: Vec<String> = file
+        .settings
+        .lint
+        .schema_dirs
+        .iter()
+        .map(|p| file.path(p).to_string_lossy().into_owned())
+        .chain(args.schema_dirs.iter().cloned())
+        .collect();
+    match crate::schema::custom::load(&crds, &schema_dirs) {
+        Ok(custom) => config.custom = Some(std::sync::Arc::new(custom)),
+        Err(d) => return fail(&d),
+    }
     let linted = match lint_paths(&paths, &config, CHUNK_FILES) {
         Ok(linted) => linted,
         Err(msg) => {

@@ -54,6 +54,10 @@ impl LintConfig {
             .first()
             .map(|e| e.settings.repo.path.clone());
         for env in &plan.environments {
+            let url = normalise_repo(&env.settings.repo.url);
+            if !cfg.repo_urls.contains(&url) {
+                cfg.repo_urls.push(url);
+            }
             if let Some(rule) = env.spec.environments.get(&env.name) {
                 if let Some(tiers) = &rule.allowed_tiers {
                     cfg.allowed_tiers.insert(env.name.clone(), tiers.clone());
@@ -141,9 +145,77 @@ pub struct LintConfig {
     /// it; `None` when unknown: the `wait` and `init` containers then get the LimitRange
     /// defaults.
     pub executor: Option<serde_json::Value>,
+    /// Globs of linted paths not read (`lint.exclude`, `--exclude`).
+    pub exclude: Vec<String>,
+    /// Kinds not checked (`Kind` or `apiVersion/Kind`).
+    pub skip_kinds: Vec<String>,
+    /// Kinds refused wherever they appear (`Kind` or `apiVersion/Kind`).
+    pub reject_kinds: Vec<String>,
+    /// URLs of the repository being linted (the config's `repo.url`, the estate's, the git
+    /// remote), normalised ([`same_repo`]); empty when unknown.
+    pub repo_urls: Vec<String>,
+    /// Schemas of custom resources given to this run (`--crd`, `--schema-dir`).
+    pub custom: Option<std::sync::Arc<crate::schema::custom::Custom>>,
+}
+
+/// Does an entry of `skipKinds`/`rejectKinds` (`Kind` or `apiVersion/Kind`) name this kind?
+pub fn names_kind(entry: &str, api_version: &str, kind: &str) -> bool {
+    match entry.rsplit_once('/') {
+        Some((av, k)) => k == kind && av == api_version,
+        None => entry == kind,
+    }
+}
+
+/// A repository URL as Argo CD compares them: no scheme, no user, no `.git`, no trailing
+/// slash, `git@host:org/repo` read as `host/org/repo`, lower case.
+pub fn normalise_repo(url: &str) -> String {
+    let mut u = url.trim().to_ascii_lowercase();
+    for scheme in ["https://", "http://", "ssh://", "git://", "file://"] {
+        if let Some(rest) = u.strip_prefix(scheme) {
+            u = rest.to_owned();
+        }
+    }
+    if let Some((_, rest)) = u.split_once('@') {
+        u = rest.to_owned();
+    }
+    if !u.starts_with('/') {
+        if let Some((host, path)) = u.split_once(':') {
+            if !path.starts_with(|c: char| c.is_ascii_digit()) {
+                u = format!("{host}/{path}");
+            }
+        }
+    }
+    let u = u.trim_end_matches('/');
+    u.strip_suffix(".git").unwrap_or(u).to_owned()
 }
 
 impl LintConfig {
+    /// Is `url` the repository being linted? `None` when this run does not know which
+    /// repository that is.
+    pub fn same_repo(&self, url: &str) -> Option<bool> {
+        if self.repo_urls.is_empty() {
+            return None;
+        }
+        let u = normalise_repo(url);
+        Some(self.repo_urls.contains(&u))
+    }
+
+    /// The strict validator for `apiVersion`/`kind`: built in, or given to this run.
+    pub fn validator(&self, api_version: &str, kind: &str) -> Option<&jsonschema::Validator> {
+        crate::schema::objects::validator(api_version, kind).or_else(|| {
+            self.custom
+                .as_deref()
+                .and_then(|c| c.validator(api_version, kind))
+        })
+    }
+
+    /// Is this kind skipped (`skipKinds`)?
+    pub fn skips(&self, api_version: &str, kind: &str) -> bool {
+        self.skip_kinds
+            .iter()
+            .any(|e| names_kind(e, api_version, kind))
+    }
+
     /// A config with today's date (overridable with `GITOPS_RENDER_TODAY` for reproducible runs).
     pub fn new() -> LintConfig {
         LintConfig {

@@ -273,20 +273,23 @@ impl Corpus {
         let docs = match parsed {
             Ok(d) => d,
             Err(e) => {
-                let code = if e.message.contains("duplicate key") {
-                    "duplicate-key"
-                } else {
-                    "invalid-yaml"
-                };
-                self.read_findings.push(Finding {
-                    rule: code,
-                    severity: Severity::Error,
-                    message: e.message,
-                    location: self.sources.location_at(id, e.pos),
-                    object: None,
-                    help: None,
-                });
-                return;
+                // One broken document of several: the others are still read and judged.
+                let apart = crate::source::parse_documents_apart(&self.sources.get(id).text);
+                let mut docs = Vec::new();
+                let mut errors = Vec::new();
+                for d in apart {
+                    match d {
+                        Ok(d) => docs.push(d),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                if errors.is_empty() {
+                    errors.push(e);
+                }
+                for e in errors {
+                    self.yaml_finding(id, e);
+                }
+                docs
             }
         };
         if let Some(reason) = super::classify::by_content(&docs) {
@@ -299,6 +302,22 @@ impl Corpus {
         for (index, value) in docs {
             self.add_value(id, index, String::new(), value);
         }
+    }
+
+    fn yaml_finding(&mut self, id: SourceId, e: crate::source::YamlError) {
+        let code = if e.message.contains("duplicate key") {
+            "duplicate-key"
+        } else {
+            "invalid-yaml"
+        };
+        self.read_findings.push(Finding {
+            rule: code,
+            severity: Severity::Error,
+            message: e.message,
+            location: self.sources.location_at(id, e.pos),
+            object: None,
+            help: None,
+        });
     }
 
     fn add_value(&mut self, file: SourceId, index: usize, base: String, value: Value) {
@@ -521,8 +540,20 @@ pub struct Listing {
     pub inputs: Vec<Input>,
     /// The name of the first directory linted (`gitops`), to match repository paths.
     pub root_name: Option<String>,
-    /// Files not listed for lint because their path says they are not manifests.
+    /// Files not listed for lint because their path says they are not manifests (by the
+    /// path as the user typed it).
     pub skipped: Vec<super::Skipped>,
+    /// A listed file's path as reports show it, where it differs: relative to where the
+    /// command runs, as the user typed the folder (`gitops/team-a/d.yaml` for `lint gitops`),
+    /// so CI annotations attach to the file. Rules see paths relative to the linted folder.
+    pub shown: std::collections::HashMap<String, String>,
+}
+
+impl Listing {
+    /// How reports show the path `rel` of a listed file.
+    pub fn show<'a>(&'a self, rel: &'a str) -> &'a str {
+        self.shown.get(rel).map_or(rel, String::as_str)
+    }
 }
 
 /// What the symlinks `links` (relative to `dir`) are to a lint, as Argo CD would read them:
@@ -597,6 +628,15 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             return Err(format!("cannot read {}: {err}", dir.display()));
         }
         let yaml = |rel: &str| [".yaml", ".yml", ".json"].iter().any(|e| rel.ends_with(e));
+        let prefix = p.trim_end_matches('/');
+        let prefix = if prefix == "." { "" } else { prefix };
+        let shown = |rel: &str| {
+            if prefix.is_empty() {
+                rel.to_owned()
+            } else {
+                format!("{prefix}/{rel}")
+            }
+        };
         let classifier = Classifier::new(path, &walk.files);
         let mut found: Vec<Input> = walk
             .files
@@ -605,7 +645,7 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             .filter(|rel| match classifier.skip(rel) {
                 Some(reason) => {
                     listing.skipped.push(Skipped {
-                        path: rel.clone(),
+                        path: shown(rel),
                         reason,
                     });
                     false
@@ -619,6 +659,14 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             .collect();
         found.extend(links(path, walk.links, yaml));
         found.sort_by(|a, b| a.path.cmp(&b.path));
+        if !prefix.is_empty() {
+            for f in &found {
+                listing
+                    .shown
+                    .entry(f.path.clone())
+                    .or_insert_with(|| shown(&f.path));
+            }
+        }
         listing.inputs.extend(found);
     }
     Ok(listing)

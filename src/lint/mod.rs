@@ -21,7 +21,10 @@ mod stream;
 use rayon::prelude::*;
 
 pub use classify::Skipped;
-pub use config::{is_iso_date, LintConfig, Waiver, EXCEPTION_ANNOTATION, IGNORE_ANNOTATION};
+pub use config::{
+    is_iso_date, names_kind, normalise_repo, LintConfig, Waiver, EXCEPTION_ANNOTATION,
+    IGNORE_ANNOTATION,
+};
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written, GENERATED_NAME};
 pub use registry::{rule, Rule, Scope, RULES};
 pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};

@@ -78,6 +78,7 @@ pub static RULES: &[&Rule] = &[
     &reader::MISSING_IDENTITY,
     &reader::SYMLINK_OUT_OF_BOUNDS,
     &reader::UNREADABLE_FILE,
+    &kind_rejected::RULE,
     &schema_invalid::RULE,
     &no_schema::RULE,
     &removed_api_version::RULE,

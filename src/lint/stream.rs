@@ -37,13 +37,33 @@ pub fn lint_paths(
     config: &LintConfig,
     chunk_files: usize,
 ) -> Result<Linted, String> {
-    let listing = list_paths(paths)?;
+    let mut listing = list_paths(paths)?;
+    exclude(&mut listing, &config.exclude)?;
     let stream = Stream::new(config, listing.root_name.clone());
+    let kinds_skipped = std::sync::Mutex::new(Vec::new());
     let chunks: Vec<Chunk> = listing
         .inputs
         .par_chunks(chunk_files.max(1))
         .map(|inputs| {
-            let chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
+            let mut chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
+            if !config.skip_kinds.is_empty() {
+                let sources = &chunk.sources;
+                let mut skipped = Vec::new();
+                chunk.docs.retain(|d| {
+                    let skip = config.skips(d.api_version(), d.kind());
+                    if skip {
+                        skipped.push(super::Skipped {
+                            path: sources.path(d.file).to_owned(),
+                            reason: format!("{} not checked (skipKinds)", d.display()),
+                        });
+                    }
+                    !skip
+                });
+                kinds_skipped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(skipped);
+            }
             // Text read once (stdin) cannot be read again: it is kept.
             Ok(stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_))))
         })
@@ -56,10 +76,26 @@ pub fn lint_paths(
     for s in &listing.skipped {
         stream.relations.add_dirs(&s.path);
     }
-    let (findings, mut relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
+    let (mut findings, mut relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
+    if !listing.shown.is_empty() {
+        for f in &mut findings {
+            let shown = listing.show(&f.location.file).to_owned();
+            f.location.file = shown;
+        }
+    }
     let checked = relations.docs.len();
-    let mut skipped = listing.skipped;
+    let mut skipped = std::mem::take(&mut listing.skipped);
     skipped.append(&mut relations.skipped);
+    skipped.extend(
+        kinds_skipped
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|mut s| {
+                s.path = listing.show(&s.path).to_owned();
+                s
+            }),
+    );
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     crate::free_in_background(relations);
     Ok(Linted {
@@ -67,6 +103,34 @@ pub fn lint_paths(
         checked,
         skipped,
     })
+}
+
+/// Move the listed files matching a glob of `globs` (relative paths, `**` across folders)
+/// to the skipped ones.
+fn exclude(listing: &mut super::Listing, globs: &[String]) -> Result<(), String> {
+    if globs.is_empty() {
+        return Ok(());
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for g in globs {
+        let glob = globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("exclude pattern `{g}`: {e}"))?;
+        set.add(glob);
+    }
+    let set = set.build().map_err(|e| e.to_string())?;
+    let (out, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut listing.inputs)
+        .into_iter()
+        .partition(|i| set.is_match(&i.path));
+    listing.inputs = kept;
+    listing
+        .skipped
+        .extend(out.into_iter().map(|i| super::Skipped {
+            reason: "excluded (lint.exclude / --exclude)".into(),
+            path: i.path,
+        }));
+    Ok(())
 }
 
 /// A lint fed in chunks of whole files.

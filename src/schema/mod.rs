@@ -6,6 +6,7 @@
 //! tool's own input formats.
 
 pub mod crd;
+pub mod custom;
 pub mod objects;
 
 use std::sync::OnceLock;
@@ -28,10 +29,13 @@ pub enum InputSchema {
     PackSpec,
     /// One tenant after defaults and the `extends` chain were merged.
     Tenant,
+    /// The repository's `.gitops-render.yaml`.
+    Config,
 }
 
 pub const POLICY_PACK_SCHEMA: &str = include_str!("../../schemas/policy-pack.schema.json");
 pub const ENVIRONMENT_SCHEMA: &str = include_str!("../../schemas/environment.schema.json");
+pub const CONFIG_SCHEMA: &str = include_str!("../../schemas/config.schema.json");
 
 /// One violation: where (JSON pointer into the validated value), what, and a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +67,8 @@ fn rooted_at(mut schema: Value, def: &str) -> Value {
 }
 
 fn compiled(which: InputSchema) -> &'static Compiled {
-    static CELLS: [OnceLock<Compiled>; 4] = [
+    static CELLS: [OnceLock<Compiled>; 5] = [
+        OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
@@ -74,11 +79,13 @@ fn compiled(which: InputSchema) -> &'static Compiled {
         InputSchema::Environment => (1, None),
         InputSchema::PackSpec => (2, Some("packSpec")),
         InputSchema::Tenant => (3, Some("tenant")),
+        InputSchema::Config => (4, None),
     };
     CELLS[idx].get_or_init(|| {
         let text = match which {
             InputSchema::PolicyPack | InputSchema::PackSpec => POLICY_PACK_SCHEMA,
             InputSchema::Environment | InputSchema::Tenant => ENVIRONMENT_SCHEMA,
+            InputSchema::Config => CONFIG_SCHEMA,
         };
         let mut doc = parse(text);
         if let Some(def) = schema {

@@ -20,8 +20,8 @@ pub use files::{decode, is_input_path, read_bounded, EstateFiles};
 pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
 pub use subset::read as read_subset;
 pub use yaml::{
-    parse_documents, parse_documents_libyaml, parse_single, YamlError, MAX_DEPTH, MAX_FILE_BYTES,
-    MAX_NODES,
+    parse_documents, parse_documents_apart, parse_documents_libyaml, parse_single, YamlError,
+    MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES,
 };
 
 /// Index of a file in [`Sources`]; cheap to copy into provenance records.

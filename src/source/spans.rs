@@ -49,14 +49,52 @@ impl SpanIndex {
     pub fn build(text: &str) -> Self {
         let mut recv = Receiver::default();
         let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut recv, true);
+        let broken = parser.load(&mut recv, true).is_err();
         if !recv.current.is_empty() {
             recv.docs.push(std::mem::take(&mut recv.current));
+        }
+        if broken {
+            return Self::build_apart(text);
         }
         SpanIndex {
             docs: recv.docs,
             duplicates: recv.duplicates,
         }
+    }
+
+    /// A file with a broken document: each document indexed on its own (as lint reads
+    /// them), so the documents after the broken one keep their positions.
+    fn build_apart(text: &str) -> Self {
+        let mut out = SpanIndex::default();
+        let shift = |p: Pos, by: usize| Pos {
+            line: p.line + by,
+            col: p.col,
+        };
+        for (doc, piece) in super::yaml::document_pieces(text).into_iter().enumerate() {
+            let mut recv = Receiver::default();
+            let _ = Parser::new_from_str(piece.text).load(&mut recv, true);
+            if !recv.current.is_empty() {
+                recv.docs.push(std::mem::take(&mut recv.current));
+            }
+            let map = recv.docs.into_iter().next().unwrap_or_default();
+            out.docs.push(
+                map.into_iter()
+                    .map(|(k, s)| {
+                        let span = NodeSpan {
+                            key: s.key.map(|p| shift(p, piece.line)),
+                            value: shift(s.value, piece.line),
+                        };
+                        (k, span)
+                    })
+                    .collect(),
+            );
+            out.duplicates.extend(
+                recv.duplicates
+                    .into_iter()
+                    .map(|(_, ptr, p)| (doc, ptr, shift(p, piece.line))),
+            );
+        }
+        out
     }
 
     /// The position of `pointer` in document `doc`, or of its nearest indexed ancestor.

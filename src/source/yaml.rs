@@ -55,6 +55,58 @@ pub fn parse_documents(text: &str) -> Result<Vec<(usize, Value)>, YamlError> {
     Ok(docs)
 }
 
+/// The documents of a text that does not read as a whole, each read on its own: a syntax
+/// error or a duplicate key stops only the document it is in. Documents are split at `---`
+/// lines (what a document-start marker is at the left margin), keep their index in the
+/// file, and errors their line in it. Empty documents are left out, as
+/// [`parse_documents`] leaves them.
+pub fn parse_documents_apart(text: &str) -> Vec<Result<(usize, Value), YamlError>> {
+    let mut out = Vec::new();
+    for (index, piece) in document_pieces(text).into_iter().enumerate() {
+        match parse_documents(piece.text) {
+            Ok(docs) => out.extend(docs.into_iter().map(|(_, v)| Ok((index, v)))),
+            Err(mut e) => {
+                e.pos.line += piece.line;
+                out.push(Err(e));
+            }
+        }
+    }
+    out
+}
+
+/// One document's text in a file, and the number of lines before it.
+pub(crate) struct Piece<'t> {
+    pub text: &'t str,
+    pub line: usize,
+}
+
+/// A text's documents, split at `---` lines, one [`Piece`] per document of the file (text
+/// before the first marker is a document only when it holds more than comments).
+pub(crate) fn document_pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut starts: Vec<(usize, usize)> = Vec::new(); // (byte, line index)
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+        if marker || n == 0 {
+            starts.push((offset, n));
+        }
+        offset += line.len();
+    }
+    let mut out = Vec::new();
+    for (i, &(start, line)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |p| p.0);
+        let piece = &text[start..end];
+        let content = piece
+            .lines()
+            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        if piece.starts_with("---") || content {
+            out.push(Piece { text: piece, line });
+        }
+    }
+    out
+}
+
 /// Does `text` hold a plain `<<` key (a quoted `"<<"` is an ordinary key)?
 fn has_merge_key(text: &str) -> bool {
     text.match_indices("<<").any(|(i, _)| {

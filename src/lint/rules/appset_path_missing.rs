@@ -21,6 +21,8 @@ pub struct GenPath {
     pub pattern: String,
     pub exclude: bool,
     pub files: bool,
+    /// The generator's `repoURL`.
+    pub repo: String,
 }
 
 /// Every git generator path of an ApplicationSet, through matrix and merge generators.
@@ -36,6 +38,7 @@ pub fn generator_paths(gens: &Value, ptr: &str, out: &mut Vec<GenPath>) {
                             pattern: pattern.to_owned(),
                             exclude: entry["exclude"] == true,
                             files,
+                            repo: git["repoURL"].as_str().unwrap_or_default().to_owned(),
                         });
                     }
                 }
@@ -83,7 +86,7 @@ pub fn matches(c: &Corpus, pattern: &str, files: bool) -> Vec<String> {
     out
 }
 
-fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     for (i, d) in c.of_kind(&["ApplicationSet"]) {
         let mut paths = Vec::new();
         generator_paths(
@@ -91,7 +94,10 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             "/spec/generators",
             &mut paths,
         );
-        for p in paths.iter().filter(|p| !p.exclude) {
+        // A generator over another repository cannot be judged from these files; when the
+        // run does not know which repository it lints, every generator is judged.
+        let here = |p: &&GenPath| config.same_repo(&p.repo) != Some(false);
+        for p in paths.iter().filter(|p| !p.exclude).filter(here) {
             if matches(c, &p.pattern, p.files).is_empty() {
                 out.push(Hit::new(
                     i,

@@ -38,6 +38,7 @@ pub mod host_namespaces;
 pub mod host_path_volume;
 pub mod image_not_digest_pinned_in_prod;
 pub mod image_not_pinned;
+pub mod kind_rejected;
 pub mod missing_resources;
 pub mod pdb_blocks_drain;
 pub mod port_name_invalid;

@@ -16,10 +16,10 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     let mut seen = BTreeSet::new();
     for (i, d) in c.docs.iter().enumerate() {
-        if d.id.is_none() || objects::validator(d.api_version(), d.kind()).is_some() {
+        if d.id.is_none() || config.validator(d.api_version(), d.kind()).is_some() {
             continue;
         }
         if !seen.insert((d.api_version().to_owned(), d.kind().to_owned())) {

@@ -2,7 +2,6 @@
 
 use jsonschema::error::ValidationErrorKind;
 
-use crate::schema::objects;
 use crate::source::pointer_push;
 
 use super::prelude::*;
@@ -17,7 +16,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     let hits: Vec<Vec<Hit>> = {
         use rayon::prelude::*;
         c.docs
@@ -25,7 +24,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             .enumerate()
             .filter(|(_, d)| d.id.is_some())
             .map(|(i, d)| {
-                let Some(v) = objects::validator(d.api_version(), d.kind()) else {
+                let Some(v) = config.validator(d.api_version(), d.kind()) else {
                     return Vec::new();
                 };
                 if v.is_valid(&d.value) {

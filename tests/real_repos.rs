@@ -1,0 +1,373 @@
+//! Lint on repositories in the shapes real users have — an app-of-apps repository with a
+//! Helm chart, values files, Kustomize bases, overlays, patches and components, hook Jobs
+//! and Argo Workflows named by `generateName`, CRDs and their custom resources, a UTF-16
+//! file, a byte-order mark, merge keys, empty fields (`tests/repos/app-of-apps`) — and the
+//! mistakes seeded into them (`tests/repos/seeded`).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const REPO: &str = "tests/repos/app-of-apps";
+
+fn lint_in(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
+    let out = Command::cargo_bin("gitops-render")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
+fn findings(report: &Value) -> Vec<&Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .collect()
+}
+
+fn at(f: &Value) -> String {
+    format!(
+        "{}:{}:{}",
+        f["file"].as_str().unwrap_or("?"),
+        f["line"],
+        f["column"]
+    )
+}
+
+/// Errors of these rules on this repository would be false: it is valid Kubernetes, Helm
+/// and Kustomize as written. (Its containers are not hardened: the security rules' errors
+/// on them are true, and are not in this list.)
+const NEVER: &[&str] = &[
+    "missing-identity",
+    "invalid-yaml",
+    "duplicate-key",
+    "not-an-object",
+    "unreadable-file",
+    "schema-invalid",
+    "no-schema",
+    "duplicate-object",
+    "appset-path-missing",
+    "sync-wave-order",
+];
+
+#[test]
+fn a_real_repository_lints_without_a_false_error() {
+    let (code, report) = lint_in(Path::new(REPO), &["."]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let false_errors: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|f| f["severity"] == "error" && NEVER.contains(&f["rule"].as_str().unwrap_or("")))
+        .map(|f| format!("{} {}: {}", f["rule"], at(f), f["message"]))
+        .collect();
+    assert!(false_errors.is_empty(), "{false_errors:#?}");
+    // Every object of every shape is read: 21 objects, nothing silently dropped.
+    assert_eq!(report["summary"]["objects"], 21, "{report:#}");
+    let skipped: Vec<(&str, &str)> = report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| {
+            (
+                s["file"].as_str().unwrap_or(""),
+                s["reason"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for (file, why) in [
+        ("charts/guestbook/Chart.yaml", "Helm chart metadata"),
+        (
+            "charts/guestbook/templates/deployment.yaml",
+            "Helm template",
+        ),
+        ("charts/guestbook/values-prod.yaml", "Helm chart file"),
+        ("config/guestbook-prod.yaml", "not a Kubernetes object"),
+        ("data/feature-flags.json", "not a Kubernetes object"),
+        ("kustomize/base/kustomization.yaml", "Kustomize file"),
+        (
+            "kustomize/components/monitoring/kustomization.yaml",
+            "Kustomize file",
+        ),
+        ("kustomize/overlays/prod/replicas.yaml", "Kustomize patch"),
+        ("kustomize/overlays/prod/image-tag.json", "Kustomize patch"),
+        ("kustomize/overlays/prod/resources.yaml", "Kustomize patch"),
+    ] {
+        assert!(
+            skipped
+                .iter()
+                .any(|(f, r)| *f == file && r.starts_with(why)),
+            "{file} should be skipped as {why}: {skipped:#?}"
+        );
+    }
+    assert_eq!(report["summary"]["skipped"], skipped.len());
+    // The chart's CRD is linted (not skipped), the custom resource validated by the CRD
+    // the configuration names, generateName objects carry kubeconform's name.
+    let text = report.to_string();
+    assert!(
+        !skipped.iter().any(|(f, _)| f.contains("crds/")),
+        "{skipped:?}"
+    );
+    assert!(text.contains("Job db-migrate-{{ generateName }}"), "{text}");
+    assert!(
+        !text.contains("no schema for cert-manager.io/v1 Certificate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn seeded_mistakes_are_found_where_they_are() {
+    let (code, report) = lint_in(Path::new(REPO), &[".", "../seeded"]);
+    assert_eq!(code, Some(1));
+    let errors: Vec<(String, String)> = findings(&report)
+        .into_iter()
+        .filter(|f| f["rule"] == "schema-invalid")
+        .map(|f| (at(f), f["message"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    for (place, says) in [
+        ("../seeded/certificate.yaml:8:3", "unknown field `dnsName`"),
+        (
+            "../seeded/lease.yaml:8:3",
+            "unknown field `leaseDurationSecond`",
+        ),
+        (
+            "../seeded/replication-controller.yaml:7:3",
+            "at `/spec/replicas`: \"3\" is not of type \"integer\"",
+        ),
+    ] {
+        assert!(
+            errors.iter().any(|(p, m)| p == place && m.contains(says)),
+            "{place}: {says} not in {errors:#?}"
+        );
+    }
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}
+
+#[test]
+fn one_broken_document_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: x}\ndata:\n  k: \"1\"\n  k: \"2\"\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x\n---\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: d, namespace: x}\nautomountServiceAccountTokn: false\n",
+    )
+    .expect("write");
+    let (code, report) = lint_in(dir.path(), &["."]);
+    assert_eq!(code, Some(1));
+    let got: Vec<String> = findings(&report)
+        .into_iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap_or(""), at(f)))
+        .collect();
+    for want in [
+        "duplicate-key m.yaml:10:3",
+        "invalid-yaml m.yaml:15:1",
+        "schema-invalid m.yaml:19:1",
+    ] {
+        assert!(got.iter().any(|g| g == want), "{want} not in {got:#?}");
+    }
+    assert_eq!(report["summary"]["objects"], 2, "{report:#}");
+}
+
+#[test]
+fn configuration_file_and_flags() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "apps/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
+    );
+    write(
+        "apps/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: x}\nstringData: {password: hunter2}\n",
+    );
+    write(
+        "vendor/broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n",
+    );
+    // Excluded paths are not read; rejected kinds are errors; skipped kinds not checked.
+    let (code, report) = lint_in(dir.path(), &[".", "--exclude", "vendor/**"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let rules: Vec<&str> = findings(&report)
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(!rules.contains(&"invalid-yaml"), "{rules:?}");
+    assert!(rules.contains(&"secret-plaintext"), "{rules:?}");
+    let (code, report) = lint_in(
+        dir.path(),
+        &[
+            ".",
+            "--exclude",
+            "vendor/**",
+            "--skip-kind",
+            "Secret",
+            "--reject-kind",
+            "v1/ConfigMap",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    let rules: Vec<&str> = findings(&report)
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["kind-rejected"], "{report:#}");
+
+    // The same from .gitops-render.yaml; a flag wins over the file.
+    write(
+        ".gitops-render.yaml",
+        "lint:\n  exclude: [vendor/**]\n  skipKinds: [Secret]\n  rejectKinds: [ConfigMap]\n",
+    );
+    let (code, _) = lint_in(dir.path(), &["."]);
+    assert_eq!(code, Some(1));
+    let (code, report) = lint_in(dir.path(), &[".", "--severity", "kind-rejected=warning"]);
+    assert_eq!(code, Some(0), "{report:#}");
+
+    // Mistakes in the configuration are exit 2, where they are written.
+    write(
+        ".gitops-render.yaml",
+        "lint:\n  disable: [image-not-pined]\n",
+    );
+    let out = Command::cargo_bin("gitops-render")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["lint", "."])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no rule `image-not-pined`; did you mean `image-not-pinned`?"),
+        "{err}"
+    );
+    assert!(err.contains(".gitops-render.yaml:2:13"), "{err}");
+    std::fs::remove_file(dir.path().join(".gitops-render.yaml")).expect("rm");
+    for bad in [
+        &["--kube-version", "1.99"][..],
+        &["--disable", "nope"],
+        &["--severity", "image-not-pinned=loud"],
+    ] {
+        let out = Command::cargo_bin("gitops-render")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(["lint", "."])
+            .args(bad)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[test]
+fn every_kind_kubernetes_serves_has_a_schema() {
+    // `kubectl api-resources` of Kubernetes 1.34 at GA versions (create-only review kinds
+    // such as TokenReview are never stored, so never in a repository), and the Argo kinds.
+    let served = [
+        ("v1", "Binding"),
+        ("v1", "ComponentStatus"),
+        ("v1", "ConfigMap"),
+        ("v1", "Endpoints"),
+        ("v1", "Event"),
+        ("v1", "LimitRange"),
+        ("v1", "Namespace"),
+        ("v1", "Node"),
+        ("v1", "PersistentVolume"),
+        ("v1", "PersistentVolumeClaim"),
+        ("v1", "Pod"),
+        ("v1", "PodTemplate"),
+        ("v1", "ReplicationController"),
+        ("v1", "ResourceQuota"),
+        ("v1", "Secret"),
+        ("v1", "Service"),
+        ("v1", "ServiceAccount"),
+        (
+            "admissionregistration.k8s.io/v1",
+            "MutatingWebhookConfiguration",
+        ),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+        ),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingAdmissionPolicy",
+        ),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingAdmissionPolicyBinding",
+        ),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+        ("apiregistration.k8s.io/v1", "APIService"),
+        ("apps/v1", "ControllerRevision"),
+        ("apps/v1", "DaemonSet"),
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "ReplicaSet"),
+        ("apps/v1", "StatefulSet"),
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        ("batch/v1", "CronJob"),
+        ("batch/v1", "Job"),
+        ("certificates.k8s.io/v1", "CertificateSigningRequest"),
+        ("coordination.k8s.io/v1", "Lease"),
+        ("discovery.k8s.io/v1", "EndpointSlice"),
+        ("events.k8s.io/v1", "Event"),
+        ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
+        (
+            "flowcontrol.apiserver.k8s.io/v1",
+            "PriorityLevelConfiguration",
+        ),
+        ("networking.k8s.io/v1", "IngressClass"),
+        ("networking.k8s.io/v1", "Ingress"),
+        ("networking.k8s.io/v1", "IPAddress"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("networking.k8s.io/v1", "ServiceCIDR"),
+        ("node.k8s.io/v1", "RuntimeClass"),
+        ("policy/v1", "PodDisruptionBudget"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+        ("rbac.authorization.k8s.io/v1", "Role"),
+        ("resource.k8s.io/v1", "DeviceClass"),
+        ("resource.k8s.io/v1", "ResourceClaim"),
+        ("resource.k8s.io/v1", "ResourceClaimTemplate"),
+        ("resource.k8s.io/v1", "ResourceSlice"),
+        ("scheduling.k8s.io/v1", "PriorityClass"),
+        ("storage.k8s.io/v1", "CSIDriver"),
+        ("storage.k8s.io/v1", "CSINode"),
+        ("storage.k8s.io/v1", "CSIStorageCapacity"),
+        ("storage.k8s.io/v1", "StorageClass"),
+        ("storage.k8s.io/v1", "VolumeAttachment"),
+        ("storage.k8s.io/v1", "VolumeAttributesClass"),
+        ("argoproj.io/v1alpha1", "Workflow"),
+        ("argoproj.io/v1alpha1", "WorkflowTemplate"),
+        ("argoproj.io/v1alpha1", "ClusterWorkflowTemplate"),
+        ("argoproj.io/v1alpha1", "CronWorkflow"),
+        ("argoproj.io/v1alpha1", "Application"),
+        ("argoproj.io/v1alpha1", "ApplicationSet"),
+        ("argoproj.io/v1alpha1", "AppProject"),
+    ];
+    // Binding is create-only (a subresource's body): the one exception.
+    let missing: Vec<String> = served
+        .iter()
+        .filter(|(_, k)| *k != "Binding")
+        .filter(|(v, k)| gitops_render::schema::objects::validator(v, k).is_none())
+        .map(|(v, k)| format!("{v} {k}"))
+        .collect();
+    assert!(missing.is_empty(), "no schema for: {missing:#?}");
+}
