@@ -151,7 +151,12 @@ fn seeded_mistakes_are_found_where_they_are() {
             "{place}: {says} not in {errors:#?}"
         );
     }
-    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    let text = report.to_string();
+    assert!(
+        !text.contains("no schema for webapp.example.com/v1 Guestbook"),
+        "{text}"
+    );
 }
 
 #[test]

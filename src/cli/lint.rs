@@ -177,25 +177,18 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     if let Some(url) = file.settings.repo.as_ref().and_then(|r| r.url.as_deref()) {
         config.repo_urls.push(crate::lint::normalise_repo(url));
     }
-    // Schemas of custom resources: the config's and the command line's CRDs and folders.
-    let crds: Vec<String> = file
-        .settings
-        .lint
-        .crds
-        .iter()
-        .map(|p| file.path(p).to_string_lossy().into_owned())
-        .chain(args.crds.iter().cloned())
-        .collect();
-    let schema_dirs: Vec<String> = file
-        .settings
-        .lint
-        .schema_dirs
-        .iter()
-        .map(|p| file.path(p).to_string_lossy().into_owned())
-        .chain(args.schema_dirs.iter().cloned())
-        .collect();
+    // Schemas of custom resources: the config's (relative to it) and the command line's.
+    let both = |in_file: &[String], flags: &[String]| -> Vec<String> {
+        in_file
+            .iter()
+            .map(|p| file.path(p).to_string_lossy().into_owned())
+            .chain(flags.iter().cloned())
+            .collect()
+    };
+    let crds = both(&file.settings.lint.crds, &args.crds);
+    let schema_dirs = both(&file.settings.lint.schema_dirs, &args.schema_dirs);
     match crate::schema::custom::load(&crds, &schema_dirs) {
-        Ok(custom) => config.custom = Some(std::sync::Arc::new(custom)),
+        Ok(custom) => config.custom.push(std::sync::Arc::new(custom)),
         Err(d) => return fail(&d),
     }
     let linted = match lint_paths(&paths, &config, CHUNK_FILES) {

@@ -154,8 +154,9 @@ pub struct LintConfig {
     /// URLs of the repository being linted (the config's `repo.url`, the estate's, the git
     /// remote), normalised ([`same_repo`]); empty when unknown.
     pub repo_urls: Vec<String>,
-    /// Schemas of custom resources given to this run (`--crd`, `--schema-dir`).
-    pub custom: Option<std::sync::Arc<crate::schema::custom::Custom>>,
+    /// Schemas of custom resources given to this run (`--crd`, `--schema-dir`) and found
+    /// among the linted files (CRDs in the tree).
+    pub custom: Vec<std::sync::Arc<crate::schema::custom::Custom>>,
 }
 
 /// Does an entry of `skipKinds`/`rejectKinds` (`Kind` or `apiVersion/Kind`) name this kind?
@@ -204,8 +205,8 @@ impl LintConfig {
     pub fn validator(&self, api_version: &str, kind: &str) -> Option<&jsonschema::Validator> {
         crate::schema::objects::validator(api_version, kind).or_else(|| {
             self.custom
-                .as_deref()
-                .and_then(|c| c.validator(api_version, kind))
+                .iter()
+                .find_map(|c| c.validator(api_version, kind))
         })
     }
 

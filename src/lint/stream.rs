@@ -40,37 +40,48 @@ pub fn lint_paths(
     let mut listing = list_paths(paths)?;
     exclude(&mut listing, &config.exclude)?;
     let stream = Stream::new(config, listing.root_name.clone());
-    let kinds_skipped = std::sync::Mutex::new(Vec::new());
-    let chunks: Vec<Chunk> = listing
+    let chunk_files = chunk_files.max(1);
+    let chunks: Vec<(Chunk, Aside)> = listing
         .inputs
-        .par_chunks(chunk_files.max(1))
-        .map(|inputs| {
+        .par_chunks(chunk_files)
+        .enumerate()
+        .map(|(n, inputs)| {
             let mut chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
-            if !config.skip_kinds.is_empty() {
-                let sources = &chunk.sources;
-                let mut skipped = Vec::new();
-                chunk.docs.retain(|d| {
-                    let skip = config.skips(d.api_version(), d.kind());
-                    if skip {
-                        skipped.push(super::Skipped {
-                            path: sources.path(d.file).to_owned(),
-                            reason: format!("{} not checked (skipKinds)", d.display()),
-                        });
-                    }
-                    !skip
-                });
-                kinds_skipped
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(skipped);
-            }
+            let aside = Aside::of(&mut chunk, config, n * chunk_files);
             // Text read once (stdin) cannot be read again: it is kept.
-            Ok(stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_))))
+            let judged = stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_)));
+            Ok((judged, aside))
         })
         .collect::<Result<_, String>>()?;
-    let mut stream = stream;
+    let (chunks, asides): (Vec<Chunk>, Vec<Aside>) = chunks.into_iter().unzip();
+    let mut aside = Aside::default();
+    for a in asides {
+        aside.skipped.extend(a.skipped);
+        aside.crds.extend(a.crds);
+        aside.unvalidated.extend(a.unvalidated);
+    }
+    // CRDs among the linted files validate their custom resources in this run: the files
+    // holding objects no schema knew are read again for the schema rule (the corpus rules
+    // run with those schemas too).
+    let mut in_tree = crate::schema::custom::Custom::default();
+    in_tree.add_crds(aside.crds.iter())?;
+    let grew = !in_tree.is_empty();
+    let extended;
+    let config = if !grew {
+        config
+    } else {
+        let mut c = config.clone();
+        c.custom.push(std::sync::Arc::new(in_tree));
+        extended = c;
+        &extended
+    };
+    let mut stream = stream.with_config(config);
     stream.reserve(&chunks);
     chunks.into_iter().for_each(|c| stream.add(c));
+    if grew {
+        let late = revalidate(&listing, &aside.unvalidated, config)?;
+        stream.findings.extend(late);
+    }
     // A skipped file's folder is still a folder of the repository (an Application's path
     // may be a Kustomize overlay that holds nothing else).
     for s in &listing.skipped {
@@ -86,16 +97,10 @@ pub fn lint_paths(
     let checked = relations.docs.len();
     let mut skipped = std::mem::take(&mut listing.skipped);
     skipped.append(&mut relations.skipped);
-    skipped.extend(
-        kinds_skipped
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .map(|mut s| {
-                s.path = listing.show(&s.path).to_owned();
-                s
-            }),
-    );
+    skipped.extend(aside.skipped.into_iter().map(|mut s| {
+        s.path = listing.show(&s.path).to_owned();
+        s
+    }));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     crate::free_in_background(relations);
     Ok(Linted {
@@ -103,6 +108,76 @@ pub fn lint_paths(
         checked,
         skipped,
     })
+}
+
+/// What one chunk sets aside before its rules run.
+#[derive(Default)]
+struct Aside {
+    /// Objects of kinds the configuration skips.
+    skipped: Vec<super::Skipped>,
+    /// The CustomResourceDefinitions read, whole (the chunk's documents are pruned next).
+    crds: Vec<serde_json::Value>,
+    /// (input index, apiVersion, kind) of objects no schema knew when the chunk was judged.
+    unvalidated: Vec<(usize, String, String)>,
+}
+
+impl Aside {
+    fn of(chunk: &mut Corpus, config: &LintConfig, first_input: usize) -> Aside {
+        let mut aside = Aside::default();
+        if !config.skip_kinds.is_empty() {
+            let sources = &chunk.sources;
+            chunk.docs.retain(|d| {
+                let skip = config.skips(d.api_version(), d.kind());
+                if skip {
+                    aside.skipped.push(super::Skipped {
+                        path: sources.path(d.file).to_owned(),
+                        reason: format!("{} not checked (skipKinds)", d.display()),
+                    });
+                }
+                !skip
+            });
+        }
+        for d in &chunk.docs {
+            if d.kind() == "CustomResourceDefinition" {
+                aside.crds.push((*d.value).clone());
+            } else if d.id.is_some() && config.validator(d.api_version(), d.kind()).is_none() {
+                aside.unvalidated.push((
+                    first_input + d.file.index(),
+                    d.api_version().to_owned(),
+                    d.kind().to_owned(),
+                ));
+            }
+        }
+        aside
+    }
+}
+
+/// The schema rule's findings on objects that only a CRD among the linted files describes:
+/// their files are read again and judged with `config` (which holds those CRDs).
+fn revalidate(
+    listing: &super::Listing,
+    unvalidated: &[(usize, String, String)],
+    config: &LintConfig,
+) -> Result<Vec<Finding>, String> {
+    let now: Vec<&(usize, String, String)> = unvalidated
+        .iter()
+        .filter(|(_, v, k)| config.validator(v, k).is_some())
+        .collect();
+    let files: BTreeSet<usize> = now.iter().map(|(i, _, _)| *i).collect();
+    let inputs: Vec<super::Input> = files.iter().map(|&i| listing.inputs[i].clone()).collect();
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let corpus = Corpus::read_inputs(&inputs, listing.root_name.clone())?;
+    let judged: Vec<_> = judge(&corpus, config, |r| r.id == "schema-invalid")
+        .into_iter()
+        .filter(|j| {
+            let d = &corpus.docs[j.hit.doc];
+            now.iter()
+                .any(|(_, v, k)| v == d.api_version() && k == d.kind())
+        })
+        .collect();
+    Ok(locate(&corpus, judged))
 }
 
 /// Move the listed files matching a glob of `globs` (relative paths, `**` across folders)
@@ -192,6 +267,17 @@ impl<'c> Stream<'c> {
         Chunk {
             findings,
             corpus: chunk,
+        }
+    }
+
+    /// The same stream, judged from now on with `config` (the same settings, and more
+    /// schemas: the CRDs found while the chunks were read).
+    fn with_config<'d>(self, config: &'d LintConfig) -> Stream<'d> {
+        Stream {
+            config,
+            findings: self.findings,
+            relations: self.relations,
+            interner: self.interner,
         }
     }
 

@@ -50,10 +50,26 @@ pub fn from_crd(crd: &Value) -> Vec<CrdSchema> {
                     .unwrap_or_default()
                     .to_owned(),
                 kind: kind.to_owned(),
-                schema: strict(schema),
+                schema: strict(&with_object_fields(schema)),
             })
         })
         .collect()
+}
+
+/// A CRD's root schema with the fields every object has, which the API server allows
+/// whether the CRD lists them or not (most CRDs list only `spec` and `status`).
+fn with_object_fields(schema: &Value) -> Value {
+    let mut root = schema.clone();
+    if let Some(props) = root.get_mut("properties").and_then(Value::as_object_mut) {
+        for (key, ty) in [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "object"),
+        ] {
+            props.entry(key).or_insert_with(|| json!({ "type": ty }));
+        }
+    }
+    root
 }
 
 /// The strict JSON Schema of one `openAPIV3Schema` node.
