@@ -73,8 +73,8 @@ fn a_real_repository_lints_without_a_false_error() {
         .map(|f| format!("{} {}: {}", f["rule"], at(f), f["message"]))
         .collect();
     assert!(false_errors.is_empty(), "{false_errors:#?}");
-    // Every object of every shape is read: 21 objects, nothing silently dropped.
-    assert_eq!(report["summary"]["objects"], 21, "{report:#}");
+    // Every object of every shape is read: 25 objects, nothing silently dropped.
+    assert_eq!(report["summary"]["objects"], 25, "{report:#}");
     let skipped: Vec<(&str, &str)> = report["skipped"]
         .as_array()
         .expect("skipped")
@@ -375,4 +375,36 @@ fn every_kind_kubernetes_serves_has_a_schema() {
         .map(|(v, k)| format!("{v} {k}"))
         .collect();
     assert!(missing.is_empty(), "no schema for: {missing:#?}");
+}
+
+#[test]
+fn removed_apis_name_the_replacement_of_each_kind() {
+    let text = "apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {}}\n---\n\
+                apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web, namespace: x}\n---\n\
+                apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: x}\n\
+                spec: {scaleTargetRef: {kind: Deployment, name: web}, maxReplicas: 3, targetCPUUtilizationPercentage: 80}\n";
+    let out = Command::cargo_bin("gitops-render")
+        .expect("binary")
+        .args(["lint", "-", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let removed: Vec<&str> = findings(&report)
+        .into_iter()
+        .filter(|f| f["rule"] == "removed-api-version")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "extensions/v1beta1 NetworkPolicy was removed in Kubernetes 1.16; use networking.k8s.io/v1",
+            "extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1",
+        ]
+    );
+    // autoscaling/v1 is still served, and validated.
+    assert!(!report
+        .to_string()
+        .contains("HorizontalPodAutoscaler was removed"));
+    assert!(!report.to_string().contains("no schema for autoscaling/v1"));
 }

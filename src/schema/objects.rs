@@ -239,6 +239,28 @@ pub fn known_kind(kind: &str) -> Vec<&'static str> {
 
 /// apiVersions removed from Kubernetes: (apiVersion, kinds it served or `*`, removed in, use instead).
 pub const REMOVED_APIS: &[(&str, &str, &str, &str)] = &[
+    // A removed group served several kinds: each names its own replacement first.
+    ("extensions/v1beta1", "Deployment", "1.16", "apps/v1"),
+    ("extensions/v1beta1", "DaemonSet", "1.16", "apps/v1"),
+    ("extensions/v1beta1", "ReplicaSet", "1.16", "apps/v1"),
+    (
+        "extensions/v1beta1",
+        "NetworkPolicy",
+        "1.16",
+        "networking.k8s.io/v1",
+    ),
+    (
+        "extensions/v1beta1",
+        "PodSecurityPolicy",
+        "1.16",
+        "nothing (PodSecurityPolicy is gone: Pod Security admission)",
+    ),
+    (
+        "extensions/v1beta1",
+        "Ingress",
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
     (
         "extensions/v1beta1",
         "*",
@@ -293,10 +315,11 @@ pub const REMOVED_APIS: &[(&str, &str, &str, &str)] = &[
     ("batch/v1beta1", "*", "1.25", "batch/v1"),
     (
         "policy/v1beta1",
-        "*",
+        "PodSecurityPolicy",
         "1.25",
-        "policy/v1 (PodSecurityPolicy: Pod Security admission)",
+        "nothing (PodSecurityPolicy is gone: Pod Security admission)",
     ),
+    ("policy/v1beta1", "*", "1.25", "policy/v1"),
     (
         "discovery.k8s.io/v1beta1",
         "*",

@@ -9,15 +9,58 @@ pub static RULE: Rule = Rule {
     family: Family::Hygiene,
     severity: Severity::Error,
     summary: "Two documents define the same object (group, kind, namespace, name).",
-    doc: "## What it does\nReports every definition of an object after the first, naming the first.\n\n## Why is this bad?\nOnly one can win; Argo CD reports the app out of sync forever or applies whichever it read last.\n\n## Example\n```yaml\n# two files both defining ConfigMap data-prod/settings\n```",
-    scope: Scope::Corpus(&[]),
+    doc: "## What it does\nReports every definition of an object after the first, naming the first. Within one Argo CD application: when the linted files hold Applications, the folders they deploy (`spec.source.path`, `spec.sources[].path`) each form one group, and two applications may hold objects of the same name (they go to different destinations). Objects named by `generateName` are never duplicates.\n\n## Why is this bad?\nOnly one can win; Argo CD reports the app out of sync forever or applies whichever it read last.\n\n## Example\n```yaml\n# two files both defining ConfigMap data-prod/settings\n```",
+    scope: Scope::Corpus(&[
+        ("Application", "/spec/source/path"),
+        ("Application", "/spec/sources"),
+    ]),
     check,
 };
 
+/// The folders (relative to the linted one) that Applications in the corpus deploy: each
+/// is one Argo CD application, whose objects never meet another's in the cluster by name
+/// alone (their destinations differ, or Argo CD reports the conflict itself).
+fn app_roots(c: &Corpus) -> Vec<String> {
+    let mut roots = Vec::new();
+    for (_, d) in c.of_kind(&["Application"]) {
+        let spec = &d.value["spec"];
+        let paths = std::iter::once(&spec["source"])
+            .chain(spec["sources"].as_array().into_iter().flatten())
+            .filter_map(|s| s["path"].as_str());
+        for p in paths {
+            let p = p.trim_matches('/');
+            let below = c
+                .root_name
+                .as_deref()
+                .and_then(|r| p.strip_prefix(&format!("{r}/")));
+            if let Some(rel) = [Some(p), below]
+                .into_iter()
+                .flatten()
+                .find(|r| c.dirs.contains(*r))
+            {
+                roots.push(rel.to_owned());
+            }
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
+    let roots = app_roots(c);
+    // The application a file belongs to: the deepest root above it ("" for none).
+    let app_of = |path: &str| -> usize {
+        roots
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| path.starts_with(r.as_str()) && path[r.len()..].starts_with('/'))
+            .max_by_key(|(_, r)| r.len())
+            .map_or(0, |(i, _)| i + 1)
+    };
     // Sized for every document at once: grown by doubling, it rehashed 770,000 identities
     // at N = 10,000 on one core (this rule was the last one running in a perf timeline).
-    let mut first: HashMap<&crate::manifest::ObjectRef, usize> =
+    let mut first: HashMap<(usize, &crate::manifest::ObjectRef), usize> =
         HashMap::with_capacity(c.docs.len());
     for (i, d) in c.docs.iter().enumerate() {
         let Some(id) = &d.id else { continue };
@@ -25,14 +68,19 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         if id.name.ends_with(crate::lint::GENERATED_NAME) {
             continue;
         }
-        match first.get(id) {
+        let app = if roots.is_empty() {
+            0
+        } else {
+            app_of(c.path(i))
+        };
+        match first.get(&(app, id)) {
             Some(&f) => out.push(Hit::new(
                 i,
                 "/metadata/name",
                 format!("{id} is also defined in {}", c.path(f)),
             )),
             None => {
-                first.insert(id, i);
+                first.insert((app, id), i);
             }
         }
     }

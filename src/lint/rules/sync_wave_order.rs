@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     family: Family::Argo,
     severity: Severity::Warning,
     summary: "Sync waves would create an object before its Namespace, or a workload before its quota and RBAC.",
-    doc: "## What it does\nCompares `argocd.argoproj.io/sync-wave` (default 0) within each namespace: the Namespace must come before everything in it, and ResourceQuota, LimitRange, ServiceAccount, Role and RoleBinding before workloads and WorkflowTemplates.\n\n## Why is this bad?\nOut of order, the first sync fails (no namespace yet) or a pod starts before its quota and RBAC exist.\n\n## Example\n```yaml\nmetadata:\n  annotations: {argocd.argoproj.io/sync-wave: \"-10\"}   # the Namespace\n```",
+    doc: "## What it does\nCompares `argocd.argoproj.io/sync-wave` (default 0) within each namespace: the Namespace must come before everything in it, and ResourceQuota, LimitRange, ServiceAccount, Role and RoleBinding before workloads and WorkflowTemplates. Only an *earlier* wave is reported: inside one wave Argo CD applies Namespaces first, then quotas, LimitRanges, ServiceAccounts and RBAC, then workloads.\n\n## Why is this bad?\nOut of order, the first sync fails (no namespace yet) or a pod starts before its quota and RBAC exist.\n\n## Example\n```yaml\nmetadata:\n  annotations: {argocd.argoproj.io/sync-wave: \"-10\"}   # the Namespace\n```",
     scope: Scope::Corpus(&[("*", "/metadata/annotations/argocd.argoproj.io~1sync-wave")]),
     check,
 };
@@ -51,12 +51,14 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     for (i, d) in c.docs.iter().enumerate() {
         let ns = d.namespace();
         if let Some(&n) = namespaces.get(ns) {
-            if wave(&c.docs[n]) >= wave(d) {
+            // Inside one wave Argo CD applies Namespaces first (then quotas, limits,
+            // ServiceAccounts and RBAC, then workloads): only an earlier wave is a problem.
+            if n != i && wave(&c.docs[n]) > wave(d) {
                 out.push(Hit::new(
                     i,
                     "/metadata",
                     format!(
-                        "{} syncs in wave {} but its Namespace in wave {}",
+                        "{} syncs in wave {}, before its Namespace (wave {})",
                         d.display(),
                         wave(d),
                         wave(&c.docs[n])
@@ -68,13 +70,13 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             if let Some(f) = last_foundation
                 .get(ns)
                 .map(|&f| &c.docs[f])
-                .filter(|f| wave(f) >= wave(d))
+                .filter(|f| wave(f) > wave(d))
             {
                 out.push(Hit::new(
                     i,
                     "/metadata",
                     format!(
-                        "{} syncs in wave {}, not after {} (wave {})",
+                        "{} syncs in wave {}, before {} (wave {})",
                         d.display(),
                         wave(d),
                         f.display(),
