@@ -143,7 +143,7 @@ fn several_formats_in_one_run() {
         .any(|r| r["ruleId"] == "image-not-pinned" && r["level"] == "error"));
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "<stdin>"
+        "%3Cstdin%3E"
     );
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()

@@ -408,3 +408,35 @@ fn removed_apis_name_the_replacement_of_each_kind() {
         .contains("HorizontalPodAutoscaler was removed"));
     assert!(!report.to_string().contains("no schema for autoscaling/v1"));
 }
+
+#[test]
+fn no_report_prints_a_secret_value() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: x}\nstringData: {password: s3cr3t-pw, enabled: yes}\n---\n\
+         apiVersion: v1\nkind: Secret\nmetadata:\n  name: db2\n  namespace: x\ndata:\n  token: czNjcjN0LXB3\n  token: b3RoZXItdG9rZW4=\n---\n\
+         apiVersion: v1\nkind: Secret\nmetadata: {name: db3, namespace: x}\nstringData:\n  pin: 90817\n",
+    )
+    .expect("write");
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let out = Command::cargo_bin("gitops-render")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(["lint", ".", "--format", format])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        for secret in [
+            "s3cr3t-pw",
+            "czNjcjN0LXB3",
+            "b3RoZXItdG9rZW4=",
+            "90817",
+            "unquoted `yes`",
+        ] {
+            assert!(!text.contains(secret), "{format} prints {secret}:\n{text}");
+        }
+        assert!(text.contains("db3"), "{format}: {text}");
+    }
+}

@@ -39,7 +39,8 @@ struct FindingView<'a> {
     line: usize,
     column: usize,
     object: &'a Option<String>,
-    help: &'a Option<String>,
+    /// The finding's own hint, else the rule's summary (`gitops-render rules ID` has more).
+    help: Option<&'a str>,
 }
 
 pub fn render(s: &super::Summary<'_>) -> String {
@@ -71,7 +72,10 @@ pub fn render(s: &super::Summary<'_>) -> String {
                 line: f.location.line,
                 column: f.location.col,
                 object: &f.object,
-                help: &f.help,
+                help: f
+                    .help
+                    .as_deref()
+                    .or_else(|| crate::lint::rule(f.rule).map(|r| r.summary)),
             })
             .collect(),
         skipped: s

@@ -24,6 +24,15 @@ pub fn render(findings: &[Finding]) -> String {
             TestCaseStatus::success()
         };
         let mut case = TestCase::new(rule.id, status);
+        // Warnings and notes do not fail a case: they are its output, so dashboards show them.
+        let others: Vec<String> = mine
+            .iter()
+            .filter(|f| f.severity != Severity::Error)
+            .map(|f| format!("{}: {}: {}", f.severity, f.location, f.message))
+            .collect();
+        if !others.is_empty() {
+            case.set_system_out(others.join("\n"));
+        }
         case.set_classname(format!("gitops-render.{}", rule.family));
         suite.add_test_case(case);
     }

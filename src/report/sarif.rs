@@ -8,6 +8,23 @@ use serde_sarif::sarif::{
 use crate::diagnostic::Severity;
 use crate::lint::{Finding, RULES};
 
+/// The base the result paths are relative to.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// A path as a URI reference: every byte outside RFC 3986's unreserved set and `/` is
+/// percent-encoded (`my app/värden.yaml` → `my%20app/v%C3%A4rden.yaml`).
+fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub fn render(findings: &[Finding]) -> String {
     let rules: Vec<ReportingDescriptor> = RULES
         .iter()
@@ -19,6 +36,13 @@ pub fn render(findings: &[Finding]) -> String {
                     MultiformatMessageString::builder()
                         .text(r.doc)
                         .markdown(r.doc)
+                        .build(),
+                )
+                // What code-scanning shows under a result: `gitops-render rules ID`.
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(format!("{}\n\n{}", r.summary, r.doc))
+                        .markdown(format!("**{}**\n\n{}", r.summary, r.doc))
                         .build(),
                 )
                 .build()
@@ -36,7 +60,8 @@ pub fn render(findings: &[Finding]) -> String {
                     PhysicalLocation::builder()
                         .artifact_location(
                             ArtifactLocation::builder()
-                                .uri(f.location.file.clone())
+                                .uri(percent_encode(&f.location.file))
+                                .uri_base_id(SRCROOT)
                                 .build(),
                         )
                         .region(region)
@@ -61,8 +86,19 @@ pub fn render(findings: &[Finding]) -> String {
         .information_uri("https://github.com/example/gitops-render")
         .rules(rules)
         .build();
+    // Paths are relative to where the command ran (as typed): that folder is %SRCROOT%.
+    let root = std::env::current_dir()
+        .map(|d| format!("file://{}/", percent_encode(&d.to_string_lossy())))
+        .unwrap_or_else(|_| "file:///".into());
+    let bases: std::collections::BTreeMap<String, ArtifactLocation> = [(
+        SRCROOT.to_owned(),
+        ArtifactLocation::builder().uri(root).build(),
+    )]
+    .into_iter()
+    .collect();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
+        .original_uri_base_ids(bases)
         .results(results)
         .build();
     let log = Sarif::builder()
@@ -74,4 +110,19 @@ pub fn render(findings: &[Finding]) -> String {
         "{}\n",
         serde_json::to_string_pretty(&log).unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_are_uri_references() {
+        assert_eq!(
+            super::percent_encode("my app/värden#1.yaml"),
+            "my%20app/v%C3%A4rden%231.yaml"
+        );
+        assert_eq!(
+            super::percent_encode("../gitops/a.yaml"),
+            "../gitops/a.yaml"
+        );
+    }
 }

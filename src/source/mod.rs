@@ -60,6 +60,75 @@ impl SourceFile {
     pub fn line_text(&self, line: usize) -> Option<&str> {
         self.text.lines().nth(line.checked_sub(1)?)
     }
+
+    /// Line `line` as a report may show it: in a file that holds a Secret, every value but
+    /// an object's identity is redacted, whatever the finding (a duplicate key under `data`,
+    /// flow-style `stringData` on the line a schema error points at).
+    pub fn shown_line(&self, line: usize) -> Option<String> {
+        let text = self.line_text(line)?;
+        if !holds_secret(&self.text) {
+            return Some(text.to_owned());
+        }
+        // Only the lines of the Secret's own document.
+        let in_secret = yaml::document_pieces(&self.text)
+            .into_iter()
+            .rfind(|p| p.line < line)
+            .is_some_and(|p| holds_secret(p.text));
+        Some(if in_secret {
+            redact_line(text)
+        } else {
+            text.to_owned()
+        })
+    }
+}
+
+/// Does a file's text hold a Secret (a `kind: Secret` line)?
+fn holds_secret(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        l.strip_prefix("kind:")
+            .map(|k| k.trim().trim_matches(['"', '\'']))
+            .is_some_and(|k| k == "Secret")
+            || l.contains("kind: Secret,")
+            || l.contains("kind: Secret}")
+    })
+}
+
+/// A line with its value replaced by `<redacted>` unless it is an identity key.
+fn redact_line(line: &str) -> String {
+    const SAFE: [&str; 7] = [
+        "apiVersion",
+        "kind",
+        "name",
+        "namespace",
+        "generateName",
+        "type",
+        "metadata",
+    ];
+    let indent = line.len() - line.trim_start().len();
+    let body = &line[indent..];
+    let (marker, body) = match body.strip_prefix("- ") {
+        Some(rest) => ("- ", rest),
+        None => ("", body),
+    };
+    match body.split_once(':') {
+        Some((key, value)) if !value.trim().is_empty() => {
+            let bare = key.trim().trim_matches(['"', '\'']);
+            if SAFE.contains(&bare) && !value.contains('{') {
+                line.to_owned()
+            } else {
+                format!("{}{marker}{key}: <redacted>", &line[..indent])
+            }
+        }
+        Some(_) => line.to_owned(),
+        None if body.trim().is_empty() || body.trim_start().starts_with('#') => line.to_owned(),
+        None => format!("{}{marker}<redacted>", &line[..indent]),
+    }
+}
+
+/// Is the field at `pointer` of an object of `kind` one of a Secret's values?
+pub fn is_secret_value(kind: &str, pointer: &str) -> bool {
+    kind == "Secret" && (pointer.starts_with("/data") || pointer.starts_with("/stringData"))
 }
 
 /// Every file read for one run, addressed by [`SourceId`].
@@ -168,7 +237,7 @@ impl Sources {
             file: file.path.clone(),
             line: pos.line,
             col: pos.col,
-            line_text: file.line_text(pos.line).map(str::to_owned),
+            line_text: file.shown_line(pos.line),
         }
     }
 }

@@ -73,6 +73,12 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
                 continue;
             };
             let rel = pointer[c.docs[i].base.len()..].to_owned();
+            // A Secret's values are never printed.
+            let value = if crate::source::is_secret_value(c.docs[i].kind(), &rel) {
+                "<redacted>"
+            } else {
+                value.as_str()
+            };
             out.push(Hit::new(i, rel, format!("unquoted `{value}` is a boolean to YAML 1.1 readers and a string to YAML 1.2 readers; quote it")));
         }
     }

@@ -48,6 +48,17 @@ fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
                                     )
                                 })
                                 .collect::<Vec<_>>(),
+                            // The validator's message quotes the value: a Secret's is
+                            // never printed.
+                            _ if crate::source::is_secret_value(d.kind(), &at) => vec![Hit::new(
+                                i,
+                                at.clone(),
+                                format!(
+                                    "{} is not a valid {}: at `{at}`: the value is not of the type or form the schema requires (value redacted)",
+                                    d.display(),
+                                    d.kind(),
+                                ),
+                            )],
                             _ => vec![Hit::new(
                                 i,
                                 at.clone(),
