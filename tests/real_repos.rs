@@ -73,8 +73,8 @@ fn a_real_repository_lints_without_a_false_error() {
         .map(|f| format!("{} {}: {}", f["rule"], at(f), f["message"]))
         .collect();
     assert!(false_errors.is_empty(), "{false_errors:#?}");
-    // Every object of every shape is read: 25 objects, nothing silently dropped.
-    assert_eq!(report["summary"]["objects"], 25, "{report:#}");
+    // Every object of every shape is read: 26 objects, nothing silently dropped.
+    assert_eq!(report["summary"]["objects"], 26, "{report:#}");
     let skipped: Vec<(&str, &str)> = report["skipped"]
         .as_array()
         .expect("skipped")
@@ -363,6 +363,10 @@ fn every_kind_kubernetes_serves_has_a_schema() {
         ("argoproj.io/v1alpha1", "WorkflowTemplate"),
         ("argoproj.io/v1alpha1", "ClusterWorkflowTemplate"),
         ("argoproj.io/v1alpha1", "CronWorkflow"),
+        ("argoproj.io/v1alpha1", "WorkflowEventBinding"),
+        ("argoproj.io/v1alpha1", "WorkflowTaskSet"),
+        ("argoproj.io/v1alpha1", "WorkflowTaskResult"),
+        ("argoproj.io/v1alpha1", "WorkflowArtifactGCTask"),
         ("argoproj.io/v1alpha1", "Application"),
         ("argoproj.io/v1alpha1", "ApplicationSet"),
         ("argoproj.io/v1alpha1", "AppProject"),

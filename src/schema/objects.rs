@@ -127,8 +127,12 @@ static KUBE: [Entry; 59] = kube![
     apiregistration::APIService,
 ];
 
-static ARGO: [Entry; 7] = argo![
+static ARGO: [Entry; 11] = argo![
     "Workflow" => "argoproj.io_workflows.yaml",
+    "WorkflowEventBinding" => "argoproj.io_workfloweventbindings.yaml",
+    "WorkflowTaskSet" => "argoproj.io_workflowtasksets.yaml",
+    "WorkflowTaskResult" => "argoproj.io_workflowtaskresults.yaml",
+    "WorkflowArtifactGCTask" => "argoproj.io_workflowartifactgctasks.yaml",
     "WorkflowTemplate" => "argoproj.io_workflowtemplates.yaml",
     "ClusterWorkflowTemplate" => "argoproj.io_clusterworkflowtemplates.yaml",
     "CronWorkflow" => "argoproj.io_cronworkflows.yaml",
