@@ -444,3 +444,145 @@ fn no_report_prints_a_secret_value() {
         assert!(text.contains("db3"), "{format}: {text}");
     }
 }
+
+/// kubeconform's documented strict-mode verdicts (its acceptance tests) for the shapes it
+/// describes, each written here as its own small manifest: valid or invalid (an error from
+/// the schema family), and how many objects were read.
+#[test]
+fn kubeconform_strict_verdicts_are_matched() {
+    const SCHEMA_FAMILY: &[&str] = &[
+        "schema-invalid",
+        "no-schema",
+        "missing-identity",
+        "invalid-yaml",
+        "duplicate-key",
+        "not-an-object",
+        "unreadable-file",
+    ];
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: x}\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: 8080\n";
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: proxies.example.com}\nspec:\n  group: example.com\n  names: {kind: Proxy, plural: proxies}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              port: {x-kubernetes-int-or-string: true}\n";
+    let cases: Vec<(&str, String, &[&str], bool, usize)> = vec![
+        ("valid", svc.into(), &[], true, 1),
+        (
+            "valid.json",
+            r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "x"}, "data": {"a": "1"}}"#.into(),
+            &[],
+            true,
+            1,
+        ),
+        ("multi valid", format!("{svc}---\n{}", svc.replace("name: web", "name: web2")), &[], true, 2),
+        (
+            "multi with one invalid",
+            format!("{svc}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: x}}\nspec:\n  replicas: many\n  selector: {{matchLabels: {{app: d}}}}\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n      containers: [{{name: c, image: 'nginx:1.27'}}]\n"),
+            &[],
+            false,
+            2,
+        ),
+        (
+            "list valid",
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b, namespace: x}}\n".into(),
+            &[],
+            true,
+            2,
+        ),
+        (
+            "list with an invalid item",
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: x}, data: {k: [1]}}\n".into(),
+            &[],
+            false,
+            1,
+        ),
+        ("empty list", "---\napiVersion: v1\nkind: List\nitems: []\n".into(), &[], true, 0),
+        ("blank", "".into(), &[], true, 0),
+        ("comment only", "# nothing yet\n".into(), &[], true, 0),
+        (
+            "generateName",
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: pi-, namespace: x}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: pi, image: 'perl:5.40', command: [perl, -e, print]}]\n".into(),
+            &[],
+            true,
+            1,
+        ),
+        (
+            "quantities as strings and numbers",
+            "apiVersion: v1\nkind: LimitRange\nmetadata: {name: mem, namespace: x}\nspec:\n  limits:\n  - default: {memory: 512Mi}\n    defaultRequest: {memory: 256000, cpu: 0.5}\n    type: Container\n".into(),
+            &[],
+            true,
+            1,
+        ),
+        ("int-or-string", svc.replace("targetPort: 8080", "targetPort: http"), &[], true, 1),
+        (
+            "null array and null strings",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: front\n  namespace: x\n  creationTimestamp: null\n  annotations:\nspec:\n  selector: {app: front}\n  ports:\n  - port: 80\n    name:\n  externalIPs:\n    # - 10.0.0.1\nstatus:\n  loadBalancer: {}\n".into(),
+            &[],
+            true,
+            1,
+        ),
+        ("missing kind", "apiVersion: v1\nmetadata: {name: a}\n".into(), &[], false, 1),
+        ("missing apiVersion", "kind: ConfigMap\nmetadata: {name: a}\n".into(), &[], false, 1),
+        ("missing kind value", "kind:\n".into(), &[], false, 1),
+        (
+            "extra property",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds, namespace: x}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: ds}}\n  template:\n    metadata: {labels: {app: ds}}\n    spec:\n      containers: [{name: c, image: 'nginx:1.27'}]\n".into(),
+            &[],
+            false,
+            1,
+        ),
+        (
+            "duplicate property",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\ndata:\n  k: '1'\n  k: '2'\n".into(),
+            &[],
+            false,
+            0,
+        ),
+        (
+            "custom resource without a schema, strict",
+            "apiVersion: example.com/v1\nkind: Proxy\nmetadata: {name: p, namespace: x}\nspec: {port: 80}\n".into(),
+            &["--strict-kinds"],
+            false,
+            1,
+        ),
+        (
+            "custom resource without a schema (a warning, as -ignore-missing-schemas)",
+            "apiVersion: example.com/v1\nkind: Proxy\nmetadata: {name: p, namespace: x}\nspec: {port: 80}\n".into(),
+            &[],
+            true,
+            1,
+        ),
+        (
+            "custom resource with its CRD",
+            "apiVersion: example.com/v1\nkind: Proxy\nmetadata: {name: p, namespace: x}\nspec: {port: http}\n".into(),
+            &["--crd", "crd.yaml", "--strict-kinds"],
+            true,
+            1,
+        ),
+        (
+            "custom resource breaking its CRD",
+            "apiVersion: example.com/v1\nkind: Proxy\nmetadata: {name: p, namespace: x}\nspec: {port: 80, prot: 1}\n".into(),
+            &["--crd", "crd.yaml"],
+            false,
+            1,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("crd.yaml"), crd).expect("crd");
+    for (name, text, flags, valid, objects) in cases {
+        let file = if name.ends_with(".json") {
+            "case.json"
+        } else {
+            "case.yaml"
+        };
+        std::fs::write(dir.path().join(file), &text).expect("write");
+        let mut args = vec![file];
+        args.extend_from_slice(flags);
+        let (_, report) = lint_in(dir.path(), &args);
+        let errors: Vec<String> = findings(&report)
+            .into_iter()
+            .filter(|f| f["severity"] == "error")
+            .filter(|f| SCHEMA_FAMILY.contains(&f["rule"].as_str().unwrap_or("")))
+            .map(|f| format!("{} {}", f["rule"], f["message"]))
+            .collect();
+        assert_eq!(errors.is_empty(), valid, "{name}: {errors:#?}\n{text}");
+        assert_eq!(report["summary"]["objects"], objects, "{name}: {report:#}");
+        std::fs::remove_file(dir.path().join(file)).expect("rm");
+    }
+}
