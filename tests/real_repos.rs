@@ -586,3 +586,31 @@ fn kubeconform_strict_verdicts_are_matched() {
         std::fs::remove_file(dir.path().join(file)).expect("rm");
     }
 }
+
+/// Linted from elsewhere, reports name files as typed (`tests/repos/app-of-apps/...`), so CI
+/// annotations attach, while rules still see the repository's own paths.
+#[test]
+fn paths_are_shown_as_typed() {
+    let config = format!("{REPO}/.gitops-render.yaml");
+    let (_, report) = lint_in(Path::new("."), &[REPO, "--config", &config]);
+    let false_errors: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|f| f["severity"] == "error" && NEVER.contains(&f["rule"].as_str().unwrap_or("")))
+        .map(|f| format!("{} {}: {}", f["rule"], at(f), f["message"]))
+        .collect();
+    assert!(false_errors.is_empty(), "{false_errors:#?}");
+    let prefix = format!("{REPO}/");
+    for f in findings(&report) {
+        assert!(
+            f["file"].as_str().is_some_and(|p| p.starts_with(&prefix)),
+            "{f}"
+        );
+    }
+    for s in report["skipped"].as_array().expect("skipped") {
+        assert!(
+            s["file"].as_str().is_some_and(|p| p.starts_with(&prefix)),
+            "{s}"
+        );
+    }
+    assert_eq!(report["summary"]["skipped"], 14, "{report:#}");
+}

@@ -543,16 +543,37 @@ pub struct Listing {
     /// Files not listed for lint because their path says they are not manifests (by the
     /// path as the user typed it).
     pub skipped: Vec<super::Skipped>,
-    /// A listed file's path as reports show it, where it differs: relative to where the
-    /// command runs, as the user typed the folder (`gitops/team-a/d.yaml` for `lint gitops`),
-    /// so CI annotations attach to the file. Rules see paths relative to the linted folder.
-    pub shown: std::collections::HashMap<String, String>,
+    /// The folders of the skipped files, relative to the linted folder (still folders of
+    /// the repository for an Application's path).
+    pub skipped_dirs: Vec<String>,
+    /// `(inputs, folder as typed)`: the inputs listed from a folder, whose paths reports
+    /// show under the folder as the user typed it (`gitops/team-a/d.yaml` for `lint
+    /// gitops`), so CI annotations attach to the file. Rules see paths relative to the
+    /// linted folder.
+    pub folders: Vec<(std::ops::Range<usize>, String)>,
 }
 
 impl Listing {
-    /// How reports show the path `rel` of a listed file.
-    pub fn show<'a>(&'a self, rel: &'a str) -> &'a str {
-        self.shown.get(rel).map_or(rel, String::as_str)
+    /// How reports show each of the listed files `rel` (the first listed file of a path
+    /// wins); only the paths asked for are looked up.
+    pub fn shown<'a>(
+        &self,
+        rel: impl IntoIterator<Item = &'a str>,
+    ) -> std::collections::HashMap<String, String> {
+        let wanted: BTreeSet<&str> = rel.into_iter().collect();
+        let mut out = std::collections::HashMap::new();
+        if wanted.is_empty() {
+            return out;
+        }
+        for (range, prefix) in &self.folders {
+            for input in &self.inputs[range.clone()] {
+                if wanted.contains(input.path.as_str()) {
+                    out.entry(input.path.clone())
+                        .or_insert_with(|| format!("{prefix}/{}", input.path));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -648,6 +669,7 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
                         path: shown(rel),
                         reason,
                     });
+                    listing.skipped_dirs.push(rel.clone());
                     false
                 }
                 None => true,
@@ -660,12 +682,10 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
         found.extend(links(path, walk.links, yaml));
         found.sort_by(|a, b| a.path.cmp(&b.path));
         if !prefix.is_empty() {
-            for f in &found {
-                listing
-                    .shown
-                    .entry(f.path.clone())
-                    .or_insert_with(|| shown(&f.path));
-            }
+            let first = listing.inputs.len();
+            listing
+                .folders
+                .push((first..first + found.len(), prefix.to_owned()));
         }
         listing.inputs.extend(found);
     }

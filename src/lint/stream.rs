@@ -84,23 +84,31 @@ pub fn lint_paths(
     }
     // A skipped file's folder is still a folder of the repository (an Application's path
     // may be a Kustomize overlay that holds nothing else).
-    for s in &listing.skipped {
-        stream.relations.add_dirs(&s.path);
+    for dir in &listing.skipped_dirs {
+        stream.relations.add_dirs(dir);
     }
     let (mut findings, mut relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
-    if !listing.shown.is_empty() {
-        for f in &mut findings {
-            let shown = listing.show(&f.location.file).to_owned();
-            f.location.file = shown;
-        }
-    }
     let checked = relations.docs.len();
+    // Paths as reports show them: under the folder as typed.
+    let mut late_skipped = std::mem::take(&mut relations.skipped);
+    late_skipped.extend(aside.skipped);
+    if !listing.folders.is_empty() {
+        let shown = listing.shown(
+            findings
+                .iter()
+                .map(|f| f.location.file.as_str())
+                .chain(late_skipped.iter().map(|s| s.path.as_str())),
+        );
+        let show = |p: &mut String| {
+            if let Some(s) = shown.get(p.as_str()) {
+                *p = s.clone();
+            }
+        };
+        findings.iter_mut().for_each(|f| show(&mut f.location.file));
+        late_skipped.iter_mut().for_each(|s| show(&mut s.path));
+    }
     let mut skipped = std::mem::take(&mut listing.skipped);
-    skipped.append(&mut relations.skipped);
-    skipped.extend(aside.skipped.into_iter().map(|mut s| {
-        s.path = listing.show(&s.path).to_owned();
-        s
-    }));
+    skipped.append(&mut late_skipped);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     crate::free_in_background(relations);
     Ok(Linted {
