@@ -206,11 +206,21 @@ fn kube_schema<T: schemars::JsonSchema>() -> Value {
 
 /// The strict validator for `apiVersion`/`kind`, or `None` when no schema is known.
 pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
-    let entry = KUBE
+    // Every document asks: an index by kind, then its few apiVersions (70 entries scanned
+    // per object cost more than the lookup of a WorkflowTemplate's validator itself).
+    type Index = std::collections::HashMap<&'static str, Vec<&'static Entry>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = Index::new();
+        for e in KUBE.iter().chain(ARGO.iter()).chain(BACKSTAGE.iter()) {
+            index.entry(e.kind).or_default().push(e);
+        }
+        index
+    });
+    let entry = index
+        .get(kind)?
         .iter()
-        .chain(ARGO.iter())
-        .chain(BACKSTAGE.iter())
-        .find(|e| e.kind == kind && e.api_version == api_version)?;
+        .find(|e| e.api_version == api_version)?;
     Some(entry.cell.get_or_init(|| {
         let schema = (entry.make)();
         jsonschema::options()
