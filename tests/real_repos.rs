@@ -614,3 +614,76 @@ fn paths_are_shown_as_typed() {
     }
     assert_eq!(report["summary"]["skipped"], 14, "{report:#}");
 }
+
+/// A folder of JSON Schemas in the CRD catalogs' layout validates custom resources, and the
+/// machine formats carry what CI tools read: SARIF rule help, URI bases and encoded paths,
+/// JUnit warnings as output, JSON help.
+#[test]
+fn schema_folders_and_machine_formats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let catalog = dir.path().join("catalog/example.com");
+    std::fs::create_dir_all(&catalog).expect("mkdir");
+    std::fs::write(
+        catalog.join("proxy_v1.json"),
+        r#"{"type": "object", "properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "spec": {"type": "object", "properties": {"port": {"type": "integer"}}, "additionalProperties": false}}}"#,
+    )
+    .expect("schema");
+    std::fs::create_dir_all(dir.path().join("my app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("my app/proxy.yaml"),
+        "apiVersion: example.com/v1\nkind: Proxy\nmetadata: {name: p, namespace: x}\nspec: {port: 80, prot: 1}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\ndata: {on: 'y'}\n",
+    )
+    .expect("cr");
+    let (code, report) = lint_in(dir.path(), &["my app", "--schema-dir", "catalog"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let errors: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|f| f["rule"] == "schema-invalid")
+        .map(|f| format!("{} {}", at(f), f["message"]))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with("my app/proxy.yaml:4:"), "{errors:#?}");
+    assert!(
+        findings(&report).iter().all(|f| f["help"].is_string()),
+        "{report:#}"
+    );
+
+    let run = |format: &str| {
+        let out = Command::cargo_bin("gitops-render")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args([
+                "lint",
+                "my app",
+                "--schema-dir",
+                "catalog",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sarif: Value = serde_json::from_str(&run("sarif")).expect("sarif");
+    let run0 = &sarif["runs"][0];
+    let root = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let location = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "my%20app/proxy.yaml");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    let rule = &run0["tool"]["driver"]["rules"][0];
+    assert!(rule["help"]["markdown"]
+        .as_str()
+        .is_some_and(|m| m.contains("## What it does")));
+    let junit = run("junit");
+    assert!(
+        junit.contains("<system-out>warning: my app/proxy.yaml:"),
+        "{junit}"
+    );
+}
