@@ -687,3 +687,55 @@ fn schema_folders_and_machine_formats() {
         "{junit}"
     );
 }
+
+/// `--format junit` validates against the common JUnit schema (`tests/schemas/junit.xsd`),
+/// checked with Python's `xmlschema`, installed on first use into the test's own target
+/// folder (from PyPI; nothing outside `target/` is touched).
+#[test]
+fn junit_report_validates_against_the_junit_schema() {
+    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-xmlschema");
+    if !site.join("xmlschema").is_dir() {
+        let install = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg("--target")
+            .arg(&site)
+            .arg("xmlschema==4.3.2")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            install.status.success(),
+            "pip install xmlschema: {}",
+            String::from_utf8_lossy(&install.stderr)
+        );
+    }
+    let out = Command::cargo_bin("gitops-render")
+        .expect("binary")
+        .args(["lint", "tests/repos/seeded", "--format", "junit"])
+        .output()
+        .expect("runs");
+    let dir = tempfile::tempdir().expect("tmp");
+    let xml = dir.path().join("lint.xml");
+    std::fs::write(&xml, &out.stdout).expect("write");
+    let check = std::process::Command::new("python3")
+        .env("PYTHONPATH", &site)
+        .args([
+            "-c",
+            "import sys, xmlschema; xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+            "tests/schemas/junit.xsd",
+        ])
+        .arg(&xml)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&check.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

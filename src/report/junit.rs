@@ -38,5 +38,25 @@ pub fn render(findings: &[Finding]) -> String {
     }
     let mut report = Report::new("gitops-render");
     report.add_test_suite(suite);
-    report.to_string().unwrap_or_default()
+    let xml = report.to_string().unwrap_or_default();
+    without_suites_skipped(&xml)
+}
+
+/// The common JUnit schema (Jenkins' junit-4.xsd, which CI tools validate against) allows
+/// no `skipped` count on `<testsuites>`; quick-junit writes one. Nothing is ever skipped here.
+fn without_suites_skipped(xml: &str) -> String {
+    let Some(start) = xml.find("<testsuites") else {
+        return xml.to_owned();
+    };
+    let end = xml[start..].find('>').map_or(xml.len(), |e| start + e);
+    let tag = &xml[start..end];
+    match tag.find(" skipped=\"") {
+        Some(at) => {
+            let value_end = tag[at + 10..]
+                .find('"')
+                .map_or(tag.len(), |e| at + 10 + e + 1);
+            format!("{}{}{}", &xml[..start + at], &tag[value_end..], &xml[end..])
+        }
+        None => xml.to_owned(),
+    }
 }
