@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     family: Family::Argo,
     severity: Severity::Error,
     summary: "An ApplicationSet git generator path matches no directory or file in the linted tree.",
-    doc: "## What it does\nExpands ApplicationSet generators offline — git `directories` and `files`, nested in `matrix` and `merge` — against the linted tree (paths are taken relative to the repository, so `gitops/prod/tenants/*` matches `prod/tenants/*` when `gitops/` is linted) and reports patterns that match nothing.\n\n## Why is this bad?\nA generator that matches nothing generates no Applications: the environment silently deploys nothing, or prunes what it had.\n\n## Example\n```yaml\ngenerators:\n- git:\n    directories:\n    - path: gitops/prod/tenant/*   # tenants/\n```",
+    doc: "## What it does\nExpands ApplicationSet generators offline — git `directories` and `files`, nested in `matrix` and `merge` — against the linted tree (paths are taken relative to the repository, so `gitops/prod/tenants/*` matches `prod/tenants/*` when `gitops/` is linted) and reports patterns that match nothing. Only generators over the linted repository are judged: their `repoURL` is compared (scheme, user, `.git` and case aside) with `repo.url` of `.gitops-render.yaml`, the estate's environments and the Git remotes of the linted folder; when none of these is known, every generator is judged.\n\n## Why is this bad?\nA generator that matches nothing generates no Applications: the environment silently deploys nothing, or prunes what it had.\n\n## Example\n```yaml\ngenerators:\n- git:\n    directories:\n    - path: gitops/prod/tenant/*   # tenants/\n```",
     scope: Scope::Corpus(&[("ApplicationSet", "/spec/generators")]),
     check,
 };
