@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics, Severity};
 use crate::schema::{self, InputSchema};
-use crate::source::{parse_single, read_bounded, Sources, Target};
+use crate::source::{parse_single, read_path, Sources, Target};
 
 /// The file's name at the repository root.
 pub const FILE_NAME: &str = ".gitops-render.yaml";
@@ -96,15 +96,12 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Diagnostics>
         }
     };
     let shown = path.display().to_string();
-    let text = std::fs::File::open(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|f| read_bounded(f, None))
-        .map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "no-config",
-                format!("cannot read {shown}: {e}"),
-            ))
-        })?;
+    let text = read_path(&path).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "no-config",
+            format!("cannot read {shown}: {e}"),
+        ))
+    })?;
     let mut sources = Sources::new();
     let id = sources.add(shown, text);
     let settings = parse(&sources, id)?;

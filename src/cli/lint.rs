@@ -136,7 +136,7 @@ fn git_remotes(path: &Path) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let text = std::fs::read_to_string(config).unwrap_or_default();
+    let text = crate::source::read_path(&config).unwrap_or_default();
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("url"))
         .filter_map(|l| l.trim_start().strip_prefix('='))

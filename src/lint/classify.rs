@@ -88,10 +88,7 @@ impl Classifier {
                 out.charts.insert(parent(rel).to_owned());
             }
             if is_kustomization(rel) {
-                let Ok(text) = std::fs::read(dir.join(rel)) else {
-                    continue;
-                };
-                let Ok(text) = crate::source::decode(&text) else {
+                let Ok(text) = crate::source::read_path(&dir.join(rel)) else {
                     continue;
                 };
                 for named in kustomize_references(&text) {

@@ -80,12 +80,8 @@ impl LintConfig {
             }
             let Some(lint) = &env.spec.lint else { continue };
             for (id, level) in &lint.rules {
-                let sev = match level.as_str() {
-                    "error" => Some(Severity::Error),
-                    "warning" => Some(Severity::Warning),
-                    "note" => Some(Severity::Note),
-                    _ => None,
-                };
+                // `off` (the only other level the pack schema allows) turns it off.
+                let sev = crate::settings::severity(level).ok().flatten();
                 let stricter = match (cfg.overrides.get(id), sev) {
                     (None, s) => s,
                     (Some(Some(Severity::Error)), _) | (_, Some(Severity::Error)) => {

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
-use crate::source::{parse_documents, read_bounded, Location, SourceId, Sources, Target};
+use crate::source::{
+    parse_documents, read_bounded, read_path, Location, SourceId, Sources, Target,
+};
 
 use super::classify::{Classifier, Skipped};
 use super::Finding;
@@ -520,14 +522,9 @@ impl Input {
     /// The file's text, size-checked before it is read (see [`read_bounded`]).
     pub fn read(&self) -> Result<String, String> {
         match &self.origin {
-            Origin::File(path) => std::fs::File::open(path)
-                .and_then(|f| {
-                    let meta = f.metadata()?;
-                    Ok((f, meta.is_file().then_some(meta.len())))
-                })
-                .map_err(|e| e.to_string())
-                .and_then(|(f, len)| read_bounded(f, len))
-                .map_err(|e| format!("cannot read {}: {e}", self.path)),
+            Origin::File(path) => {
+                read_path(path).map_err(|e| format!("cannot read {}: {e}", self.path))
+            }
             Origin::Text(text) => Ok(text.clone()),
             Origin::Link(_) => Ok(String::new()),
         }

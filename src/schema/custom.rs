@@ -10,7 +10,7 @@ use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::source::{parse_documents, read_bounded};
+use crate::source::{parse_documents, read_path};
 
 /// Validators by (apiVersion, kind); for a catalog schema without its group, by
 /// (`*/version`, kind in lower case).
@@ -74,10 +74,7 @@ impl Custom {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::File::open(path)
-        .map_err(|e| e.to_string())
-        .and_then(|f| read_bounded(f, None))
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    read_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 fn files(path: &Path, ext: &[&str]) -> Vec<std::path::PathBuf> {

@@ -16,7 +16,7 @@ mod yaml;
 use std::fmt;
 use std::sync::OnceLock;
 
-pub use files::{decode, is_input_path, read_bounded, EstateFiles};
+pub use files::{decode, is_input_path, read_bounded, read_path, EstateFiles};
 pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
 pub use subset::read as read_subset;
 pub use yaml::{
