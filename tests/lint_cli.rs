@@ -306,6 +306,22 @@ fn rules_lists_and_documents() {
     assert!(stderr(&out).contains("did you mean `run-as-root`?"));
 }
 
+/// docs/rules.md is what SARIF's helpUri links to: it must be `rules --markdown` exactly
+/// (regenerate with `cargo run -- rules --markdown > docs/rules.md`).
+#[test]
+fn the_rules_page_is_current() {
+    let out = bin().args(["rules", "--markdown"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md"))
+        .expect("docs/rules.md");
+    assert!(
+        stdout(&out) == page,
+        "docs/rules.md is stale: run `cargo run -- rules --markdown > docs/rules.md`"
+    );
+    let one = bin().args(["rules", "run-as-root"]).output().expect("runs");
+    assert!(page.contains(&stdout(&one)));
+}
+
 #[test]
 fn explicit_namespaces_follow_their_own_name_and_the_pack_rule_is_used() {
     let e = Estate::example();

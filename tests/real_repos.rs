@@ -681,6 +681,19 @@ fn schema_folders_and_machine_formats() {
     assert!(rule["help"]["markdown"]
         .as_str()
         .is_some_and(|m| m.contains("## What it does")));
+    // Every helpUri lands on the rule's own heading in docs/rules.md, on the project's site.
+    let project = env!("CARGO_PKG_REPOSITORY");
+    assert_eq!(run0["tool"]["driver"]["informationUri"], project);
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"))
+        .expect("docs/rules.md");
+    for rule in run0["tool"]["driver"]["rules"].as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        assert_eq!(
+            rule["helpUri"],
+            format!("{project}/blob/main/docs/rules.md#{id}")
+        );
+        assert!(page.contains(&format!("\n# {id}\n")), "{id} has no heading");
+    }
     let junit = run("junit");
     assert!(
         junit.contains("<system-out>warning: my app/proxy.yaml:"),

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::diagnostic::did_you_mean;
-use crate::lint::{rule, RULES};
+use crate::lint::{rule, rules_markdown, RULES};
 
 use super::{output, Exit};
 
@@ -11,9 +11,17 @@ use super::{output, Exit};
 pub struct RulesArgs {
     /// A rule id to document.
     id: Option<String>,
+    /// Print every rule's documentation as one markdown document (the project's
+    /// docs/rules.md, which SARIF's helpUri links to).
+    #[arg(long, conflicts_with = "id")]
+    markdown: bool,
 }
 
 pub fn run(args: &RulesArgs) -> Exit {
+    if args.markdown {
+        output::out(&rules_markdown());
+        return Exit::Clean;
+    }
     let Some(id) = &args.id else {
         let mut out = String::new();
         let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
@@ -35,10 +43,7 @@ pub fn run(args: &RulesArgs) -> Exit {
     };
     match rule(id) {
         Some(r) => {
-            output::out(&format!(
-                "# {}\n\n{} · default severity: {}\n\n{}\n\n{}\n",
-                r.id, r.family, r.severity, r.summary, r.doc
-            ));
+            output::out(&r.page());
             Exit::Clean
         }
         None => {

@@ -26,7 +26,7 @@ pub use config::{
     IGNORE_ANNOTATION,
 };
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written, GENERATED_NAME};
-pub use registry::{rule, Rule, Scope, RULES};
+pub use registry::{rule, rules_markdown, Rule, Scope, PROJECT_URI, RULES};
 pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};
 
 use crate::diagnostic::Severity;

@@ -6,7 +6,7 @@ use serde_sarif::sarif::{
 };
 
 use crate::diagnostic::Severity;
-use crate::lint::{Finding, RULES};
+use crate::lint::{Finding, PROJECT_URI, RULES};
 
 /// The base the result paths are relative to.
 const SRCROOT: &str = "%SRCROOT%";
@@ -45,6 +45,7 @@ pub fn render(findings: &[Finding]) -> String {
                         .markdown(format!("**{}**\n\n{}", r.summary, r.doc))
                         .build(),
                 )
+                .help_uri(r.help_uri())
                 .build()
         })
         .collect();
@@ -83,7 +84,7 @@ pub fn render(findings: &[Finding]) -> String {
     let driver = ToolComponent::builder()
         .name("gitops-render")
         .version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/example/gitops-render")
+        .information_uri(PROJECT_URI)
         .rules(rules)
         .build();
     // Paths are relative to where the command ran (as typed): that folder is %SRCROOT%.
