@@ -4,8 +4,12 @@
 //! WorkflowTemplate CRD and making it strict took most of a `cmp generate`; the strict schema
 //! (no descriptions) is a fraction of that to read. The YAML stays the source of truth (a
 //! unit test checks that each built schema is what the run-time conversion of the YAML gives).
+//!
+//! It also embeds the default templates, the example estate and the starter estate
+//! (`embed_files`).
 
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 #[allow(dead_code)]
@@ -14,6 +18,7 @@ mod crd;
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    embed_files(&out);
     println!("cargo:rerun-if-changed=schemas/crds");
     println!("cargo:rerun-if-changed=src/schema/crd.rs");
     let mut names: Vec<_> = fs::read_dir("schemas/crds")
@@ -39,5 +44,61 @@ fn main() {
             serde_json::to_string(&schema).expect("JSON"),
         )
         .expect("OUT_DIR is writable");
+    }
+}
+
+/// Files the binary carries (`src/embedded.rs`): the default templates, the example estate
+/// (`init --example`) and the starter estate (`init`), as `(path, text)` lists sorted by path.
+fn embed_files(out: &Path) {
+    let lists: [(&str, &str, &[&str]); 3] = [
+        ("TEMPLATES", "templates", &[""]),
+        (
+            "EXAMPLE",
+            "",
+            &["environments", "policy-packs", "workflows"],
+        ),
+        ("STARTER", "starter", &[""]),
+    ];
+    let mut code = String::new();
+    for (name, base, tops) in lists {
+        let mut files = Vec::new();
+        for top in tops {
+            let dir = Path::new(base).join(top);
+            println!("cargo:rerun-if-changed={}", dir.display());
+            walk(&dir, &mut files);
+        }
+        // Sorted as strings (not as paths), so that `embedded::template` can search them.
+        let mut entries: Vec<(String, String)> = files
+            .iter()
+            .map(|path| {
+                let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
+                let rel = slash(path.strip_prefix(base).expect("under its base"));
+                (rel, slash(path))
+            })
+            .collect();
+        entries.sort();
+        writeln!(code, "pub const {name}: &[(&str, &str)] = &[").expect("a String");
+        for (rel, path) in entries {
+            writeln!(
+                code,
+                "    ({rel:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {path:?}))),"
+            )
+            .expect("a String");
+        }
+        code.push_str("];\n");
+    }
+    fs::write(out.join("embedded.rs"), code).expect("OUT_DIR is writable");
+}
+
+/// Every file under `dir`, recursively (dot-files included: the starter's `.gitignore`).
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            walk(&path, files);
+        } else {
+            files.push(path);
+        }
     }
 }

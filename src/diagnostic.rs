@@ -259,7 +259,17 @@ impl Diagnostics {
         Diagnostics(out)
     }
 
+    /// Every diagnostic, then the count of errors.
     pub fn render(&self) -> String {
+        self.render_ending("")
+    }
+
+    /// [`Diagnostics::render`] for a command that writes: the count says nothing was.
+    pub fn render_nothing_written(&self) -> String {
+        self.render_ending("; nothing was written")
+    }
+
+    fn render_ending(&self, ending: &str) -> String {
         let mut out = String::new();
         for d in &self.0 {
             out.push_str(&d.render());
@@ -273,7 +283,7 @@ impl Diagnostics {
         if errors > 0 {
             let _ = writeln!(
                 out,
-                "{errors} error{} found; nothing was written",
+                "{errors} error{} found{ending}",
                 if errors == 1 { "" } else { "s" }
             );
         }

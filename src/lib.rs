@@ -24,6 +24,7 @@ pub mod cli;
 pub mod cmp;
 pub mod diagnostic;
 pub mod diff;
+pub mod embedded;
 pub mod explain;
 pub mod inputs;
 pub mod lint;

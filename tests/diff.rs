@@ -43,7 +43,13 @@ fn no_change() {
     );
     assert_eq!(
         json_keys_at(&json, 4),
-        ["total", "byEnvironment", "byKind", "byTenant"]
+        [
+            "total",
+            "destructive",
+            "byEnvironment",
+            "byKind",
+            "byTenant"
+        ]
     );
     assert_eq!(
         json_keys_at(&json, 6),
@@ -74,6 +80,7 @@ fn tier_change_in_prod() {
         "name",
         "oldPath",
         "newPath",
+        "destructive",
         "fields",
         "diff",
     ];
@@ -243,11 +250,98 @@ fn markdown_stays_under_the_comment_limit() {
         md.contains("| Environment | added | changed | removed | moved |"),
         "summary kept"
     );
+    // Every object left without details is named, the riskiest are detailed first, and the
+    // catalog's WorkflowTemplates are one line each.
+    let tail = &md[md.len().saturating_sub(800)..];
+    assert!(md.contains("more object changes without details"), "{tail}");
+    let details = &md[md.find("<details>").expect("details")..];
+    let first_role = details.find("Role ").expect("a Role");
+    let first_template = details
+        .find("WorkflowTemplate ")
+        .expect("a WorkflowTemplate");
+    assert!(first_role < first_template, "RBAC before WorkflowTemplates");
     assert!(
-        md.contains("more object change(s) not shown"),
-        "{}",
-        &md[md.len().saturating_sub(500)..]
+        !md.contains("<summary>~ prod WorkflowTemplate"),
+        "WorkflowTemplates are collapsed"
     );
+    let json = stdout(&e.run(&["diff", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let objects = v["changes"].as_array().expect("changes");
+    let named = objects
+        .iter()
+        .filter(|c| {
+            let ns = c["namespace"].as_str().unwrap_or("");
+            let name = c["name"].as_str().unwrap_or("");
+            let title = if ns.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{ns}/{name}")
+            };
+            md.contains(&format!("{} {title}", c["kind"].as_str().unwrap_or("")))
+        })
+        .count();
+    assert_eq!(named, objects.len(), "every changed object is named");
+}
+
+#[test]
+fn a_removed_team_is_destructive_in_every_format_and_fail_on_blocks_it() {
+    let e = rendered();
+    let out = e.run(&["diff", "--fail-on", "destructive"]);
+    assert_eq!(out.status.code(), Some(0), "no change: {}", stderr(&out));
+    // A tier change is a change, not a destructive one.
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: medium\n",
+        "    frontend:\n      tier: large\n",
+    );
+    let out = e.run(&["diff", "--fail-on", "destructive"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("DESTRUCTIVE"));
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: large\n",
+        "    frontend: null\n",
+    );
+    let out = e.run(&["diff", "--fail-on", "destructive", "--env", "prod"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out)
+            .contains("DESTRUCTIVE: removes prod Namespace frontend-prod and every object in it"),
+        "{}",
+        stdout(&out)
+    );
+    let md = stdout(&e.run(&["diff", "--format", "markdown", "--env", "prod"]));
+    assert!(
+        md.contains("> [!CAUTION]\n> **Destructive:**\n> - removes prod Namespace frontend-prod"),
+        "{md}"
+    );
+    let json = stdout(&e.run(&["diff", "--format", "json", "--env", "prod"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["summary"]["destructive"], 1);
+    let ns = v["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["kind"] == "Namespace")
+        .expect("the Namespace");
+    assert_eq!(ns["destructive"], true);
+    // The example estate keeps a removed team's Namespace on the cluster.
+    let set = e.read("gitops/applicationsets/prod.yaml");
+    assert!(set.contains("preserveResourcesOnDeletion: true"), "{set}");
+}
+
+#[test]
+fn list_changes_show_the_items_added_and_removed() {
+    let e = rendered();
+    e.edit(
+        "environments/_base.yaml",
+        "        viewer: [\"group:sre\", \"group:design\"]\n",
+        "        viewer: [\"group:sre\", \"group:design\", \"group:qa\"]\n",
+    );
+    let (code, text) = diff_text(&e, &["--env", "dev"]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("/subjects/2: added {\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"qa\"}"), "{text}");
+    assert!(!text.contains("/subjects: "), "not the whole list: {text}");
 }
 
 #[test]
@@ -345,6 +439,18 @@ fn base_revision_from_a_real_git_repository() {
     assert!(
         text.contains("+ qa Namespace backend-qa"),
         "a new environment at HEAD's absence: {text}"
+    );
+    // The pull request that adds `qa` can be reviewed environment by environment.
+    let out = e.run(&["diff", "--base", "HEAD", "--env", "qa"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+ qa Namespace backend-qa"));
+    assert!(!stdout(&out).contains(" prod "), "only qa");
+    let out = e.run(&["diff", "--base", "HEAD", "--env", "qq"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no environment named `qq`"),
+        "{}",
+        stderr(&out)
     );
     assert_eq!(
         git(e.path(), &["status", "--porcelain"]),

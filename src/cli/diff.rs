@@ -2,7 +2,6 @@
 //! against a git revision (`--base`), a tree on disk (`--against`, default `<root>/gitops`),
 //! or — with `--pack` alone — the current pins.
 
-use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +36,16 @@ pub struct DiffArgs {
     /// Leave out a kind (`ConfigMap`) or a field (`/metadata/annotations/*`, `*` = one segment).
     #[arg(long, value_name = "PATTERN")]
     ignore: Vec<String>,
+    /// Exit 1 only for these changes, 0 for any other: `destructive` (a removed Namespace,
+    /// which deletes everything in it, or AppProject), for CI to block such a merge.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    fail_on: Option<FailOn>,
+}
+
+/// What `--fail-on` fails on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Destructive,
 }
 
 fn side_failed(side: &str, d: Diagnostics) -> Diagnostics {
@@ -143,13 +152,11 @@ fn compare(root: &Path, args: &DiffArgs) -> Result<Exit, Exit> {
         ignore: args.ignore.clone(),
     };
     let changes = diff::diff(&old, &new, &opts);
-    let color = args.format == Format::Text
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = args.format == Format::Text && output::colored(output::Stream::Stdout);
     output::out(&diff::render(args.format, &changes, &base_name, color));
-    Ok(if changes.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
+    let failing = match args.fail_on {
+        None => !changes.is_empty(),
+        Some(FailOn::Destructive) => changes.iter().any(diff::ObjectChange::is_destructive),
+    };
+    Ok(if failing { Exit::Findings } else { Exit::Clean })
 }

@@ -6,13 +6,17 @@ mod budget;
 mod cmp;
 mod diff;
 mod explain;
+mod init;
 mod lint;
 pub mod output;
 mod plan;
 mod render;
 mod rules;
+mod schema;
+mod shell;
+mod templates;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -41,12 +45,20 @@ impl From<Exit> for ExitCode {
     name = "gitops-render",
     version,
     about = "Render, check and explain a multi-tenant GitOps tree from policy packs and environment overlays",
-    after_help = "Exit codes: 0 clean, 1 drift or findings, 2 bad input or usage."
+    after_help = "Exit codes: 0 clean, 1 drift or findings, 2 bad input or usage, 141 stdout closed early (a pipe's reader stopped)."
 )]
 pub struct Cli {
-    /// The estate's root: the folder holding environments/, policy-packs/ and templates/.
-    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
-    root: PathBuf,
+    /// The estate's root: the folder holding environments/ and policy-packs/ (default: the
+    /// current folder or the nearest one above it that is an estate, as git finds its
+    /// repository).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Colour the output: auto (a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    color: output::ColorChoice,
+    /// Print only data and errors: no progress, summaries or notes on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     /// Worker threads for rendering (default: one per core; at most 256).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
@@ -75,6 +87,17 @@ enum Command {
     /// Argo CD Config Management Plugin entry points.
     #[command(subcommand)]
     Cmp(cmp::CmpCommand),
+    /// Create an estate: a starter (one pack, one environment, one team) or the full example.
+    Init(init::InitArgs),
+    /// List the built-in templates, or print one to start an override.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
+    /// Print the JSON Schema of an input file (pack, environment, config) for editors.
+    Schema(schema::SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff) of the command or of one subcommand.
+    Man(shell::ManArgs),
 }
 
 /// Entry point for the binary.
@@ -125,6 +148,7 @@ pub fn run(cli: Cli) -> Exit {
             return Exit::Error;
         }
     }
+    output::configure(cli.quiet, cli.color);
     if let Some(n) = cli.threads {
         if n == 0 || n > MAX_THREADS {
             output::err(&format!(
@@ -137,14 +161,42 @@ pub fn run(cli: Cli) -> Exit {
             .num_threads(n)
             .build_global();
     }
+    // Commands that do not read an estate must not go looking for one.
+    let root = || estate_root(cli.root.as_deref());
     match &cli.command {
-        Command::Render(args) => render::run(&cli.root, args),
-        Command::Diff(args) => diff::run(&cli.root, args),
-        Command::Explain(args) => explain::run(&cli.root, args),
-        Command::Plan(args) => plan::run(&cli.root, args),
-        Command::Lint(args) => lint::run(&cli.root, args),
+        Command::Render(args) => render::run(&root(), args),
+        Command::Diff(args) => diff::run(&root(), args),
+        Command::Explain(args) => explain::run(&root(), args),
+        Command::Plan(args) => plan::run(&root(), args),
+        Command::Lint(args) => lint::run(&root(), args),
+        Command::Templates(cmd) => templates::run(&root(), cmd),
         Command::Rules(args) => rules::run(args),
         Command::Cmp(cmd) => cmp::run(cmd),
+        Command::Init(args) => init::run(args),
+        Command::Schema(args) => schema::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
+    }
+}
+
+/// The estate a command works on: `--root`, else the current folder or the nearest folder
+/// above it holding environments/ and policy-packs/ (not above the git repository the
+/// current folder is in), else the current folder (whose error then says what is missing).
+/// A root found above is named on stderr, so that nobody wonders which estate was read.
+fn estate_root(given: Option<&Path>) -> PathBuf {
+    if let Some(root) = given {
+        return root.to_path_buf();
+    }
+    let here = PathBuf::from(".");
+    let Ok(cwd) = std::env::current_dir() else {
+        return here;
+    };
+    match crate::cmp::find_root(&cwd) {
+        Some(found) if found != cwd => {
+            output::info(&format!("note: using the estate at {}\n", found.display()));
+            found
+        }
+        _ => here,
     }
 }
 

@@ -1,24 +1,146 @@
-//! All printing goes through here: stdout is for data, stderr for people. A closed pipe
-//! (`gitops-render ... | head`) ends the program quietly instead of panicking.
+//! All printing goes through here: stdout is for data, stderr for people.
+//!
+//! Every write is checked. A reader that stops early (`gitops-render diff | head`) ends the
+//! program quietly with status 141, as a shell reports a process killed by SIGPIPE, so that
+//! `set -o pipefail` scripts never take a cut-off report for a complete one; any other write
+//! error (a full disk, `>/dev/full`) is an error: a message on stderr and status 2.
+//!
+//! `--quiet` silences [`info`] (progress and summaries), never data or errors; `--color`
+//! (and `NO_COLOR`) decide whether [`paint`] colours.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-/// Write `text` to stdout.
-pub fn out(text: &str) {
-    write_or_exit(&mut io::stdout().lock(), text);
+/// Exit status after a write to a closed pipe: 128 + SIGPIPE, what a shell reports for a
+/// process the signal killed.
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// When output is coloured (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the stream is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
-/// Write `text` to stderr.
-pub fn err(text: &str) {
-    write_or_exit(&mut io::stderr().lock(), text);
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// 0 auto, 1 always, 2 never.
+static COLOR: AtomicU8 = AtomicU8::new(0);
+
+/// Set `--quiet` and `--color` for the rest of the process.
+pub fn configure(quiet: bool, color: ColorChoice) {
+    QUIET.store(quiet, Ordering::Relaxed);
+    COLOR.store(color as u8, Ordering::Relaxed);
 }
 
-fn write_or_exit(w: &mut dyn Write, text: &str) {
-    if let Err(e) = w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+/// The stream text goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Should text for `stream` be coloured? `--color always|never` decides; `auto` colours a
+/// terminal unless `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
+pub fn colored(stream: Stream) -> bool {
+    match COLOR.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color
+                && match stream {
+                    Stream::Stdout => io::stdout().is_terminal(),
+                    Stream::Stderr => io::stderr().is_terminal(),
+                }
         }
+    }
+}
+
+/// ANSI colours used anywhere in the output.
+#[derive(Clone, Copy, Debug)]
+pub enum Paint {
+    Red = 31,
+    Green = 32,
+    Yellow = 33,
+    Cyan = 36,
+}
+
+/// `text` in `paint` when `stream` is coloured.
+pub fn paint(stream: Stream, paint: Paint, text: &str) -> String {
+    if colored(stream) {
+        format!("\x1b[{}m{text}\x1b[0m", paint as u8)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Write `text` (data) to stdout.
+pub fn out(text: &str) {
+    write_or_exit(Stream::Stdout, text);
+}
+
+/// Write `text` (an error, a warning, a finding) to stderr; the `error`/`warning` label that
+/// starts a line is coloured when stderr is.
+pub fn err(text: &str) {
+    if colored(Stream::Stderr) {
+        write_or_exit(Stream::Stderr, &label_colors(text));
+    } else {
+        write_or_exit(Stream::Stderr, text);
+    }
+}
+
+/// Write `text` (progress, a summary) to stderr unless `--quiet`.
+pub fn info(text: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        err(text);
+    }
+}
+
+fn label_colors(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    for line in text.split_inclusive('\n') {
+        let label = ["error", "warning", "note"]
+            .into_iter()
+            .find(|l| line.starts_with(l) && line[l.len()..].starts_with([':', '[']));
+        match label {
+            Some(l) => {
+                let p = match l {
+                    "error" => Paint::Red,
+                    "warning" => Paint::Yellow,
+                    _ => Paint::Cyan,
+                };
+                out.push_str(&format!("\x1b[{}m{l}\x1b[0m", p as u8));
+                out.push_str(&line[l.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+fn write_or_exit(stream: Stream, text: &str) {
+    let written = match stream {
+        Stream::Stdout => {
+            let mut w = io::stdout().lock();
+            w.write_all(text.as_bytes()).and_then(|()| w.flush())
+        }
+        Stream::Stderr => {
+            let mut w = io::stderr().lock();
+            w.write_all(text.as_bytes()).and_then(|()| w.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        if stream == Stream::Stdout {
+            let _ = writeln!(io::stderr(), "error: cannot write to stdout: {e}");
+        }
+        std::process::exit(2);
     }
 }

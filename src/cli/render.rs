@@ -10,7 +10,14 @@ use crate::source::EstateFiles;
 use crate::tree::known::{self, Known};
 use crate::tree::{compare, io, ChangeKind, Scope, Tree};
 
-use super::{fail, output, Exit};
+use super::{output, Exit};
+
+/// Print diagnostics (ending "nothing was written": this is the command that writes) and
+/// return the error exit.
+fn fail(diags: &crate::diagnostic::Diagnostics) -> Exit {
+    output::err(&diags.render_nothing_written());
+    Exit::Error
+}
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -194,7 +201,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
             out_dir.join(known::CACHE_DIR).display()
         ));
     }
-    output::err(&summary);
+    output::info(&summary);
     Exit::Clean
 }
 
@@ -219,7 +226,7 @@ fn check(out_dir: &Path, drift: io::Drift, scope: Scope, envs: usize) -> Exit {
     // Only the files that differ were kept, and only the directory's others read.
     let changes = compare(&fresh, &drift.others);
     if changes.is_empty() {
-        output::err(&format!(
+        output::info(&format!(
             "{} is up to date ({} files, {envs} environments)\n",
             out_dir.display(),
             drift.rendered
@@ -288,7 +295,7 @@ fn report_findings(findings: &[crate::lint::Finding], objects: usize) {
         ));
     }
     if !notes.is_empty() {
-        output::err(&format!(
+        output::info(&format!(
             "{} note{} on declared exceptions (see `gitops-render lint`)\n",
             notes.len(),
             if notes.len() == 1 { "" } else { "s" }

@@ -55,8 +55,39 @@ pub fn render_changes(
     let new_inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
     let old_side = (&old_inputs, old.pack_pin);
     let new_side = (&new_inputs, new.pack_pin);
-    let old_names = select_environments(&old_inputs, envs).map_err(|d| (Side::Old, d))?;
-    let new_names = select_environments(&new_inputs, envs).map_err(|d| (Side::New, d))?;
+    // An environment named with `--env` may be on one side only (the change adds or
+    // removes it); it is unknown only when neither side has it.
+    let on_either: Vec<String> = envs
+        .iter()
+        .filter(|e| {
+            !(old_inputs.environment_names().contains(&e.as_str())
+                || new_inputs.environment_names().contains(&e.as_str()))
+        })
+        .cloned()
+        .collect();
+    if !on_either.is_empty() {
+        return Err((
+            Side::New,
+            select_environments(&new_inputs, &on_either)
+                .err()
+                .unwrap_or_default(),
+        ));
+    }
+    let on = |inputs: &crate::inputs::Inputs| -> Vec<String> {
+        envs.iter()
+            .filter(|e| inputs.environment_names().contains(&e.as_str()))
+            .cloned()
+            .collect()
+    };
+    let (old_only, new_only) = (on(&old_inputs), on(&new_inputs));
+    let select = |inputs, only: &[String], side| {
+        if !envs.is_empty() && only.is_empty() {
+            return Ok(Vec::new());
+        }
+        select_environments(inputs, only).map_err(|d| (side, d))
+    };
+    let old_names = select(&old_inputs, &old_only, Side::Old)?;
+    let new_names = select(&new_inputs, &new_only, Side::New)?;
     let names: BTreeSet<&String> = old_names.iter().chain(&new_names).collect();
     let (mut old_plans, mut new_plans) = (Vec::new(), Vec::new());
     for name in names {

@@ -116,6 +116,48 @@ fn scalar(v: &Option<Value>) -> String {
     }
 }
 
+/// One changed field: `old → new`, or what was added or removed (a key, a list item).
+fn field_line(f: &FieldChange) -> String {
+    match (&f.old, &f.new) {
+        (None, new @ Some(_)) => format!("{}: added {}", f.pointer, scalar(new)),
+        (old @ Some(_), None) => format!("{}: removed {}", f.pointer, scalar(old)),
+        _ => format!("{}: {} → {}", f.pointer, scalar(&f.old), scalar(&f.new)),
+    }
+}
+
+/// Review order: what can lock people out, open the network or delete data first, the
+/// catalog's WorkflowTemplates (long, and the same change in every tenant) last.
+fn risk(c: &ObjectChange) -> u8 {
+    if c.is_destructive() {
+        return 0;
+    }
+    match c.key.id.kind.as_str() {
+        "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding" | "ServiceAccount" => 1,
+        "NetworkPolicy" => 2,
+        "ResourceQuota" | "LimitRange" => 3,
+        "Namespace" | "AppProject" => 4,
+        "ApplicationSet" | "Application" => 5,
+        "WorkflowTemplate" => 7,
+        _ => 6,
+    }
+}
+
+/// The lines that name destructive changes, for the top of every report.
+fn destructive(changes: &[ObjectChange]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| c.is_destructive())
+        .map(|c| {
+            let what = if c.key.id.kind == "Namespace" {
+                "and every object in it"
+            } else {
+                "and the Applications in it"
+            };
+            format!("removes {} {what}", title(c))
+        })
+        .collect()
+}
+
 fn title(c: &ObjectChange) -> String {
     let id = &c.key.id;
     let name = if id.namespace.is_empty() {
@@ -155,6 +197,12 @@ fn text(changes: &[ObjectChange], base: &str, color: bool) -> String {
         return out;
     }
     let _ = writeln!(out, "gitops-render diff against {base}: {}\n", headline(&s));
+    for line in destructive(changes) {
+        let _ = writeln!(out, "DESTRUCTIVE: {line}");
+    }
+    if changes.iter().any(ObjectChange::is_destructive) {
+        out.push('\n');
+    }
     for (label, map) in [
         ("environment", &s.by_env),
         ("kind", &s.by_kind),
@@ -186,13 +234,7 @@ fn text(changes: &[ObjectChange], base: &str, color: bool) -> String {
     for c in changes {
         let _ = writeln!(out, "{} {}  ({})", sign(c.kind), title(c), where_(c));
         for f in &c.fields {
-            let _ = writeln!(
-                out,
-                "    {}: {} → {}",
-                f.pointer,
-                scalar(&f.old),
-                scalar(&f.new)
-            );
+            let _ = writeln!(out, "    {}", field_line(f));
         }
         if c.kind != ChangeKind::Moved || !c.fields.is_empty() {
             for line in c.diff.lines() {
@@ -246,6 +288,14 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
         return out;
     }
     let _ = writeln!(out, "**{}**\n", headline(&s));
+    let warnings = destructive(changes);
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "> [!CAUTION]\n> **Destructive:**");
+        for w in &warnings {
+            let _ = writeln!(out, "> - {}", html(w));
+        }
+        out.push('\n');
+    }
     for (label, map) in [
         ("Environment", &s.by_env),
         ("Kind", &s.by_kind),
@@ -260,8 +310,43 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
         }
         out.push('\n');
     }
-    let mut shown = 0;
-    for c in changes {
+    let mut ordered: Vec<&ObjectChange> = changes.iter().collect();
+    ordered.sort_by_key(|c| risk(c));
+    // Changed WorkflowTemplates (catalog bumps, the same edit in every tenant) are one line
+    // each: their diffs are long and alike; `gitops-render diff` shows them.
+    let (collapsed, detailed): (Vec<&ObjectChange>, Vec<&ObjectChange>) = ordered
+        .into_iter()
+        .partition(|c| c.key.id.kind == "WorkflowTemplate" && c.kind == ChangeKind::Changed);
+    // What an object costs when it is only named, so that every object left out is named.
+    let name_line = |c: &ObjectChange| format!("- {} {}\n", sign(c.kind), html(&title(c)));
+    let mut names_left: usize = detailed.iter().map(|c| name_line(c).len()).sum();
+    let collapsed_text: String = collapsed
+        .iter()
+        .map(|c| {
+            let mut line = format!(
+                "- {} {} — {} field{} changed",
+                sign(c.kind),
+                html(&title(c)),
+                c.fields.len(),
+                if c.fields.len() == 1 { "" } else { "s" }
+            );
+            // A few fields fit on the line (a parallelism, an image tag); a bump's dozens
+            // of changed lines do not.
+            if c.fields.len() <= 3 {
+                let fields: Vec<String> = c
+                    .fields
+                    .iter()
+                    .map(|f| format!("`{}`", code(&field_line(f))))
+                    .collect();
+                line.push_str(&format!(": {}", fields.join(", ")));
+            }
+            line.push('\n');
+            line
+        })
+        .collect();
+    let tail_room = 400 + collapsed_text.len().min(MARKDOWN_LIMIT / 4);
+    let mut omitted = Vec::new();
+    for c in detailed {
         let mut block = format!(
             "<details><summary>{} {} <code>{}</code></summary>\n\n",
             sign(c.kind),
@@ -269,32 +354,57 @@ fn markdown(changes: &[ObjectChange], base: &str) -> String {
             html(&where_(c))
         );
         for f in &c.fields {
-            let _ = writeln!(
-                block,
-                "- `{}`: `{}` → `{}`",
-                code(&f.pointer),
-                code(&scalar(&f.old)),
-                code(&scalar(&f.new))
-            );
+            let _ = writeln!(block, "- `{}`", code(&field_line(f)));
         }
         let fence = fence(&c.diff);
         let fence = fence.as_str();
         let _ = write!(block, "\n{fence}diff\n{}{fence}\n\n</details>\n\n", c.diff);
-        let note_room = 300;
-        if out.len() + block.len() + note_room > MARKDOWN_LIMIT {
-            break;
+        names_left -= name_line(c).len();
+        if omitted.is_empty() && out.len() + block.len() + names_left + tail_room <= MARKDOWN_LIMIT
+        {
+            out.push_str(&block);
+        } else {
+            omitted.push(c);
         }
-        out.push_str(&block);
-        shown += 1;
     }
-    if shown < changes.len() {
+    if !collapsed.is_empty() {
         let _ = writeln!(
             out,
-            "_{} more object change(s) not shown to stay under GitHub's comment size limit; run `gitops-render diff` locally for all of them._",
-            changes.len() - shown
+            "**{} WorkflowTemplate change{}** (diffs in `gitops-render diff`):\n",
+            collapsed.len(),
+            if collapsed.len() == 1 { "" } else { "s" }
         );
+        push_within(&mut out, &collapsed_text, MARKDOWN_LIMIT - 300);
+        out.push('\n');
+    }
+    if !omitted.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{} more object change{} without details** (GitHub's comment size limit; `gitops-render diff` shows them):\n",
+            omitted.len(),
+            if omitted.len() == 1 { "" } else { "s" }
+        );
+        let names: String = omitted.iter().map(|c| name_line(c)).collect();
+        push_within(&mut out, &names, MARKDOWN_LIMIT - 100);
     }
     out
+}
+
+/// Append `lines` to `out` whole lines at a time while `out` stays under `limit`; say how
+/// many lines did not fit.
+fn push_within(out: &mut String, lines: &str, limit: usize) {
+    let total = lines.lines().count();
+    let mut shown = 0;
+    for line in lines.split_inclusive('\n') {
+        if out.len() + line.len() + 80 > limit {
+            break;
+        }
+        out.push_str(line);
+        shown += 1;
+    }
+    if shown < total {
+        let _ = writeln!(out, "- … and {} more", total - shown);
+    }
 }
 
 fn json_report(changes: &[ObjectChange], base: &str) -> String {
@@ -304,6 +414,7 @@ fn json_report(changes: &[ObjectChange], base: &str) -> String {
         base,
         summary: SummaryView {
             total: s.total,
+            destructive: changes.iter().filter(|c| c.is_destructive()).count(),
             by_environment: &s.by_env,
             by_kind: &s.by_kind,
             by_tenant: &s.by_tenant,
@@ -319,6 +430,7 @@ fn json_report(changes: &[ObjectChange], base: &str) -> String {
                 name: &c.key.id.name,
                 old_path: &c.old_path,
                 new_path: &c.new_path,
+                destructive: c.is_destructive(),
                 fields: &c.fields,
                 diff: &c.diff,
             })
@@ -343,6 +455,7 @@ struct Report<'a> {
 #[serde(rename_all = "camelCase")]
 struct SummaryView<'a> {
     total: Counts,
+    destructive: usize,
     by_environment: &'a BTreeMap<String, Counts>,
     by_kind: &'a BTreeMap<String, Counts>,
     by_tenant: &'a BTreeMap<String, Counts>,
@@ -359,6 +472,8 @@ struct ChangeView<'a> {
     name: &'a str,
     old_path: &'a Option<String>,
     new_path: &'a Option<String>,
+    /// A removed Namespace or AppProject: deletes everything in it.
+    destructive: bool,
     fields: &'a [FieldChange],
     diff: &'a str,
 }

@@ -151,6 +151,18 @@ pub struct ObjectChange {
     pub diff: String,
 }
 
+impl ObjectChange {
+    /// Removing this object deletes more than itself: a Namespace takes every object in it
+    /// (workloads, volumes, Secrets nobody rendered), an AppProject every Application in it.
+    pub fn is_destructive(&self) -> bool {
+        self.kind == ChangeKind::Removed
+            && matches!(
+                (self.key.id.group.as_str(), self.key.id.kind.as_str()),
+                ("", "Namespace") | ("argoproj.io", "AppProject")
+            )
+    }
+}
+
 /// How to compare.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -241,6 +253,31 @@ fn field_changes(at: &str, old: Option<&Value>, new: Option<&Value>, out: &mut V
         (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 field_changes(&format!("{at}/{i}"), Some(x), Some(y), out);
+            }
+        }
+        // A list that grew or shrank: the items removed (at their old index) and added (at
+        // their new one), not the whole list twice.
+        // (Matching is quadratic: beyond a million pairs the list shows as replaced.)
+        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() * b.len() <= 1 << 20 => {
+            let mut unmatched: Vec<Option<&Value>> = b.iter().map(Some).collect();
+            for (i, x) in a.iter().enumerate() {
+                match unmatched.iter().position(|y| *y == Some(x)) {
+                    Some(j) => unmatched[j] = None,
+                    None => out.push(FieldChange {
+                        pointer: format!("{at}/{i}"),
+                        old: Some(x.clone()),
+                        new: None,
+                    }),
+                }
+            }
+            for (j, y) in unmatched.into_iter().enumerate() {
+                if let Some(y) = y {
+                    out.push(FieldChange {
+                        pointer: format!("{at}/{j}"),
+                        old: None,
+                        new: Some(y.clone()),
+                    });
+                }
             }
         }
         (a, b) if a != b => out.push(FieldChange {

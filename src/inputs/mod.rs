@@ -62,7 +62,7 @@ pub struct Inputs {
     pub sources: Sources,
     pub packs: Vec<PackInput>,
     pub environments: BTreeMap<String, EnvInput>,
-    /// The project's `templates/`.
+    /// The estate's `templates/` laid over the built-in templates (`embedded::TEMPLATES`).
     pub templates: Vec<TemplateFile>,
     /// Custom workflows registered at the estate level (`workflows/custom/<name>/<v>.yaml.j2`),
     /// by path under `workflows/`: usable by every environment whose pack allows custom
@@ -136,6 +136,7 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
             });
         }
     }
+    add_builtin_templates(&mut templates);
     let loaded: Vec<(Loaded, Diagnostics)> = jobs
         .par_iter()
         .map(|job| {
@@ -206,6 +207,24 @@ pub fn load(files: &EstateFiles) -> Result<Inputs, Diagnostics> {
         templates,
         custom_workflows,
     })
+}
+
+/// Lay the estate's `templates/` over the built-in ones: a built-in template is used unless
+/// the estate has a file of the same name. Sorted by name, as the estate's files are.
+fn add_builtin_templates(templates: &mut Vec<TemplateFile>) {
+    let own: std::collections::BTreeSet<String> =
+        templates.iter().map(|t| t.name.clone()).collect();
+    templates.extend(
+        crate::embedded::TEMPLATES
+            .iter()
+            .filter(|(name, _)| !own.contains(*name))
+            .map(|(name, text)| TemplateFile {
+                name: (*name).to_owned(),
+                path: format!("{}{name}", crate::embedded::BUILTIN_PREFIX),
+                text: (*text).to_owned(),
+            }),
+    );
+    templates.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
 /// Parse one file and check it against its schema; `None` (with diagnostics) when it fails.

@@ -45,7 +45,9 @@ impl Engine {
             }
         }
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // SemiStrict: printing, iterating or reading into an undefined value is an error, but
+        // `{% if pack.spec.limitRange.max %}` may test a documented-optional key.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_keep_trailing_newline(true);
         env.set_fuel(Some(FUEL));

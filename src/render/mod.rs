@@ -389,6 +389,28 @@ fn render_tenant(
             Err(d) => diags.push(d),
         }
     }
+    if out.is_empty() && diags.is_empty() {
+        // A tenant without even its Namespace is a broken template set, not an empty
+        // tenant: an Application over nothing would prune whatever it had.
+        diags.push(
+            Diagnostic::error(
+                "tenant-renders-nothing",
+                format!(
+                    "tenant `{}` of `{}` renders no objects",
+                    tenant.team, env.name
+                ),
+            )
+            .note(format!(
+                "tenant templates: {}",
+                if templates.is_empty() {
+                    "none".to_owned()
+                } else {
+                    templates.join(", ")
+                }
+            ))
+            .help("a template under templates/tenant/ (estate or pack) must render the tenant's Namespace; `gitops-render templates list` shows the built-in ones"),
+        );
+    }
     let ids: Vec<(&ObjectRef, &str)> = out.iter().map(|m| &m.id).zip(from).collect();
     diags.extend(check_unique(engine, &env.name, &ids));
     diags.into_result(out)

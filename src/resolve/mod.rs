@@ -561,6 +561,7 @@ fn resolve_env(
         .map(|t| Member {
             team: t.team.clone(),
             namespace: t.namespace.clone(),
+            workflows: !t.workflow_templates.is_empty(),
         })
         .collect();
     Ok(EnvPlan {

@@ -49,6 +49,8 @@ pub struct EnvPlan {
 pub struct Member {
     pub team: String,
     pub namespace: String,
+    /// The tenant runs workflows: it has a `workflows/<namespace>/` folder in the tree.
+    pub workflows: bool,
 }
 
 /// One tenant of one environment, resolved.

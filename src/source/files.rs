@@ -53,7 +53,7 @@ impl EstateFiles {
                     root.display()
                 ),
             )
-            .help("run from the estate's root or pass --root DIR")
+            .help("run inside an estate (its root or a folder below it), pass --root DIR, or create one with `gitops-render init`")
             .into());
         }
         // Symlinks are followed only to targets inside the estate: a link to a shared

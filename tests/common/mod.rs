@@ -43,6 +43,13 @@ impl Estate {
         Estate { dir }
     }
 
+    /// An empty folder (for `init`).
+    pub fn empty() -> Estate {
+        Estate {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -1,0 +1,447 @@
+//! A new user's path, run as they would in an empty folder: `init` → `render` → `lint` →
+//! `diff` → the CI recipe's commands; and the commands that make the tool adoptable
+//! (`templates`, `schema`, `completions`, `man`), root discovery and output discipline.
+
+mod common;
+
+use std::process::Command as StdCommand;
+
+use common::{repo_root, stderr, stdout, Estate};
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = StdCommand::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// The `gitops-render …` command lines of the GitLab recipe `init` writes.
+fn recipe_commands(estate: &Estate) -> Vec<String> {
+    estate
+        .read(".gitlab-ci.yml")
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .trim_start_matches("- ")
+                .strip_prefix("gitops-render ")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn init_render_lint_diff_and_the_ci_recipe_work_in_an_empty_folder() {
+    let e = Estate::empty();
+    let out = e.run(&["init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("next: gitops-render render && gitops-render lint"));
+    // Modelines name schema files that are there, and hold what `schema` prints.
+    for (file, schema) in [
+        ("environments/dev.yaml", "environment"),
+        ("environments/_base.yaml", "environment"),
+        ("policy-packs/platform/1.0.0/pack.yaml", "pack"),
+        (".gitops-render.yaml", "config"),
+    ] {
+        let text = e.read(file);
+        let line = text.lines().next().expect("a first line");
+        let rel = line
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{file} starts with a modeline: {line}"));
+        let at = e.path().join(file).parent().expect("parent").join(rel);
+        let printed = e.run(&["schema", schema]);
+        assert_eq!(
+            std::fs::read_to_string(&at).expect("schema file"),
+            stdout(&printed)
+        );
+    }
+    assert!(e.read(".gitignore").contains(".gitops-render-cache/"));
+    assert!(e
+        .read(".github/workflows/gitops-render.yaml")
+        .contains("gitops-render/gitops-render@"));
+
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree = e.tree();
+    for f in [
+        "dev/tenants/backend-dev/namespace-backend-dev.yaml",
+        "dev/workflows/backend-dev/workflowtemplate-ci-test.yaml",
+        "applicationsets/dev.yaml",
+        "projects/dev.yaml",
+        "parent/apps-root-dev.yaml",
+    ] {
+        assert!(tree.contains_key(f), "{f} in {:?}", tree.keys());
+    }
+    let out = e.run(&["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("0 errors, 0 warnings"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Commit, onboard a second team, and review the change as CI would.
+    git(e.path(), &["init", "-q", "-b", "main"]);
+    git(e.path(), &["add", "-A"]);
+    git(e.path(), &["commit", "-q", "-m", "init"]);
+    e.edit(
+        "environments/dev.yaml",
+        "    server: https://kubernetes.default.svc\n",
+        "    server: https://kubernetes.default.svc\n  tenants:\n    payments:\n      tier: micro\n      owners:\n        developer: [\"group:payments\"]\n",
+    );
+    let out = e.run(&["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("payments-dev"), "{}", stdout(&out));
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Every gitops-render command of the GitLab recipe runs (the diff against the commit).
+    let commands = recipe_commands(&e);
+    assert!(commands.len() >= 3, "{commands:?}");
+    for c in commands {
+        let c = c.replace("\"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"", "HEAD");
+        let args: Vec<&str> = c.split_whitespace().take_while(|a| *a != ">").collect();
+        let out = e.run(&args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{c}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(e.path().join("lint.xml").is_file());
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_writes_nothing() {
+    let e = Estate::empty();
+    e.write(".gitignore", "my own\n");
+    let out = e.run(&["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wrote nothing") && err.contains("exists: .gitignore"),
+        "{err}"
+    );
+    assert_eq!(e.read(".gitignore"), "my own\n");
+    assert!(!e.path().join("environments").exists());
+
+    let e = Estate::empty();
+    assert_eq!(e.run(&["init", "estate"]).status.code(), Some(0));
+    let before =
+        std::fs::read_to_string(e.path().join("estate/environments/dev.yaml")).expect("dev");
+    let out = e.run(&["init", "estate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("already holds an estate"),
+        "{}",
+        stderr(&out)
+    );
+    let after =
+        std::fs::read_to_string(e.path().join("estate/environments/dev.yaml")).expect("dev");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn init_example_renders_the_committed_example_tree() {
+    let e = Estate::empty();
+    let out = e.run(&["init", "--example"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !e.path().join("templates").exists(),
+        "the built-in templates are used"
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let committed = gitops_render::tree::io::read_tree(&repo_root().join("gitops")).expect("tree");
+    assert_eq!(e.tree(), committed);
+}
+
+/// A pack with only the keys its schema requires: every built-in template copes with every
+/// documented-optional key absent, and the result lints clean.
+#[test]
+fn a_pack_with_only_required_keys_renders_and_lints_clean() {
+    let e = Estate::empty();
+    e.write(
+        "policy-packs/min/1.0.0/pack.yaml",
+        "apiVersion: gitops-render.dev/v1alpha1\nkind: PolicyPack\nmetadata: {name: min, version: 1.0.0}\nspec:\n  naming: {namespace: \"{team}-{environment}\"}\n  tiers:\n    small: {cpu: \"1\", memory: 1Gi, storage: 5Gi, pods: 10}\n  limitRange:\n    defaultRequest: {cpu: 50m, memory: 64Mi}\n    default: {cpu: 200m, memory: 256Mi}\n  networkProfiles:\n    isolated: {defaultDeny: true}\n  rbac:\n    workflowServiceAccount: workflows\n    roles:\n      viewer:\n      - {apiGroups: [\"\"], resources: [pods], verbs: [get, list, watch]}\n  tenantDefaults: {tier: small, networkProfile: isolated}\n",
+    );
+    e.write(
+        "environments/dev.yaml",
+        "apiVersion: gitops-render.dev/v1alpha1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  policyPack: min@1.0.0\n  cluster: {name: dev, server: https://kubernetes.default.svc}\n  repo: {url: https://git.example.com/gitops.git, targetRevision: main}\n  argocd: {namespace: argocd, project: platform}\n  tenants:\n    web:\n      owners: {viewer: [\"group:web\"]}\n",
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree = e.tree();
+    assert!(
+        tree.keys().any(|k| k.contains("web-dev")),
+        "{:?}",
+        tree.keys()
+    );
+    let set = tree
+        .iter()
+        .find(|(k, _)| k.contains("applicationsets"))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .expect("an ApplicationSet");
+    assert!(
+        !set.contains("/workflows/*"),
+        "no workflows generator without workflows: {set}"
+    );
+    let out = e.run(&["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn templates_are_built_in_listed_shown_and_overridden_by_the_estate() {
+    let e = Estate::empty();
+    let out = e.run(&["templates", "list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = stdout(&out);
+    assert!(list.contains("tenant/quota.yaml.j2"), "{list}");
+    assert!(!list.contains("overridden"), "{list}");
+    let out = e.run(&["templates", "show", "tenant/quota.yaml.j2"]);
+    assert_eq!(
+        stdout(&out),
+        std::fs::read_to_string(repo_root().join("templates/tenant/quota.yaml.j2")).expect("read")
+    );
+    let out = e.run(&["templates", "show", "tenant/quota.yml.j2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `tenant/quota.yaml.j2`?"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An estate override wins by name, and `list` says so.
+    let e = Estate::empty();
+    assert_eq!(e.run(&["init"]).status.code(), Some(0));
+    let quota = stdout(&e.run(&["templates", "show", "tenant/quota.yaml.j2"]));
+    e.write(
+        "templates/tenant/quota.yaml.j2",
+        &quota.replace("name: tenant-quota", "name: team-quota"),
+    );
+    assert!(stdout(&e.run(&["templates", "list"]))
+        .contains("overridden by templates/tenant/quota.yaml.j2"));
+    assert_eq!(e.run(&["render", "--no-lint"]).status.code(), Some(0));
+    let tree = e.tree();
+    let q = tree
+        .iter()
+        .find(|(k, _)| k.contains("backend-dev") && k.contains("resourcequota"))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .expect("the quota file");
+    assert!(q.contains("name: team-quota"), "{q}");
+}
+
+#[test]
+fn a_tenant_that_renders_nothing_is_an_error() {
+    let e = Estate::empty();
+    assert_eq!(e.run(&["init"]).status.code(), Some(0));
+    e.edit(
+        "environments/_base.yaml",
+        "      workflows: [ci-test]\n",
+        "",
+    );
+    for (name, _) in gitops_render::embedded::TEMPLATES {
+        if name.starts_with("tenant/") || name.starts_with("backstage/") {
+            e.write(&format!("templates/{name}"), "{# nothing #}\n");
+        }
+    }
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tenant `backend` of `dev` renders no objects"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!e.path().join("gitops").exists());
+}
+
+#[test]
+fn schemas_completions_and_man_pages_are_printed() {
+    let e = Estate::empty();
+    let out = e.run(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("environment.schema.json"));
+    for (name, file) in [
+        ("pack", "policy-pack.schema.json"),
+        ("environment", "environment.schema.json"),
+        ("config", "config.schema.json"),
+    ] {
+        let out = e.run(&["schema", name]);
+        let on_disk =
+            std::fs::read_to_string(repo_root().join("schemas").join(file)).expect("read");
+        assert_eq!(stdout(&out).trim_end(), on_disk.trim_end(), "{name}");
+    }
+    let out = e.run(&["schema", "environmnt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean `environment`?"));
+
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = e.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(stdout(&out).contains("gitops-render"), "{shell}");
+        assert!(stdout(&out).contains("render"), "{shell}");
+    }
+    assert_eq!(e.run(&["completions", "tcsh"]).status.code(), Some(2));
+
+    let out = e.run(&["man"]);
+    assert!(
+        stdout(&out).starts_with(".ie"),
+        "{}",
+        &stdout(&out)[..80.min(stdout(&out).len())]
+    );
+    assert!(stdout(&out).contains(".TH gitops-render"));
+    let out = e.run(&["man", "lint"]);
+    assert!(
+        stdout(&out).contains(".TH gitops-render-lint"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(e.run(&["man", "lnt"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_command_finds_the_estate_above_the_current_folder() {
+    let e = Estate::empty();
+    assert_eq!(e.run(&["init"]).status.code(), Some(0));
+    let sub = e.path().join("policy-packs/platform");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("gitops-render")
+            .expect("binary")
+            .current_dir(&sub)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: using the estate at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(e.path().join("gitops").is_dir());
+    for args in [
+        &["render", "--check"][..],
+        &["lint"],
+        &["explain", "dev", "backend"],
+        &["plan", "dev", "backend", "scan.tiff"],
+        &["diff"],
+    ] {
+        let out = run(args);
+        // plan: 1 = the file has no plan (the starter declares no byFileType); found all the same.
+        let want = if args[0] == "plan" { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}: {}", stderr(&out));
+    }
+    // --root wins, and a folder that is no estate says how to get one.
+    let elsewhere = Estate::empty();
+    let out = run(&[
+        "--root",
+        elsewhere.path().to_str().expect("utf-8"),
+        "render",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("gitops-render init"),
+        "{}",
+        stderr(&out)
+    );
+    let out = elsewhere.run(&["explain", "dev", "backend"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !stderr(&out).contains("nothing was written"),
+        "read-only: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn stdout_failures_are_reported_and_a_closed_pipe_exits_141() {
+    let e = Estate::example();
+    let bin = assert_cmd::cargo::cargo_bin("gitops-render");
+    // A full disk: an error and exit 2, never a silent success.
+    for args in [
+        "rules",
+        "explain dev backend",
+        "diff --against empty",
+        "cmp parameters",
+    ] {
+        let out = StdCommand::new("bash")
+            .current_dir(e.path())
+            .arg("-c")
+            .arg(format!(
+                "mkdir -p empty; '{}' {args} >/dev/full",
+                bin.display()
+            ))
+            .output()
+            .expect("bash");
+        assert_eq!(out.status.code(), Some(2), "{args}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot write to stdout"),
+            "{args}: {}",
+            stderr(&out)
+        );
+    }
+    // A reader that stops early: 141, as a shell reports SIGPIPE, and nothing on stderr.
+    let out = StdCommand::new("bash")
+        .current_dir(e.path())
+        .arg("-c")
+        .arg(format!(
+            "mkdir -p empty; '{}' diff --against empty 2>err | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}; cat err",
+            bin.display()
+        ))
+        .output()
+        .expect("bash");
+    assert_eq!(stdout(&out), "141\n");
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color_and_quiet_silences_summaries() {
+    let e = Estate::example();
+    e.edit(
+        "environments/dev.yaml",
+        "      tier: small\n",
+        "      tier: medium\n",
+    );
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", "--against", "gitops"];
+        args.extend_from_slice(extra);
+        stdout(&e.run(&args))
+    };
+    std::fs::create_dir_all(e.path().join("gitops")).expect("mkdir");
+    assert!(diff(&["--color", "always"]).contains("\x1b[32m+"));
+    assert!(!diff(&["--color", "never"]).contains('\x1b'));
+    // The test environment sets NO_COLOR: auto does not colour.
+    assert!(!diff(&[]).contains('\x1b'));
+    let out = e.run(&["--color", "always", "explain", "nowhere", "backend"]);
+    assert!(
+        stderr(&out).starts_with("\x1b[31merror\x1b[0m"),
+        "{:?}",
+        stderr(&out)
+    );
+
+    let out = e.run(&["render", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+    let out = e.run(&["render"]);
+    assert!(
+        stderr(&out).contains("rendered 4 environments"),
+        "{}",
+        stderr(&out)
+    );
+}
