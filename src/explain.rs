@@ -3,7 +3,8 @@
 //! Paths are written the way people think of them: `tenant.tier` for the tenant's own
 //! choices, pack paths as in the pack (`tiers.large.cpu`), and environment settings by name
 //! (`cluster.server`). Only the pack values that apply to the tenant are shown (its tier,
-//! profile, features, roles, and the pack-wide rules).
+//! profile, features, roles, the catalog entries of its workflows, and the pack-wide rules,
+//! `workflows.*` included).
 
 use std::fmt::Write as _;
 
@@ -107,6 +108,33 @@ pub fn explain(inputs: &Inputs, env: &EnvPlan, tenant: &TenantPlan) -> Vec<Entry
             .roles
             .iter()
             .map(|r| pointer_push("/rbac/roles", &r.name)),
+    );
+    // The workflow settings every tenant gets, and the catalog entries of its workflows.
+    pointers.extend(
+        [
+            "defaults",
+            "overridable",
+            "byFileType",
+            "required",
+            "artifactRepository",
+            "namespaceParallelism",
+            "allowCustom",
+            "executor",
+        ]
+        .iter()
+        .map(|k| format!("/workflows/{k}")),
+    );
+    let mut catalog: Vec<&str> = tenant
+        .workflow_templates
+        .iter()
+        .filter(|w| !w.custom)
+        .map(|w| w.name.as_str())
+        .collect();
+    catalog.dedup();
+    pointers.extend(
+        catalog
+            .iter()
+            .map(|n| pointer_push("/workflows/catalog", n)),
     );
     for p in pointers {
         entries_under(inputs, pack, &p, "", &mut out);

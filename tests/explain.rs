@@ -153,3 +153,79 @@ fn null_in_overrides_removes_a_pack_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn explains_workflow_settings_with_their_origins() {
+    let e = Estate::example();
+    let out = e.run(&["explain", "dev", "data", "workflows"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let pack = "policy-packs/platform/1.2.0/pack.yaml";
+    let line_of = |file: &str, needle: &str| {
+        let l = e.loc(file, needle, needle);
+        l.rsplit_once(':')
+            .map(|(l, _)| l.to_owned())
+            .unwrap_or_default()
+    };
+    for (entry, origin) in [
+        (
+            "workflows.byFileType[\"*.tiff\"] = [\"tiff-offsets\"]",
+            line_of(pack, "\"*.tiff\": [tiff-offsets]"),
+        ),
+        (
+            "workflows.artifactRepository.s3.bucket = \"platform-artifacts-dev\"",
+            line_of(
+                "environments/dev.yaml",
+                "s3: {bucket: platform-artifacts-dev}",
+            ),
+        ),
+        (
+            "workflows.catalog.tiff-offsets.version = \"1.0.0\"",
+            String::new(),
+        ),
+        (
+            "workflows.defaults.retryStrategy.limit = 3",
+            line_of(pack, "limit: 3"),
+        ),
+        (
+            "workflows.required = [\"file-transfer\"]",
+            line_of(pack, "required: [file-transfer]"),
+        ),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(entry))
+            .unwrap_or_else(|| panic!("{entry} in:\n{text}"));
+        assert!(line.ends_with(&origin), "{line} ← {origin}");
+    }
+    // Only the catalog entries of the tenant's own workflows.
+    assert!(!text.contains("workflows.catalog.ci-pipeline"), "{text}");
+}
+
+#[test]
+fn a_file_pattern_after_a_catch_all_is_an_error_with_both_locations() {
+    let e = Estate::example();
+    e.edit(
+        "environments/dev.yaml",
+        "      artifactRepository:\n",
+        "      byFileType:\n        \"*.csv\": [file-transfer]\n      artifactRepository:\n",
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("file pattern `*.csv` can never match: `*`, earlier in byFileType"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&e.loc("environments/dev.yaml", "\"*.csv\"", "\"*.csv\"")),
+        "{err}"
+    );
+    let star = e.loc(
+        "policy-packs/platform/1.2.0/pack.yaml",
+        "\"*\": [file-transfer]",
+        "\"*\"",
+    );
+    assert!(err.contains(&format!("`*` is at {star}")), "{err}");
+    assert!(!e.path().join("gitops").exists());
+}

@@ -207,6 +207,37 @@ pub fn check_pack(
             ));
         }
     }
+    let patterns: Vec<&str> = wf.by_file_type.keys().map(String::as_str).collect();
+    for (j, later) in patterns.iter().enumerate() {
+        let Some(earlier) = patterns[..j].iter().find(|e| shadows(e, later)) else {
+            continue;
+        };
+        let first = super::locate(
+            inputs,
+            layers,
+            &pointer_push("/workflows/byFileType", earlier),
+            Target::Key,
+        );
+        let mut d = Diagnostic::error(
+            "shadowed-file-pattern",
+            format!(
+                "file pattern `{later}` can never match: `{earlier}`, earlier in byFileType, matches every file it does (the first matching pattern wins)"
+            ),
+        )
+        .help(format!(
+            "put `{later}` before `{earlier}` (patterns apply in the order written: the pack's, then each environment's new ones), or remove it"
+        ));
+        if let Some(loc) = first {
+            d = d.note(format!("`{earlier}` is at {loc}"));
+        }
+        diags.push(error_in(
+            inputs,
+            layers,
+            &pointer_push("/workflows/byFileType", later),
+            Target::Key,
+            d,
+        ));
+    }
     for (pattern, workflows) in &wf.by_file_type {
         let at = pointer_push("/workflows/byFileType", pattern);
         if let Err(e) = globset::Glob::new(pattern) {
@@ -235,6 +266,39 @@ pub fn check_pack(
         }
     }
     diags
+}
+
+/// Does `earlier` match every file `later` matches (so that `later`, after it, never wins)?
+/// Decided only where it is certain, which covers what happens in practice: `earlier` is
+/// all stars (every name), `later` is a literal `earlier` matches, or `earlier` is
+/// `*SUFFIX` and `later` ends in that literal suffix (`*.tiff` before `scan-*.tiff`). A
+/// pattern without `/` matches the file name, so against a path pattern it is compared
+/// with the path's last segment.
+fn shadows(earlier: &str, later: &str) -> bool {
+    let glob_meta = |s: &str| s.contains(['*', '?', '[', ']', '{', '}', '\\']);
+    if earlier.contains('/') {
+        return later.contains('/')
+            && !glob_meta(later)
+            && globset::Glob::new(earlier).is_ok_and(|g| g.compile_matcher().is_match(later));
+    }
+    let name = later.rsplit('/').next().unwrap_or(later);
+    if name.is_empty() {
+        return false;
+    }
+    if !earlier.is_empty() && earlier.chars().all(|c| c == '*') {
+        return true;
+    }
+    if !glob_meta(name) {
+        return globset::Glob::new(earlier).is_ok_and(|g| g.compile_matcher().is_match(name));
+    }
+    match earlier.strip_prefix('*') {
+        Some(suffix) if !suffix.is_empty() && !glob_meta(suffix) => {
+            name.ends_with(suffix)
+                && !glob_meta(&name[name.len() - suffix.len()..])
+                && !name[..name.len() - suffix.len()].ends_with('\\')
+        }
+        _ => false,
+    }
 }
 
 /// The versions of custom workflow `name` that the pack or the estate ships
@@ -546,4 +610,38 @@ pub fn plan_for_file<'a>(policy: &'a WorkflowPolicy, file: &str) -> Option<&'a F
             .map(|g| g.compile_matcher().is_match(target))
             .unwrap_or(false)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shadows;
+
+    #[test]
+    fn shadowing_is_decided_only_where_certain() {
+        for (earlier, later) in [
+            ("*", "*.tiff"),
+            ("*", "reports/*.csv"),
+            ("*.tiff", "scan-*.tiff"),
+            ("*.tiff", "scan.tiff"),
+            ("*.tiff", "reports/*.tiff"),
+            ("scan?.tif", "scan1.tif"),
+            ("reports/*", "reports/a.csv"),
+        ] {
+            assert!(shadows(earlier, later), "{earlier} shadows {later}");
+        }
+        for (earlier, later) in [
+            ("*.tiff", "*.tif"),
+            ("*.tif", "*.tiff"),
+            ("scan-*.tiff", "*.tiff"),
+            ("*.tiff", "*"),
+            ("reports/*", "*.csv"),
+            ("a*.tiff", "b*.tiff"),
+            ("*.tiff", "x*\\.tiff"),
+        ] {
+            assert!(
+                !shadows(earlier, later),
+                "{earlier} does not shadow {later}"
+            );
+        }
+    }
 }
