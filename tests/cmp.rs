@@ -323,3 +323,116 @@ fn the_kinds_compiled_ahead_are_what_tenants_render() {
         )
     });
 }
+
+/// `argocd.mode: plugin`: the environment's ApplicationSet makes one plugin Application per
+/// tenant, the tree keeps only the environment's own objects, and each Application's
+/// stream is what a committed tree would hold for that tenant.
+#[test]
+fn plugin_mode_renders_one_plugin_application_per_tenant() {
+    let tree_mode = rendered();
+    let e = Estate::example();
+    e.edit(
+        "environments/staging.yaml",
+        "spec:\n",
+        "spec:\n  argocd:\n    mode: plugin\n",
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let tree = e.tree();
+    assert!(
+        !tree.keys().any(|p| p.starts_with("staging/")),
+        "no tenant folders: {:?}",
+        tree.keys()
+            .filter(|p| p.starts_with("staging/"))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        tree.keys().any(|p| p.starts_with("prod/tenants/")),
+        "prod keeps its tree"
+    );
+    let set = e.read("gitops/applicationsets/staging.yaml");
+    let v: serde_json::Value = serde_yaml::from_str(&set).expect("yaml");
+    let teams: Vec<&str> = v["spec"]["generators"][0]["list"]["elements"]
+        .as_array()
+        .expect("a list generator")
+        .iter()
+        .filter_map(|el| el["team"].as_str())
+        .collect();
+    assert_eq!(
+        teams,
+        ["backend", "data", "frontend", "integrations"],
+        "{set}"
+    );
+    let source = &v["spec"]["template"]["spec"]["source"];
+    assert_eq!(source["plugin"]["name"], "gitops-render-v1");
+    assert_eq!(source["path"], ".");
+    assert_eq!(
+        source["plugin"]["env"],
+        serde_json::json!([
+            {"name": "ENVIRONMENT", "value": "staging"},
+            {"name": "TENANT", "value": "{{.team}}"}
+        ])
+    );
+    assert!(
+        e.path().join("gitops/projects/staging.yaml").is_file(),
+        "the AppProject"
+    );
+    assert!(
+        e.path()
+            .join("gitops/parent/apps-root-staging.yaml")
+            .is_file(),
+        "the root"
+    );
+    let lint = e.run(&["lint"]);
+    assert_eq!(lint.status.code(), Some(0), "{}", common::stdout(&lint));
+
+    // What the plugin serves each Application is the tenant's slice of a tree-mode render.
+    for (team, namespace) in [
+        ("data", "data-staging"),
+        ("integrations", "integrations-staging"),
+    ] {
+        let out = argocd(
+            e.path(),
+            &[
+                ("ARGOCD_ENV_ENVIRONMENT", "staging"),
+                ("ARGOCD_ENV_TENANT", team),
+                ("ARGOCD_APP_NAME", &format!("staging-{team}")),
+            ],
+            &["generate"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        let expected = slice_of_tree(
+            &tree_mode,
+            &[
+                &format!("staging/tenants/{namespace}/"),
+                &format!("staging/workflows/{namespace}/"),
+            ],
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{team}");
+    }
+    // A review still shows the tenants' objects.
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(e.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "plugin mode"]);
+    e.edit(
+        "environments/staging.yaml",
+        "    integrations:\n      tier: small\n",
+        "    integrations:\n      tier: medium\n",
+    );
+    let out = e.run(&["diff", "--base", "HEAD", "--env", "staging"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains("~ staging ResourceQuota integrations-staging/tenant-quota"),
+        "{}",
+        common::stdout(&out)
+    );
+}

@@ -177,8 +177,12 @@ fn full(side: SideInputs<'_>, name: &str, which: Side) -> Result<EnvPlan, (Side,
     Ok(plan.environments.remove(0))
 }
 
-/// Render the plans into files.
-fn render(inputs: &Inputs, environments: Vec<EnvPlan>) -> Result<Files, Diagnostics> {
+/// Render the plans into files. Tenants the Argo CD plugin renders are rendered here too:
+/// a review shows what the change does to them, on both sides alike.
+fn render(inputs: &Inputs, mut environments: Vec<EnvPlan>) -> Result<Files, Diagnostics> {
+    for env in &mut environments {
+        env.tenants_by_plugin = false;
+    }
     let plan = Plan { environments };
     let files = crate::render::render_each(inputs, &plan, |m| tree::file_for(&m))?;
     Ok(tree::collect(files, Scope::All)?.files)

@@ -35,10 +35,39 @@ fn default_repo_path() -> String {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ArgoCd {
     pub namespace: String,
     pub project: String,
+    /// Where Argo CD gets the tenants' manifests: the committed tree, or the plugin.
+    #[serde(default)]
+    pub mode: ArgoMode,
+    /// The Config Management Plugin's name (`<name>-<version>` of cmp/plugin.yaml).
+    #[serde(default = "default_plugin")]
+    pub plugin: String,
+    /// The estate's folder in the repository: plugin Applications' `source.path`.
+    #[serde(default = "default_source_path")]
+    pub source_path: String,
+}
+
+/// How Argo CD gets an environment's tenant manifests.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ArgoMode {
+    /// From the tree `render` writes and the repository commits.
+    #[default]
+    Tree,
+    /// From `gitops-render cmp generate`, one Application per tenant; the tree holds only
+    /// the environment's own Argo CD objects.
+    Plugin,
+}
+
+fn default_plugin() -> String {
+    "gitops-render-v1".to_owned()
+}
+
+fn default_source_path() -> String {
+    ".".to_owned()
 }
 
 /// A tenant after pack defaults, the `extends` chain and the environment were merged.

@@ -220,8 +220,14 @@ fn render_env<T: Send>(
         spec: &env.spec,
     });
     let templates = engine.templates_under(TENANT_TEMPLATES);
-    let results: Vec<Result<T, Diagnostics>> = env
-        .tenants
+    // In plugin mode the plugin renders each tenant's Application: the environment's
+    // render holds only its own objects (a slice still renders its tenant).
+    let tenants: &[TenantPlan] = if env.tenants_by_plugin {
+        &[]
+    } else {
+        &env.tenants
+    };
+    let results: Vec<Result<T, Diagnostics>> = tenants
         .par_iter()
         .map(|tenant| {
             let ctx = minijinja::context! {

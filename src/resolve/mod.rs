@@ -564,6 +564,9 @@ fn resolve_env(
             workflows: !t.workflow_templates.is_empty(),
         })
         .collect();
+    // A slice (the plugin's own request, or a review of some teams) renders its tenants.
+    let tenants_by_plugin =
+        settings.argocd.mode == crate::model::ArgoMode::Plugin && matches!(select, Select::All);
     Ok(EnvPlan {
         name: name.to_owned(),
         inputs: header_inputs,
@@ -578,6 +581,7 @@ fn resolve_env(
         pack_provenance: pack_layers,
         // Only some tenants were resolved: the roster does not list them all.
         partial: !matches!(select, Select::All),
+        tenants_by_plugin,
     })
 }
 

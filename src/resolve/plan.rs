@@ -42,6 +42,10 @@ pub struct EnvPlan {
     /// Only some tenants were resolved (a CMP slice): environment-level objects, which list
     /// every tenant, are not rendered.
     pub partial: bool,
+    /// The Argo CD plugin renders the tenants (`argocd.mode: plugin`): a render of the
+    /// whole environment writes only its own objects. Never set on a slice of some tenants
+    /// (the plugin's own request); `diff` clears it to review the tenants' objects.
+    pub tenants_by_plugin: bool,
 }
 
 /// A tenant as environment-level templates see it.
