@@ -62,6 +62,13 @@ fn init_render_lint_diff_and_the_ci_recipe_work_in_an_empty_folder() {
         .read(".github/workflows/gitops-render.yaml")
         .contains("gitops-render/gitops-render@"));
 
+    let out = e.run(&["lint"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("run `gitops-render render` first"),
+        "{}",
+        stderr(&out)
+    );
     let out = e.run(&["render"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let tree = e.tree();
@@ -443,5 +450,151 @@ fn color_follows_the_flag_and_no_color_and_quiet_silences_summaries() {
         stderr(&out).contains("rendered 4 environments"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The GitHub Action's and the pre-commit hooks' commands, run as the CI runner would run
+/// them, against a new estate with a remote; the images' Dockerfiles hold what the README
+/// promises (no Docker engine on this machine class to build them).
+#[test]
+fn the_action_the_hooks_and_the_image_run_what_exists() {
+    let e = Estate::empty();
+    assert_eq!(e.run(&["init"]).status.code(), Some(0));
+    assert_eq!(e.run(&["render", "--quiet"]).status.code(), Some(0));
+    git(e.path(), &["init", "-q", "-b", "main"]);
+    git(e.path(), &["add", "-A"]);
+    git(e.path(), &["commit", "-q", "-m", "init"]);
+    let origin = e.path().join(".origin.git");
+    git(
+        e.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            ".",
+            origin.to_str().expect("utf-8"),
+        ],
+    );
+    git(
+        e.path(),
+        &["remote", "add", "origin", origin.to_str().expect("utf-8")],
+    );
+    // The pull request removes a team: destructive.
+    e.edit(
+        "environments/_base.yaml",
+        "  tenants:\n    backend:\n",
+        "  tenants:\n    backend: null\n    old-backend:\n",
+    );
+    e.write(
+        "environments/_base.yaml",
+        &e.read("environments/_base.yaml")
+            .replace("    old-backend:\n", "    payments:\n"),
+    );
+
+    let bin = assert_cmd::cargo::cargo_bin("gitops-render");
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("dir").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let action: serde_json::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(repo_root().join("action.yml")).expect("action.yml"),
+    )
+    .expect("action.yml is YAML");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    let temp = tempfile::tempdir().expect("tempdir");
+    let mut ran = Vec::new();
+    for step in steps {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        if step["name"] == "Verdict" {
+            // It judges the codes the steps wrote: a destructive diff fails the job.
+            let out = StdCommand::new("bash")
+                .arg("-c")
+                .arg(script)
+                .env("LINT", "0")
+                .env("DIFF", "1")
+                .env("FAIL_ON_DESTRUCTIVE", "true")
+                .output()
+                .expect("bash");
+            assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+            assert!(stdout(&out).contains("::error::"), "{}", stdout(&out));
+            continue;
+        }
+        if !script.contains("gitops-render ")
+            || script.contains("cargo install")
+            || script.contains("gh pr")
+        {
+            continue;
+        }
+        let outputs = temp.path().join(format!("out-{}", ran.len()));
+        let out = StdCommand::new("bash")
+            .arg("-e")
+            .arg("-c")
+            .arg(script)
+            .current_dir(e.path())
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .env("RUNNER_TEMP", temp.path())
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("BASE_REF", "main")
+            .env("FAIL_ON", "--fail-on destructive")
+            .output()
+            .expect("bash");
+        let name = step["name"].as_str().unwrap_or("?").to_owned();
+        let written = std::fs::read_to_string(&outputs).unwrap_or_default();
+        ran.push((name, out.status.code(), written, stderr(&out)));
+    }
+    let names: Vec<&str> = ran.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["render --check", "lint", "diff"], "{ran:?}");
+    // render --check: the tree is stale after the edit (exit 1 fails the step).
+    assert_eq!(ran[0].1, Some(1), "{ran:?}");
+    assert_eq!(
+        (ran[1].1, ran[1].2.as_str()),
+        (Some(0), "code=0\n"),
+        "{ran:?}"
+    );
+    assert_eq!(
+        (ran[2].1, ran[2].2.as_str()),
+        (Some(0), "code=1\n"),
+        "destructive: {ran:?}"
+    );
+    let md = std::fs::read_to_string(temp.path().join("gitops-render-diff.md")).expect("diff");
+    assert!(md.contains("removes dev Namespace backend-dev"), "{md}");
+    let sarif = std::fs::read_to_string(temp.path().join("gitops-render.sarif")).expect("sarif");
+    assert!(sarif.contains("\"version\": \"2.1.0\""), "{sarif}");
+
+    // pre-commit: every hook's entry runs in the estate (after a render, all pass).
+    let hooks: serde_json::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).expect("hooks"),
+    )
+    .expect("YAML");
+    let hooks = hooks.as_array().expect("a list");
+    assert_eq!(hooks.len(), 3);
+    for hook in hooks.iter().rev() {
+        assert_eq!(hook["language"], "rust");
+        let entry = hook["entry"].as_str().expect("entry");
+        let args: Vec<&str> = entry.split_whitespace().skip(1).collect();
+        let out = e.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{entry}: {}", stderr(&out));
+    }
+
+    let docker =
+        std::fs::read_to_string(repo_root().join("Dockerfile.cli")).expect("Dockerfile.cli");
+    let last_from = docker
+        .lines()
+        .rfind(|l| l.starts_with("FROM "))
+        .expect("FROM");
+    assert_eq!(last_from, "FROM scratch");
+    assert!(docker.contains("--target x86_64-unknown-linux-musl"));
+    assert!(docker.contains("ENTRYPOINT [\"gitops-render\"]"));
+    let user = docker
+        .lines()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("USER");
+    assert!(
+        !user.starts_with('0') && !user.starts_with("root"),
+        "non-root: {user}"
     );
 }

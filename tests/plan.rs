@@ -21,19 +21,29 @@ fn first_matching_pattern_wins() {
 #[test]
 fn order_as_written_decides() {
     let e = Estate::example();
-    // Put the catch-all first: now it wins for TIFFs too.
+    // A pattern written before `*.tiff` wins for the TIFFs it matches (neither pattern
+    // covers the other, so neither is shadowed).
     e.edit(
         "policy-packs/platform/1.2.0/pack.yaml",
-        "      \"*.tiff\": [tiff-offsets]\n      \"*.tif\": [tiff-offsets]\n      \"*\": [file-transfer]",
-        "      \"*\": [file-transfer]\n      \"*.tiff\": [tiff-offsets]\n      \"*.tif\": [tiff-offsets]",
+        "      \"*.tiff\": [tiff-offsets]\n",
+        "      \"scan-*\": [file-transfer]\n      \"*.tiff\": [tiff-offsets]\n",
     );
-    let out = e.run(&["plan", "dev", "data-dev", "scan.tiff", "--format", "json"]);
+    let out = e.run(&[
+        "plan",
+        "dev",
+        "data-dev",
+        "scan-1.tiff",
+        "photo.tiff",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
-    assert_eq!(v["files"][0]["pattern"], "*");
+    assert_eq!(v["files"][0]["pattern"], "scan-*");
     assert_eq!(
         v["files"][0]["workflows"][0]["workflowTemplate"],
         "file-transfer"
     );
+    assert_eq!(v["files"][1]["pattern"], "*.tiff");
 }
 
 #[test]
@@ -63,10 +73,12 @@ fn unknown_tenant_is_an_error() {
 #[test]
 fn overrides_keep_the_pack_order_and_add_patterns_at_the_end() {
     let e = Estate::example();
+    // The pack's catch-all is taken out: a pattern added after it could never match
+    // (shadowed-file-pattern, tests/explain.rs).
     e.edit(
         "environments/dev.yaml",
         "  overrides:\n    workflows:\n",
-        "  overrides:\n    workflows:\n      byFileType:\n        \"reports/*.csv\": [file-transfer]\n        \"*.tif\": [file-transfer]\n        \"*.tiff\": null\n",
+        "  overrides:\n    workflows:\n      byFileType:\n        \"reports/*.csv\": [file-transfer]\n        \"*.tif\": [file-transfer]\n        \"*.tiff\": null\n        \"*\": null\n",
     );
     let out = e.run(&["render", "--env", "dev", "--env", "prod", "--no-lint"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -79,25 +91,31 @@ fn overrides_keep_the_pack_order_and_add_patterns_at_the_end() {
     };
     assert_eq!(
         patterns("gitops/dev/tenants/data-dev/configmap-workflow-policy.yaml"),
-        [r#""*.tif""#, r#""*""#, r#""reports/*.csv""#]
+        [r#""*.tif""#, r#""reports/*.csv""#]
     );
     assert_eq!(
         patterns("gitops/prod/tenants/data-prod/configmap-workflow-policy.yaml"),
         [r#""*.tiff""#, r#""*.tif""#, r#""*""#]
     );
-    let out = e.run(&["plan", "dev", "data", "a.tiff", "b.tif", "reports/q.csv"]);
+    let out = e.run(&["plan", "dev", "data", "b.tif", "reports/q.csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let plan = stdout(&out);
-    assert!(
-        plan.contains("a.tiff         *        → file-transfer"),
-        "{plan}"
+    let rows: Vec<Vec<String>> = stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    let row = |file: &str| {
+        rows.iter()
+            .find(|r| r.first().map(String::as_str) == Some(file))
+            .cloned()
+    };
+    assert_eq!(
+        row("b.tif").map(|r| r[1].clone()),
+        Some("*.tif".to_owned()),
+        "{rows:?}"
     );
-    assert!(
-        plan.contains("b.tif          *.tif    → file-transfer"),
-        "{plan}"
-    );
-    assert!(
-        plan.contains("reports/q.csv  *        → file-transfer"),
-        "{plan}"
+    assert_eq!(
+        row("reports/q.csv").map(|r| r[1].clone()),
+        Some("reports/*.csv".to_owned()),
+        "{rows:?}"
     );
 }

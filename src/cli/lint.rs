@@ -164,7 +164,15 @@ pub fn run(root: &Path, args: &LintArgs) -> Exit {
     // Without paths: the tree the estate renders, at its `repo.path` (else `gitops`).
     let paths = if args.paths.is_empty() {
         let tree = config.tree_path.as_deref().unwrap_or("gitops");
-        vec![root.join(tree).to_string_lossy().into_owned()]
+        let dir = root.join(tree);
+        if !dir.exists() {
+            output::err(&format!(
+                "error: there is no rendered tree to lint at {}\n  = help: run `gitops-render render` first, or name the files or folders to lint: `gitops-render lint PATH...`\n",
+                dir.display()
+            ));
+            return Exit::Error;
+        }
+        vec![dir.to_string_lossy().into_owned()]
     } else {
         args.paths.clone()
     };

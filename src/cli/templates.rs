@@ -67,9 +67,15 @@ fn summary(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    match flat.find(": ").or_else(|| flat.find(". ")) {
-        Some(i) => flat[..i].to_owned(),
-        None => flat.trim_end_matches(['-', '.']).trim().to_owned(),
+    let end = [": ", ". ", " ("]
+        .iter()
+        .filter_map(|sep| flat.find(sep))
+        .min()
+        .unwrap_or(flat.len());
+    let first = flat[..end].trim_end_matches(['-', '.']).trim();
+    match first.char_indices().nth(72) {
+        Some((i, _)) => format!("{}…", &first[..i]),
+        None => first.to_owned(),
     }
 }
 
