@@ -1,5 +1,6 @@
 # The gitops-render sidecar for argocd-repo-server: a static binary and the plugin manifest,
-# running as Argo CD's uid 999. Build: docker build -t gitops-render-cmp:0.1.0 .
+# running as Argo CD's uid 999. Published as ghcr.io/gitops-render/gitops-render-cmp:<version> by
+# .github/workflows/release.yml; build it yourself: docker build -t gitops-render-cmp:0.1.0 .
 FROM rust:1-bookworm AS build
 RUN rustup target add x86_64-unknown-linux-musl && apt-get update && apt-get install -y --no-install-recommends musl-tools
 WORKDIR /src

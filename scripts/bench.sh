@@ -3,6 +3,9 @@
 # environments.
 #   scripts/bench.sh [N...]        (default: 100 1000 10000; RUNS=5 runs per step)
 # Prints, per N and step: objects, median wall time of $RUNS runs, peak RSS, objects per second.
+# The paths users wait on come with their reference in the same run: a fresh render (no tree,
+# no index) against `tar x` of the same tree, one environment as a stream (`cmp generate`)
+# against `helm template` of one environment of the equivalent chart.
 # When the peer tools of ../shared/bench/install_peers.sh are installed ($PEERS, default
 # ~/.cache/peers), the same run times them on the equivalent estate of
 # ../shared/bench/gen_peer_estate.py (helm template; kubectl kustomize up to N=100, it is
@@ -78,6 +81,27 @@ for n in "${sizes[@]}"; do
   # As CI runs it: the tree with the estate's lint settings (waivers, severities).
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$estate"); row "$n" lint "$objects" "$t" "$rss"
   lint_t=$t
+  # Paths that do all the work, side by side with their floor or peer below:
+  # a fresh render into a folder that does not exist (a CI checkout without the tree), and
+  # the same tree unpacked by `tar x` (what writing these files costs the file system).
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/fresh" && "$2" render --root "$1" --out "$1/fresh" --no-lint' sh "$estate" "$bin")
+  row "$n" "fresh render" "$objects" "$t" "$rss"
+  fresh_t=$t
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/fresh" && "$2" render --root "$1" --out "$1/fresh"' sh "$estate" "$bin")
+  row "$n" "fresh render+lint" "$objects" "$t" "$rss"
+  tar -C "$estate" -cf "$work/tree-$n.tar" --exclude .gitops-render-cache gitops
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/untar" && mkdir "$1/untar" && tar -C "$1/untar" -xf "$2"' sh "$estate" "$work/tree-$n.tar")
+  row "$n" "floor: tar x" "$objects" "$t" "$rss"
+  awk -v a="$fresh_t" -v b="$t" -v n="$n" 'BEGIN { printf "%-7s %-17s fresh render: %.2fx the time of tar x of the same tree\n", n, "ratio", a / b }'
+  rm -rf "$estate/fresh" "$estate/untar"
+  # One environment as a stream (what the Argo CD plugin serves an environment-wide
+  # Application): objects and bytes per second, against `helm template` of one environment
+  # below.
+  stream_objects=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod "$bin" cmp generate 2> /dev/null | grep -c '^kind: ')
+  stream_bytes=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod "$bin" cmp generate 2> /dev/null | wc -c)
+  read -r t rss < <(measure 0 sh -c 'cd "$1" && ARGOCD_ENV_ENVIRONMENT=prod "$2" cmp generate' sh "$estate" "$bin")
+  row "$n" "stream (1 env)" "$stream_objects" "$t" "$rss"
+  stream_t=$t
   # The Argo CD plugin: one tenant's Application (the middle team, prod), as the repo-server
   # runs it (from the estate directory, parameters in the environment).
   tenant=$(printf 'team-%05d' $((n / 2)))
@@ -104,6 +128,14 @@ for n in "${sizes[@]}"; do
     pobjects=$(( 4 * (7 * n + 4) ))
     read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" template estate "$2/chart" -f "$2/chart/values-$e.yaml"; done' sh "$peers/bin/helm" "$pe")
     row "$n" "peer: helm" "$pobjects" "$t" "$rss"
+    # One environment, as the stream above: objects/s and bytes/s side by side.
+    helm_objects=$(( 7 * n + 4 ))
+    helm_bytes=$("$peers/bin/helm" template estate "$pe/chart" -f "$pe/chart/values-prod.yaml" | wc -c)
+    read -r ht hrss < <(measure 0 "$peers/bin/helm" template estate "$pe/chart" -f "$pe/chart/values-prod.yaml")
+    row "$n" "peer: helm 1 env" "$helm_objects" "$ht" "$hrss"
+    ratio "$n" "stream (1 env)" "$stream_objects" "$stream_t" "$helm_objects" "$ht" "helm template"
+    awk -v a="$stream_bytes" -v t="$stream_t" -v b="$helm_bytes" -v ht="$ht" -v n="$n" \
+      'BEGIN { printf "%-7s %-17s stream (1 env): %.1fx the bytes/s of helm template (%d vs %d bytes)\n", n, "ratio", (a / t) / (b / ht), a, b }'
     ratio "$n" render "$objects" "$render_t" "$pobjects" "$t" "helm template"
     ratio "$n" "render, no index" "$objects" "$cold_t" "$pobjects" "$t" "helm template"
     if [ "$n" -le 100 ] && [ -x "$peers/bin/kubectl-v1.33" ]; then

@@ -157,6 +157,25 @@ fn init_refuses_to_overwrite_and_writes_nothing() {
 }
 
 #[test]
+fn init_that_fails_half_way_takes_back_what_it_wrote() {
+    let e = Estate::empty();
+    // A file where init needs a folder: the schemas come after the dot-files it writes first.
+    e.write(".gitops-render", "not a folder\n");
+    let out = e.run(&["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("init wrote nothing"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<String> = std::fs::read_dir(e.path())
+        .expect("read")
+        .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, [".gitops-render"], "only the user's file is left");
+}
+
+#[test]
 fn init_example_renders_the_committed_example_tree() {
     let e = Estate::empty();
     let out = e.run(&["init", "--example"]);

@@ -108,10 +108,14 @@ pub fn run(args: &InitArgs) -> Exit {
         output::err(&msg);
         return Exit::Error;
     }
+    let mut created = Created::default();
     for (path, text) in &files {
-        if let Err(e) = write_new(&dir.join(path), text) {
+        if let Err(e) = created.write_new(&dir.join(path), text) {
+            // A full disk or a read-only folder half way: take back what was created, so
+            // that a second `init` is not refused by the first one's leftovers.
+            created.undo();
             output::err(&format!(
-                "error: cannot write {}: {e}\n",
+                "error: cannot write {}: {e}; init wrote nothing\n",
                 dir.join(path).display()
             ));
             return Exit::Error;
@@ -135,16 +139,42 @@ pub fn run(args: &InitArgs) -> Exit {
     Exit::Clean
 }
 
-/// Create `path` (and its folders) with `text`; fails if it exists, even as a dangling
-/// symlink, so that `init` never writes through a link or over a file.
-fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+/// What `init` created, to undo it when a later write fails.
+#[derive(Default)]
+struct Created {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Created {
+    /// Create `path` (and its missing folders) with `text`; fails if it exists, even as a
+    /// dangling symlink, so that `init` never writes through a link or over a file.
+    fn write_new(&mut self, path: &Path, text: &str) -> std::io::Result<()> {
+        if let Some(parent) = path.parent() {
+            let missing: Vec<PathBuf> = parent
+                .ancestors()
+                .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+                .map(Path::to_path_buf)
+                .collect();
+            std::fs::create_dir_all(parent)?;
+            self.dirs.extend(missing.into_iter().rev());
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        self.files.push(path.to_path_buf());
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+
+    /// Remove the files, then the folders (deepest first; only if empty).
+    fn undo(&self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
 }
