@@ -627,6 +627,51 @@ fn leftovers_of_an_interrupted_render_are_reported_and_cleaned() {
     assert_eq!(e.run(&["render", "--check"]).status.code(), Some(0));
 }
 
+/// A render into an empty folder stages the whole tree in one folder and renames its
+/// top-level folders into place: killed before that, it leaves only the staging folder,
+/// which `--check` reports and the next render removes (never a partial file in the tree).
+#[test]
+fn an_interrupted_render_into_an_empty_folder_leaves_only_its_staging_folder() {
+    let e = Estate::example();
+    let out_dir = e.path().join("gitops");
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("read")
+        .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".gitops-render-") && n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "nothing staged is left: {names:?}");
+    let committed =
+        gitops_render::tree::io::read_tree(&common::repo_root().join("gitops")).expect("tree");
+    assert_eq!(e.tree(), committed, "a fresh render writes the same tree");
+
+    // What such a render leaves when killed half way: the journal and the staging folder.
+    std::fs::remove_dir_all(&out_dir).expect("rm");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    gitops_render::tree::guard::begin_staging(&out_dir, ["."]).expect("journal");
+    let staged = out_dir.join(".gitops-render-fresh.tmp/dev/tenants/data-dev");
+    std::fs::create_dir_all(&staged).expect("mkdir");
+    std::fs::write(staged.join("namespace-data-dev.yaml"), "half a fi").expect("write");
+    let out = e.run(&["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".gitops-render-fresh.tmp"),
+        "{}",
+        stderr(&out)
+    );
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed .gitops-render-fresh.tmp"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_dir.join(".gitops-render-fresh.tmp").exists());
+    assert_eq!(e.tree(), committed);
+    assert_eq!(e.run(&["render", "--check"]).status.code(), Some(0));
+}
+
 #[test]
 fn input_text_cannot_write_workflow_commands_or_escapes_to_the_log() {
     let e = Estate::example();

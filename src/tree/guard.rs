@@ -19,6 +19,8 @@ pub const TEMP_PREFIX: &str = ".gitops-render-";
 pub const TEMP_SUFFIX: &str = ".tmp";
 /// The journal of an unfinished write, in the cache folder.
 const JOURNAL: &str = "staging";
+/// The folder a render into an empty output folder stages the whole tree in (`io`).
+pub const FRESH_STAGE: &str = ".gitops-render-fresh.tmp";
 
 /// The cache folder of `out`, when it is safe to use: missing, or a real directory. A
 /// symlink (or a file) there is refused, so the index and the lock are never written
@@ -177,7 +179,11 @@ pub fn leftovers(out: &Path) -> Vec<String> {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let staged = name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX);
-            if staged && e.file_type().is_ok_and(|t| t.is_file()) {
+            let fresh_stage = dir == "." && name == FRESH_STAGE;
+            let kind_ok =
+                e.file_type()
+                    .is_ok_and(|t| if fresh_stage { t.is_dir() } else { t.is_file() });
+            if staged && kind_ok {
                 found.push(if dir == "." {
                     name
                 } else {
@@ -195,7 +201,13 @@ pub fn leftovers(out: &Path) -> Vec<String> {
 pub fn clean_leftovers(out: &Path) -> Vec<String> {
     let found = leftovers(out);
     for f in &found {
-        let _ = fs::remove_file(out.join(f));
+        if f == FRESH_STAGE {
+            // A whole staged tree (a render into an empty folder): every file in it is
+            // this tool's, and none of it was ever in place.
+            let _ = fs::remove_dir_all(out.join(f));
+        } else {
+            let _ = fs::remove_file(out.join(f));
+        }
     }
     end_staging(out);
     found

@@ -574,6 +574,9 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
         }
     }
     diags.into_result(())?;
+    if plan.prunes.is_empty() && !plan.writes.is_empty() && is_fresh(out) {
+        return apply_fresh(out, plan, &dirs);
+    }
     let mut created = Created::default();
     for dir in dirs.iter().filter(|d| !d.is_empty()) {
         if let Err(e) = created.create_all(out, dir) {
@@ -632,6 +635,82 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
         remove_empty_parents(out, &target);
     }
     Ok(())
+}
+
+/// Does `out` hold nothing a render could replace (at most its cache folder)? Then a write
+/// creates every file, and nothing needs a temporary sibling to be replaced atomically.
+fn is_fresh(out: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(out) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .all(|e| e.file_name() == super::known::CACHE_DIR)
+}
+
+/// A render into an empty folder, at the file system's floor: every file is created under
+/// its own name in a staging folder (`out/.gitops-render-fresh.tmp`, recorded in the
+/// journal), with no temporary file and rename per file, and the staging folder's top-level
+/// folders are then renamed into `out`, one rename each. Each file is therefore absent or
+/// whole in `out` at every moment, as with per-file renames: an interrupted write leaves the
+/// staging folder, which the next render removes and `render --check` reports.
+fn apply_fresh(out: &Path, plan: &WritePlan, dirs: &BTreeSet<&str>) -> Result<(), Diagnostics> {
+    let write_failed = |what: String| Diagnostics::from(Diagnostic::error("write-failed", what));
+    let stage_root = out.join(super::guard::FRESH_STAGE);
+    let failed_in = |e: std::io::Error, what: &Path| {
+        let _ = fs::remove_dir_all(&stage_root);
+        super::guard::end_staging(out);
+        write_failed(format!("cannot write {}: {e}", what.display()))
+    };
+    super::guard::begin_staging(out, ["."]).map_err(|e| {
+        write_failed(format!(
+            "cannot record the write in {}: {e}",
+            out.join(super::known::CACHE_DIR).display()
+        ))
+    })?;
+    if let Err(e) = fs::create_dir(&stage_root) {
+        return Err(failed_in(e, &stage_root));
+    }
+    for dir in dirs.iter().filter(|d| !d.is_empty()) {
+        let path = stage_root.join(dir);
+        if let Err(e) = fs::create_dir_all(&path) {
+            return Err(failed_in(e, &path));
+        }
+    }
+    let written: Result<(), (std::io::Error, PathBuf)> =
+        plan.writes.par_iter().try_for_each(|(path, bytes)| {
+            let target = stage_root.join(path);
+            create_new(&target, bytes).map_err(|e| (e, out.join(path)))
+        });
+    if let Err((e, path)) = written {
+        return Err(failed_in(e, &path));
+    }
+    let tops: BTreeSet<&str> = plan
+        .writes
+        .iter()
+        .map(|(p, _)| p.split_once('/').map_or(p.as_str(), |(top, _)| top))
+        .collect();
+    for top in tops {
+        let target = out.join(top);
+        if let Err(e) = fs::rename(stage_root.join(top), &target) {
+            return Err(failed_in(e, &target));
+        }
+    }
+    let _ = fs::remove_dir(&stage_root);
+    super::guard::end_staging(out);
+    Ok(())
+}
+
+/// Create `target` (which must not exist) with a regular file's mode and `bytes`.
+fn create_new(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o644);
+    }
+    options.open(target)?.write_all(bytes)
 }
 
 /// Check that every existing directory on the way from `out` to `dir` (relative) is a real
