@@ -733,3 +733,42 @@ fn write_plan_is_the_same_on_any_thread_count() {
     });
     assert_eq!(again.0, one, "listed on 4 threads, planned on 1");
 }
+
+/// `render --stdout`: the tree as one YAML stream — the files `render` writes, in tree order,
+/// joined with `---`, without the Backstage entities — and nothing on disk.
+#[test]
+fn render_to_stdout_is_the_tree_as_one_stream() {
+    let e = Estate::example();
+    let out = e.run(&["render", "--stdout", "--env", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!e.path().join("gitops").exists(), "nothing written");
+    let committed =
+        gitops_render::tree::io::read_tree(&common::repo_root().join("gitops")).expect("tree");
+    let expected: Vec<String> = committed
+        .iter()
+        .filter(|(p, _)| {
+            gitops_render::tree::env_of_path(p) == Some("prod") && !p.starts_with("prod/backstage/")
+        })
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(expected.len() > 50);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected.join("---\n"));
+    let no_lint = e.run(&["render", "--stdout", "--env", "prod", "--no-lint"]);
+    assert_eq!(no_lint.stdout, out.stdout);
+    // Lint errors refuse the stream as they refuse a write.
+    e.edit(
+        "policy-packs/platform/1.1.0/pack.yaml",
+        "        object: WorkflowTemplate *-prod/*",
+        "        object: WorkflowTemplate nowhere/*",
+    );
+    e.edit(
+        "policy-packs/platform/1.1.0/pack.yaml",
+        "      rbac-escalation: error",
+        "      rbac-escalation: error\n      image-not-digest-pinned-in-prod: error",
+    );
+    let refused = e.run(&["render", "--stdout", "--env", "prod"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(refused.stdout.is_empty());
+    assert!(stderr(&refused).contains("nothing was printed"), "{}", stderr(&refused));
+    assert_eq!(e.run(&["render", "--stdout", "--check"]).status.code(), Some(2));
+}

@@ -33,6 +33,11 @@ pub struct RenderArgs {
     /// Skip the lint of the rendered tree (by default, error findings stop the write).
     #[arg(long)]
     no_lint: bool,
+    /// Write nothing to disk: print the tree's Kubernetes objects as one YAML stream, in tree
+    /// order (the bytes `render` would write, joined with `---`; no Backstage entities), for
+    /// `kubectl apply -f -`, a diff tool or another pipeline step.
+    #[arg(long, conflicts_with_all = ["check", "out"])]
+    stdout: bool,
 }
 
 /// The folder the tree of `envs` goes to: `--out`, else the environments' `repo.path` under
@@ -73,6 +78,9 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         Ok(f) => f,
         Err(d) => return fail(&d),
     };
+    if args.stdout {
+        return stream(&files, args);
+    }
     // Read once: the tree's folder and the render both come from these inputs.
     let inputs = match crate::inputs::load(&files) {
         Ok(i) => i,
@@ -202,6 +210,43 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         ));
     }
     output::info(&summary);
+    Exit::Clean
+}
+
+/// `render --stdout`: the selection's tree as one YAML stream, linted unless `--no-lint`
+/// (errors refuse the stream, as they refuse a write).
+fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
+    let tree = if args.no_lint {
+        match crate::render_tree(files, &args.envs, None) {
+            Ok(r) => r.tree,
+            Err(d) => return super::fail(&d),
+        }
+    } else {
+        let linted = match crate::render_linted(files, &args.envs) {
+            Ok(l) => l,
+            Err(d) => return super::fail(&d),
+        };
+        report_findings(&linted.findings, linted.objects);
+        if linted
+            .findings
+            .iter()
+            .any(|f| f.severity == crate::diagnostic::Severity::Error)
+        {
+            output::err("error: the rendered tree has lint errors; nothing was printed (--no-lint skips this check)\n");
+            return Exit::Error;
+        }
+        linted.tree
+    };
+    let mut text = String::new();
+    // `<env>/backstage/…` holds Backstage catalog entities, which no cluster can apply.
+    let kubernetes = |path: &str| path.split('/').nth(1) != Some("backstage");
+    for (_, bytes) in tree.files.iter().filter(|(p, _)| kubernetes(p)) {
+        if !text.is_empty() {
+            text.push_str("---\n");
+        }
+        text.push_str(&String::from_utf8_lossy(bytes));
+    }
+    output::out(&text);
     Exit::Clean
 }
 
