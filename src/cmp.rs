@@ -182,6 +182,9 @@ pub const TENANT_KINDS: &[(&str, &str)] = crate::lint::TREE_KINDS.split_at(9).0;
 
 /// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]).
 pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
+    if req.tenant.is_none() {
+        return generate_environment(inputs, req);
+    }
     let plan = crate::resolve::resolve_slice(inputs, &req.environment, req.tenant.as_deref())?;
     let manifests = crate::render::render(inputs, &plan)?;
     let tree = layout(
@@ -232,8 +235,19 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
     if !errors.is_empty() {
         return Err(Diagnostics(errors));
     }
+    stream_of(
+        tree.files.iter().filter(|(p, _)| in_slice(p)),
+        &req.environment,
+    )
+}
+
+/// A slice's files joined as a YAML stream, refused when empty.
+fn stream_of<'a>(
+    files: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+    environment: &str,
+) -> Result<String, Diagnostics> {
     let mut out = String::new();
-    for (_, bytes) in tree.files.iter().filter(|(p, _)| in_slice(p)) {
+    for (_, bytes) in files {
         if !out.is_empty() {
             out.push_str("---\n");
         }
@@ -242,11 +256,54 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
     if out.is_empty() {
         return Err(Diagnostic::error(
             "empty-slice",
-            format!("the slice of `{}` renders no objects: refusing to print an empty stream, which would make Argo CD prune everything the application owns", req.environment),
+            format!("the slice of `{environment}` renders no objects: refusing to print an empty stream, which would make Argo CD prune everything the application owns"),
         )
         .into());
     }
     Ok(out)
+}
+
+/// A whole environment's stream: rendered and linted a unit (tenant) at a time, as `render`
+/// does, so that memory holds the environment's YAML and what the corpus rules need, not
+/// every object's value (435 MB → see docs/performance.md at N = 1,000). The stream is the
+/// environment's folder (`tenants/`, `workflows/`, `argocd/`); lint errors in it fail the
+/// generation.
+fn generate_environment(inputs: &Inputs, req: &Request) -> Result<String, Diagnostics> {
+    let names =
+        crate::resolve::select_environments(inputs, std::slice::from_ref(&req.environment))?;
+    let mut config = crate::lint_config(inputs, &names)?;
+    config.kube_version = req.kube_version;
+    let linted = crate::lint_loaded(inputs, &names, &config, crate::TENANTS_PER_BATCH)?;
+    let prefixes: Vec<String> = ["tenants", "workflows", "argocd"]
+        .iter()
+        .map(|area| format!("{}/{area}/", req.environment))
+        .collect();
+    let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
+    let tree_path = format!(
+        "{}/",
+        config.tree_path.clone().unwrap_or_else(|| "gitops".into())
+    );
+    let errors: Vec<Diagnostic> = linted
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| {
+            in_slice(
+                f.location
+                    .file
+                    .strip_prefix(&tree_path)
+                    .unwrap_or(&f.location.file),
+            )
+        })
+        .map(|f| Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone()))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    stream_of(
+        linted.tree.files.iter().filter(|(p, _)| in_slice(p)),
+        &req.environment,
+    )
 }
 
 /// The dynamic parameters Argo CD shows in its UI: environments and their tenants.

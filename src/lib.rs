@@ -135,17 +135,32 @@ pub fn render_linted_in_batches(
     let inputs = inputs::load(files)?;
     let names = resolve::select_environments(&inputs, envs)?;
     let config = lint_config(&inputs, envs)?;
+    let mut linted = lint_loaded(&inputs, &names, &config, tenants)?;
+    linted.tree.scope = scope(envs, names.iter());
+    Ok(linted)
+}
+
+/// [`render_linted`] of loaded inputs, environments `names`, with `config` (the Argo CD
+/// plugin adds its Kubernetes version): the files of the whole selection and the findings,
+/// rendered and judged a unit at a time, so that memory holds the YAML and the pruned
+/// documents the corpus rules need, not the objects' values.
+pub fn lint_loaded(
+    inputs: &inputs::Inputs,
+    names: &[String],
+    config: &lint::LintConfig,
+    tenants: usize,
+) -> Result<Linted, Diagnostics> {
     let batching = Batching {
         tenants,
         expected_files: 0,
     };
-    let (stream, _) = lint_render(&inputs, &names, &config, batching, |_| Vec::<()>::new())?;
+    let (stream, _) = lint_render(inputs, names, config, batching, |_| Vec::<()>::new())?;
     let (findings, mut corpus) = stream.finish(|_, _| None);
     Ok(Linted {
         objects: corpus.docs.len(),
         tree: tree::Tree {
             files: corpus.take_files(),
-            scope: scope(envs, names.iter()),
+            scope: tree::Scope::All,
         },
         findings,
         environments: names.len(),
@@ -439,7 +454,7 @@ struct Batching {
 /// Tenants rendered before their pruned documents join the stream: the units of a batch are
 /// held until the batch is done (at N = 10,000 a whole environment's took ~150 MB more
 /// peak memory than batches of 1,000), and each batch compiles its templates (~ms).
-const TENANTS_PER_BATCH: usize = 1000;
+pub const TENANTS_PER_BATCH: usize = 1000;
 
 /// Hand `each` a one-environment plan as plans of `size` tenants each
 /// (environment-level objects not rendered), then as one of the environment-level objects

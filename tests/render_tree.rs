@@ -769,6 +769,13 @@ fn render_to_stdout_is_the_tree_as_one_stream() {
     let refused = e.run(&["render", "--stdout", "--env", "prod"]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(refused.stdout.is_empty());
-    assert!(stderr(&refused).contains("nothing was printed"), "{}", stderr(&refused));
-    assert_eq!(e.run(&["render", "--stdout", "--check"]).status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("nothing was printed"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        e.run(&["render", "--stdout", "--check"]).status.code(),
+        Some(2)
+    );
 }
