@@ -18,6 +18,19 @@ fn git(dir: &std::path::Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
 }
 
+/// `lint` of the estate's tree exits 0; its output.
+fn assert_lints_clean(e: &Estate) -> std::process::Output {
+    let out = e.run(&["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
 /// The `gitops-render …` command lines of the GitLab recipe `init` writes.
 fn recipe_commands(estate: &Estate) -> Vec<String> {
     estate
@@ -81,14 +94,7 @@ fn init_render_lint_diff_and_the_ci_recipe_work_in_an_empty_folder() {
     ] {
         assert!(tree.contains_key(f), "{f} in {:?}", tree.keys());
     }
-    let out = e.run(&["lint"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    let out = assert_lints_clean(&e);
     assert!(
         stdout(&out).contains("0 errors, 0 warnings"),
         "{}",
@@ -220,14 +226,7 @@ fn a_pack_with_only_required_keys_renders_and_lints_clean() {
         !set.contains("/workflows/*"),
         "no workflows generator without workflows: {set}"
     );
-    let out = e.run(&["lint"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_lints_clean(&e);
 }
 
 #[test]

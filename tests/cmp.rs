@@ -287,7 +287,11 @@ fn lint_errors_fail_the_generation() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("uses the `latest` tag"));
     // The whole environment (rendered and linted a tenant at a time) fails the same way.
-    let out = argocd(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", "prod")], &["generate"]);
+    let out = argocd(
+        e.path(),
+        &[("ARGOCD_ENV_ENVIRONMENT", "prod")],
+        &["generate"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
