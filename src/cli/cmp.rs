@@ -103,7 +103,7 @@ pub fn run(cmd: &CmpCommand) -> Exit {
                 .and_then(|inputs| cmp::generate(&inputs, &req));
             match generated {
                 Ok(stream) => {
-                    output::out(&stream);
+                    output::out_parts(|out| stream.write(out));
                     Exit::Clean
                 }
                 Err(d) => {

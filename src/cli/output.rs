@@ -135,12 +135,32 @@ fn write_or_exit(stream: Stream, text: &str) {
         }
     };
     if let Err(e) = written {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(BROKEN_PIPE_EXIT);
-        }
-        if stream == Stream::Stdout {
-            let _ = writeln!(io::stderr(), "error: cannot write to stdout: {e}");
-        }
-        std::process::exit(2);
+        write_failed(stream, &e);
     }
+}
+
+/// Write data to stdout in parts (a stream of many files) through one buffer, with the
+/// same handling of a failed write as [`out`].
+pub fn out_parts(parts: impl FnOnce(&mut dyn FnMut(&[u8]))) {
+    let mut w = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    let mut written = Ok(());
+    parts(&mut |bytes| {
+        if written.is_ok() {
+            written = w.write_all(bytes);
+        }
+    });
+    if let Err(e) = written.and_then(|()| w.flush()) {
+        write_failed(Stream::Stdout, &e);
+    }
+}
+
+/// A closed pipe ends the program quietly (141); any other failed write is an error (2).
+fn write_failed(stream: Stream, e: &io::Error) -> ! {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(BROKEN_PIPE_EXIT);
+    }
+    if stream == Stream::Stdout {
+        let _ = writeln!(io::stderr(), "error: cannot write to stdout: {e}");
+    }
+    std::process::exit(2);
 }

@@ -237,16 +237,16 @@ fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
         }
         linted.tree
     };
-    let mut text = String::new();
     // `<env>/backstage/…` holds Backstage catalog entities, which no cluster can apply.
     let kubernetes = |path: &str| path.split('/').nth(1) != Some("backstage");
-    for (_, bytes) in tree.files.iter().filter(|(p, _)| kubernetes(p)) {
-        if !text.is_empty() {
-            text.push_str("---\n");
-        }
-        text.push_str(&String::from_utf8_lossy(bytes));
-    }
-    output::out(&text);
+    let stream = crate::cmp::Stream(
+        tree.files
+            .into_iter()
+            .filter(|(p, _)| kubernetes(p))
+            .map(|(_, bytes)| bytes)
+            .collect(),
+    );
+    output::out_parts(|out| stream.write(out));
     Exit::Clean
 }
 
