@@ -191,21 +191,19 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
         &manifests,
         Scope::Environments([req.environment.clone()].into()),
     )?;
-    let prefixes: Vec<String> = match (
-        &req.tenant,
-        plan.environments.first().and_then(|e| e.tenants.first()),
-    ) {
-        (Some(_), Some(t)) => vec![
-            format!("{}/tenants/{}/", req.environment, t.namespace),
-            format!("{}/workflows/{}/", req.environment, t.namespace),
-        ],
-        // The environment's Kubernetes objects: not its Backstage entities, which a
-        // cluster cannot apply.
-        _ => ["tenants", "workflows", "argocd"]
-            .iter()
-            .map(|area| format!("{}/{area}/", req.environment))
-            .collect(),
-    };
+    // The tenant's folders (none when the slice resolved no tenant: an empty stream,
+    // refused below).
+    let prefixes: Vec<String> = plan
+        .environments
+        .first()
+        .and_then(|e| e.tenants.first())
+        .map(|t| {
+            ["tenants", "workflows"]
+                .iter()
+                .map(|area| format!("{}/{area}/{}/", req.environment, t.namespace))
+                .collect()
+        })
+        .unwrap_or_default();
     let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
     let mut config = LintConfig::from_plan(inputs, &plan);
     config.kube_version = req.kube_version;
@@ -227,14 +225,7 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
         &Corpus::from_rendered(kept, &mut files, &tree_path),
         &config,
     );
-    let errors: Vec<Diagnostic> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone()))
-        .collect();
-    if !errors.is_empty() {
-        return Err(Diagnostics(errors));
-    }
+    refuse_errors(&findings, |_| true)?;
     stream_of(
         tree.files.into_iter().filter(|(p, _)| in_slice(p)),
         &req.environment,
@@ -257,12 +248,22 @@ impl Stream {
             out(bytes);
         }
     }
+}
 
-    /// The stream as one text (tests, small slices).
-    pub fn text(&self) -> String {
-        let mut text = Vec::new();
-        self.write(&mut |b| text.extend_from_slice(b));
-        String::from_utf8_lossy(&text).into_owned()
+/// Lint errors among the findings `keep` selects fail the generation.
+fn refuse_errors(
+    findings: &[crate::lint::Finding],
+    keep: impl Fn(&crate::lint::Finding) -> bool,
+) -> Result<(), Diagnostics> {
+    let errors: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && keep(f))
+        .map(|f| Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errors))
     }
 }
 
@@ -302,23 +303,14 @@ fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagno
         "{}/",
         config.tree_path.clone().unwrap_or_else(|| "gitops".into())
     );
-    let errors: Vec<Diagnostic> = linted
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .filter(|f| {
-            in_slice(
-                f.location
-                    .file
-                    .strip_prefix(&tree_path)
-                    .unwrap_or(&f.location.file),
-            )
-        })
-        .map(|f| Diagnostic::error(f.rule, f.message.clone()).at(f.location.clone()))
-        .collect();
-    if !errors.is_empty() {
-        return Err(Diagnostics(errors));
-    }
+    refuse_errors(&linted.findings, |f| {
+        in_slice(
+            f.location
+                .file
+                .strip_prefix(&tree_path)
+                .unwrap_or(&f.location.file),
+        )
+    })?;
     stream_of(
         linted.tree.files.into_iter().filter(|(p, _)| in_slice(p)),
         &req.environment,

@@ -6,7 +6,7 @@
 //! error (a full disk, `>/dev/full`) is an error: a message on stderr and status 2.
 //!
 //! `--quiet` silences [`info`] (progress and summaries), never data or errors; `--color`
-//! (and `NO_COLOR`) decide whether [`paint`] colours.
+//! (and `NO_COLOR`) decide whether [`colored`] output is.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -61,24 +61,6 @@ pub fn colored(stream: Stream) -> bool {
     }
 }
 
-/// ANSI colours used anywhere in the output.
-#[derive(Clone, Copy, Debug)]
-pub enum Paint {
-    Red = 31,
-    Green = 32,
-    Yellow = 33,
-    Cyan = 36,
-}
-
-/// `text` in `paint` when `stream` is coloured.
-pub fn paint(stream: Stream, paint: Paint, text: &str) -> String {
-    if colored(stream) {
-        format!("\x1b[{}m{text}\x1b[0m", paint as u8)
-    } else {
-        text.to_owned()
-    }
-}
-
 /// Write `text` (data) to stdout.
 pub fn out(text: &str) {
     write_or_exit(Stream::Stdout, text);
@@ -101,20 +83,18 @@ pub fn info(text: &str) {
     }
 }
 
+/// The labels that start a diagnostic line, with their ANSI colours (red, yellow, cyan).
+const LABELS: [(&str, u8); 3] = [("error", 31), ("warning", 33), ("note", 36)];
+
 fn label_colors(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 32);
     for line in text.split_inclusive('\n') {
-        let label = ["error", "warning", "note"]
+        let label = LABELS
             .into_iter()
-            .find(|l| line.starts_with(l) && line[l.len()..].starts_with([':', '[']));
+            .find(|(l, _)| line.starts_with(l) && line[l.len()..].starts_with([':', '[']));
         match label {
-            Some(l) => {
-                let p = match l {
-                    "error" => Paint::Red,
-                    "warning" => Paint::Yellow,
-                    _ => Paint::Cyan,
-                };
-                out.push_str(&format!("\x1b[{}m{l}\x1b[0m", p as u8));
+            Some((l, colour)) => {
+                out.push_str(&format!("\x1b[{colour}m{l}\x1b[0m"));
                 out.push_str(&line[l.len()..]);
             }
             None => out.push_str(line),

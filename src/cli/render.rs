@@ -227,11 +227,7 @@ fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
             Err(d) => return super::fail(&d),
         };
         report_findings(&linted.findings, linted.objects);
-        if linted
-            .findings
-            .iter()
-            .any(|f| f.severity == crate::diagnostic::Severity::Error)
-        {
+        if crate::lint::has_errors(&linted.findings) {
             output::err("error: the rendered tree has lint errors; nothing was printed (--no-lint skips this check)\n");
             return Exit::Error;
         }

@@ -57,37 +57,30 @@ pub fn render_changes(
     let new_side = (&new_inputs, new.pack_pin);
     // An environment named with `--env` may be on one side only (the change adds or
     // removes it); it is unknown only when neither side has it.
-    let on_either: Vec<String> = envs
+    let (old_envs, new_envs) = (
+        old_inputs.environment_names(),
+        new_inputs.environment_names(),
+    );
+    let unknown: Vec<String> = envs
         .iter()
-        .filter(|e| {
-            !(old_inputs.environment_names().contains(&e.as_str())
-                || new_inputs.environment_names().contains(&e.as_str()))
-        })
+        .filter(|e| !old_envs.contains(&e.as_str()) && !new_envs.contains(&e.as_str()))
         .cloned()
         .collect();
-    if !on_either.is_empty() {
-        return Err((
-            Side::New,
-            select_environments(&new_inputs, &on_either)
-                .err()
-                .unwrap_or_default(),
-        ));
+    if !unknown.is_empty() {
+        let d = select_environments(&new_inputs, &unknown).err();
+        return Err((Side::New, d.unwrap_or_default()));
     }
-    let on = |inputs: &crate::inputs::Inputs| -> Vec<String> {
-        envs.iter()
-            .filter(|e| inputs.environment_names().contains(&e.as_str()))
-            .cloned()
-            .collect()
-    };
-    let (old_only, new_only) = (on(&old_inputs), on(&new_inputs));
-    let select = |inputs, only: &[String], side| {
-        if !envs.is_empty() && only.is_empty() {
-            return Ok(Vec::new());
+    let on = |names: &[&str]| -> Vec<String> {
+        match envs {
+            [] => names.iter().map(|n| (*n).to_owned()).collect(),
+            _ => envs
+                .iter()
+                .filter(|e| names.contains(&e.as_str()))
+                .cloned()
+                .collect(),
         }
-        select_environments(inputs, only).map_err(|d| (side, d))
     };
-    let old_names = select(&old_inputs, &old_only, Side::Old)?;
-    let new_names = select(&new_inputs, &new_only, Side::New)?;
+    let (old_names, new_names) = (on(&old_envs), on(&new_envs));
     let names: BTreeSet<&String> = old_names.iter().chain(&new_names).collect();
     let (mut old_plans, mut new_plans) = (Vec::new(), Vec::new());
     for name in names {
