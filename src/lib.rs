@@ -95,7 +95,7 @@ pub fn render_tree(
 ) -> Result<RenderedTree, Diagnostics> {
     let inputs = inputs::load(files)?;
     let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
-    let laid_out = render::render_each(&inputs, &plan, |m| tree::file_for(&m))?;
+    let laid_out = tree::render_files(&inputs, &plan, |path, bytes| (path, bytes))?;
     let tree = tree::collect(
         laid_out,
         scope(envs, plan.environments.iter().map(|e| &e.name)),
@@ -404,7 +404,7 @@ fn lint_render<'c, S: Send>(
         in_batches(&mut plan, batching.tenants, |plan| {
             let judging = &stream;
             let units = render::render_units(inputs, plan, |unit| {
-                let laid_out = unit.iter().map(tree::file_for).collect();
+                let laid_out = tree::lay_out(&unit);
                 let mut files = tree::collect(laid_out, tree::Scope::All)?.files;
                 let set = manifest::ManifestSet { manifests: unit };
                 let corpus = lint::Corpus::from_rendered(
@@ -493,8 +493,7 @@ pub fn render_write_plan(
     for name in &names {
         let rendered = resolve::resolve_with(inputs, std::slice::from_ref(name), pack_pin)
             .and_then(|plan| {
-                let rendered = render::render_each(inputs, &plan, |m| {
-                    let (path, bytes) = tree::file_for(&m);
+                let rendered = tree::render_files(inputs, &plan, |path, bytes| {
                     let judged = out.judge(&path, bytes);
                     (path, judged)
                 });

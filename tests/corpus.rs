@@ -95,7 +95,7 @@ fn a_renders_own_files_are_judged_as_generated_when_read_back() {
         let text = std::str::from_utf8(bytes).expect("utf-8");
         let parsed = gitops_render::source::parse_documents(text);
         assert_eq!(
-            Written::judge(text, &parsed),
+            Written::judge(path, text, &parsed),
             Written::AsGenerated,
             "{path}"
         );

@@ -115,8 +115,7 @@ pub fn render_against(
     for name in &names {
         let plan = resolve_with(&inputs, std::slice::from_ref(name), new.pack_pin)
             .map_err(|d| (Side::New, d))?;
-        let files = crate::render::render_each(&inputs, &plan, |m| {
-            let (path, bytes) = tree::file_for(&m);
+        let files = tree::render_files(&inputs, &plan, |path, bytes| {
             let differing = on_disk.differing(&path, bytes);
             (path, differing)
         })
@@ -177,6 +176,6 @@ fn render(inputs: &Inputs, mut environments: Vec<EnvPlan>) -> Result<Files, Diag
         env.tenants_by_plugin = false;
     }
     let plan = Plan { environments };
-    let files = crate::render::render_each(inputs, &plan, |m| tree::file_for(&m))?;
+    let files = tree::render_files(inputs, &plan, |path, bytes| (path, bytes))?;
     Ok(tree::collect(files, Scope::All)?.files)
 }

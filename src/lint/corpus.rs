@@ -2,7 +2,7 @@
 //! rendered in memory. Each file is parsed once; problems reading it are findings, not
 //! crashes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -126,25 +126,53 @@ pub enum Written {
 }
 
 impl Written {
-    /// Judge a file from its text and the documents it parsed to.
+    /// Judge the file at `path` from its text and the documents it parsed to. Only a
+    /// file-per-app file ([`crate::tree::APP_FILE`]) is written with several documents.
     pub fn judge(
+        path: &str,
         text: &str,
         parsed: &Result<Vec<(usize, Value)>, crate::source::YamlError>,
     ) -> Written {
         if !is_generated(text.as_bytes()) {
             return Written::ByHand;
         }
-        let canonical = matches!(parsed.as_deref(), Ok([(_, value)])
-            if !is_list(value)
-                && text
-                    .split_once('\n')
-                    .is_some_and(|(_, body)| is_canonical(body, value)));
+        let several = path.rsplit('/').next() == Some(crate::tree::APP_FILE);
+        let canonical = match (parsed.as_deref(), text.split_once('\n')) {
+            (Ok([(_, value)]), Some((_, body))) => !is_list(value) && is_canonical(body, value),
+            (Ok(docs), Some((_, body))) if several && !docs.is_empty() => {
+                let bodies = documents_of(body);
+                bodies.len() == docs.len()
+                    && docs
+                        .iter()
+                        .zip(bodies)
+                        .all(|((_, value), body)| !is_list(value) && is_canonical(body, value))
+            }
+            _ => false,
+        };
         if canonical {
             Written::AsGenerated
         } else {
             Written::EditedAfterGeneration
         }
     }
+}
+
+/// The documents of a generated file's body, split at its `---` lines. Canonical YAML never
+/// starts a line with `---` inside a document (block scalars are indented, such strings
+/// quoted), so for a file the tool wrote this is exact; for any other it only has to fail.
+fn documents_of(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        if line == "---\n" {
+            out.push(&body[start..at]);
+            start = at + line.len();
+        }
+        at += line.len();
+    }
+    out.push(&body[start..]);
+    out
 }
 
 /// Is `body` the canonical form of `value`? Emitted into a reused buffer: a fresh string
@@ -242,7 +270,7 @@ impl Corpus {
     /// Add one file's text: every document becomes an object (a `List` becomes its items).
     pub fn add_file(&mut self, path: &str, text: String) {
         let parsed = parse_documents(&text);
-        let written = Written::judge(&text, &parsed);
+        let written = Written::judge(path, &text, &parsed);
         self.add_parsed(path, text, parsed, written);
     }
 
@@ -251,9 +279,9 @@ impl Corpus {
     pub fn add_files(&mut self, files: Vec<(String, String)>) {
         let parsed: Vec<_> = files
             .par_iter()
-            .map(|(_, text)| {
+            .map(|(path, text)| {
                 let parsed = parse_documents(text);
-                let written = Written::judge(text, &parsed);
+                let written = Written::judge(path, text, &parsed);
                 (parsed, written)
             })
             .collect();
@@ -390,22 +418,37 @@ impl Corpus {
             root_name: Some(root_name.to_owned()),
             ..Corpus::default()
         };
-        for m in manifests.manifests {
-            let path = crate::tree::path_for(&m);
-            let text = files
-                .remove(&path)
-                .map(|b| {
-                    String::from_utf8(b)
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-                })
-                .unwrap_or_default();
-            corpus.add_dirs(&path);
-            let file = corpus.sources.add(path, text);
-            // Its bytes are the emitter's output for this very value.
-            corpus.written.push(Written::AsGenerated);
+        let places = crate::tree::places(&manifests.manifests);
+        // A file-per-app file holds several objects: added once, each object a document of it.
+        let shared = places.iter().any(|(_, index)| *index > 0);
+        let mut added: HashMap<String, SourceId> = HashMap::new();
+        for (m, (path, index)) in manifests.manifests.into_iter().zip(places) {
+            let file = match added.get(&path).filter(|_| shared) {
+                Some(file) => *file,
+                None => {
+                    let text = files
+                        .remove(&path)
+                        .map(|b| {
+                            String::from_utf8(b).unwrap_or_else(|e| {
+                                String::from_utf8_lossy(e.as_bytes()).into_owned()
+                            })
+                        })
+                        .unwrap_or_default();
+                    corpus.add_dirs(&path);
+                    // Its bytes are the emitter's output for these very values.
+                    corpus.written.push(Written::AsGenerated);
+                    if shared {
+                        let file = corpus.sources.add(path.clone(), text);
+                        added.insert(path, file);
+                        file
+                    } else {
+                        corpus.sources.add(path, text)
+                    }
+                }
+            };
             corpus.docs.push(Document {
                 file,
-                index: 0,
+                index,
                 base: String::new(),
                 value: m.value.into(),
                 id: Some(m.id),
@@ -696,5 +739,51 @@ fn repo_relative(dir: &Path) -> Option<String> {
     match repo.and_then(|r| dir.strip_prefix(r).ok()) {
         Some(rel) if !rel.as_os_str().is_empty() => Some(rel.to_string_lossy().replace('\\', "/")),
         _ => dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge(path: &str, text: &str) -> Written {
+        Written::judge(path, text, &parse_documents(text))
+    }
+
+    #[test]
+    fn only_a_folders_file_is_written_with_several_documents() {
+        let header = crate::manifest::header("environments/dev.yaml");
+        let a = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        let b = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n";
+        let two = format!("{header}{a}---\n{b}");
+        assert_eq!(
+            judge("dev/tenants/x/manifest.yaml", &two),
+            Written::AsGenerated
+        );
+        assert_eq!(
+            judge("dev/tenants/x/configmap-a.yaml", &two),
+            Written::EditedAfterGeneration
+        );
+        assert_eq!(
+            judge("dev/tenants/x/manifest.yaml", &format!("{header}{a}")),
+            Written::AsGenerated
+        );
+        for edited in [
+            format!("{header}{a}---\n# by hand\n{b}"),
+            format!("{header}{a}---\n{b}---\n"),
+            format!("{header}{a}\n---\n{b}"),
+            format!("{header}---\n{a}---\n{b}"),
+            format!("{header}{}---\n{b}", a.replace("name: a", "name: 'a'")),
+        ] {
+            assert_eq!(
+                judge("dev/tenants/x/manifest.yaml", &edited),
+                Written::EditedAfterGeneration,
+                "{edited}"
+            );
+        }
+        assert_eq!(
+            judge("dev/tenants/x/manifest.yaml", &format!("{a}---\n{b}")),
+            Written::ByHand
+        );
     }
 }

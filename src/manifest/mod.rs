@@ -109,6 +109,8 @@ pub struct Manifest {
     pub value: Value,
     /// The inputs named in the generated header (shared by every object of an environment).
     pub inputs: Arc<str>,
+    /// How its environment's tree holds it (`repo.layout`): the file it is written to.
+    pub layout: crate::model::Layout,
 }
 
 /// Every object of a render, in tree order.

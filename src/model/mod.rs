@@ -8,7 +8,7 @@ mod pack;
 mod subject;
 mod workflows;
 
-pub use environment::{ArgoCd, ArgoMode, Cluster, EnvSettings, Repo, TenantSpec};
+pub use environment::{ArgoCd, ArgoMode, Cluster, EnvSettings, Layout, Repo, TenantSpec};
 pub use pack::{
     EgressPort, EgressRule, EnvironmentRule, Feature, LimitRangeSpec, LintSpec, NetworkProfile,
     PackSpec, PolicyRule, Quantity, Rbac, ResourceList, Security, TenantDefaults, Tier,

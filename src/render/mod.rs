@@ -85,33 +85,25 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
 
 /// Render every environment of the plan, in tree order.
 pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> {
-    let mut manifests = render_each(inputs, plan, |m| m)?;
+    let mut manifests: Vec<Manifest> = render_units(inputs, plan, |unit| unit)?
+        .into_iter()
+        .flatten()
+        .collect();
     manifests.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
     Ok(ManifestSet { manifests })
 }
 
-/// Render every environment of the plan and turn each object, on the thread that rendered
-/// it, into what the caller keeps (in plan order: environment, tenant, template). A caller
-/// that needs only the files (`render --no-lint`, `diff`) keeps bytes and lets each parsed
-/// object go at once: the values of a large estate are several times the size of its YAML.
+/// Render every environment of the plan a unit at a time: `finish` gets each tenant's
+/// objects, and each environment's own, together on the thread that rendered them (in plan
+/// order), and what it returns is all that is kept: a caller that needs only files
+/// (`tree::render_files`) lets each parsed object go at once, the values of a large estate
+/// being several times the size of its YAML. A unit is what lint's file rules can judge
+/// alone, while its values are still in the core's cache, and what a file-per-app folder
+/// holds.
 ///
-/// Objects are checked for duplicates unit by unit (one tenant, or one environment's own
-/// objects): a tenant's objects are confined to its namespace and environment-level objects
-/// kept out of every tenant namespace, so two units cannot render the same object.
-pub fn render_each<T: Send>(
-    inputs: &Inputs,
-    plan: &Plan,
-    finish: impl Fn(Manifest) -> T + Sync,
-) -> Result<Vec<T>, Diagnostics> {
-    let units = render_units(inputs, plan, |unit| {
-        unit.into_iter().map(&finish).collect::<Vec<T>>()
-    })?;
-    Ok(units.into_iter().flatten().collect())
-}
-
-/// [`render_each`] a unit at a time: `finish` gets each tenant's objects, and each
-/// environment's own, together on the thread that rendered them (in plan order). A unit is
-/// what lint's file rules can judge alone, while its values are still in the core's cache.
+/// Objects are checked for duplicates unit by unit: a tenant's objects are confined to its
+/// namespace and environment-level objects kept out of every tenant namespace, so two units
+/// cannot render the same object.
 pub fn render_units<T: Send>(
     inputs: &Inputs,
     plan: &Plan,
@@ -277,6 +269,7 @@ fn render_env<T: Send>(
                     id,
                     value,
                     inputs: Arc::clone(&inputs),
+                    layout: env.settings.repo.layout,
                 }));
             }
             Err(d) => diags.push(d),
@@ -350,6 +343,7 @@ fn render_tenant(
         placement: placement.clone(),
         value,
         inputs: Arc::clone(inputs),
+        layout: env.settings.repo.layout,
     };
     for name in templates {
         match render_documents(engine, name, ctx, &what, &stamp) {

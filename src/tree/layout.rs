@@ -7,45 +7,100 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::{header, write_canonical_yaml, Manifest, ManifestSet, Placement};
+use crate::model::Layout;
 
 use super::{Scope, Tree};
 
-/// The path of a manifest in the tree. Names were checked to be DNS-1123 when rendered, so
-/// no input can produce `..` or an absolute path.
+/// The file of an application folder in the file-per-app layout.
+pub const APP_FILE: &str = "manifest.yaml";
+
+/// The path of a manifest in the tree: under its layout, its own file or its application
+/// folder's [`APP_FILE`]. Names were checked to be DNS-1123 when rendered, so no input can
+/// produce `..` or an absolute path.
 pub fn path_for(m: &Manifest) -> String {
-    let file = || format!("{}-{}.yaml", m.id.kind.to_ascii_lowercase(), m.id.name);
+    match app_folder(m) {
+        Some(folder) if m.layout == Layout::FilePerApp => format!("{folder}/{APP_FILE}"),
+        Some(folder) => format!("{folder}/{}", object_file(m)),
+        None => match &m.placement {
+            Placement::ApplicationSet { env } => format!("applicationsets/{env}.yaml"),
+            Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
+            Placement::Project { env } => format!("projects/{env}.yaml"),
+            _ => unreachable!("every other placement is an application folder"),
+        },
+    }
+}
+
+/// The folder Argo CD syncs as one application (or, for Backstage entities, reads as one
+/// catalog location), where the placement has one.
+fn app_folder(m: &Manifest) -> Option<String> {
     match &m.placement {
-        Placement::Tenant { env, namespace } => format!("{env}/tenants/{namespace}/{}", file()),
-        Placement::Workflows { env, namespace } => {
-            format!("{env}/workflows/{namespace}/{}", file())
-        }
-        Placement::ApplicationSet { env } => format!("applicationsets/{env}.yaml"),
-        Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
-        Placement::Project { env } => format!("projects/{env}.yaml"),
-        Placement::Argo { env } => format!("{env}/argocd/{}", file()),
-        Placement::Backstage { env, namespace } => {
-            format!("{env}/backstage/{namespace}/{}", file())
+        Placement::Tenant { env, namespace } => Some(format!("{env}/tenants/{namespace}")),
+        Placement::Workflows { env, namespace } => Some(format!("{env}/workflows/{namespace}")),
+        Placement::Backstage { env, namespace } => Some(format!("{env}/backstage/{namespace}")),
+        Placement::Argo { env } => Some(format!("{env}/argocd")),
+        Placement::ApplicationSet { .. } | Placement::Root { .. } | Placement::Project { .. } => {
+            None
         }
     }
 }
 
+/// A manifest's own file name in the file-per-object layout: `<kind>-<name>.yaml`.
+fn object_file(m: &Manifest) -> String {
+    format!("{}-{}.yaml", m.id.kind.to_ascii_lowercase(), m.id.name)
+}
+
+/// Does the manifest share its application folder's file with others?
+fn bundled(m: &Manifest) -> bool {
+    m.layout == Layout::FilePerApp && app_folder(m).is_some()
+}
+
+/// Where each of `unit`'s objects is written: its file, and the index of its document in
+/// that file. A file-per-app file holds its folder's objects in the order their
+/// file-per-object files sort in, so both layouts list an environment's objects alike.
+pub fn places(unit: &[Manifest]) -> Vec<(String, usize)> {
+    if !unit.iter().any(bundled) {
+        return unit.iter().map(|m| (path_for(m), 0)).collect();
+    }
+    let mut order: Vec<(String, String, &crate::manifest::ObjectRef, usize)> = unit
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (path_for(m), object_file(m), &m.id, i))
+        .collect();
+    order.sort_unstable();
+    let mut places = vec![(String::new(), 0); unit.len()];
+    let mut previous: Option<&str> = None;
+    let mut index = 0;
+    for (path, _, _, i) in &order {
+        index = if previous == Some(path.as_str()) {
+            index + 1
+        } else {
+            0
+        };
+        places[*i] = (path.clone(), index);
+        previous = Some(path);
+    }
+    places
+}
+
 /// Is `rel` a path the layout can give an object: `parent/apps-root-<env>.yaml`,
 /// `applicationsets/<env>.yaml`, `projects/<env>.yaml`, or
-/// `<env>/{tenants,workflows,backstage}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`,
-/// every part in its grammar? Only such a path can hold a file the tool owns: a file with
+/// `<env>/{tenants,workflows,backstage}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`
+/// (or `manifest.yaml` in those folders, the file-per-app layout), every part in its grammar? Only such a path can hold a file the tool owns: a file with
 /// the generated header anywhere else (a README quoting it) is never pruned.
 pub fn is_layout_path(rel: &str) -> bool {
     use crate::model::{is_dns1123_label, is_dns1123_subdomain};
     let object_file = |file: &str| {
-        file.strip_suffix(".yaml")
-            .and_then(|stem| stem.split_once('-'))
-            .is_some_and(|(kind, name)| {
-                !kind.is_empty()
-                    && kind
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                    && is_dns1123_subdomain(name)
-            })
+        file == APP_FILE
+            || file
+                .strip_suffix(".yaml")
+                .and_then(|stem| stem.split_once('-'))
+                .is_some_and(|(kind, name)| {
+                    !kind.is_empty()
+                        && kind
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        && is_dns1123_subdomain(name)
+                })
     };
     let env_file = |file: &str, prefix: &str| {
         file.strip_prefix(prefix)
@@ -100,25 +155,80 @@ pub fn env_of_path(path: &str) -> Option<&str> {
     }
 }
 
-/// One manifest as a file: its path and its bytes (the generated header, then canonical YAML).
-pub fn file_for(m: &Manifest) -> (String, Vec<u8>) {
+/// One manifest as a file of its own: its path and its bytes (the generated header, then
+/// canonical YAML).
+fn file_for(m: &Manifest) -> (String, Vec<u8>) {
+    (path_for(m), emit(&m.inputs, &[&m.value]))
+}
+
+/// The bytes of a file holding `values`: the generated header, then each value's canonical
+/// YAML, a `---` line between two.
+fn emit(inputs: &str, values: &[&serde_json::Value]) -> Vec<u8> {
     thread_local! {
         /// Written into a reused buffer and copied out at its exact size: growing a fresh
         /// string per file reallocates it several times.
         static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    let bytes = SCRATCH.with_borrow_mut(|text| {
+    SCRATCH.with_borrow_mut(|text| {
         text.clear();
-        text.push_str(&header(&m.inputs));
-        write_canonical_yaml(text, &m.value);
+        text.push_str(&header(inputs));
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                text.push_str("---\n");
+            }
+            write_canonical_yaml(text, value);
+        }
         text.as_bytes().to_vec()
-    });
-    (path_for(m), bytes)
+    })
+}
+
+/// The files of `unit` (a tenant's objects, an environment's own, or any set holding every
+/// object of each application folder it touches) under each object's layout. The one step
+/// from manifests to files: render, check, diff and the Argo CD plugin all lay out through it.
+pub fn lay_out(unit: &[Manifest]) -> Vec<(String, Vec<u8>)> {
+    if !unit.iter().any(bundled) {
+        return unit.iter().map(file_for).collect();
+    }
+    let mut files: BTreeMap<String, Vec<(usize, &Manifest)>> = BTreeMap::new();
+    for (m, (path, index)) in unit.iter().zip(places(unit)) {
+        files.entry(path).or_default().push((index, m));
+    }
+    files
+        .into_iter()
+        .map(|(path, mut docs)| {
+            docs.sort_unstable_by_key(|(index, _)| *index);
+            let values: Vec<&serde_json::Value> = docs.iter().map(|(_, m)| &m.value).collect();
+            let bytes = emit(&docs[0].1.inputs, &values);
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// Render `plan` and lay it out a unit at a time: `each` gets every file, on the thread that
+/// rendered its objects, so only what it returns is kept (a path and a verdict, not the
+/// tree). In plan order, each unit's files in path order.
+pub fn render_files<T: Send>(
+    inputs: &crate::inputs::Inputs,
+    plan: &crate::resolve::Plan,
+    each: impl Fn(String, Vec<u8>) -> T + Sync,
+) -> Result<Vec<T>, Diagnostics> {
+    let units = crate::render::render_units(inputs, plan, |unit| {
+        lay_out(&unit)
+            .into_iter()
+            .map(|(path, bytes)| each(path, bytes))
+            .collect::<Vec<T>>()
+    })?;
+    Ok(units.into_iter().flatten().collect())
 }
 
 /// Lay out every manifest; two objects at one path is an error.
 pub fn layout(set: &ManifestSet, scope: Scope) -> Result<Tree, Diagnostics> {
-    collect(set.manifests.par_iter().map(file_for).collect(), scope)
+    let files = if set.manifests.iter().any(bundled) {
+        lay_out(&set.manifests)
+    } else {
+        set.manifests.par_iter().map(file_for).collect()
+    };
+    collect(files, scope)
 }
 
 /// A tree from files already laid out (see [`file_for`]); two files at one path is an error.
@@ -158,6 +268,9 @@ mod tests {
             "applicationsets/dev.yaml",
             "projects/dev.yaml",
             "parent/apps-root-local.yaml",
+            "prod/tenants/data-prod/manifest.yaml",
+            "prod/backstage/data-prod/manifest.yaml",
+            "dev/argocd/manifest.yaml",
         ] {
             assert!(is_layout_path(ours), "{ours}");
         }
@@ -173,6 +286,9 @@ mod tests {
             "parent/root-dev.yaml",
             "applicationsets/dev.yml",
             "prod/tenants/data-prod/namespace-x.yaml.bak",
+            "prod/tenants/manifest.yaml",
+            "prod/tenants/data-prod/sub/manifest.yaml",
+            "applicationsets/manifest.yaml.txt",
         ] {
             assert!(!is_layout_path(theirs), "{theirs}");
         }

@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use compare::{compare, Change, ChangeKind};
 pub use layout::{
-    collect, confined, duplicate_path, env_of_path, file_for, is_layout_path, layout, path_for,
+    collect, confined, duplicate_path, env_of_path, is_layout_path, lay_out, layout, path_for,
+    places, render_files, APP_FILE,
 };
 
 /// Is the file at tree path `rel` with `bytes` the tool's to replace or prune: where the
