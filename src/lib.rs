@@ -386,10 +386,12 @@ fn lint_render<'c, S: Send>(
     batching: Batching,
     settle: impl Fn(&mut lint::Chunk) -> Vec<S> + Sync,
 ) -> Result<(lint::Stream<'c>, Vec<S>), Diagnostics> {
+    // Its callers (render, render --check, the plugin) count notes and show the rest.
     let mut stream = lint::Stream::new(
         config,
         Some(config.tree_path.clone().unwrap_or_else(|| "gitops".into())),
-    );
+    )
+    .counting_notes();
     stream.reserve_files(batching.expected_files);
     let mut settled = Vec::with_capacity(batching.expected_files);
     let mut diags = Diagnostics::new();

@@ -14,7 +14,7 @@ use crate::source::SourceId;
 use super::corpus::{list_paths, Corpus, Origin};
 use super::prune::{prune, Interner};
 use super::registry::Scope;
-use super::{judge, locate, sorted, Finding, LintConfig};
+use super::{judge, locate, locate_with, sorted, Finding, LintConfig, Notes};
 
 /// Files per chunk. A chunk is read, parsed, judged and pruned by one worker while its
 /// values are in that core's cache; 32 files are enough that running the rules on a chunk
@@ -223,6 +223,7 @@ pub struct Stream<'c> {
     /// Every document added so far, pruned, and its file (text kept or dropped).
     relations: Corpus,
     interner: Interner,
+    notes: Notes,
 }
 
 /// A chunk after the file rules: its findings and its documents pruned.
@@ -256,14 +257,22 @@ impl<'c> Stream<'c> {
                 ..Corpus::default()
             },
             interner: Interner::default(),
+            notes: Notes::Placed,
         }
+    }
+
+    /// The same stream, placing notes at their file's first line (see [`Notes`]): for
+    /// callers that count notes and show only errors and warnings.
+    pub fn counting_notes(mut self) -> Stream<'c> {
+        self.notes = Notes::Counted;
+        self
     }
 
     /// Run the file rules on `chunk` and prune its documents; the text of its `i`th file is
     /// dropped unless `keep_text(i)`. Chunks may be judged in parallel.
     pub fn judge(&self, mut chunk: Corpus, keep_text: impl Fn(usize) -> bool) -> Chunk {
         let judged = judge(&chunk, self.config, |r| matches!(r.scope, Scope::File));
-        let mut findings = locate(&chunk, judged);
+        let mut findings = locate_with(&chunk, judged, self.notes);
         findings.append(&mut chunk.read_findings);
         chunk
             .docs
@@ -286,6 +295,7 @@ impl<'c> Stream<'c> {
             findings: self.findings,
             relations: self.relations,
             interner: self.interner,
+            notes: self.notes,
         }
     }
 
@@ -335,7 +345,8 @@ impl<'c> Stream<'c> {
         for (i, text) in texts {
             relations.sources.restore_text(SourceId::nth(i), text);
         }
-        self.findings.extend(locate(relations, judged));
+        self.findings
+            .extend(locate_with(relations, judged, self.notes));
         self.findings.extend(self.config.expired_waivers());
         (sorted(self.findings), self.relations)
     }
