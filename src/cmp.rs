@@ -17,6 +17,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::inputs::Inputs;
 use crate::lint::{lint, Corpus, LintConfig};
 use crate::source::EstateFiles;
+use crate::spool::{Piece, Spool};
 use crate::tree::{layout, Scope};
 
 /// What Argo CD asked for.
@@ -227,26 +228,59 @@ pub fn generate(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
     );
     refuse_errors(&findings, |_| true)?;
     stream_of(
-        tree.files.into_iter().filter(|(p, _)| in_slice(p)),
+        Stream::of_files(
+            tree.files
+                .into_iter()
+                .filter(|(p, _)| in_slice(p))
+                .map(|(_, bytes)| bytes),
+        ),
         &req.environment,
     )
 }
 
-/// A slice's files in tree order, printed joined with `---` ([`Stream::write`]): kept as
-/// the files they are (a whole environment's are hundreds of MB at N = 10,000), not copied
-/// into one string.
+/// A slice's files in tree order, printed joined with `---` ([`Stream::write`]). The files
+/// wait in a [`Spool`] (on disk for a whole environment) until the stream may be printed, so
+/// a generation holds their places, not their bytes.
 #[derive(Debug)]
-pub struct Stream(pub Vec<Vec<u8>>);
+pub struct Stream {
+    spool: Spool,
+    pieces: Vec<Piece>,
+}
 
 impl Stream {
-    /// Write the stream: every file, a `---` line between two.
-    pub fn write(&self, out: &mut dyn FnMut(&[u8])) {
-        for (i, bytes) in self.0.iter().enumerate() {
-            if i > 0 {
+    /// A stream of `files`, kept in memory (a tenant's, or a `--no-lint` render's).
+    pub fn of_files(files: impl Iterator<Item = Vec<u8>>) -> Stream {
+        let spool = Spool::in_memory();
+        let pieces = files
+            .map(|bytes| spool.put(&bytes).expect("a spool in memory cannot fail"))
+            .collect();
+        Stream { spool, pieces }
+    }
+
+    /// A stream of the files at `pieces` of `spool`, in that order.
+    pub fn spooled(spool: Spool, pieces: Vec<Piece>) -> Stream {
+        Stream { spool, pieces }
+    }
+
+    /// How many files the stream holds.
+    pub fn len(&self) -> usize {
+        self.pieces.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// Write the stream: every file, a `---` line between two. Fails only when the spool
+    /// cannot be read back.
+    pub fn write(&self, out: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
+        let mut first = true;
+        self.spool.read_each(&self.pieces, |bytes| {
+            if !std::mem::take(&mut first) {
                 out(b"---\n");
             }
             out(bytes);
-        }
+        })
     }
 }
 
@@ -268,12 +302,8 @@ fn refuse_errors(
 }
 
 /// A slice's files as a [`Stream`], refused when empty.
-fn stream_of(
-    files: impl Iterator<Item = (String, Vec<u8>)>,
-    environment: &str,
-) -> Result<Stream, Diagnostics> {
-    let stream = Stream(files.map(|(_, bytes)| bytes).collect());
-    if stream.0.is_empty() {
+fn stream_of(stream: Stream, environment: &str) -> Result<Stream, Diagnostics> {
+    if stream.is_empty() {
         return Err(Diagnostic::error(
             "empty-slice",
             format!("the slice of `{environment}` renders no objects: refusing to print an empty stream, which would make Argo CD prune everything the application owns"),
@@ -285,7 +315,7 @@ fn stream_of(
 
 /// A whole environment's stream: rendered and linted a unit (tenant) at a time, as `render`
 /// does, so that memory holds the environment's YAML and what the corpus rules need, not
-/// every object's value (435 MB → see docs/performance.md at N = 1,000). The stream is the
+/// every object's value, and the files wait in a spool on disk (see docs/performance.md). The stream is the
 /// environment's folder (`tenants/`, `workflows/`, `argocd/`); lint errors in it fail the
 /// generation.
 fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
@@ -293,7 +323,7 @@ fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagno
         crate::resolve::select_environments(inputs, std::slice::from_ref(&req.environment))?;
     let mut config = crate::lint_config(inputs, &names)?;
     config.kube_version = req.kube_version;
-    let linted = crate::lint_loaded(inputs, &names, &config, crate::TENANTS_PER_BATCH)?;
+    let linted = crate::lint_spooled(inputs, &names, &config, crate::TENANTS_PER_BATCH)?;
     let prefixes: Vec<String> = ["tenants", "workflows", "argocd"]
         .iter()
         .map(|area| format!("{}/{area}/", req.environment))
@@ -311,10 +341,13 @@ fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagno
                 .unwrap_or(&f.location.file),
         )
     })?;
-    stream_of(
-        linted.tree.files.into_iter().filter(|(p, _)| in_slice(p)),
-        &req.environment,
-    )
+    let pieces = linted
+        .files
+        .into_iter()
+        .filter(|(p, _)| in_slice(p))
+        .map(|(_, piece)| piece)
+        .collect();
+    stream_of(Stream::spooled(linted.spool, pieces), &req.environment)
 }
 
 /// The dynamic parameters Argo CD shows in its UI: environments and their tenants.

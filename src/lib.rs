@@ -36,6 +36,7 @@ pub mod resolve;
 pub mod schema;
 pub mod settings;
 pub mod source;
+pub mod spool;
 pub mod tree;
 
 use diagnostic::Diagnostics;
@@ -53,17 +54,8 @@ pub struct Rendered {
 /// Run the whole pipeline in memory: files → tree. `envs` limits the environments (all when
 /// empty); the tree's scope says so.
 pub fn render_estate(files: &EstateFiles, envs: &[String]) -> Result<Rendered, Diagnostics> {
-    render_estate_with(files, envs, None)
-}
-
-/// [`render_estate`] with every environment pinned to `pack_pin` (see `resolve::resolve_with`).
-pub fn render_estate_with(
-    files: &EstateFiles,
-    envs: &[String],
-    pack_pin: Option<&str>,
-) -> Result<Rendered, Diagnostics> {
     let inputs = inputs::load(files)?;
-    let plan = resolve::resolve_with(&inputs, envs, pack_pin)?;
+    let plan = resolve::resolve_with(&inputs, envs, None)?;
     let manifests = render::render(&inputs, &plan)?;
     let tree = tree::layout(
         &manifests,
@@ -85,7 +77,7 @@ pub struct RenderedTree {
     pub tree: tree::Tree,
 }
 
-/// [`render_estate_with`] for callers that need only the files: each object is laid out on
+/// [`render_estate`] for callers that need only the files: each object is laid out on
 /// the thread that rendered it and its parsed value dropped there, so memory holds the
 /// YAML, not the (several times larger) values.
 pub fn render_tree(
@@ -103,67 +95,83 @@ pub fn render_tree(
     Ok(RenderedTree { inputs, plan, tree })
 }
 
-/// A render checked by lint: the tree, what lint found in it, and how many objects and
-/// environments it holds.
+/// A render checked by lint whose files wait in a [`spool::Spool`] (`render --stdout`, the
+/// plugin): their places in tree order, not their bytes.
 #[derive(Debug)]
-pub struct Linted {
-    pub tree: tree::Tree,
+pub struct Spooled {
+    pub spool: spool::Spool,
+    /// Every file's path and place in the spool, in tree order.
+    pub files: Vec<(String, spool::Piece)>,
     pub findings: Vec<lint::Finding>,
     pub objects: usize,
-    pub environments: usize,
 }
 
-/// Render and lint, a unit at a time (a tenant, or an environment's own objects): each
-/// unit's objects are judged by the file-scoped rules on the thread that rendered them, then
-/// kept only pruned to what the corpus rules read ([`lint::Stream`]), so memory holds the
-/// units in flight, not the estate's values. The corpus rules then see the documents
-/// environment by environment. Where a rule reports the second of two objects
-/// (duplicate-object), they are in different environments (rendering already refuses two
-/// within one), so the earlier environment's comes first, as in tree order: the findings are
-/// those of a lint of the whole render (`tests/render_tree.rs` holds them to it).
-pub fn render_linted(files: &EstateFiles, envs: &[String]) -> Result<Linted, Diagnostics> {
-    render_linted_in_batches(files, envs, TENANTS_PER_BATCH)
+impl Spooled {
+    /// Every file's bytes by path (for tests and small trees: this is the whole tree).
+    pub fn read_files(&self) -> std::io::Result<std::collections::BTreeMap<String, Vec<u8>>> {
+        self.files
+            .iter()
+            .map(|(path, piece)| Ok((path.clone(), self.spool.read(*piece)?)))
+            .collect()
+    }
 }
 
-/// [`render_linted`] gathering the pruned documents of `tenants` tenants at a time (tests
-/// make batches small).
-pub fn render_linted_in_batches(
-    files: &EstateFiles,
-    envs: &[String],
-    tenants: usize,
-) -> Result<Linted, Diagnostics> {
-    let inputs = inputs::load(files)?;
-    let names = resolve::select_environments(&inputs, envs)?;
-    let config = lint_config(&inputs, envs)?;
-    let mut linted = lint_loaded(&inputs, &names, &config, tenants)?;
-    linted.tree.scope = scope(envs, names.iter());
-    Ok(linted)
-}
-
-/// [`render_linted`] of loaded inputs, environments `names`, with `config` (the Argo CD
-/// plugin adds its Kubernetes version): the files of the whole selection and the findings,
-/// rendered and judged a unit at a time, so that memory holds the YAML and the pruned
-/// documents the corpus rules need, not the objects' values.
-pub fn lint_loaded(
+/// Render environments `names` and lint them a unit at a time (a tenant, or an environment's
+/// own objects), `tenants` tenants gathered per batch ([`TENANTS_PER_BATCH`] outside tests):
+/// each unit's objects are judged by the file-scoped rules on the thread that rendered them,
+/// its files put in a spool there, and its documents kept only pruned to what the corpus
+/// rules read ([`lint::Stream`]). Memory holds the units in flight, the pruned documents and
+/// the files' places, not the estate's values or YAML (282 MB for one environment at
+/// N = 10,000). The corpus rules then see the documents environment by environment. Where a
+/// rule reports the second of two objects (duplicate-object), they are in different
+/// environments (rendering already refuses two within one), so the earlier environment's
+/// comes first, as in tree order: the findings are those of a lint of the whole render
+/// (`tests/render_tree.rs` holds them to it).
+pub fn lint_spooled(
     inputs: &inputs::Inputs,
     names: &[String],
     config: &lint::LintConfig,
     tenants: usize,
-) -> Result<Linted, Diagnostics> {
+) -> Result<Spooled, Diagnostics> {
+    let spool = spool::Spool::new();
     let batching = Batching {
         tenants,
         expected_files: 0,
     };
-    let (stream, _) = lint_render(inputs, names, config, batching, |_| Vec::<()>::new())?;
-    let (findings, mut corpus) = stream.finish(|_, _| None);
-    Ok(Linted {
-        objects: corpus.docs.len(),
-        tree: tree::Tree {
-            files: corpus.take_files(),
-            scope: tree::Scope::All,
-        },
+    let (stream, pieces) = lint_render(inputs, names, config, batching, |chunk| {
+        chunk.take_texts(|_, text| spool.put(text.as_bytes()))
+    })?;
+    let pieces = pieces
+        .into_iter()
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| {
+            diagnostic::Diagnostic::error(
+                "spool-failed",
+                format!("cannot keep the rendered stream in a temporary file: {e}"),
+            )
+            .help("set TMPDIR to a writable folder with room for the stream")
+        })?;
+    // The `i`th file added is `pieces[i]`.
+    let (findings, mut corpus) = stream.finish(|i, _| {
+        spool
+            .read(pieces[i])
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+    });
+    let objects = corpus.docs.len();
+    let paths = corpus
+        .sources
+        .take_files()
+        .into_iter()
+        .map(|(path, _)| path);
+    let mut files: Vec<(String, spool::Piece)> = paths.zip(pieces).collect();
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    free_in_background(corpus);
+    Ok(Spooled {
+        spool,
+        files,
         findings,
-        environments: names.len(),
+        objects,
     })
 }
 
@@ -177,7 +185,7 @@ pub struct LintedWrite {
     pub environments: usize,
 }
 
-/// [`render_linted`] straight into a write plan, like [`render_write_plan`]: each unit's
+/// [`lint_spooled`] straight into a write plan, like [`render_write_plan`]: each unit's
 /// files are judged against their targets on the thread that rendered them, once the file
 /// rules have seen them, and only the bytes of files that change are kept. A finding of the
 /// corpus rules in an unchanged file is located in the target, whose bytes are the rendered
@@ -221,7 +229,7 @@ pub struct LintedDrift {
     pub environments: Vec<String>,
 }
 
-/// [`render_linted`] compared with the files of `on_disk` as it renders (`render --check`):
+/// [`lint_spooled`] compared with the files of `on_disk` as it renders (`render --check`):
 /// like [`render_linted_write_plan`], each unit's files are compared on the thread that
 /// rendered them and only those that differ are kept; then only the directory's other files
 /// are read. At N = 10,000 neither tree is held whole.

@@ -99,6 +99,27 @@ fn environment_slice_and_parameters_from_argo_cd() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+
+    // A whole environment waits in an unlinked temporary file, which leaves nothing behind;
+    // where none can be made it waits in memory, and the stream is the same.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("missing");
+    for tmpdir in [tmp.path(), missing.as_path()] {
+        let tmpdir = tmpdir.to_str().expect("utf-8");
+        let out = argocd(
+            e.path(),
+            &[("ARGOCD_ENV_ENVIRONMENT", "staging"), ("TMPDIR", tmpdir)],
+            &["generate"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{tmpdir}");
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("dir").count(), 0);
 }
 
 /// A slice picks its tenant by the namespace the merged layers give it, and merges every

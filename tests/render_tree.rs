@@ -603,17 +603,17 @@ fn render_lints_like_a_lint_of_the_whole_render() {
         );
         // Tenants gathered one, two and all at a time, on one thread and on four.
         for (tenants, threads) in [(1, 1), (2, 4), (1000, 1), (1000, 4)] {
-            let streamed = in_pool(threads, || {
-                gitops_render::render_linted_in_batches(&files, &envs, tenants)
-            })
-            .expect("renders");
+            let streamed = in_pool(threads, || spooled(&files, &envs, tenants)).expect("renders");
             let case = format!("envs {envs:?}, batches of {tenants}, {threads} threads");
             let (notes, shown) = split_notes(&streamed.findings);
             let (expected_notes, expected_shown) = split_notes(&expected);
             assert_eq!(shown, expected_shown, "{case}");
             assert_eq!(notes, expected_notes, "{case}");
-            assert_eq!(streamed.tree.files, whole.tree.files, "{case}");
-            assert_eq!(streamed.environments, whole.plan.environments.len());
+            assert_eq!(
+                streamed.read_files().expect("spool"),
+                whole.tree.files,
+                "{case}"
+            );
         }
     }
 }
@@ -637,6 +637,19 @@ fn split_notes(
         .collect();
     notes.sort();
     (notes, shown)
+}
+
+/// `render --stdout`'s render: linted a unit at a time, `tenants` per batch, the files
+/// spooled.
+fn spooled(
+    files: &EstateFiles,
+    envs: &[String],
+    tenants: usize,
+) -> Result<gitops_render::Spooled, gitops_render::diagnostic::Diagnostics> {
+    let inputs = gitops_render::inputs::load(files)?;
+    let names = gitops_render::resolve::select_environments(&inputs, envs)?;
+    let config = gitops_render::lint_config(&inputs, envs)?;
+    gitops_render::lint_spooled(&inputs, &names, &config, tenants)
 }
 
 /// Run `f` on a pool of `threads` workers.
@@ -664,11 +677,9 @@ fn render_errors_are_the_same_linted_or_not() {
         .render();
     assert!(whole.contains("occurs 10 more times"), "{whole}");
     for (tenants, threads) in [(1, 1), (2, 4), (1000, 4)] {
-        let linted = in_pool(threads, || {
-            gitops_render::render_linted_in_batches(&files, &[], tenants)
-        })
-        .expect_err("the template fails")
-        .render();
+        let linted = in_pool(threads, || spooled(&files, &[], tenants))
+            .expect_err("the template fails")
+            .render();
         assert_eq!(linted, whole, "batches of {tenants}, {threads} threads");
     }
 }

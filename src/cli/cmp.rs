@@ -102,10 +102,7 @@ pub fn run(cmd: &CmpCommand) -> Exit {
                 .map(ManuallyDrop::new)
                 .and_then(|inputs| cmp::generate(&inputs, &req));
             match generated {
-                Ok(stream) => {
-                    output::out_parts(|out| stream.write(out));
-                    Exit::Clean
-                }
+                Ok(stream) => output::out_stream(&stream),
                 Err(d) => {
                     let first = d
                         .iter()

@@ -134,6 +134,22 @@ pub fn out_parts(parts: impl FnOnce(&mut dyn FnMut(&[u8]))) {
     }
 }
 
+/// Print a YAML stream on stdout. A spool that cannot be read back is an error (exit 2),
+/// said on stderr after whatever was printed.
+pub fn out_stream(stream: &crate::cmp::Stream) -> super::Exit {
+    let mut read = Ok(());
+    out_parts(|out| read = stream.write(out));
+    match read {
+        Ok(()) => super::Exit::Clean,
+        Err(e) => {
+            err(&format!(
+                "error: cannot read the rendered stream back from its temporary file: {e}\n"
+            ));
+            super::Exit::Error
+        }
+    }
+}
+
 /// A closed pipe ends the program quietly (141); any other failed write is an error (2).
 fn write_failed(stream: Stream, e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {

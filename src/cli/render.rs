@@ -216,34 +216,43 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
 /// `render --stdout`: the selection's tree as one YAML stream, linted unless `--no-lint`
 /// (errors refuse the stream, as they refuse a write).
 fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
-    let tree = if args.no_lint {
+    // `<env>/backstage/…` holds Backstage catalog entities, which no cluster can apply.
+    let kubernetes = |path: &str| path.split('/').nth(1) != Some("backstage");
+    let stream = if args.no_lint {
         match crate::render_tree(files, &args.envs, None) {
-            Ok(r) => r.tree,
+            Ok(r) => crate::cmp::Stream::of_files(
+                r.tree
+                    .files
+                    .into_iter()
+                    .filter(|(p, _)| kubernetes(p))
+                    .map(|(_, bytes)| bytes),
+            ),
             Err(d) => return super::fail(&d),
         }
     } else {
-        let linted = match crate::render_linted(files, &args.envs) {
-            Ok(l) => l,
+        let spooled = crate::inputs::load(files).and_then(|inputs| {
+            let names = crate::resolve::select_environments(&inputs, &args.envs)?;
+            let config = crate::lint_config(&inputs, &args.envs)?;
+            crate::lint_spooled(&inputs, &names, &config, crate::TENANTS_PER_BATCH)
+        });
+        let spooled = match spooled {
+            Ok(s) => s,
             Err(d) => return super::fail(&d),
         };
-        report_findings(&linted.findings, linted.objects);
-        if crate::lint::has_errors(&linted.findings) {
+        report_findings(&spooled.findings, spooled.objects);
+        if crate::lint::has_errors(&spooled.findings) {
             output::err("error: the rendered tree has lint errors; nothing was printed (--no-lint skips this check)\n");
             return Exit::Error;
         }
-        linted.tree
-    };
-    // `<env>/backstage/…` holds Backstage catalog entities, which no cluster can apply.
-    let kubernetes = |path: &str| path.split('/').nth(1) != Some("backstage");
-    let stream = crate::cmp::Stream(
-        tree.files
+        let pieces = spooled
+            .files
             .into_iter()
             .filter(|(p, _)| kubernetes(p))
-            .map(|(_, bytes)| bytes)
-            .collect(),
-    );
-    output::out_parts(|out| stream.write(out));
-    Exit::Clean
+            .map(|(_, piece)| piece)
+            .collect();
+        crate::cmp::Stream::spooled(spooled.spool, pieces)
+    };
+    output::out_stream(&stream)
 }
 
 /// Size the worker pool for work that mixes rendering with file reads (unless
