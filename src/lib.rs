@@ -200,6 +200,7 @@ pub fn render_linted_write_plan(
         inputs,
         envs,
         out.on_disk(),
+        |path| out.current_path(path),
         |path, bytes| out.judge(path, bytes),
         |judged| match judged {
             Judged::Write(bytes) => Some(bytes),
@@ -242,6 +243,7 @@ pub fn render_linted_against(
         inputs,
         envs,
         on_disk,
+        |path| on_disk.target(path),
         |path, bytes| on_disk.differing(path, bytes),
         |differing| differing.as_ref(),
     )?;
@@ -269,11 +271,13 @@ struct Judging<V> {
 /// Render and lint (see [`lint_render`]), each file judged against the directory `against`
 /// by `judge` on the thread that rendered it, once the file rules have seen it; the verdict
 /// keeps the bytes it needs (`kept`). A corpus-rule finding in a file whose verdict kept no
-/// bytes is located in the directory's file, which has the same bytes.
+/// bytes is located in the file at `written(path)` (the directory's, or the one a fresh
+/// write staged), which has the same bytes.
 fn lint_render_judging<V: Send + Sync>(
     inputs: &inputs::Inputs,
     envs: &[String],
     against: &tree::io::OnDisk,
+    written: impl Fn(&str) -> std::path::PathBuf + Sync,
     judge: impl Fn(&str, Vec<u8>) -> V + Sync,
     kept: impl Fn(&V) -> Option<&Vec<u8>> + Sync,
 ) -> Result<Judging<V>, Diagnostics> {
@@ -291,7 +295,7 @@ fn lint_render_judging<V: Send + Sync>(
     // The `i`th file added has verdict `verdicts[i]`.
     let (findings, mut corpus) = stream.finish(|i, path| match kept(&verdicts[i]) {
         Some(bytes) => String::from_utf8(bytes.clone()).ok(),
-        None => std::fs::read_to_string(against.target(path)).ok(),
+        None => std::fs::read_to_string(written(path)).ok(),
     });
     let objects = corpus.docs.len();
     let verdicts = (!lint::has_errors(&findings)).then(|| {

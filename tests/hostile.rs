@@ -672,6 +672,48 @@ fn an_interrupted_render_into_an_empty_folder_leaves_only_its_staging_folder() {
     assert_eq!(e.run(&["render", "--check"]).status.code(), Some(0));
 }
 
+/// A first render creates its files in the staging folder as it renders (it holds none of
+/// them in memory); a render refused by lint or by a template error then takes the staging
+/// folder back, and the new folder with it: nothing is left, exactly as before any write.
+/// Lint findings in files that exist only in the staging folder point at their lines.
+#[test]
+fn a_refused_first_render_leaves_nothing_behind() {
+    let e = Estate::example();
+    // Every environment gets the same namespaces: quota admission and duplicate objects
+    // fail across them.
+    for version in ["1.1.0", "1.2.0"] {
+        e.edit(
+            &format!("policy-packs/platform/{version}/pack.yaml"),
+            "namespace: \"{team}-{environment}\"",
+            "namespace: \"{team}\"",
+        );
+    }
+    for out_dir in ["gitops", "preview/new"] {
+        let out = e.run(&["render", "--out", out_dir]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("rule: duplicate-object"), "{err}");
+        // Located in the staged file at the object's own line, with its text.
+        let at = err
+            .lines()
+            .find(|l| l.starts_with("error: refused by quota admission"))
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(
+            at.ends_with("workflowtemplate-build-docker-image.yaml:211:9"),
+            "{at}"
+        );
+        assert!(err.contains("211 |   - name: build"), "{err}");
+        assert!(!e.path().join(out_dir).exists(), "{out_dir} is left");
+    }
+
+    // A template error: nothing rendered is kept either.
+    let e = Estate::example();
+    e.write(TENANT_TEMPLATE, "{{ tenant.no_such_field.x }}\n");
+    let out = e.run(&["render"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!e.path().join("gitops").exists());
+}
+
 #[test]
 fn input_text_cannot_write_workflow_commands_or_escapes_to_the_log() {
     let e = Estate::example();

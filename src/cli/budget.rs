@@ -5,8 +5,9 @@
 //! value without printing it (a string doubled in a loop reached 6.8 GB). A watcher thread
 //! reads the process's resident size every few milliseconds and ends the run with exit 2
 //! and a clear message once it passes the budget, well before the machine swaps or the
-//! kernel's OOM killer picks a victim. Nothing is written by then: a render writes only
-//! after the whole tree was rendered and checked in memory.
+//! kernel's OOM killer picks a victim. Nothing is written by then: a render replaces files
+//! only after the whole tree was rendered and checked, and a first render's staging folder
+//! (outside the tree until it is applied) is removed before the exit.
 //!
 //! Linux only (it reads `/proc/self/statm`); elsewhere the budget is not enforced.
 
@@ -94,6 +95,9 @@ pub fn watch(limit: u64) {
                         "error: gitops-render used more than its memory budget of {} MiB and stopped; nothing was written\n  = help: an input or template builds a very large value (a string doubled in a loop?); raise the budget with --max-memory or GITOPS_RENDER_MAX_MEMORY only if the estate is really that large\n  = code: memory-budget\n",
                         limit >> 20
                     ));
+                    // A first render creates its files as it goes, in a staging folder
+                    // outside the tree: take it back so that nothing is left.
+                    crate::tree::io::abandon_in_progress();
                     std::process::exit(2);
                 }
             });

@@ -152,6 +152,8 @@ pub fn out_stream(stream: &crate::cmp::Stream) -> super::Exit {
 
 /// A closed pipe ends the program quietly (141); any other failed write is an error (2).
 fn write_failed(stream: Stream, e: &io::Error) -> ! {
+    // A first render's staging folder is taken back, as on any early exit.
+    crate::tree::io::abandon_in_progress();
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(BROKEN_PIPE_EXIT);
     }

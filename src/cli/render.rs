@@ -150,6 +150,9 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     let planned = if args.no_lint {
         io::Output::open(&out_dir).and_then(|mut output| {
             let planned = crate::render_write_plan(&inputs, &args.envs, None, &output);
+            if planned.is_err() {
+                output.abandon();
+            }
             known = output.take_known();
             crate::free_in_background(output);
             planned
@@ -157,6 +160,9 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     } else {
         let linted = match io::Output::open(&out_dir).and_then(|mut output| {
             let linted = crate::render_linted_write_plan(&inputs, &args.envs, &output);
+            if !matches!(&linted, Ok(l) if l.plan.is_some()) {
+                output.abandon();
+            }
             known = output.take_known();
             crate::free_in_background(output);
             linted
@@ -186,7 +192,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         if envs == 1 { "" } else { "s" },
         out_dir.display(),
         plan.files(),
-        plan.writes.len(),
+        plan.written(),
         plan.prunes.len(),
         plan.unchanged
     );

@@ -305,12 +305,20 @@ pub struct WritePlan {
     pub unchanged: usize,
     /// Files in scope without the header that the tree does not need: left alone.
     pub kept: Vec<String>,
+    /// Files already created in the staging folder of a fresh write ([`Output`]), to be
+    /// moved into place with it.
+    pub staged: Vec<String>,
 }
 
 impl WritePlan {
     /// Files the tree has (written or already up to date).
     pub fn files(&self) -> usize {
-        self.writes.len() + self.unchanged
+        self.written() + self.unchanged
+    }
+
+    /// Files this write creates or replaces.
+    pub fn written(&self) -> usize {
+        self.writes.len() + self.staged.len()
     }
 }
 
@@ -319,6 +327,8 @@ pub enum Judged {
     Unchanged,
     /// The new bytes, to be written.
     Write(Vec<u8>),
+    /// Created in the staging folder of a fresh write: nothing is kept.
+    Staged,
     /// Boxed: every file of the estate is judged and its verdict held until the plan, and
     /// an inline diagnostic would make each verdict seven times the size.
     Blocked(Box<Diagnostic>),
@@ -331,6 +341,119 @@ fn blocked(d: Diagnostic) -> Judged {
 /// The output directory as found before a write: every check of a target is made against it.
 pub struct Output {
     on_disk: OnDisk,
+    /// Set when the directory held nothing a render could replace: files are then created
+    /// in the staging folder as they are judged, instead of being kept until the plan.
+    fresh: Option<Fresh>,
+}
+
+/// A write into an empty directory in progress: the staging folder
+/// (`out/.gitops-render-fresh.tmp`, named in the journal before anything is created in it)
+/// receives each file under its own name on the thread that rendered it, so a first render
+/// of any size holds no file's bytes; [`apply`] renames its top-level folders into place, and
+/// a refused render removes it ([`Output::abandon`]). Each file is therefore absent or whole
+/// in the tree at every moment, and an interrupted render leaves only the staging folder,
+/// which `render --check` reports and the next render removes.
+struct Fresh {
+    stage: PathBuf,
+    /// The cache folder did not exist: a refused render removes it again.
+    cache_created: bool,
+    /// Folders already created in the stage (each file's parent is created once).
+    dirs: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// The fresh writes in progress in this process (staging folder → whether its cache folder
+/// was created by the write), so that a run stopped by its memory budget can take them back
+/// first ([`abandon_in_progress`]). A file is created in a stage only while its write is
+/// listed here, under the read lock: once a stage is taken back nothing can be created in
+/// it again.
+static IN_PROGRESS: std::sync::RwLock<BTreeMap<PathBuf, bool>> =
+    std::sync::RwLock::new(BTreeMap::new());
+
+/// Take back every fresh write in progress (see [`Output::abandon`]), for a process about to
+/// exit before its write is applied.
+pub fn abandon_in_progress() {
+    let mut writes = IN_PROGRESS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (stage, cache_created) in std::mem::take(&mut *writes) {
+        abandon_stage(&stage, cache_created);
+    }
+}
+
+/// Remove a fresh write's staging folder, its journal, and the cache folder if the write
+/// made it.
+fn abandon_stage(stage: &Path, cache_created: bool) {
+    let Some(out) = stage.parent() else { return };
+    let _ = fs::remove_dir_all(stage);
+    super::guard::end_staging(out);
+    if cache_created {
+        let cache = out.join(super::known::CACHE_DIR);
+        for name in [".gitignore", "CACHEDIR.TAG"] {
+            let _ = fs::remove_file(cache.join(name));
+        }
+        let _ = fs::remove_dir(cache);
+    }
+}
+
+/// Stop listing the fresh write staged in `stage`; true if it was listed.
+fn unlist(stage: &Path) -> Option<bool> {
+    IN_PROGRESS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(stage)
+}
+
+impl Fresh {
+    fn begin(out: &Path) -> Result<Fresh, Diagnostics> {
+        let failed = |e: std::io::Error, what: &Path| {
+            Diagnostics::from(Diagnostic::error(
+                "write-failed",
+                format!("cannot write {}: {e}", what.display()),
+            ))
+        };
+        let cache = out.join(super::known::CACHE_DIR);
+        let cache_created = fs::symlink_metadata(&cache).is_err();
+        super::guard::begin_staging(out, ["."]).map_err(|e| failed(e, &cache))?;
+        let stage = out.join(super::guard::FRESH_STAGE);
+        if let Err(e) = fs::create_dir(&stage) {
+            super::guard::end_staging(out);
+            return Err(failed(e, &stage));
+        }
+        IN_PROGRESS
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(stage.clone(), cache_created);
+        Ok(Fresh {
+            stage,
+            cache_created,
+            dirs: Default::default(),
+        })
+    }
+
+    /// Create `path` (relative, confined) in the stage with `bytes`.
+    fn create(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let listed = IN_PROGRESS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !listed.contains_key(&self.stage) {
+            return Err(std::io::Error::other("the write was abandoned"));
+        }
+        if let Some((dir, _)) = path.rsplit_once('/') {
+            let known = self
+                .dirs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(dir);
+            if !known {
+                fs::create_dir_all(self.stage.join(dir))?;
+                self.dirs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(dir.to_owned());
+            }
+        }
+        create_new(&self.stage.join(path), bytes)
+    }
 }
 
 impl Output {
@@ -344,9 +467,32 @@ impl Output {
             )
             .into());
         }
-        Ok(Output {
-            on_disk: OnDisk::with(dir, Known::load_for_write(dir)?),
-        })
+        let on_disk = OnDisk::with(dir, Known::load_for_write(dir)?);
+        let fresh = if is_fresh(dir) {
+            Some(Fresh::begin(dir)?)
+        } else {
+            None
+        };
+        Ok(Output { on_disk, fresh })
+    }
+
+    /// Where the file at `path` is until the write is applied: in the staging folder of a
+    /// fresh write, else at its target.
+    pub fn current_path(&self, path: &str) -> PathBuf {
+        match &self.fresh {
+            Some(fresh) => fresh.stage.join(path),
+            None => self.on_disk.target(path),
+        }
+    }
+
+    /// Take back what a fresh write staged, for a render that will not be applied (render
+    /// or lint errors): the staging folder, the journal, and the cache folder if this write
+    /// made it. The directory is as it was.
+    pub fn abandon(&self) {
+        let Some(fresh) = &self.fresh else { return };
+        if unlist(&fresh.stage).is_some() {
+            abandon_stage(&fresh.stage, fresh.cache_created);
+        }
     }
 
     /// The directory, for reading files as they are.
@@ -359,6 +505,17 @@ impl Output {
     pub fn judge(&self, path: &str, bytes: Vec<u8>) -> Judged {
         if let Err(d) = super::confined(path) {
             return blocked(d);
+        }
+        if let Some(fresh) = &self.fresh {
+            return match fresh.create(path, &bytes) {
+                Ok(()) => Judged::Staged,
+                // Two files at one path: reported as such by the plan.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Judged::Staged,
+                Err(e) => blocked(Diagnostic::error(
+                    "write-failed",
+                    format!("cannot write {}: {e}", self.on_disk.target(path).display()),
+                )),
+            };
         }
         let on_disk = &self.on_disk;
         let current = match on_disk.current(path, &bytes) {
@@ -395,6 +552,7 @@ impl Output {
             match j {
                 Judged::Unchanged => plan.unchanged += 1,
                 Judged::Write(bytes) => plan.writes.push((path.clone(), bytes)),
+                Judged::Staged => plan.staged.push(path.clone()),
                 Judged::Blocked(d) => diags.push(*d),
             }
             paths.push(path);
@@ -426,6 +584,7 @@ impl Output {
             }
         }
         plan.writes.sort_by(|a, b| a.0.cmp(&b.0));
+        plan.staged.sort();
         Ok(plan)
     }
 }
@@ -574,6 +733,9 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
         }
     }
     diags.into_result(())?;
+    if !plan.staged.is_empty() {
+        return move_staged(out, plan);
+    }
     if plan.prunes.is_empty() && !plan.writes.is_empty() && is_fresh(out) {
         return apply_fresh(out, plan, &dirs);
     }
@@ -694,6 +856,34 @@ fn apply_fresh(out: &Path, plan: &WritePlan, dirs: &BTreeSet<&str>) -> Result<()
         let target = out.join(top);
         if let Err(e) = fs::rename(stage_root.join(top), &target) {
             return Err(failed_in(e, &target));
+        }
+    }
+    let _ = fs::remove_dir(&stage_root);
+    super::guard::end_staging(out);
+    Ok(())
+}
+
+/// Finish a fresh write whose files were created in the staging folder as they were judged
+/// ([`Output`]): its top-level folders are renamed into `out`, one rename each.
+fn move_staged(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
+    let stage_root = out.join(super::guard::FRESH_STAGE);
+    // From here on the write is applied, not taken back.
+    unlist(&stage_root);
+    let tops: BTreeSet<&str> = plan
+        .staged
+        .iter()
+        .map(|p| p.split_once('/').map_or(p.as_str(), |(top, _)| top))
+        .collect();
+    for top in tops {
+        let target = out.join(top);
+        if let Err(e) = fs::rename(stage_root.join(top), &target) {
+            let _ = fs::remove_dir_all(&stage_root);
+            super::guard::end_staging(out);
+            return Err(Diagnostic::error(
+                "write-failed",
+                format!("cannot write {}: {e}", target.display()),
+            )
+            .into());
         }
     }
     let _ = fs::remove_dir(&stage_root);
