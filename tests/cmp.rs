@@ -23,6 +23,23 @@ fn argocd(cwd: &Path, vars: &[(&str, &str)], args: &[&str]) -> Output {
         .expect("runs")
 }
 
+/// The stream `cmp generate` prints with `vars`, which must succeed with nothing on stderr.
+fn generated(cwd: &Path, vars: &[(&str, &str)]) -> String {
+    let out = argocd(cwd, vars, &["generate"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The files `render` writes under these folders, joined as a YAML stream.
 fn slice_of_tree(e: &Estate, prefixes: &[&str]) -> String {
     let tree = e.tree();
@@ -49,26 +66,16 @@ fn tenant_slice_equals_the_rendered_files() {
     );
     assert!(expected.contains("kind: WorkflowTemplate") && expected.contains("kind: Namespace"));
     for tenant in ["data", "data-prod"] {
-        let out = argocd(
-            e.path(),
-            &[
-                ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-                ("ARGOCD_ENV_TENANT", tenant),
-                ("ARGOCD_APP_NAME", "prod-data"),
-            ],
-            &["generate"],
-        );
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
-        assert!(
-            out.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            generated(
+                e.path(),
+                &[
+                    ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+                    ("ARGOCD_ENV_TENANT", tenant),
+                    ("ARGOCD_APP_NAME", "prod-data"),
+                ]
+            ),
+            expected
         );
     }
 }
@@ -84,21 +91,16 @@ fn environment_slice_and_parameters_from_argo_cd() {
     assert!(e.tree().keys().any(|p| p.starts_with("staging/backstage/")));
     // Parameters win over plugin.env; the source path may be a folder inside the estate.
     let params = r#"[{"name":"environment","string":"staging"},{"name":"tenant","string":""}]"#;
-    let out = argocd(
-        &e.path().join("environments"),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_APP_PARAMETERS", params),
-        ],
-        &["generate"],
-    );
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        generated(
+            &e.path().join("environments"),
+            &[
+                ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+                ("ARGOCD_APP_PARAMETERS", params),
+            ]
+        ),
+        expected
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 
     // A whole environment waits in an unlinked temporary file, which leaves nothing behind;
     // where none can be made it waits in memory, and the stream is the same.
@@ -106,18 +108,14 @@ fn environment_slice_and_parameters_from_argo_cd() {
     let missing = tmp.path().join("missing");
     for tmpdir in [tmp.path(), missing.as_path()] {
         let tmpdir = tmpdir.to_str().expect("utf-8");
-        let out = argocd(
-            e.path(),
-            &[("ARGOCD_ENV_ENVIRONMENT", "staging"), ("TMPDIR", tmpdir)],
-            &["generate"],
-        );
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            generated(
+                e.path(),
+                &[("ARGOCD_ENV_ENVIRONMENT", "staging"), ("TMPDIR", tmpdir)]
+            ),
+            expected,
+            "{tmpdir}"
         );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{tmpdir}");
     }
     assert_eq!(std::fs::read_dir(tmp.path()).expect("dir").count(), 0);
 }
@@ -149,21 +147,17 @@ fn a_slice_by_a_namespace_one_layer_renames_merges_every_layer() {
     let expected = slice_of_tree(&e, &["prod/tenants/web-prod/", "prod/workflows/web-prod/"]);
     assert!(expected.contains("- name: design\n"), "{expected}");
     for tenant in ["web-prod", "frontend"] {
-        let out = argocd(
-            e.path(),
-            &[
-                ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-                ("ARGOCD_ENV_TENANT", tenant),
-            ],
-            &["generate"],
-        );
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            generated(
+                e.path(),
+                &[
+                    ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+                    ("ARGOCD_ENV_TENANT", tenant),
+                ]
+            ),
+            expected,
+            "{tenant}"
         );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{tenant}");
     }
     // The base's namespace is not prod's any more.
     let out = argocd(

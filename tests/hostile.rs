@@ -678,16 +678,7 @@ fn an_interrupted_render_into_an_empty_folder_leaves_only_its_staging_folder() {
 /// Lint findings in files that exist only in the staging folder point at their lines.
 #[test]
 fn a_refused_first_render_leaves_nothing_behind() {
-    let e = Estate::example();
-    // Every environment gets the same namespaces: quota admission and duplicate objects
-    // fail across them.
-    for version in ["1.1.0", "1.2.0"] {
-        e.edit(
-            &format!("policy-packs/platform/{version}/pack.yaml"),
-            "namespace: \"{team}-{environment}\"",
-            "namespace: \"{team}\"",
-        );
-    }
+    let e = Estate::with_shared_namespaces();
     for out_dir in ["gitops", "preview/new"] {
         let out = e.run(&["render", "--out", out_dir]);
         let err = stderr(&out);

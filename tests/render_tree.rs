@@ -565,20 +565,6 @@ fn a_hand_edit_is_found_behind_the_stat_index() {
     }
 }
 
-/// The example estate with a naming rule without the environment: every environment
-/// renders the same namespaces, so lint relates objects across environments.
-fn estate_with_shared_namespaces() -> Estate {
-    let e = Estate::example();
-    for version in ["1.1.0", "1.2.0"] {
-        e.edit(
-            &format!("policy-packs/platform/{version}/pack.yaml"),
-            "namespace: \"{team}-{environment}\"",
-            "namespace: \"{team}\"",
-        );
-    }
-    e
-}
-
 /// `render` lints a unit (a tenant, or an environment's own objects) at a time, on the
 /// thread that rendered it, its documents pruned as soon as the file rules have seen them;
 /// what it reports must be what a lint of the whole render reports, however the units fall
@@ -588,7 +574,7 @@ fn estate_with_shared_namespaces() -> Estate {
 #[test]
 fn render_lints_like_a_lint_of_the_whole_render() {
     use gitops_render::lint::{lint, Corpus, LintConfig};
-    let e = estate_with_shared_namespaces();
+    let e = Estate::with_shared_namespaces();
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["dev".to_owned(), "prod".to_owned()]] {
         let whole = gitops_render::render_estate(&files, &envs).expect("renders");
@@ -690,7 +676,7 @@ fn render_errors_are_the_same_linted_or_not() {
 /// when the tree on disk is stale and when it is up to date, and it must write nothing.
 #[test]
 fn render_reports_lint_findings_from_kept_and_unchanged_files_alike() {
-    let e = estate_with_shared_namespaces();
+    let e = Estate::with_shared_namespaces();
     let findings = |out: &std::process::Output| {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
         let err = stderr(out);

@@ -736,6 +736,11 @@ pub fn apply(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
     if !plan.staged.is_empty() {
         return move_staged(out, plan);
     }
+    // A fresh write that rendered nothing: its empty staging folder goes.
+    let stage_root = out.join(super::guard::FRESH_STAGE);
+    if let Some(cache_created) = unlist(&stage_root) {
+        abandon_stage(&stage_root, cache_created);
+    }
     if plan.prunes.is_empty() && !plan.writes.is_empty() && is_fresh(out) {
         return apply_fresh(out, plan, &dirs);
     }

@@ -43,6 +43,21 @@ impl Estate {
         Estate { dir }
     }
 
+    /// The example estate with a naming rule without the environment: every environment
+    /// renders the same namespaces, so lint relates objects across environments (and quota
+    /// admission and duplicate objects fail).
+    pub fn with_shared_namespaces() -> Estate {
+        let e = Estate::example();
+        for version in ["1.1.0", "1.2.0"] {
+            e.edit(
+                &format!("policy-packs/platform/{version}/pack.yaml"),
+                "namespace: \"{team}-{environment}\"",
+                "namespace: \"{team}\"",
+            );
+        }
+        e
+    }
+
     /// An empty folder (for `init`).
     pub fn empty() -> Estate {
         Estate {
