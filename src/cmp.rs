@@ -262,11 +262,7 @@ impl Stream {
         Stream { spool, pieces }
     }
 
-    /// How many files the stream holds.
-    pub fn len(&self) -> usize {
-        self.pieces.len()
-    }
-
+    /// Does the stream hold no file?
     pub fn is_empty(&self) -> bool {
         self.pieces.is_empty()
     }
@@ -314,8 +310,8 @@ fn stream_of(stream: Stream, environment: &str) -> Result<Stream, Diagnostics> {
 }
 
 /// A whole environment's stream: rendered and linted a unit (tenant) at a time, as `render`
-/// does, so that memory holds the environment's YAML and what the corpus rules need, not
-/// every object's value, and the files wait in a spool on disk (see docs/performance.md). The stream is the
+/// does, the files waiting in a spool on disk, so that memory holds what the corpus rules
+/// need, not every object's value or its YAML (see docs/performance.md). The stream is the
 /// environment's folder (`tenants/`, `workflows/`, `argocd/`); lint errors in it fail the
 /// generation.
 fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {

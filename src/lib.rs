@@ -17,6 +17,14 @@
 //! * [`tree`] lays manifests out as files with canonical bytes ([`manifest`]), compares trees,
 //!   and writes them atomically without touching files it does not own.
 //!
+//! Rendering runs a unit at a time (a tenant's objects, or an environment's own): each unit
+//! is laid out by [`tree::lay_out`] (one file per object, or one per application folder with
+//! `repo.layout: file-per-app`), judged by lint's file rules and handed to its sink on the
+//! thread that rendered it — the output directory (a verdict per file, a fresh render's
+//! files created in its staging folder), `render --check`'s comparison, or a [`spool`] for
+//! the YAML streams of the plugin and `render --stdout` — so memory holds the units in
+//! flight and what the cross-object lint rules keep, not the tree.
+//!
 //! Only [`cli`], [`tree::io`], [`tree::guard`] and [`tree::walk`] (and the estate reader in
 //! [`source`]) touch the file system.
 

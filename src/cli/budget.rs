@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 /// The budget when neither `--max-memory` nor `GITOPS_RENDER_MAX_MEMORY` sets one: far above
-/// what the largest benchmarked estate needs (N = 10,000 × 4 with lint, about 1 GiB).
+/// what the largest benchmarked estate needs (N = 10,000 × 4 with lint, about 1.5 GiB).
 pub const DEFAULT_BYTES: u64 = 4 << 30;
 
 /// The budget when none is set: [`DEFAULT_BYTES`], or less under a tighter limit the process
