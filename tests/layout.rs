@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 
 use common::{repo_root, stderr, stdout, Estate};
 
-const HEADER_END: char = '\n';
-
 /// The example estate in the file-per-app layout, committed to git in the default layout's
 /// inputs first (so `diff --base HEAD` compares the two layouts).
 fn file_per_app_estate() -> Estate {
@@ -73,7 +71,7 @@ fn file_per_app_holds_each_folder_in_one_file_in_tree_order() {
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
         match app_folder(&path) {
             Some(folder) => {
-                let (header, body) = text.split_once(HEADER_END).expect("header line");
+                let (header, body) = text.split_once('\n').expect("header line");
                 let entry = bundles
                     .entry(format!("{folder}/manifest.yaml"))
                     .or_insert_with(|| (header.to_owned(), Vec::new()));

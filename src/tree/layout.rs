@@ -1,5 +1,6 @@
-//! ManifestSet → Tree: one object per file at a path derived only from DNS-1123 names, each
-//! file the generated header followed by canonical YAML.
+//! ManifestSet → Tree: each object at a path derived only from DNS-1123 names — a file of
+//! its own, or with `repo.layout: file-per-app` a document of its application folder's
+//! `manifest.yaml` — each file the generated header followed by canonical YAML.
 
 use std::collections::BTreeMap;
 
@@ -82,10 +83,11 @@ pub fn places(unit: &[Manifest]) -> Vec<(String, usize)> {
     places
 }
 
-/// Is `rel` a path the layout can give an object: `parent/apps-root-<env>.yaml`,
-/// `applicationsets/<env>.yaml`, `projects/<env>.yaml`, or
-/// `<env>/{tenants,workflows,backstage}/<namespace>/<kind>-<name>.yaml` or `<env>/argocd/<kind>-<name>.yaml`
-/// (or `manifest.yaml` in those folders, the file-per-app layout), every part in its grammar? Only such a path can hold a file the tool owns: a file with
+/// Is `rel` a path a layout can give an object: `parent/apps-root-<env>.yaml`,
+/// `applicationsets/<env>.yaml`, `projects/<env>.yaml`,
+/// `<env>/{tenants,workflows,backstage}/<namespace>/<kind>-<name>.yaml`,
+/// `<env>/argocd/<kind>-<name>.yaml`, or `manifest.yaml` in those folders (file-per-app),
+/// every part in its grammar? Only such a path can hold a file the tool owns: a file with
 /// the generated header anywhere else (a README quoting it) is never pruned.
 pub fn is_layout_path(rel: &str) -> bool {
     use crate::model::{is_dns1123_label, is_dns1123_subdomain};
