@@ -381,7 +381,8 @@ pub fn abandon_in_progress() {
 }
 
 /// Remove a fresh write's staging folder, its journal, and the cache folder if the write
-/// made it.
+/// made it: for a refused write, and for one that failed half way (`cache_created` false:
+/// the cache stays with whatever the write already put in place).
 fn abandon_stage(stage: &Path, cache_created: bool) {
     let Some(out) = stage.parent() else { return };
     let _ = fs::remove_dir_all(stage);
@@ -825,8 +826,7 @@ fn apply_fresh(out: &Path, plan: &WritePlan, dirs: &BTreeSet<&str>) -> Result<()
     let write_failed = |what: String| Diagnostics::from(Diagnostic::error("write-failed", what));
     let stage_root = out.join(super::guard::FRESH_STAGE);
     let failed_in = |e: std::io::Error, what: &Path| {
-        let _ = fs::remove_dir_all(&stage_root);
-        super::guard::end_staging(out);
+        abandon_stage(&stage_root, false);
         write_failed(format!("cannot write {}: {e}", what.display()))
     };
     super::guard::begin_staging(out, ["."]).map_err(|e| {
@@ -882,8 +882,7 @@ fn move_staged(out: &Path, plan: &WritePlan) -> Result<(), Diagnostics> {
     for top in tops {
         let target = out.join(top);
         if let Err(e) = fs::rename(stage_root.join(top), &target) {
-            let _ = fs::remove_dir_all(&stage_root);
-            super::guard::end_staging(out);
+            abandon_stage(&stage_root, false);
             return Err(Diagnostic::error(
                 "write-failed",
                 format!("cannot write {}: {e}", target.display()),
