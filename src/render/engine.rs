@@ -4,7 +4,8 @@
 //! laid over them (same name ⇒ the pack's wins). Templates are added from memory, so an
 //! `include` or `import` can only reach those files: no file system, no environment
 //! variables, no network. Undefined values are errors, execution is bounded by fuel, and
-//! output by size.
+//! output by size. What a template produced is kept per template and the values it read
+//! ([`super::memo`]).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use crate::diagnostic::Diagnostic;
 use crate::inputs::TemplateFile;
 use crate::source::Location;
+
+use super::memo::Memo;
 
 /// Instructions one template render may execute before it is stopped.
 pub const FUEL: u64 = 5_000_000;
@@ -24,6 +27,7 @@ pub struct Engine {
     env: Environment<'static>,
     /// Template name → the file it was read from, for error locations.
     files: BTreeMap<String, TemplateFile>,
+    pub(super) memo: Memo,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,7 +65,11 @@ impl Engine {
             }
         }
         if errors.is_empty() {
-            Ok(Engine { env, files })
+            let memo = Memo::new(
+                &env,
+                files.iter().map(|(n, t)| (n.as_str(), t.text.as_str())),
+            );
+            Ok(Engine { env, files, memo })
         } else {
             Err(errors)
         }

@@ -6,6 +6,7 @@
 
 mod engine;
 mod fits;
+mod memo;
 mod stamp;
 mod workflow;
 
@@ -442,35 +443,38 @@ fn backstage_entity(doc: &Value) -> Result<ObjectRef, String> {
     Ok(id)
 }
 
-/// Render one template and parse what it produced into documents.
+/// Render one template and parse what it produced into documents (or take the documents
+/// it produced for the same values before: [`memo`]).
 fn render_raw(
     engine: &Engine,
     name: &str,
     ctx: &JinjaValue,
     what: &str,
 ) -> Result<Vec<Value>, Diagnostic> {
-    let text = engine.render(name, ctx, what)?;
-    let docs = parse_documents(&text).map_err(|e| {
-        let rendered_line = text
-            .lines()
-            .nth(e.pos.line.saturating_sub(1))
-            .unwrap_or_default();
-        Diagnostic::error(
-            "template-invalid-yaml",
-            format!(
-                "template `{name}` produced invalid YAML while rendering {what}: {}",
-                e.message
-            ),
-        )
-        .at(engine.location(name, 1, 1))
-        .note(format!(
-            "rendered output line {}: {}",
-            e.pos.line,
-            rendered_line.trim_end()
-        ))
-        .help("insert values with `| tojson` so that no value can break the YAML structure")
-    })?;
-    Ok(docs.into_iter().map(|(_, d)| d).collect())
+    engine.memo.documents(name, ctx, || {
+        let text = engine.render(name, ctx, what)?;
+        let docs = parse_documents(&text).map_err(|e| {
+            let rendered_line = text
+                .lines()
+                .nth(e.pos.line.saturating_sub(1))
+                .unwrap_or_default();
+            Diagnostic::error(
+                "template-invalid-yaml",
+                format!(
+                    "template `{name}` produced invalid YAML while rendering {what}: {}",
+                    e.message
+                ),
+            )
+            .at(engine.location(name, 1, 1))
+            .note(format!(
+                "rendered output line {}: {}",
+                e.pos.line,
+                rendered_line.trim_end()
+            ))
+            .help("insert values with `| tojson` so that no value can break the YAML structure")
+        })?;
+        Ok((docs.into_iter().map(|(_, d)| d).collect(), text.len()))
+    })
 }
 
 fn object_error(engine: &Engine, name: &str, what: &str, msg: &str) -> Diagnostic {
