@@ -58,7 +58,11 @@ fn yaml_parse(c: &mut Criterion) {
 
 fn template_render(c: &mut Criterion) {
     let (_, rendered) = example();
-    let plan = resolve::resolve(&rendered.inputs, &[]).expect("resolves");
+    let plan = resolve::resolve(
+        &rendered.inputs,
+        &resolve::Selection::default().with_provenance(),
+    )
+    .expect("resolves");
     let mut g = c.benchmark_group("template_render");
     g.throughput(Throughput::Elements(rendered.tree.files.len() as u64));
     // Templates compiled once per pack version, every tenant rendered and parsed back.

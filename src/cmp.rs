@@ -15,10 +15,9 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::inputs::Inputs;
-use crate::lint::{lint, Corpus, LintConfig};
+use crate::resolve::Selection;
 use crate::source::EstateFiles;
 use crate::spool::{Piece, Spool};
-use crate::tree::{layout, Scope};
 
 /// What Argo CD asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,61 +180,57 @@ pub fn slice_files(files: EstateFiles, env: &str) -> EstateFiles {
 /// compiles the validators of ahead of rendering.
 pub const TENANT_KINDS: &[(&str, &str)] = crate::lint::TREE_KINDS.split_at(9).0;
 
-/// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]).
+/// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]): rendered
+/// and linted through [`crate::pipeline`] as `render` renders it, a unit (tenant) at a time,
+/// the files waiting in a spool (on disk for a whole environment) so that memory holds what
+/// the cross-object rules need, not every object's value or its YAML (see
+/// docs/performance.md). A tenant's stream is its `tenants/` and `workflows/` folders; an
+/// environment's, its folder (`tenants/`, `workflows/`, `argocd/`). Lint errors in the
+/// stream fail the generation.
 pub fn generate(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
-    if req.tenant.is_none() {
-        return generate_environment(inputs, req);
-    }
-    let plan = crate::resolve::resolve_slice(inputs, &req.environment, req.tenant.as_deref())?;
-    let manifests = crate::render::render(inputs, &plan)?;
-    let tree = layout(
-        &manifests,
-        Scope::Environments([req.environment.clone()].into()),
-    )?;
-    // The tenant's folders (none when the slice resolved no tenant: an empty stream,
-    // refused below).
-    let prefixes: Vec<String> = plan
-        .environments
-        .first()
-        .and_then(|e| e.tenants.first())
-        .map(|t| {
-            ["tenants", "workflows"]
-                .iter()
-                .map(|area| format!("{}/{area}/{}/", req.environment, t.namespace))
-                .collect()
-        })
-        .unwrap_or_default();
-    let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
-    let mut config = LintConfig::from_plan(inputs, &plan);
+    let env = req.environment.as_str();
+    let mut config = crate::lint_config(inputs, std::slice::from_ref(&req.environment))?;
     config.kube_version = req.kube_version;
-    let kept = crate::manifest::ManifestSet {
-        manifests: manifests
-            .manifests
-            .into_iter()
-            .filter(|m| in_slice(&crate::tree::path_for(m)))
-            .collect(),
+    let selection = Selection::environment(env).tenant(req.tenant.as_deref());
+    let areas: &[&str] = match req.tenant {
+        Some(_) => &["tenants", "workflows"],
+        None => &["tenants", "workflows", "argocd"],
     };
-    let mut files = tree
-        .files
-        .iter()
-        .filter(|(p, _)| in_slice(p))
-        .map(|(p, b)| (p.clone(), b.clone()))
-        .collect();
-    let tree_path = config.tree_path.clone().unwrap_or_else(|| "gitops".into());
-    let findings = lint(
-        &Corpus::from_rendered(kept, &mut files, &tree_path),
-        &config,
+    let in_slice = |path: &str| {
+        let mut parts = path.split('/');
+        parts.next() == Some(env) && parts.next().is_some_and(|area| areas.contains(&area))
+    };
+    let spool = match req.tenant {
+        Some(_) => Spool::in_memory(),
+        None => Spool::new(),
+    };
+    let rendered = crate::pipeline::run(
+        inputs,
+        &selection,
+        crate::pipeline::Stages::linted(&config),
+        &spool,
+    )?
+    .in_tree_order();
+    let tree_path = format!(
+        "{}/",
+        config.tree_path.clone().unwrap_or_else(|| "gitops".into())
     );
-    refuse_errors(&findings, |_| true)?;
-    stream_of(
-        Stream::of_files(
-            tree.files
-                .into_iter()
-                .filter(|(p, _)| in_slice(p))
-                .map(|(_, bytes)| bytes),
-        ),
-        &req.environment,
-    )
+    refuse_errors(&rendered.findings, |f| {
+        in_slice(
+            f.location
+                .file
+                .strip_prefix(&tree_path)
+                .unwrap_or(&f.location.file),
+        )
+    })?;
+    let pieces = rendered
+        .files
+        .into_iter()
+        .filter(|(p, _)| in_slice(p))
+        .map(|(_, piece)| piece)
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| crate::spool::failed(&e))?;
+    stream_of(Stream::spooled(spool, pieces), env)
 }
 
 /// A slice's files in tree order, printed joined with `---` ([`Stream::write`]). The files
@@ -309,47 +304,10 @@ fn stream_of(stream: Stream, environment: &str) -> Result<Stream, Diagnostics> {
     Ok(stream)
 }
 
-/// A whole environment's stream: rendered and linted a unit (tenant) at a time, as `render`
-/// does, the files waiting in a spool on disk, so that memory holds what the corpus rules
-/// need, not every object's value or its YAML (see docs/performance.md). The stream is the
-/// environment's folder (`tenants/`, `workflows/`, `argocd/`); lint errors in it fail the
-/// generation.
-fn generate_environment(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
-    let names =
-        crate::resolve::select_environments(inputs, std::slice::from_ref(&req.environment))?;
-    let mut config = crate::lint_config(inputs, &names)?;
-    config.kube_version = req.kube_version;
-    let linted = crate::lint_spooled(inputs, &names, &config, crate::TENANTS_PER_BATCH)?;
-    let prefixes: Vec<String> = ["tenants", "workflows", "argocd"]
-        .iter()
-        .map(|area| format!("{}/{area}/", req.environment))
-        .collect();
-    let in_slice = |p: &str| prefixes.iter().any(|pre| p.starts_with(pre.as_str()));
-    let tree_path = format!(
-        "{}/",
-        config.tree_path.clone().unwrap_or_else(|| "gitops".into())
-    );
-    refuse_errors(&linted.findings, |f| {
-        in_slice(
-            f.location
-                .file
-                .strip_prefix(&tree_path)
-                .unwrap_or(&f.location.file),
-        )
-    })?;
-    let pieces = linted
-        .files
-        .into_iter()
-        .filter(|(p, _)| in_slice(p))
-        .map(|(_, piece)| piece)
-        .collect();
-    stream_of(Stream::spooled(linted.spool, pieces), &req.environment)
-}
-
 /// The dynamic parameters Argo CD shows in its UI: environments and their tenants.
 pub fn parameters(files: &EstateFiles) -> Result<Vec<Parameter>, Diagnostics> {
     let inputs = crate::inputs::load(files)?;
-    let plan = crate::resolve::resolve_with(&inputs, &[], None)?;
+    let plan = crate::resolve::resolve(&inputs, &Selection::default())?;
     let envs: Vec<&str> = plan.environments.iter().map(|e| e.name.as_str()).collect();
     let tenants: BTreeMap<String, String> = plan
         .environments

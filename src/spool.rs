@@ -105,6 +105,15 @@ impl Default for Spool {
     }
 }
 
+/// A spool that could not be written or read back: the error of the command that needed it.
+pub fn failed(e: &io::Error) -> crate::diagnostic::Diagnostic {
+    crate::diagnostic::Diagnostic::error(
+        "spool-failed",
+        format!("cannot keep the rendered stream in a temporary file: {e}"),
+    )
+    .help("set TMPDIR to a writable folder with room for the stream")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -557,7 +557,7 @@ fn against_a_tree_on_disk_is_the_diff_of_the_whole_trees() {
     e.write("gitops/NOTES.md", "# not an object\n");
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["dev".to_owned()], vec!["local".to_owned()]] {
-        let new = gitops_render::render_tree(&files, &envs, None)
+        let new = gitops_render::render_estate(&files, &envs)
             .expect("renders")
             .tree
             .files;

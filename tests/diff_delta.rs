@@ -35,7 +35,7 @@ fn report(old: &Files, new: &Files) -> String {
 
 /// Both states rendered in full, as `render` does: the reference.
 fn full(old: &EstateFiles, new: &EstateFiles) -> Result<(Files, Files), Side> {
-    let render = |f: &EstateFiles| gitops_render::render_tree(f, &[], None).map(|r| r.tree.files);
+    let render = |f: &EstateFiles| gitops_render::render_estate(f, &[]).map(|r| r.tree.files);
     Ok((
         render(old).map_err(|_| Side::Old)?,
         render(new).map_err(|_| Side::New)?,

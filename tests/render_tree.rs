@@ -5,8 +5,11 @@
 mod common;
 
 use common::{repo_root, stderr, stdout, Estate};
+use gitops_render::pipeline::{self, Stages};
+use gitops_render::resolve::Selection;
 use gitops_render::source::EstateFiles;
-use gitops_render::tree::{compare, io};
+use gitops_render::tree::{compare, io, Scope};
+use std::collections::BTreeMap;
 
 fn render_in_pool(threads: usize) -> gitops_render::tree::Tree {
     let files = EstateFiles::read_dir(&repo_root()).expect("example estate reads");
@@ -182,7 +185,7 @@ fn check_reports_what_comparing_the_whole_trees_finds() {
     );
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["prod".to_owned()]] {
-        let tree = gitops_render::render_tree(&files, &envs, None)
+        let tree = gitops_render::render_estate(&files, &envs)
             .expect("renders")
             .tree;
         let changes = compare(&tree, &read_tree(&e.path().join("gitops")).expect("reads"));
@@ -591,15 +594,11 @@ fn render_lints_like_a_lint_of_the_whole_render() {
         for (tenants, threads) in [(1, 1), (2, 4), (1000, 1), (1000, 4)] {
             let streamed = in_pool(threads, || spooled(&files, &envs, tenants)).expect("renders");
             let case = format!("envs {envs:?}, batches of {tenants}, {threads} threads");
-            let (notes, shown) = split_notes(&streamed.findings);
+            let (notes, shown) = split_notes(&streamed.0);
             let (expected_notes, expected_shown) = split_notes(&expected);
             assert_eq!(shown, expected_shown, "{case}");
             assert_eq!(notes, expected_notes, "{case}");
-            assert_eq!(
-                streamed.read_files().expect("spool"),
-                whole.tree.files,
-                "{case}"
-            );
+            assert_eq!(streamed.1, whole.tree.files, "{case}");
         }
     }
 }
@@ -625,17 +624,30 @@ fn split_notes(
     (notes, shown)
 }
 
+/// A stream's findings and its files by path.
+type Streamed = (Vec<gitops_render::lint::Finding>, BTreeMap<String, Vec<u8>>);
+
 /// `render --stdout`'s render: linted a unit at a time, `tenants` per batch, the files
-/// spooled.
+/// spooled. Its findings, and its files read back by path.
 fn spooled(
     files: &EstateFiles,
     envs: &[String],
     tenants: usize,
-) -> Result<gitops_render::Spooled, gitops_render::diagnostic::Diagnostics> {
+) -> Result<Streamed, gitops_render::diagnostic::Diagnostics> {
     let inputs = gitops_render::inputs::load(files)?;
-    let names = gitops_render::resolve::select_environments(&inputs, envs)?;
     let config = gitops_render::lint_config(&inputs, envs)?;
-    gitops_render::lint_spooled(&inputs, &names, &config, tenants)
+    let spool = gitops_render::spool::Spool::new();
+    let stages = Stages::linted(&config).batches_of(tenants);
+    let rendered = pipeline::run(&inputs, &Selection::environments(envs), stages, &spool)?;
+    let files = rendered
+        .files
+        .into_iter()
+        .map(|(path, piece)| {
+            let bytes = spool.read(piece.expect("spooled")).expect("reads back");
+            (path, bytes)
+        })
+        .collect();
+    Ok((rendered.findings, files))
 }
 
 /// Run `f` on a pool of `threads` workers.
@@ -726,14 +738,17 @@ fn write_plan_is_the_same_on_any_thread_count() {
     let files = EstateFiles::read_dir(e.path()).expect("estate reads");
     let inputs = gitops_render::inputs::load(&files).expect("inputs load");
     let output = io::Output::open(&e.path().join("gitops")).expect("output lists");
+    let config = gitops_render::lint_config(&inputs, &[]).expect("lint settings");
+    let write_plan = |stages: Stages<'_>, output: &io::Output| {
+        let rendered =
+            pipeline::run(&inputs, &Selection::default(), stages, output).expect("renders");
+        assert!(!rendered.refused(), "{:?}", rendered.findings);
+        output.plan(rendered.files, &Scope::All).expect("plans")
+    };
     let plan = |threads| {
         in_pool(threads, || {
-            let (plan, _) =
-                gitops_render::render_write_plan(&inputs, &[], None, &output).expect("plans");
-            let linted = gitops_render::render_linted_write_plan(&inputs, &[], &output)
-                .expect("plans")
-                .plan
-                .expect("no lint errors");
+            let plan = write_plan(Stages::unlinted(), &output);
+            let linted = write_plan(Stages::linted(&config), &output);
             assert_eq!(plan, linted, "linted and unlinted plans differ");
             plan
         })
@@ -749,10 +764,8 @@ fn write_plan_is_the_same_on_any_thread_count() {
     let listed = in_pool(4, || {
         io::Output::open(&e.path().join("gitops")).expect("lists")
     });
-    let again = in_pool(1, || {
-        gitops_render::render_write_plan(&inputs, &[], None, &listed).expect("plans")
-    });
-    assert_eq!(again.0, one, "listed on 4 threads, planned on 1");
+    let again = in_pool(1, || write_plan(Stages::unlinted(), &listed));
+    assert_eq!(again, one, "listed on 4 threads, planned on 1");
 }
 
 /// `render --stdout`: the tree as one YAML stream — the files `render` writes, in tree order,

@@ -211,7 +211,11 @@ pub(crate) fn tenant_plan(
     use crate::diagnostic::{did_you_mean, Diagnostic};
     let files = crate::source::EstateFiles::read_dir(root).map_err(|d| fail(&d))?;
     let inputs = crate::inputs::load(&files).map_err(|d| fail(&d))?;
-    let plan = crate::resolve::resolve(&inputs, &[env.to_owned()]).map_err(|d| fail(&d))?;
+    let plan = crate::resolve::resolve(
+        &inputs,
+        &crate::resolve::Selection::environment(env).with_provenance(),
+    )
+    .map_err(|d| fail(&d))?;
     let Some(e) = plan.environments.first() else {
         return Err(fail(
             &Diagnostic::error(

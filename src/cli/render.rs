@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::pipeline::{self, Stages};
+use crate::resolve::Selection;
 use crate::source::EstateFiles;
+use crate::spool::Spool;
 use crate::tree::known::{self, Known};
 use crate::tree::{compare, io, ChangeKind, Scope, Tree};
 
@@ -90,6 +93,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         Ok(d) => d,
         Err(d) => return fail(&d),
     };
+    let selection = Selection::environments(&args.envs);
     // Each file is judged against the output directory as it is rendered, and only what
     // differs is kept. Judging reads the target file, so workers wait on the disk: twice as
     // many workers as cores keep the cores busy meanwhile (N = 10,000 on two cores, without
@@ -110,14 +114,20 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
                 Err((_, d)) => return fail(&d),
             }
         } else {
-            let linted = match crate::render_linted_against(&inputs, &args.envs, &on_disk) {
+            let linted = crate::lint_config(&inputs, &args.envs).and_then(|config| {
+                pipeline::run(&inputs, &selection, Stages::linted(&config), &on_disk)
+            });
+            let linted = match linted {
                 Ok(l) => l,
                 Err(d) => return fail(&d),
             };
             report_findings(&linted.findings, linted.objects);
-            match linted.drift {
-                Some(drift) => (drift, linted.environments),
-                None => return lint_refused(),
+            if linted.refused() {
+                return lint_refused();
+            }
+            match on_disk.drift(linted.files) {
+                Ok(drift) => (drift, linted.environments),
+                Err(d) => return fail(&d),
             }
         };
         let scope = crate::scope(&args.envs, names.iter());
@@ -147,34 +157,40 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     let cleaned = crate::tree::guard::clean_leftovers(&out_dir);
     // What the stat index learned while judging, saved once the write is done.
     let mut known = Known::default();
-    let planned = if args.no_lint {
-        io::Output::open(&out_dir).and_then(|mut output| {
-            let planned = crate::render_write_plan(&inputs, &args.envs, None, &output);
-            if planned.is_err() {
-                output.abandon();
-            }
-            known = output.take_known();
-            crate::free_in_background(output);
-            planned
-        })
+    let config = if args.no_lint {
+        None
     } else {
-        let linted = match io::Output::open(&out_dir).and_then(|mut output| {
-            let linted = crate::render_linted_write_plan(&inputs, &args.envs, &output);
-            if !matches!(&linted, Ok(l) if l.plan.is_some()) {
-                output.abandon();
-            }
-            known = output.take_known();
-            crate::free_in_background(output);
-            linted
-        }) {
-            Ok(l) => l,
+        match crate::lint_config(&inputs, &args.envs) {
+            Ok(c) => Some(c),
             Err(d) => return fail(&d),
-        };
-        report_findings(&linted.findings, linted.objects);
-        match linted.plan {
-            Some(plan) => Ok((plan, linted.environments)),
-            None => return lint_refused(),
         }
+    };
+    let stages = match &config {
+        Some(config) => Stages::linted(config),
+        None => Stages::unlinted(),
+    };
+    // `None` when lint refused the render: nothing is planned, nothing written.
+    let planned = io::Output::open(&out_dir).and_then(|mut output| {
+        let planned = pipeline::run(&inputs, &selection, stages, &output).and_then(|rendered| {
+            report_findings(&rendered.findings, rendered.objects);
+            if rendered.refused() {
+                return Ok(None);
+            }
+            let environments = rendered.environments.len();
+            let scope = crate::scope(&args.envs, rendered.environments.iter());
+            Ok(Some((output.plan(rendered.files, &scope)?, environments)))
+        });
+        if !matches!(planned, Ok(Some(_))) {
+            output.abandon();
+        }
+        known = output.take_known();
+        crate::free_in_background(output);
+        planned
+    });
+    let planned = match planned {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => return lint_refused(),
+        Err(d) => Err(d),
     };
     // The process exits after this command: freeing every file one by one would only delay
     // the exit, so the plan is left to the operating system.
@@ -224,39 +240,35 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
 fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
     // `<env>/backstage/…` holds Backstage catalog entities, which no cluster can apply.
     let kubernetes = |path: &str| path.split('/').nth(1) != Some("backstage");
-    let stream = if args.no_lint {
-        match crate::render_tree(files, &args.envs, None) {
-            Ok(r) => crate::cmp::Stream::of_files(
-                r.tree
-                    .files
-                    .into_iter()
-                    .filter(|(p, _)| kubernetes(p))
-                    .map(|(_, bytes)| bytes),
-            ),
-            Err(d) => return super::fail(&d),
-        }
-    } else {
-        let spooled = crate::inputs::load(files).and_then(|inputs| {
-            let names = crate::resolve::select_environments(&inputs, &args.envs)?;
-            let config = crate::lint_config(&inputs, &args.envs)?;
-            crate::lint_spooled(&inputs, &names, &config, crate::TENANTS_PER_BATCH)
-        });
-        let spooled = match spooled {
-            Ok(s) => s,
-            Err(d) => return super::fail(&d),
+    let selection = Selection::environments(&args.envs);
+    let spool = Spool::new();
+    let spooled = crate::inputs::load(files).and_then(|inputs| {
+        let config = match args.no_lint {
+            true => None,
+            false => Some(crate::lint_config(&inputs, &args.envs)?),
         };
-        report_findings(&spooled.findings, spooled.objects);
-        if crate::lint::has_errors(&spooled.findings) {
-            output::err("error: the rendered tree has lint errors; nothing was printed (--no-lint skips this check)\n");
-            return Exit::Error;
-        }
-        let pieces = spooled
-            .files
-            .into_iter()
-            .filter(|(p, _)| kubernetes(p))
-            .map(|(_, piece)| piece)
-            .collect();
-        crate::cmp::Stream::spooled(spooled.spool, pieces)
+        let stages = config.as_ref().map_or(Stages::unlinted(), Stages::linted);
+        let rendered = pipeline::run(&inputs, &selection, stages, &spool)?;
+        Ok(rendered.in_tree_order())
+    });
+    let spooled = match spooled {
+        Ok(s) => s,
+        Err(d) => return super::fail(&d),
+    };
+    report_findings(&spooled.findings, spooled.objects);
+    if spooled.refused() {
+        output::err("error: the rendered tree has lint errors; nothing was printed (--no-lint skips this check)\n");
+        return Exit::Error;
+    }
+    let pieces = spooled
+        .files
+        .into_iter()
+        .filter(|(p, _)| kubernetes(p))
+        .map(|(_, piece)| piece)
+        .collect::<std::io::Result<Vec<_>>>();
+    let stream = match pieces {
+        Ok(pieces) => crate::cmp::Stream::spooled(spool, pieces),
+        Err(e) => return super::fail(&crate::spool::failed(&e).into()),
     };
     output::out_stream(&stream)
 }

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostics;
 use crate::inputs::{self, Inputs};
+use crate::pipeline::{self, Stages};
 use crate::resolve::{
-    changed_teams, resolve_teams, resolve_with, same_context, select_environments, EnvPlan, Plan,
+    changed_teams, resolve, same_context, select_environments, EnvPlan, Plan, Selection,
 };
 use crate::source::EstateFiles;
 use crate::tree::{self, Scope};
@@ -110,18 +111,10 @@ pub fn render_against(
     on_disk: &tree::io::OnDisk,
 ) -> Result<(tree::io::Drift, Vec<String>), (Side, Diagnostics)> {
     let inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
-    let names = select_environments(&inputs, envs).map_err(|d| (Side::New, d))?;
-    let mut rendered = Vec::new();
-    for name in &names {
-        let plan = resolve_with(&inputs, std::slice::from_ref(name), new.pack_pin)
-            .map_err(|d| (Side::New, d))?;
-        let files = tree::render_files(&inputs, &plan, |path, bytes| {
-            let differing = on_disk.differing(&path, bytes);
-            (path, differing)
-        })
+    let selection = Selection::environments(envs).pinned(new.pack_pin);
+    let rendered = pipeline::run(&inputs, &selection, Stages::unlinted(), on_disk)
         .map_err(|d| (Side::New, d))?;
-        rendered.extend(files);
-    }
+    let (rendered, names) = (rendered.files, rendered.environments);
     // Two rendered files at one path is the render's error; a file that cannot be read,
     // the directory's.
     let drift = on_disk.drift(rendered).map_err(|d| {
@@ -148,8 +141,8 @@ fn environment(
     let Some(teams) = changed_teams(old.0, new.0, name) else {
         return whole();
     };
-    let a = resolve_teams(old.0, name, &teams, old.1).map_err(|d| (Side::Old, d))?;
-    let b = resolve_teams(new.0, name, &teams, new.1).map_err(|d| (Side::New, d))?;
+    let a = some_teams(old, name, &teams, Side::Old)?;
+    let b = some_teams(new, name, &teams, Side::New)?;
     if !same_context(old.0, &a, new.0, &b) {
         return whole();
     }
@@ -165,7 +158,30 @@ fn environment(
 
 /// Resolve one environment with every tenant.
 fn full(side: SideInputs<'_>, name: &str, which: Side) -> Result<EnvPlan, (Side, Diagnostics)> {
-    let mut plan = resolve_with(side.0, &[name.to_owned()], side.1).map_err(|d| (which, d))?;
+    one(side, Selection::environment(name), which)
+}
+
+/// Resolve only `teams` of environment `name` (those it has), with every setting of the
+/// environment; its roster lists only those tenants.
+fn some_teams(
+    side: SideInputs<'_>,
+    name: &str,
+    teams: &BTreeSet<String>,
+    which: Side,
+) -> Result<EnvPlan, (Side, Diagnostics)> {
+    one(
+        side,
+        Selection::environment(name).teams(teams.clone()),
+        which,
+    )
+}
+
+fn one(
+    side: SideInputs<'_>,
+    selection: Selection,
+    which: Side,
+) -> Result<EnvPlan, (Side, Diagnostics)> {
+    let mut plan = resolve(side.0, &selection.pinned(side.1)).map_err(|d| (which, d))?;
     Ok(plan.environments.remove(0))
 }
 

@@ -235,7 +235,7 @@ mod tests {
     fn memo(templates: &[(&'static str, &'static str)]) -> (Environment<'static>, Memo) {
         let mut env = Environment::new();
         for (name, text) in templates {
-            env.add_template(name, text).unwrap();
+            env.add_template(name, text).expect("compiles");
         }
         let memo = Memo::new(&env, templates.iter().map(|(n, t)| (*n, *t)));
         (env, memo)
@@ -250,8 +250,8 @@ mod tests {
                 let text = env.get_template(name)?.render(&ctx)?;
                 Ok((vec![Value::String(text.clone())], text.len()))
             })
-            .unwrap();
-        (docs[0].as_str().unwrap().to_owned(), ran)
+            .expect("renders");
+        (docs[0].as_str().expect("a string").to_owned(), ran)
     }
 
     fn tenant(namespace: &str, tier: &str) -> JinjaValue {
@@ -287,7 +287,7 @@ mod tests {
                 "{% import \"_lib\" as lib %}ns: {{ lib.ns() }} {{ tenant.tier }}",
             ),
         ]);
-        assert_eq!(render(&env, &memo, "wf", tenant("a", "small")).1, true);
+        assert!(render(&env, &memo, "wf", tenant("a", "small")).1);
         let (text, ran) = render(&env, &memo, "wf", tenant("b", "small"));
         assert_eq!((text.as_str(), ran), ("ns: b small", true));
     }
@@ -356,7 +356,9 @@ mod tests {
         }
         assert_eq!(memo.key("ns", &tenant("t0", "small")), None);
         assert_eq!(
-            memo.kept.lock().unwrap().slots["ns"].docs.len(),
+            memo.kept.lock().expect("not poisoned").slots["ns"]
+                .docs
+                .len(),
             KEYS_PER_TEMPLATE
         );
     }
@@ -384,7 +386,7 @@ mod tests {
                     namespace => format!("ns{ns}"), tier => format!("tier{tier}"), labels,
                 } };
                 for (name, _) in &templates[1..] {
-                    let fresh = env.get_template(name).unwrap().render(&ctx).unwrap();
+                    let fresh = env.get_template(name).expect("exists").render(&ctx).expect("renders");
                     proptest::prop_assert_eq!(render(&env, &memo, name, ctx.clone()).0, fresh);
                 }
             }

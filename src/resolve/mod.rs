@@ -9,6 +9,7 @@
 mod delta;
 mod overlay;
 mod plan;
+mod selection;
 mod workflows;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,97 +31,22 @@ pub use plan::{
     EnvPlan, Member, NetworkPlan, Plan, PodSecurityExceptionPlan, PodSecurityPlan, RolePlan,
     TenantPlan,
 };
+pub use selection::{Selection, Tenants};
 pub use workflows::{plan_for_file, template_refs, FileRule, WorkflowPlan, WorkflowPolicy};
 
 /// The role bound to every tenant's workflow ServiceAccount when the pack defines it.
 pub const WORKFLOW_ROLE: &str = "workflow-executor";
 
-/// Resolve the environments named in `only` (all environments when empty), every tenant
-/// with the origin of each of its values (what `explain` prints).
-pub fn resolve(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
-    resolve_all(inputs, only, None, Select::All, Keep::Provenance)
-}
-
-/// What rendering needs: like [`resolve`], with every environment pinned to `pack_pin`
-/// instead of its own pin (`diff --pack`: the blast radius of a pack release before any
-/// environment adopts it), and tenants without their provenance — a quarter of the plan of
-/// a large estate, which nothing after resolving reads.
-pub fn resolve_with(
-    inputs: &Inputs,
-    only: &[String],
-    pack_pin: Option<&str>,
-) -> Result<Plan, Diagnostics> {
-    resolve_all(inputs, only, pack_pin, Select::All, Keep::Values)
-}
-
-/// What a resolved tenant keeps.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Keep {
-    Values,
-    /// The values and where each came from.
-    Provenance,
-}
-
-fn resolve_all(
-    inputs: &Inputs,
-    only: &[String],
-    pack_pin: Option<&str>,
-    select: Select<'_>,
-    keep: Keep,
-) -> Result<Plan, Diagnostics> {
-    let names = select_environments(inputs, only)?;
+/// Resolve what `selection` asks for: its environments (each on a core of its own), their
+/// pack versions and overlays, and the tenants it names.
+pub fn resolve(inputs: &Inputs, selection: &Selection) -> Result<Plan, Diagnostics> {
+    let names = select_environments(inputs, &selection.environments)?;
     let results: Vec<Result<EnvPlan, Diagnostics>> = names
         .par_iter()
-        .map(|name| resolve_env(inputs, name, pack_pin, select, keep))
+        .map(|name| resolve_env(inputs, name, selection))
         .collect();
     let (environments, diags) = partition(results);
     diags.into_result(Plan { environments })
-}
-
-/// Resolve one environment, or one tenant of it (`tenant` is a team name or a namespace):
-/// the cost grows with the slice, not with the estate (the CMP renders one application).
-pub fn resolve_slice(
-    inputs: &Inputs,
-    env: &str,
-    tenant: Option<&str>,
-) -> Result<Plan, Diagnostics> {
-    let names = select_environments(inputs, &[env.to_owned()])?;
-    let mut environments = Vec::new();
-    for name in names {
-        let select = tenant.map_or(Select::All, Select::Named);
-        environments.push(resolve_env(inputs, &name, None, select, Keep::Provenance)?);
-    }
-    Ok(Plan { environments })
-}
-
-/// Resolve only `teams` of environment `env` (those it has; the others are skipped), with
-/// every setting of the environment: what `diff` needs of the tenants a change touched.
-/// The plan is partial: its roster lists only the resolved tenants.
-pub fn resolve_teams(
-    inputs: &Inputs,
-    env: &str,
-    teams: &BTreeSet<String>,
-    pack_pin: Option<&str>,
-) -> Result<EnvPlan, Diagnostics> {
-    resolve_env(inputs, env, pack_pin, Select::Teams(teams), Keep::Values)
-}
-
-/// The settings and merged pack of the environments `only` names (all when empty), without
-/// their tenants: what the lint configuration needs of an estate, at a cost that does not
-/// grow with its tenants.
-pub fn resolve_environments(inputs: &Inputs, only: &[String]) -> Result<Plan, Diagnostics> {
-    let none = BTreeSet::new();
-    resolve_all(inputs, only, None, Select::Teams(&none), Keep::Values)
-}
-
-/// Which tenants of an environment to resolve.
-#[derive(Clone, Copy)]
-enum Select<'a> {
-    All,
-    /// One tenant, by team name or namespace (a CMP slice).
-    Named(&'a str),
-    /// These teams (a diff's changed tenants).
-    Teams(&'a BTreeSet<String>),
 }
 
 /// An environment file's spec without its tenants.
@@ -250,13 +176,9 @@ const REQUIRED_SETTINGS: &[&str] = &[
     "/argocd/project",
 ];
 
-fn resolve_env(
-    inputs: &Inputs,
-    name: &str,
-    pack_pin: Option<&str>,
-    select: Select<'_>,
-    keep: Keep,
-) -> Result<EnvPlan, Diagnostics> {
+fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<EnvPlan, Diagnostics> {
+    let pack_pin = selection.pack_pin.as_deref();
+    let select = &selection.tenants;
     let chain = chain(inputs, name)?;
     let own = chain
         .last()
@@ -266,7 +188,7 @@ fn resolve_env(
     let mut merged = Layered::default();
     for file in &chain {
         match select {
-            Select::All => merged.overlay_file(&file.spec, file.source, "/spec"),
+            Tenants::All => merged.overlay_file(&file.spec, file.source, "/spec"),
             // A slice merges its tenants later, once the naming rule is known: an estate of
             // thousands of tenants is not merged to render one.
             _ => merged.overlay_file(&without_tenants(&file.spec), file.source, "/spec"),
@@ -406,13 +328,13 @@ fn resolve_env(
         pack,
         spec: &spec,
         pack_layers: &pack_layers,
-        keep,
+        provenance: selection.provenance,
         argocd_namespace: &settings.argocd.namespace,
     };
     let candidates: Option<BTreeSet<&String>> = match select {
-        Select::All => None,
+        Tenants::All => None,
         // Teams any layer could make the slice's tenant.
-        Select::Named(filter) => Some(
+        Tenants::Named(filter) => Some(
             chain
                 .iter()
                 .filter_map(|file| file.spec.get("tenants").and_then(Value::as_object))
@@ -428,7 +350,7 @@ fn resolve_env(
                 .map(|(team, _)| team)
                 .collect(),
         ),
-        Select::Teams(teams) => Some(teams.iter().collect()),
+        Tenants::Teams(teams) => Some(teams.iter().collect()),
     };
     if let Some(teams) = candidates {
         // Every layer's entry for the candidates merges.
@@ -453,8 +375,8 @@ fn resolve_env(
     // A slice (one tenant, by team or namespace) resolves only that tenant.
     let wanted = |team: &str| -> bool {
         match select {
-            Select::All => true,
-            Select::Named(filter) => {
+            Tenants::All => true,
+            Tenants::Named(filter) => {
                 let explicit = tenant_layers
                     .value
                     .get(team)
@@ -462,7 +384,7 @@ fn resolve_env(
                     .and_then(Value::as_str);
                 names_tenant(filter, team, explicit, &spec.naming.namespace, name)
             }
-            Select::Teams(teams) => teams.contains(team),
+            Tenants::Teams(teams) => teams.contains(team),
         }
     };
     let teams: Vec<(String, Layered)> = match &tenant_layers.value {
@@ -479,7 +401,7 @@ fn resolve_env(
             .collect(),
         _ => Vec::new(),
     };
-    if let (Select::Named(filter), true) = (select, teams.is_empty()) {
+    if let (Tenants::Named(filter), true) = (select, teams.is_empty()) {
         // A slice merged only its candidates: merge every tenant's layers to name them all
         // (only on this error path).
         let mut all = Layered::default();
@@ -566,7 +488,7 @@ fn resolve_env(
         .collect();
     // A slice (the plugin's own request, or a review of some teams) renders its tenants.
     let tenants_by_plugin =
-        settings.argocd.mode == crate::model::ArgoMode::Plugin && matches!(select, Select::All);
+        settings.argocd.mode == crate::model::ArgoMode::Plugin && matches!(select, Tenants::All);
     Ok(EnvPlan {
         name: name.to_owned(),
         inputs: header_inputs,
@@ -580,7 +502,7 @@ fn resolve_env(
         settings_provenance,
         pack_provenance: pack_layers,
         // Only some tenants were resolved: the roster does not list them all.
-        partial: !matches!(select, Select::All),
+        partial: !matches!(select, Tenants::All),
         tenants_by_plugin,
     })
 }
@@ -655,7 +577,8 @@ struct EnvContext<'a> {
     inputs: &'a Inputs,
     name: &'a str,
     pack: &'a PackInput,
-    keep: Keep,
+    /// Keep each tenant's layers (where its values came from).
+    provenance: bool,
     spec: &'a PackSpec,
     pack_layers: &'a Layered,
     /// Reserved: no tenant may live in Argo CD's namespace.
@@ -1062,9 +985,10 @@ impl EnvContext<'_> {
             workflow_templates,
             workflow_policy,
             pod_security,
-            provenance: match self.keep {
-                Keep::Provenance => layers,
-                Keep::Values => Layered::default(),
+            provenance: if self.provenance {
+                layers
+            } else {
+                Layered::default()
             },
         })
     }

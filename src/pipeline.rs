@@ -1,0 +1,298 @@
+//! The one path every render takes:
+//!
+//! ```text
+//! Selection ─resolve─▶ Plan (one environment at a time) ─render─▶ units of manifests
+//!     ─tree::lay_out─▶ files ─lint (file rules; pruned documents kept)─▶ Sink
+//! ```
+//!
+//! A unit is a tenant's objects or an environment's own. Each is rendered, laid out, judged
+//! by lint's file rules and handed to the [`Sink`] on the thread that rendered it; the sink
+//! keeps what it needs of each file (a verdict against the output folder, a difference from
+//! it, a place in a spool, or the bytes), so memory holds the units in flight and what the
+//! cross-object lint rules keep, not the tree. The cross-object rules run once every unit is
+//! in, and locate their findings in the files through the sink. The sinks are the tree
+//! writer ([`tree::io::Output`]), `render --check` and `diff --against`
+//! ([`tree::io::OnDisk`]), the YAML streams of the plugin and `render --stdout`
+//! ([`Spool`]) and [`Collect`] (tests, `render --stdout --no-lint`).
+
+use std::path::PathBuf;
+
+use crate::diagnostic::{self, Diagnostics};
+use crate::inputs::Inputs;
+use crate::lint::{self, LintConfig};
+use crate::resolve::{self, Plan, Selection};
+use crate::spool::{Piece, Spool};
+use crate::tree::io::{Judged, OnDisk, Output};
+use crate::{free_in_background, manifest, render, tree};
+
+/// Where rendered files go, each on the thread that rendered it.
+pub trait Sink: Sync {
+    /// What the sink keeps of a file.
+    type Kept: Send + Sync;
+    /// Take the file at `path` (tree-relative) with its bytes.
+    fn take(&self, path: &str, bytes: Vec<u8>) -> Self::Kept;
+    /// The file's text again, to locate a cross-object rule's finding in it.
+    fn text(&self, path: &str, kept: &Self::Kept) -> Option<String>;
+    /// How many files the render is expected to bring (the folder's count on a re-render):
+    /// room is made for them once instead of growing by doubling.
+    fn expected_files(&self) -> usize {
+        0
+    }
+}
+
+/// The tree writer: a verdict per file (unchanged, to write, staged, blocked).
+impl Sink for Output {
+    type Kept = Judged;
+    fn take(&self, path: &str, bytes: Vec<u8>) -> Judged {
+        self.judge(path, bytes)
+    }
+    fn text(&self, path: &str, kept: &Judged) -> Option<String> {
+        match kept {
+            Judged::Write(bytes) => String::from_utf8(bytes.clone()).ok(),
+            _ => read(self.current_path(path)),
+        }
+    }
+    fn expected_files(&self) -> usize {
+        self.on_disk().expected_files()
+    }
+}
+
+/// `render --check`, `diff --against`: the bytes of files that differ from the folder's.
+impl Sink for OnDisk {
+    type Kept = Option<Vec<u8>>;
+    fn take(&self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        self.differing(path, bytes)
+    }
+    fn text(&self, path: &str, kept: &Option<Vec<u8>>) -> Option<String> {
+        match kept {
+            Some(bytes) => String::from_utf8(bytes.clone()).ok(),
+            None => read(self.target(path)),
+        }
+    }
+    fn expected_files(&self) -> usize {
+        OnDisk::expected_files(self)
+    }
+}
+
+/// The YAML streams: each file's place in a spool on disk.
+impl Sink for Spool {
+    type Kept = std::io::Result<Piece>;
+    fn take(&self, _: &str, bytes: Vec<u8>) -> Self::Kept {
+        self.put(&bytes)
+    }
+    fn text(&self, _: &str, kept: &Self::Kept) -> Option<String> {
+        let piece = kept.as_ref().ok()?;
+        String::from_utf8(self.read(*piece).ok()?).ok()
+    }
+}
+
+/// Every file's bytes, in memory: for tests and small trees.
+pub struct Collect;
+
+impl Sink for Collect {
+    type Kept = Vec<u8>;
+    fn take(&self, _: &str, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+    fn text(&self, _: &str, kept: &Vec<u8>) -> Option<String> {
+        String::from_utf8(kept.clone()).ok()
+    }
+}
+
+fn read(path: PathBuf) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// The stages a render runs after laying its files out.
+#[derive(Clone, Copy)]
+pub struct Stages<'a> {
+    /// Lint with this configuration (`None`: `--no-lint`).
+    pub lint: Option<&'a LintConfig>,
+    /// Tenants rendered before their units join the lint stream.
+    pub tenants_per_batch: usize,
+}
+
+impl<'a> Stages<'a> {
+    pub fn linted(config: &'a LintConfig) -> Stages<'a> {
+        Stages {
+            lint: Some(config),
+            tenants_per_batch: TENANTS_PER_BATCH,
+        }
+    }
+
+    pub fn unlinted() -> Stages<'static> {
+        Stages {
+            lint: None,
+            tenants_per_batch: TENANTS_PER_BATCH,
+        }
+    }
+
+    /// In batches of `tenants` (tests use small ones to cross batch edges).
+    pub fn batches_of(self, tenants: usize) -> Stages<'a> {
+        Stages {
+            tenants_per_batch: tenants,
+            ..self
+        }
+    }
+}
+
+/// Tenants rendered before their pruned documents join the stream: the units of a batch are
+/// held until the batch is done (at N = 10,000 a whole environment's took ~150 MB more
+/// peak memory than batches of 1,000), and each batch compiles its templates (~ms).
+pub const TENANTS_PER_BATCH: usize = 1000;
+
+/// What a render handed its sink.
+#[derive(Debug)]
+pub struct Rendered<K> {
+    /// Every file's tree-relative path and what the sink kept of it, in the order rendered.
+    pub files: Vec<(String, K)>,
+    /// Lint's findings (none without lint); errors among them refuse a write or a stream.
+    pub findings: Vec<lint::Finding>,
+    /// Objects linted.
+    pub objects: usize,
+    /// The environments rendered.
+    pub environments: Vec<String>,
+}
+
+impl<K> Rendered<K> {
+    /// Whether lint found errors.
+    pub fn refused(&self) -> bool {
+        lint::has_errors(&self.findings)
+    }
+
+    /// The files in tree order (by path).
+    pub fn in_tree_order(mut self) -> Rendered<K> {
+        self.files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self
+    }
+}
+
+/// Render what `selection` asks for through `stages` into `sink`. Environments are resolved
+/// and rendered one at a time (an environment's tenants in parallel, in batches), so one
+/// environment's plan is held at once. When lint runs, the cross-object rules see the
+/// documents environment by environment; where one reports the second of two objects
+/// (duplicate-object), they are in different environments (rendering refuses two in one),
+/// so the earlier environment's comes first, as in tree order: the findings are those of a
+/// lint of the whole render (`tests/render_tree.rs` holds them to it).
+pub fn run<S: Sink>(
+    inputs: &Inputs,
+    selection: &Selection,
+    stages: Stages<'_>,
+    sink: &S,
+) -> Result<Rendered<S::Kept>, Diagnostics> {
+    let environments = resolve::select_environments(inputs, &selection.environments)?;
+    let mut stream = stages.lint.map(|config| {
+        // Render, check and the plugin count notes; `lint` places them.
+        let mut stream =
+            lint::Stream::new(config, Some(tree_path(config).to_owned())).counting_notes();
+        stream.reserve_files(sink.expected_files());
+        stream
+    });
+    // What the sink kept, in the order added; the paths come from the lint stream when it
+    // runs (a second copy of 770,012 paths at N = 10,000 is ~70 MB), else from here.
+    let mut kept: Vec<S::Kept> = Vec::with_capacity(sink.expected_files());
+    let mut paths: Vec<String> = Vec::new();
+    let mut diags = Diagnostics::new();
+    for name in &environments {
+        let one = Selection {
+            environments: vec![name.clone()],
+            ..selection.clone()
+        };
+        let mut plan = match resolve::resolve(inputs, &one) {
+            Ok(plan) => plan,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        in_batches(&mut plan, stages.tenants_per_batch, |plan| {
+            let judging = stream.as_ref();
+            let units = render::render_units(inputs, plan, |unit| {
+                // Every path confined to the tree, none twice.
+                let mut files = tree::collect(tree::lay_out(&unit), tree::Scope::All)?.files;
+                let (Some(judging), Some(config)) = (judging, stages.lint) else {
+                    let (paths, files) = files
+                        .into_iter()
+                        .map(|(path, bytes)| {
+                            let k = sink.take(&path, bytes);
+                            (path, k)
+                        })
+                        .unzip();
+                    return Ok((None, paths, files));
+                };
+                let set = manifest::ManifestSet { manifests: unit };
+                let corpus = lint::Corpus::from_rendered(set, &mut files, tree_path(config));
+                let mut chunk = judging.judge(corpus, |_| true);
+                let files = chunk.take_texts(|path, text| sink.take(path, text.into_bytes()));
+                Ok((Some(chunk), Vec::new(), files))
+            });
+            match units {
+                Ok(units) => {
+                    let (units, errors) = diagnostic::partition(units);
+                    diags.extend(errors);
+                    if diags.is_empty() {
+                        for (chunk, unit_paths, files) in units {
+                            if let (Some(stream), Some(chunk)) = (stream.as_mut(), chunk) {
+                                stream.add(chunk);
+                            }
+                            paths.extend(unit_paths);
+                            kept.extend(files);
+                        }
+                    }
+                }
+                Err(d) => diags.extend(d),
+            }
+        });
+        // Freeing an environment's plan is ~50 ms on one core at N = 10,000.
+        free_in_background(plan);
+    }
+    // Each environment's repeats were collapsed as it was rendered; across them too.
+    let kept = diags.sorted().collapse_repeats().into_result(kept)?;
+    let Some(stream) = stream else {
+        return Ok(Rendered {
+            files: paths.into_iter().zip(kept).collect(),
+            findings: Vec::new(),
+            objects: 0,
+            environments,
+        });
+    };
+    // The `i`th file added is `kept[i]`.
+    let (findings, mut corpus) = stream.finish(|i, path| sink.text(path, &kept[i]));
+    let objects = corpus.docs.len();
+    let paths = corpus
+        .sources
+        .take_files()
+        .into_iter()
+        .map(|(path, _)| path);
+    let files = paths.zip(kept).collect();
+    free_in_background(corpus);
+    Ok(Rendered {
+        files,
+        findings,
+        objects,
+        environments,
+    })
+}
+
+fn tree_path(config: &LintConfig) -> &str {
+    config.tree_path.as_deref().unwrap_or("gitops")
+}
+
+/// Hand `each` a one-environment plan as plans of `size` tenants each
+/// (environment-level objects not rendered), then as one of the environment-level objects
+/// alone. The roster, which environment templates read, stays whole.
+fn in_batches(plan: &mut Plan, size: usize, mut each: impl FnMut(&Plan)) {
+    let partial = plan.environments[0].partial;
+    let mut tenants = std::mem::take(&mut plan.environments[0].tenants).into_iter();
+    loop {
+        let batch: Vec<_> = tenants.by_ref().take(size.max(1)).collect();
+        let last = batch.is_empty();
+        let env = &mut plan.environments[0];
+        env.tenants = batch;
+        env.partial = if last { partial } else { true };
+        each(plan);
+        if last {
+            return;
+        }
+    }
+}
