@@ -65,8 +65,8 @@ pub struct Rendered {
 }
 
 /// Run the whole pipeline in memory, every stage's output kept: files → tree (the reference
-/// for tests and benchmarks; commands use [`pipeline::run`]). `envs` limits the environments (all when
-/// empty); the tree's scope says so.
+/// for tests and benchmarks; commands use [`pipeline::run`]). `envs` limits the environments
+/// (all when empty); the tree's scope says so.
 pub fn render_estate(files: &EstateFiles, envs: &[String]) -> Result<Rendered, Diagnostics> {
     let inputs = inputs::load(files)?;
     let plan = resolve::resolve(&inputs, &Selection::environments(envs))?;
