@@ -64,7 +64,7 @@ impl std::fmt::Debug for Memo {
 }
 
 impl Memo {
-    /// What each template of `env` (named `names`, with their sources) reads.
+    /// What each of `sources` (template name and text, all compiled into `env`) reads.
     pub fn new<'a>(
         env: &Environment<'_>,
         sources: impl Iterator<Item = (&'a str, &'a str)>,
@@ -161,6 +161,8 @@ fn read(ctx: &JinjaValue, path: &str, out: &mut String) -> Option<()> {
 
 /// The paths template `name` and every template it reaches read, sorted; `None` when a
 /// template on the way names another by an expression, calls `debug()`, or is missing.
+/// minijinja re-parses each source with the default syntax for this, the syntax the engine
+/// compiles with (it sets no custom delimiters), so a template that compiled parses here.
 fn reads_of(
     env: &Environment<'_>,
     sources: &HashMap<&str, &str>,
