@@ -56,6 +56,23 @@ ratio() { # N what ours_objects ours_seconds peer_objects peer_seconds peer_name
     'BEGIN { printf "%-7s %-17s %s: %.1fx the objects/s of %s\n", n, "ratio", what, (o / t) / (po / pt), peer }'
 }
 
+# Fresh render (without and with lint) of ESTATE's tree into new folders under $work/fresh,
+# then `tar x` of the same tree into another, and their ratio; needs $n and $objects.
+#   fresh_rows ESTATE LABEL_NO_LINT LABEL_LINT LABEL_TAR RATIO_WHAT
+fresh_rows() {
+  local estate=$1 t rss fresh_t tarball
+  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/r.XXXXXX")" --no-lint' sh "$estate" "$bin" "$work/fresh")
+  row "$n" "$2" "$objects" "$t" "$rss"
+  fresh_t=$t
+  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/l.XXXXXX")"' sh "$estate" "$bin" "$work/fresh")
+  row "$n" "$3" "$objects" "$t" "$rss"
+  tarball=$(mktemp -u "$work/tree.XXXXXX.tar")
+  tar -C "$estate" -cf "$tarball" --exclude .gitops-render-cache gitops
+  read -r t rss < <(measure 0 sh -c 'd=$(mktemp -d "$2/t.XXXXXX") && tar -C "$d" -xf "$1"' sh "$tarball" "$work/fresh")
+  row "$n" "$4" "$objects" "$t" "$rss"
+  awk -v a="$fresh_t" -v b="$t" -v n="$n" -v what="$5" 'BEGIN { printf "%-7s %-17s %s: %.2fx the time of tar x of the same tree\n", n, "ratio", what, a / b }'
+}
+
 printf '%-7s %-17s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
@@ -88,15 +105,7 @@ for n in "${sizes[@]}"; do
   # a file system mounted with `discard` (this machine class), deleting a tree makes the
   # next writes wait for its TRIMs (docs/performance.md).
   mkdir -p "$work/fresh"
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/r.XXXXXX")" --no-lint' sh "$estate" "$bin" "$work/fresh")
-  row "$n" "fresh render" "$objects" "$t" "$rss"
-  fresh_t=$t
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/l.XXXXXX")"' sh "$estate" "$bin" "$work/fresh")
-  row "$n" "fresh render+lint" "$objects" "$t" "$rss"
-  tar -C "$estate" -cf "$work/tree-$n.tar" --exclude .gitops-render-cache gitops
-  read -r t rss < <(measure 0 sh -c 'd=$(mktemp -d "$2/t.XXXXXX") && tar -C "$d" -xf "$1"' sh "$work/tree-$n.tar" "$work/fresh")
-  row "$n" "floor: tar x" "$objects" "$t" "$rss"
-  awk -v a="$fresh_t" -v b="$t" -v n="$n" 'BEGIN { printf "%-7s %-17s fresh render: %.2fx the time of tar x of the same tree\n", n, "ratio", a / b }'
+  fresh_rows "$estate" "fresh render" "fresh render+lint" "floor: tar x" "fresh render"
   # The same estate with `repo.layout: file-per-app` (one manifest.yaml per application
   # folder): the same objects in far fewer files.
   app="$work/estate-$n-app"
@@ -114,15 +123,7 @@ for n in "${sizes[@]}"; do
   row "$n" "app: no index" "$objects" "$t" "$rss"
   "$bin" render --root "$app" --no-lint 2> /dev/null
   read -r t rss < <(measure 0 "$bin" render --root "$app"); row "$n" "app: render+lint" "$objects" "$t" "$rss"
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/a.XXXXXX")" --no-lint' sh "$app" "$bin" "$work/fresh")
-  row "$n" "app: fresh render" "$objects" "$t" "$rss"
-  app_fresh_t=$t
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/b.XXXXXX")"' sh "$app" "$bin" "$work/fresh")
-  row "$n" "app: fresh+lint" "$objects" "$t" "$rss"
-  tar -C "$app" -cf "$work/tree-$n-app.tar" --exclude .gitops-render-cache gitops
-  read -r t rss < <(measure 0 sh -c 'd=$(mktemp -d "$2/u.XXXXXX") && tar -C "$d" -xf "$1"' sh "$work/tree-$n-app.tar" "$work/fresh")
-  row "$n" "app: tar x" "$objects" "$t" "$rss"
-  awk -v a="$app_fresh_t" -v b="$t" -v n="$n" 'BEGIN { printf "%-7s %-17s app: fresh render: %.2fx the time of tar x of the same tree\n", n, "ratio", a / b }'
+  fresh_rows "$app" "app: fresh render" "app: fresh+lint" "app: tar x" "app: fresh render"
   # One environment as a stream (what the Argo CD plugin serves an environment-wide
   # Application): objects and bytes per second, against `helm template` of one environment
   # below.

@@ -243,15 +243,6 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// A stream of `files`, kept in memory (a tenant's, or a `--no-lint` render's).
-    pub fn of_files(files: impl Iterator<Item = Vec<u8>>) -> Stream {
-        let spool = Spool::in_memory();
-        let pieces = files
-            .map(|bytes| spool.put(&bytes).expect("a spool in memory cannot fail"))
-            .collect();
-        Stream { spool, pieces }
-    }
-
     /// A stream of the files at `pieces` of `spool`, in that order.
     pub fn spooled(spool: Spool, pieces: Vec<Piece>) -> Stream {
         Stream { spool, pieces }
