@@ -5,25 +5,34 @@
 //! (base of the `extends` chain first); for tenants, the pack's `tenantDefaults`, then each
 //! file's entry for the team. All inputs were schema-checked per file by `inputs`; merged
 //! values are checked again here because a merge can complete or break them.
+//!
+//! An environment resolves in named steps ([`resolve_env`]): its `extends` [`chain`] →
+//! its [`settings`] merged along the chain → its pack (`pack::for_environment`: the version
+//! the pin selects, with the chain's `overrides`, checked) → the [`tenant_entries`] the
+//! [`Selection`] asks for → each tenant (`tenant::EnvContext::tenant`: tier, network
+//! profile, features, workflows, roles, namespace) → the [`EnvPlan`].
 
 mod delta;
 mod overlay;
+mod pack;
 mod plan;
 mod selection;
+mod tenant;
 mod workflows;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rayon::prelude::*;
-use semver::{Version, VersionReq};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{did_you_mean, partition, Diagnostic, Diagnostics};
-use crate::inputs::{EnvInput, Inputs, PackInput};
-use crate::model::{dns1123_problem, EnvSettings, PackSpec, Subject, TenantSpec};
-use crate::schema::{self, InputSchema};
+use crate::inputs::{EnvInput, Inputs};
+use crate::model::EnvSettings;
 use crate::source::{pointer_push, Location, Target};
+
+use pack::{EnvPack, Pin};
+use tenant::EnvContext;
 
 pub use delta::{changed_teams, same_context};
 pub use overlay::{merge, strip_nulls, Layered, Origin};
@@ -176,25 +185,55 @@ const REQUIRED_SETTINGS: &[&str] = &[
     "/argocd/project",
 ];
 
+/// One environment of the selection, step by step (see the module docs).
 fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<EnvPlan, Diagnostics> {
-    let pack_pin = selection.pack_pin.as_deref();
-    let select = &selection.tenants;
     let chain = chain(inputs, name)?;
+    let (mut merged, settings) = settings(inputs, name, &chain, &selection.tenants)?;
+    let pin = match selection.pack_pin.as_deref() {
+        Some(pin) => Pin::CommandLine(pin),
+        None => Pin::Environment {
+            pin: &settings.policy_pack,
+            settings: &merged,
+        },
+    };
+    let pack = pack::for_environment(inputs, name, &chain, pin)?;
+    let (tenant_layers, entries) =
+        tenant_entries(name, &chain, &mut merged, &pack, &selection.tenants)?;
+    let env = EnvContext {
+        inputs,
+        name,
+        pack: pack.input,
+        spec: &pack.spec,
+        pack_layers: &pack.layers,
+        provenance: selection.provenance,
+        argocd_namespace: &settings.argocd.namespace,
+    };
+    let tenants = tenants(&env, entries, &tenant_layers)?;
+    Ok(env_plan(
+        inputs, name, &chain, merged, settings, pack, tenants, selection,
+    ))
+}
+
+/// The environment's settings merged along its `extends` chain, with every required key
+/// set. A slice merges its tenants later ([`tenant_entries`]), once the naming rule is
+/// known: an estate of thousands of tenants is not merged to render one.
+fn settings(
+    inputs: &Inputs,
+    name: &str,
+    chain: &[&EnvInput],
+    select: &Tenants,
+) -> Result<(Layered, EnvSettings), Diagnostics> {
     let own = chain
         .last()
         .map(|e| e.source)
         .ok_or_else(Diagnostics::new)?;
-
     let mut merged = Layered::default();
-    for file in &chain {
+    for file in chain {
         match select {
             Tenants::All => merged.overlay_file(&file.spec, file.source, "/spec"),
-            // A slice merges its tenants later, once the naming rule is known: an estate of
-            // thousands of tenants is not merged to render one.
             _ => merged.overlay_file(&without_tenants(&file.spec), file.source, "/spec"),
         }
     }
-
     let mut diags = Diagnostics::new();
     for ptr in REQUIRED_SETTINGS {
         if merged.value.pointer(ptr).is_none() {
@@ -224,116 +263,22 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
             Target::Key,
         ))
     })?;
+    Ok((merged, settings))
+}
 
-    let (pack_index, pack) = match pack_pin {
-        Some(pin) => select_pack(inputs, None, pin)?,
-        None => select_pack(inputs, Some(&merged), &settings.policy_pack)?,
-    };
-
-    let mut pack_layers = Layered::from_file(&pack.spec, pack.source, "/spec");
-    let mut written = vec![workflows::Layer {
-        source: pack.source,
-        value: &pack.spec,
-        pointer: "/spec",
-    }];
-    for file in &chain {
-        if let Some(over) = file.spec.get("overrides") {
-            pack_layers.overlay_file(over, file.source, "/spec/overrides");
-            written.push(workflows::Layer {
-                source: file.source,
-                value: over,
-                pointer: "/spec/overrides",
-            });
-        }
-    }
-    // Schema violations of the merged pack spec (or of the part of it under `at`, checked
-    // against `schema_name`), each at the layer that wrote the value.
-    let refuse = |violations: Vec<schema::Violation>, at: &str, field: &str, schema_name: &str| {
-        let mut diags = Diagnostics::new();
-        for v in violations {
-            let mut d = Diagnostic::error(
-                v.code,
-                format!(
-                    "{field}{} ({schema_name}in pack {} after the overrides of `{name}`)",
-                    v.message,
-                    pack.label()
-                ),
-            );
-            if let Some(h) = v.help {
-                d = d.help(h);
-            }
-            let pointer = format!("{at}{}", v.pointer);
-            diags.push(error_in(inputs, &pack_layers, &pointer, v.target, d));
-        }
-        Err(diags.sorted())
-    };
-    let violations = schema::validate(InputSchema::PackSpec, &pack_layers.value);
-    if !violations.is_empty() {
-        return refuse(violations, "", "", "");
-    }
-    if let Some(repo) = pack_layers.value.pointer("/workflows/artifactRepository") {
-        let violations = schema::validate_artifact_repository(repo);
-        if !violations.is_empty() {
-            return refuse(
-                violations,
-                "/workflows/artifactRepository",
-                "workflows.artifactRepository: ",
-                "Argo Workflows' ArtifactRepository; ",
-            );
-        }
-    }
-    if let Some(context) = pack_layers
-        .value
-        .pointer("/workflows/executor/securityContext")
-    {
-        let violations = schema::validate_security_context(context);
-        if !violations.is_empty() {
-            return refuse(
-                violations,
-                "/workflows/executor/securityContext",
-                "workflows.executor.securityContext: ",
-                "a container securityContext; ",
-            );
-        }
-    }
-    let mut spec = PackSpec::deserialize(&pack_layers.value).map_err(|e| {
-        Diagnostics::from(inputs.error_at(
-            "invalid-value",
-            format!("pack {}: {e}", pack.label()),
-            pack.source,
-            "/spec",
-            Target::Key,
-        ))
-    })?;
-
-    if let Some(wf) = &mut spec.workflows {
-        workflows::order_file_types(inputs, &written, wf);
-    }
-    if let Some(lint) = &spec.lint {
-        let problems = check_lint_rules(inputs, lint, &pack_layers);
-        if !problems.is_empty() {
-            return Err(problems.sorted());
-        }
-    }
-    if let Some(wf) = &spec.workflows {
-        let problems = workflows::check_pack(inputs, pack, wf, &pack_layers);
-        if !problems.is_empty() {
-            return Err(problems.sorted());
-        }
-    }
-
-    let env = EnvContext {
-        inputs,
-        name,
-        pack,
-        spec: &spec,
-        pack_layers: &pack_layers,
-        provenance: selection.provenance,
-        argocd_namespace: &settings.argocd.namespace,
-    };
+/// The tenants `select` asks for, each with its entries of every layer merged over the
+/// pack's `tenantDefaults`, and every merged tenant entry (to locate errors at a team's
+/// key). A slice first merges into `merged` only the teams some layer could make its tenant.
+fn tenant_entries(
+    name: &str,
+    chain: &[&EnvInput],
+    merged: &mut Layered,
+    pack: &EnvPack<'_>,
+    select: &Tenants,
+) -> Result<(Layered, Vec<(String, Layered)>), Diagnostics> {
+    let naming = &pack.spec.naming.namespace;
     let candidates: Option<BTreeSet<&String>> = match select {
         Tenants::All => None,
-        // Teams any layer could make the slice's tenant.
         Tenants::Named(filter) => Some(
             chain
                 .iter()
@@ -343,7 +288,6 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
                     // A later layer may change or drop the namespace: a layer's entry is a
                     // candidate by its own namespace or by the naming rule.
                     let own = entry.get("namespace").and_then(Value::as_str);
-                    let naming = &spec.naming.namespace;
                     names_tenant(filter, team, own, naming, name)
                         || (own.is_some() && names_tenant(filter, team, None, naming, name))
                 })
@@ -353,8 +297,7 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
         Tenants::Teams(teams) => Some(teams.iter().collect()),
     };
     if let Some(teams) = candidates {
-        // Every layer's entry for the candidates merges.
-        for file in &chain {
+        for file in chain {
             let tenants = match file.spec.get("tenants") {
                 Some(Value::Object(all)) => Value::Object(
                     all.iter()
@@ -370,9 +313,8 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
             merged.overlay_file(&Value::Object(only), file.source, "/spec");
         }
     }
-    let defaults = pack_layers.sub("/tenantDefaults").unwrap_or_default();
+    let defaults = pack.layers.sub("/tenantDefaults").unwrap_or_default();
     let tenant_layers = merged.sub("/tenants").unwrap_or_default();
-    // A slice (one tenant, by team or namespace) resolves only that tenant.
     let wanted = |team: &str| -> bool {
         match select {
             Tenants::All => true,
@@ -382,12 +324,12 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
                     .get(team)
                     .and_then(|t| t.get("namespace"))
                     .and_then(Value::as_str);
-                names_tenant(filter, team, explicit, &spec.naming.namespace, name)
+                names_tenant(filter, team, explicit, naming, name)
             }
             Tenants::Teams(teams) => teams.contains(team),
         }
     };
-    let teams: Vec<(String, Layered)> = match &tenant_layers.value {
+    let entries: Vec<(String, Layered)> = match &tenant_layers.value {
         Value::Object(m) => m
             .keys()
             .filter(|team| wanted(team))
@@ -401,74 +343,103 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
             .collect(),
         _ => Vec::new(),
     };
-    if let (Tenants::Named(filter), true) = (select, teams.is_empty()) {
-        // A slice merged only its candidates: merge every tenant's layers to name them all
-        // (only on this error path).
-        let mut all = Layered::default();
-        for file in &chain {
-            if let Some(tenants) = file.spec.get("tenants") {
-                all.overlay_file(tenants, file.source, "/spec/tenants");
-            }
-        }
-        let known: Vec<&str> = all
-            .value
-            .as_object()
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        let mut d = Diagnostic::error(
-            "unknown-tenant",
-            format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
-        )
-        .note(format!("tenants: {}", known.join(", ")));
-        if let Some(s) = did_you_mean(filter, known.iter().copied()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        return Err(d.into());
+    match select {
+        Tenants::Named(filter) if entries.is_empty() => Err(unknown_tenant(chain, name, filter)),
+        _ => Ok((tenant_layers, entries)),
     }
-    let results: Vec<Result<TenantPlan, Diagnostics>> = teams
+}
+
+/// No tenant of `name` is `filter`: name them all. A slice merged only its candidates, so
+/// every tenant's layers are merged here (only on this error path).
+fn unknown_tenant(chain: &[&EnvInput], name: &str, filter: &str) -> Diagnostics {
+    let mut all = Layered::default();
+    for file in chain {
+        if let Some(tenants) = file.spec.get("tenants") {
+            all.overlay_file(tenants, file.source, "/spec/tenants");
+        }
+    }
+    let known: Vec<&str> = all
+        .value
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut d = Diagnostic::error(
+        "unknown-tenant",
+        format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
+    )
+    .note(format!("tenants: {}", known.join(", ")));
+    if let Some(s) = did_you_mean(filter, known.iter().copied()) {
+        d = d.help(format!("did you mean `{s}`?"));
+    }
+    d.into()
+}
+
+/// Resolve the tenants (in parallel), sorted by namespace; no two may share one.
+fn tenants(
+    env: &EnvContext<'_>,
+    entries: Vec<(String, Layered)>,
+    tenant_layers: &Layered,
+) -> Result<Vec<TenantPlan>, Diagnostics> {
+    let results: Vec<Result<TenantPlan, Diagnostics>> = entries
         .into_par_iter()
-        .map(|(team, layers)| env.tenant(&team, layers, &tenant_layers))
+        .map(|(team, layers)| env.tenant(&team, layers, tenant_layers))
         .collect();
-    let (mut tenants, tenant_diags) = partition(results);
-    diags.extend(tenant_diags);
+    let (mut tenants, mut diags) = partition(results);
     tenants.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     for pair in tenants.windows(2) {
         if pair[0].namespace == pair[1].namespace {
-            let d = Diagnostic::error(
-                "duplicate-namespace",
-                format!(
-                    "tenants `{}` and `{}` both get namespace `{}` in `{name}`",
-                    pair[0].team, pair[1].team, pair[1].namespace
-                ),
-            )
-            .help("give one of them an explicit `namespace:` or change the pack's naming rule");
-            // At the explicit namespace, else at the team.
-            let team = pointer_push("", &pair[1].team);
-            let explicit = pair[1].spec.namespace.as_ref().and_then(|_| {
-                locate(
-                    inputs,
-                    &tenant_layers,
-                    &format!("{team}/namespace"),
-                    Target::Key,
-                )
-            });
-            let d = match explicit.or_else(|| locate(inputs, &tenant_layers, &team, Target::Key)) {
-                Some(loc) => d.at(loc),
-                None => d,
-            };
-            diags.push(d);
+            diags.push(shared_namespace(env, &pair[0], &pair[1], tenant_layers));
         }
     }
-    if !diags.is_empty() {
-        return Err(diags.sorted());
-    }
+    diags.sorted().into_result(tenants)
+}
 
+/// Two tenants get one namespace: at the second one's explicit namespace, else its team.
+fn shared_namespace(
+    env: &EnvContext<'_>,
+    first: &TenantPlan,
+    second: &TenantPlan,
+    tenant_layers: &Layered,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        "duplicate-namespace",
+        format!(
+            "tenants `{}` and `{}` both get namespace `{}` in `{}`",
+            first.team, second.team, second.namespace, env.name
+        ),
+    )
+    .help("give one of them an explicit `namespace:` or change the pack's naming rule");
+    let team = pointer_push("", &second.team);
+    let explicit = second.spec.namespace.as_ref().and_then(|_| {
+        let pointer = format!("{team}/namespace");
+        locate(env.inputs, tenant_layers, &pointer, Target::Key)
+    });
+    match explicit.or_else(|| locate(env.inputs, tenant_layers, &team, Target::Key)) {
+        Some(loc) => d.at(loc),
+        None => d,
+    }
+}
+
+/// The environment's plan from its resolved parts.
+#[allow(clippy::too_many_arguments)]
+fn env_plan(
+    inputs: &Inputs,
+    name: &str,
+    chain: &[&EnvInput],
+    merged: Layered,
+    settings: EnvSettings,
+    pack: EnvPack<'_>,
+    tenants: Vec<TenantPlan>,
+    selection: &Selection,
+) -> EnvPlan {
+    // The generated header's inputs: the environment file, the files it extends (nearest
+    // first), then the pack.
     let mut header_inputs: Vec<String> = chain
         .iter()
         .rev()
         .map(|e| inputs.sources.path(e.source).to_owned())
         .collect();
-    header_inputs.push(format!("policy-packs/{}", pack.label()));
+    header_inputs.push(format!("policy-packs/{}", pack.input.label()));
     let mut settings_provenance = merged;
     if let Value::Object(m) = &mut settings_provenance.value {
         m.remove("tenants");
@@ -486,553 +457,25 @@ fn resolve_env(inputs: &Inputs, name: &str, selection: &Selection) -> Result<Env
             workflows: !t.workflow_templates.is_empty(),
         })
         .collect();
+    let whole = matches!(selection.tenants, Tenants::All);
     // A slice (the plugin's own request, or a review of some teams) renders its tenants.
-    let tenants_by_plugin =
-        settings.argocd.mode == crate::model::ArgoMode::Plugin && matches!(select, Tenants::All);
-    Ok(EnvPlan {
+    let tenants_by_plugin = settings.argocd.mode == crate::model::ArgoMode::Plugin && whole;
+    EnvPlan {
         name: name.to_owned(),
         inputs: header_inputs,
-        pack_index,
-        pack_name: pack.name.clone(),
-        pack_version: pack.version.to_string(),
+        pack_index: pack.index,
+        pack_name: pack.input.name.clone(),
+        pack_version: pack.input.version.to_string(),
         settings,
-        spec,
+        spec: pack.spec,
         tenants,
         roster,
         settings_provenance,
-        pack_provenance: pack_layers,
+        pack_provenance: pack.layers,
         // Only some tenants were resolved: the roster does not list them all.
-        partial: !matches!(select, Tenants::All),
+        partial: !whole,
         tenants_by_plugin,
-    })
-}
-
-/// Choose the newest pack version matching `pin` (`name@1.2.0` exact, `name@^1.1` range).
-/// `merged` locates errors in the environment; `None` when the pin came from the command line.
-fn select_pack<'a>(
-    inputs: &'a Inputs,
-    merged: Option<&Layered>,
-    pin: &str,
-) -> Result<(usize, &'a PackInput), Diagnostics> {
-    let fail = |code: &'static str, msg: String, help: Option<String>| -> Diagnostics {
-        let mut d = Diagnostic::error(code, msg);
-        if let Some(h) = help {
-            d = d.help(h);
-        }
-        match merged {
-            Some(m) => error_in(inputs, m, "/policyPack", Target::Value, d).into(),
-            None => d.note("pinned by --pack").into(),
-        }
-    };
-    let (name, req) = pin.split_once('@').unwrap_or((pin, ""));
-    let matcher: Box<dyn Fn(&Version) -> bool> = match Version::parse(req) {
-        Ok(exact) => Box::new(move |v| *v == exact),
-        Err(_) => match VersionReq::parse(req) {
-            Ok(r) => Box::new(move |v| r.matches(v)),
-            Err(e) => {
-                return Err(fail(
-                    "invalid-pin",
-                    format!("`{pin}` is not a valid pack pin: {e}"),
-                    Some("write NAME@VERSION (exact, e.g. platform@1.2.0) or NAME@RANGE (e.g. platform@^1.1)".into()),
-                ))
-            }
-        },
-    };
-    let versions: Vec<(usize, &PackInput)> = inputs
-        .packs
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.name == name)
-        .collect();
-    if versions.is_empty() {
-        let names: BTreeSet<&str> = inputs.packs.iter().map(|p| p.name.as_str()).collect();
-        return Err(fail(
-            "unknown-pack",
-            format!("no policy pack named `{name}`"),
-            Some(format!(
-                "packs: {}",
-                names.into_iter().collect::<Vec<_>>().join(", ")
-            )),
-        ));
     }
-    versions
-        .iter()
-        .rev()
-        .find(|(_, p)| matcher(&p.version))
-        .copied()
-        .ok_or_else(|| {
-            let have: Vec<String> = versions
-                .iter()
-                .map(|(_, p)| p.version.to_string())
-                .collect();
-            fail(
-                "no-matching-pack",
-                format!("no version of pack `{name}` matches `{pin}`"),
-                Some(format!("available versions: {}", have.join(", "))),
-            )
-        })
-}
-
-struct EnvContext<'a> {
-    inputs: &'a Inputs,
-    name: &'a str,
-    pack: &'a PackInput,
-    /// Keep each tenant's layers (where its values came from).
-    provenance: bool,
-    spec: &'a PackSpec,
-    pack_layers: &'a Layered,
-    /// Reserved: no tenant may live in Argo CD's namespace.
-    argocd_namespace: &'a str,
-}
-
-impl EnvContext<'_> {
-    fn unknown(
-        &self,
-        layers: &Layered,
-        pointer: &str,
-        what: &str,
-        value: &str,
-        known: Vec<&str>,
-    ) -> Diagnostic {
-        let mut d = Diagnostic::error(
-            "unknown-choice",
-            format!(
-                "{what} `{value}` is not defined by pack {}",
-                self.pack.label()
-            ),
-        )
-        .note(if known.is_empty() {
-            format!("the pack defines no {what}s")
-        } else {
-            format!("the pack defines: {}", known.join(", "))
-        });
-        if let Some(s) = did_you_mean(value, known.iter().copied()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        error_in(self.inputs, layers, pointer, Target::Value, d)
-    }
-
-    fn tenant(
-        &self,
-        team: &str,
-        layers: Layered,
-        all_tenants: &Layered,
-    ) -> Result<TenantPlan, Diagnostics> {
-        let inputs = self.inputs;
-        let team_ptr = pointer_push("", team);
-        if let Some(problem) = dns1123_problem(team) {
-            let d = Diagnostic::error("invalid-name", format!("team name `{team}` is not a DNS-1123 label: {problem}"))
-                .help("team names become namespace names and labels: lowercase letters, digits and '-', at most 63");
-            return Err(error_in(inputs, all_tenants, &team_ptr, Target::Key, d).into());
-        }
-        let mut diags = Diagnostics::new();
-        for v in schema::validate(InputSchema::Tenant, &layers.value) {
-            let mut d = Diagnostic::error(
-                v.code,
-                format!("tenant `{team}` in `{}`: {}", self.name, v.message),
-            );
-            if let Some(h) = v.help {
-                d = d.help(h);
-            }
-            let d = match locate(inputs, &layers, &v.pointer, v.target) {
-                Some(loc) if !v.pointer.is_empty() => d.at(loc),
-                _ => error_in(inputs, all_tenants, &team_ptr, Target::Key, d),
-            };
-            diags.push(d.help("set it for the tenant or in the pack's tenantDefaults"));
-        }
-        for field in ["tier", "networkProfile"] {
-            if layers.value.get(field).is_none() {
-                let d = Diagnostic::error(
-                    "missing-key",
-                    format!("tenant `{team}` in `{}` has no `{field}`", self.name),
-                )
-                .help(format!(
-                    "set `{field}` for the tenant or in the pack's tenantDefaults"
-                ));
-                diags.push(error_in(inputs, all_tenants, &team_ptr, Target::Key, d));
-            }
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        let spec: TenantSpec = serde_json::from_value(layers.value.clone()).map_err(|e| {
-            Diagnostics::from(error_in(
-                inputs,
-                all_tenants,
-                &team_ptr,
-                Target::Key,
-                Diagnostic::error("invalid-value", format!("tenant `{team}`: {e}")),
-            ))
-        })?;
-
-        let pack = self.spec;
-        let rule = pack.environments.get(self.name);
-        let tier = match pack.tiers.get(&spec.tier) {
-            Some(t) => {
-                let mut t = t.clone();
-                let limits = t.limits.get_or_insert_with(Default::default);
-                limits.cpu.get_or_insert_with(|| t.cpu.clone());
-                limits.memory.get_or_insert_with(|| t.memory.clone());
-                Some(t)
-            }
-            None => {
-                diags.push(self.unknown(
-                    &layers,
-                    "/tier",
-                    "tier",
-                    &spec.tier,
-                    pack.tiers.keys().map(String::as_str).collect(),
-                ));
-                None
-            }
-        };
-        if let Some(allowed) = rule.and_then(|r| r.allowed_tiers.as_ref()) {
-            if tier.is_some() && !allowed.contains(&spec.tier) {
-                let d = Diagnostic::error(
-                    "tier-not-allowed",
-                    format!("tier `{}` is not allowed in `{}`", spec.tier, self.name),
-                )
-                .note(format!(
-                    "pack {} allows in `{}`: {}",
-                    self.pack.label(),
-                    self.name,
-                    allowed.join(", ")
-                ));
-                diags.push(error_in(inputs, &layers, "/tier", Target::Value, d));
-            }
-        }
-        let profile = match pack.network_profiles.get(&spec.network_profile) {
-            Some(p) => Some(p),
-            None => {
-                diags.push(self.unknown(
-                    &layers,
-                    "/networkProfile",
-                    "network profile",
-                    &spec.network_profile,
-                    pack.network_profiles.keys().map(String::as_str).collect(),
-                ));
-                None
-            }
-        };
-        if let Some(required) = rule.and_then(|r| r.require_network_profile.as_ref()) {
-            if profile.is_some() && spec.network_profile != *required {
-                let d = Diagnostic::error(
-                    "network-profile-required",
-                    format!(
-                        "`{}` requires network profile `{required}`, tenant `{team}` uses `{}`",
-                        self.name, spec.network_profile
-                    ),
-                );
-                diags.push(error_in(
-                    inputs,
-                    &layers,
-                    "/networkProfile",
-                    Target::Value,
-                    d,
-                ));
-            }
-        }
-        let mut features = Vec::new();
-        for (i, f) in spec.features.iter().enumerate() {
-            match pack.features.get(f) {
-                Some(feat) => features.push(feat),
-                None => diags.push(self.unknown(
-                    &layers,
-                    &format!("/features/{i}"),
-                    "feature",
-                    f,
-                    pack.features.keys().map(String::as_str).collect(),
-                )),
-            }
-        }
-        let workflow_templates = match workflows::select(
-            inputs,
-            self.pack,
-            pack.workflows.as_ref(),
-            &spec.workflows,
-            &layers,
-        ) {
-            Ok(w) => w,
-            Err(d) => {
-                diags.extend(d);
-                Vec::new()
-            }
-        };
-        let workflow_policy = pack
-            .workflows
-            .as_ref()
-            .map(|wf| workflows::policy(wf, &workflow_templates));
-        let mut roles = Vec::new();
-        for (role, subjects) in &spec.owners {
-            let role_ptr = pointer_push("/owners", role);
-            let Some(rules) = pack.rbac.roles.get(role) else {
-                diags.push(self.unknown(
-                    &layers,
-                    &role_ptr,
-                    "role",
-                    role,
-                    pack.rbac.roles.keys().map(String::as_str).collect(),
-                ));
-                continue;
-            };
-            let mut parsed = Vec::new();
-            for (i, s) in subjects.iter().enumerate() {
-                match Subject::parse(s) {
-                    Ok(sub) => parsed.push(sub),
-                    Err(msg) => diags.push(error_in(
-                        inputs,
-                        &layers,
-                        &format!("{role_ptr}/{i}"),
-                        Target::Value,
-                        Diagnostic::error("invalid-subject", msg),
-                    )),
-                }
-            }
-            roles.push(RolePlan {
-                name: role.clone(),
-                rules: rules.clone(),
-                subjects: parsed,
-            });
-        }
-        // Roles bound to the workflow ServiceAccount: always the executor role, and the roles
-        // the catalog entries of the tenant's workflows ask for (`serviceAccountRoles`: a
-        // deploy workflow needs to apply and watch objects, which no other workflow may).
-        let mut sa_roles: BTreeSet<&str> = BTreeSet::new();
-        if pack.rbac.roles.contains_key(WORKFLOW_ROLE) {
-            sa_roles.insert(WORKFLOW_ROLE);
-        }
-        if let Some(wf) = &pack.workflows {
-            for plan in workflow_templates.iter().filter(|p| !p.custom) {
-                for role in wf
-                    .catalog
-                    .get(&plan.name)
-                    .map(|e| e.service_account_roles.as_slice())
-                    .unwrap_or_default()
-                {
-                    if pack.rbac.roles.contains_key(role) {
-                        sa_roles.insert(role);
-                    } else {
-                        diags.push(error_in(
-                            inputs,
-                            self.pack_layers,
-                            &format!(
-                                "{}/serviceAccountRoles",
-                                pointer_push("/workflows/catalog", &plan.name)
-                            ),
-                            Target::Value,
-                            Diagnostic::error(
-                                "unknown-role",
-                                format!(
-                                    "catalog workflow `{}` asks for role `{role}`, which rbac.roles does not define",
-                                    plan.name
-                                ),
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        for role in sa_roles {
-            let service_account = Subject {
-                kind: "ServiceAccount",
-                name: pack.rbac.workflow_service_account.clone(),
-                namespace: None,
-                api_group: None,
-            };
-            match roles.iter_mut().find(|r| r.name == role) {
-                Some(r) => r.subjects.insert(0, service_account),
-                None => roles.push(RolePlan {
-                    name: role.to_owned(),
-                    rules: pack.rbac.roles[role].clone(),
-                    subjects: vec![service_account],
-                }),
-            }
-        }
-        roles.sort_by(|a, b| a.name.cmp(&b.name));
-
-        let namespace = match &spec.namespace {
-            Some(ns) => {
-                if let Some(problem) = dns1123_problem(ns) {
-                    diags.push(error_in(
-                        inputs,
-                        &layers,
-                        "/namespace",
-                        Target::Value,
-                        Diagnostic::error(
-                            "invalid-name",
-                            format!("namespace `{ns}` is not a DNS-1123 label: {problem}"),
-                        ),
-                    ));
-                }
-                ns.clone()
-            }
-            None => match expand_naming(&pack.naming.namespace, team, self.name) {
-                Ok(ns) => {
-                    if let Some(problem) = dns1123_problem(&ns) {
-                        let d = Diagnostic::error(
-                            "invalid-name",
-                            format!(
-                                "namespace `{ns}` (naming rule `{}` for team `{team}` in `{}`) is not a DNS-1123 label: {problem}",
-                                pack.naming.namespace, self.name
-                            ),
-                        );
-                        diags.push(error_in(
-                            inputs,
-                            self.pack_layers,
-                            "/naming/namespace",
-                            Target::Value,
-                            d,
-                        ));
-                    }
-                    ns
-                }
-                Err(msg) => {
-                    diags.push(error_in(
-                        inputs,
-                        self.pack_layers,
-                        "/naming/namespace",
-                        Target::Value,
-                        Diagnostic::error("invalid-naming-rule", msg),
-                    ));
-                    String::new()
-                }
-            },
-        };
-        if let Some(pattern) =
-            crate::model::reserved_by(&namespace, self.argocd_namespace, &pack.naming.reserved)
-        {
-            let d = Diagnostic::error(
-                "reserved-namespace",
-                format!(
-                    "tenant `{team}` in `{}` would get namespace `{namespace}`, which is reserved (`{pattern}`)",
-                    self.name
-                ),
-            )
-            .help("reserved: default, kube-*, the Argo namespaces, the environment's argocd.namespace and the pack's naming.reserved; give the tenant another `namespace:`");
-            let d = if spec.namespace.is_some() {
-                error_in(inputs, &layers, "/namespace", Target::Value, d)
-            } else {
-                error_in(inputs, all_tenants, &team_ptr, Target::Key, d)
-            };
-            diags.push(d);
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        let (Some(tier), Some(profile)) = (tier, profile) else {
-            return Err(diags);
-        };
-        let mut ingress: BTreeSet<String> = profile
-            .allow_ingress_from_namespaces
-            .iter()
-            .cloned()
-            .collect();
-        let mut egress = profile.egress.clone();
-        // What the tenant's catalog workflows need to reach, in workflow order.
-        if let Some(wf) = &pack.workflows {
-            for p in workflow_templates.iter().filter(|p| !p.custom) {
-                if let Some(entry) = wf.catalog.get(&p.name) {
-                    egress.extend(entry.egress.iter().cloned());
-                }
-            }
-        }
-        let mut namespace_labels = BTreeMap::new();
-        for f in &features {
-            ingress.extend(f.allow_ingress_from_namespaces.iter().cloned());
-            egress.extend(f.egress.iter().cloned());
-            namespace_labels.extend(f.namespace_labels.clone());
-        }
-        for role in &mut roles {
-            for s in &mut role.subjects {
-                if s.kind == "ServiceAccount" && s.namespace.is_none() {
-                    s.namespace = Some(namespace.clone());
-                }
-            }
-        }
-        let pod_security = profile.pod_security.as_deref().map(|level| {
-            let catalog = pack.workflows.as_ref().map(|w| &w.catalog);
-            let exceptions = workflow_templates
-                .iter()
-                .filter(|p| !p.custom)
-                .filter_map(|p| {
-                    let e = catalog?.get(&p.name)?.pod_security.as_ref()?;
-                    Some(PodSecurityExceptionPlan {
-                        workflow: p.name.clone(),
-                        level: e.level.clone(),
-                        reason: e.reason.clone(),
-                    })
-                })
-                .collect();
-            PodSecurityPlan::new(level, exceptions)
-        });
-        Ok(TenantPlan {
-            team: team.to_owned(),
-            explicit_namespace: spec.namespace.is_some(),
-            namespace,
-            network: NetworkPlan {
-                profile: spec.network_profile.clone(),
-                default_deny: profile.default_deny,
-                allow_dns: profile.allow_dns,
-                allow_same_namespace: profile.allow_same_namespace,
-                ingress_from_namespaces: ingress.into_iter().collect(),
-                egress,
-                pod_security: profile.pod_security.clone(),
-            },
-            tier,
-            spec,
-            namespace_labels,
-            roles,
-            workflow_templates,
-            workflow_policy,
-            pod_security,
-            provenance: if self.provenance {
-                layers
-            } else {
-                Layered::default()
-            },
-        })
-    }
-}
-
-/// Every rule id a pack's `lint` section names must exist.
-fn check_lint_rules(
-    inputs: &Inputs,
-    lint: &crate::model::LintSpec,
-    layers: &Layered,
-) -> Diagnostics {
-    let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
-    let mut diags = Diagnostics::new();
-    let unknown = |id: &str| {
-        let mut d = Diagnostic::error("unknown-rule", format!("there is no lint rule `{id}`"))
-            .note("`gitops-render rules` lists them");
-        if let Some(s) = did_you_mean(id, ids.iter().copied()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        d
-    };
-    for id in lint.rules.keys() {
-        if !ids.contains(&id.as_str()) {
-            diags.push(error_in(
-                inputs,
-                layers,
-                &pointer_push("/lint/rules", id),
-                Target::Key,
-                unknown(id),
-            ));
-        }
-    }
-    for (i, w) in lint.waivers.iter().enumerate() {
-        if !ids.contains(&w.rule.as_str()) {
-            diags.push(error_in(
-                inputs,
-                layers,
-                &format!("/lint/waivers/{i}/rule"),
-                Target::Value,
-                unknown(&w.rule),
-            ));
-        }
-    }
-    diags
 }
 
 /// Expand `{team}` and `{environment}` in a naming rule.
