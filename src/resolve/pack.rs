@@ -132,26 +132,28 @@ fn check_merged(
     if !violations.is_empty() {
         return refuse(violations, "", "", "");
     }
-    if let Some(repo) = layers.value.pointer("/workflows/artifactRepository") {
-        let violations = schema::validate_artifact_repository(repo);
+    // The parts the pack schema leaves to upstream schemas: (where, checked by, named as).
+    type Check = fn(&serde_json::Value) -> Vec<schema::Violation>;
+    let upstream: [(&str, Check, &str); 2] = [
+        (
+            "/workflows/artifactRepository",
+            schema::validate_artifact_repository,
+            "Argo Workflows' ArtifactRepository; ",
+        ),
+        (
+            "/workflows/executor/securityContext",
+            schema::validate_security_context,
+            "a container securityContext; ",
+        ),
+    ];
+    for (at, check, schema_name) in upstream {
+        let Some(part) = layers.value.pointer(at) else {
+            continue;
+        };
+        let violations = check(part);
         if !violations.is_empty() {
-            return refuse(
-                violations,
-                "/workflows/artifactRepository",
-                "workflows.artifactRepository: ",
-                "Argo Workflows' ArtifactRepository; ",
-            );
-        }
-    }
-    if let Some(context) = layers.value.pointer("/workflows/executor/securityContext") {
-        let violations = schema::validate_security_context(context);
-        if !violations.is_empty() {
-            return refuse(
-                violations,
-                "/workflows/executor/securityContext",
-                "workflows.executor.securityContext: ",
-                "a container securityContext; ",
-            );
+            let field = format!("{}: ", at.trim_start_matches('/').replace('/', "."));
+            return refuse(violations, at, &field, schema_name);
         }
     }
     Ok(())
