@@ -289,7 +289,8 @@ pub fn run<S: Sink>(
 /// The lists of files and documents (at N = 10,000 one environment's documents alone are
 /// ~27 MB) are then grown once to that size instead of by doubling, which left up to half
 /// of each unused and, while a list was copied, held it twice (the peak of a stream was
-/// such a copy: heaptrack, N = 10,000).
+/// such a copy: heaptrack, N = 10,000). Documents are counted as files: with
+/// `layout: file-per-app` a file holds many, and the document list still grows by doubling.
 struct Growth {
     /// Files before this environment's.
     before: usize,
