@@ -3,7 +3,7 @@
 //! [`TenantPlan`]. Every step reports all it finds before the tenant is refused, so one run
 //! names every problem of the entry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, PackInput};
@@ -169,15 +169,20 @@ impl EnvContext<'_> {
         })
     }
 
-    /// A choice the pack does not define, with what it does define.
-    fn unknown(
+    /// The pack's definition of the tenant's choice `value` (at `pointer` of its entry)
+    /// among `defined`; a choice the pack does not define is reported with what it does
+    /// define.
+    fn choose<'s, T>(
         &self,
         entry: &Entry<'_>,
-        pointer: &str,
-        what: &str,
-        value: &str,
-        known: Vec<&str>,
-    ) -> Diagnostic {
+        defined: &'s BTreeMap<String, T>,
+        (pointer, what, value): (&str, &str, &str),
+        diags: &mut Diagnostics,
+    ) -> Option<&'s T> {
+        if let Some(found) = defined.get(value) {
+            return Some(found);
+        }
+        let known: Vec<&str> = defined.keys().map(String::as_str).collect();
         let mut d = Diagnostic::error(
             "unknown-choice",
             format!(
@@ -193,19 +198,16 @@ impl EnvContext<'_> {
         if let Some(s) = did_you_mean(value, known.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
         }
-        entry.at(self.inputs, pointer, Target::Value, d)
+        diags.push(entry.at(self.inputs, pointer, Target::Value, d));
+        None
     }
 
     /// The tenant's tier (limits default to the requests), if the pack defines it and the
     /// environment allows it.
     fn tier(&self, entry: &Entry<'_>, spec: &TenantSpec, diags: &mut Diagnostics) -> Option<Tier> {
         let pack = self.spec;
-        let Some(tier) = pack.tiers.get(&spec.tier) else {
-            let known = pack.tiers.keys().map(String::as_str).collect();
-            diags.push(self.unknown(entry, "/tier", "tier", &spec.tier, known));
-            return None;
-        };
-        let mut tier = tier.clone();
+        let choice = ("/tier", "tier", spec.tier.as_str());
+        let mut tier = self.choose(entry, &pack.tiers, choice, diags)?.clone();
         let limits = tier.limits.get_or_insert_with(Default::default);
         limits.cpu.get_or_insert_with(|| tier.cpu.clone());
         limits.memory.get_or_insert_with(|| tier.memory.clone());
@@ -238,12 +240,12 @@ impl EnvContext<'_> {
         diags: &mut Diagnostics,
     ) -> Option<&'s NetworkProfile> {
         let pack = self.spec;
-        let Some(profile) = pack.network_profiles.get(&spec.network_profile) else {
-            let known = pack.network_profiles.keys().map(String::as_str).collect();
-            let what = "network profile";
-            diags.push(self.unknown(entry, "/networkProfile", what, &spec.network_profile, known));
-            return None;
-        };
+        let choice = (
+            "/networkProfile",
+            "network profile",
+            spec.network_profile.as_str(),
+        );
+        let profile = self.choose(entry, &pack.network_profiles, choice, diags)?;
         let required = pack
             .environments
             .get(self.name)
@@ -270,14 +272,9 @@ impl EnvContext<'_> {
     ) -> Vec<&'s Feature> {
         let mut features = Vec::new();
         for (i, f) in spec.features.iter().enumerate() {
-            match self.spec.features.get(f) {
-                Some(feat) => features.push(feat),
-                None => {
-                    let known = self.spec.features.keys().map(String::as_str).collect();
-                    let pointer = format!("/features/{i}");
-                    diags.push(self.unknown(entry, &pointer, "feature", f, known));
-                }
-            }
+            let pointer = format!("/features/{i}");
+            let choice = (pointer.as_str(), "feature", f.as_str());
+            features.extend(self.choose(entry, &self.spec.features, choice, diags));
         }
         features
     }
@@ -298,9 +295,8 @@ impl EnvContext<'_> {
         let mut roles = Vec::new();
         for (role, subjects) in &spec.owners {
             let role_ptr = pointer_push("/owners", role);
-            let Some(rules) = pack.rbac.roles.get(role) else {
-                let known = pack.rbac.roles.keys().map(String::as_str).collect();
-                diags.push(self.unknown(entry, &role_ptr, "role", role, known));
+            let choice = (role_ptr.as_str(), "role", role.as_str());
+            let Some(rules) = self.choose(entry, &pack.rbac.roles, choice, diags) else {
                 continue;
             };
             let mut parsed = Vec::new();
