@@ -15,6 +15,8 @@ use std::{env, fs};
 #[allow(dead_code)]
 #[path = "src/schema/crd.rs"]
 mod crd;
+#[path = "src/schema/workflow_parts.rs"]
+mod workflow_parts;
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -39,6 +41,18 @@ fn main() {
             .unwrap_or_else(|| panic!("{} serves no version with a schema", path.display()))
             .schema;
         let name = path.file_name().expect("a file name").to_string_lossy();
+        if name == workflow_parts::WORKFLOW_CRD {
+            for part in workflow_parts::PARTS {
+                let at = schema
+                    .pointer(part.pointer)
+                    .unwrap_or_else(|| panic!("{name} has no {} at {}", part.name, part.pointer));
+                fs::write(
+                    out.join(format!("workflow.{}.strict.json", part.name)),
+                    serde_json::to_string(at).expect("JSON"),
+                )
+                .expect("OUT_DIR is writable");
+            }
+        }
         fs::write(
             out.join(format!("{name}.strict.json")),
             serde_json::to_string(&schema).expect("JSON"),

@@ -162,25 +162,59 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Only the files a slice of `env` needs: every pack and template, the bases, the environment.
-pub fn slice_files(files: EstateFiles, env: &str) -> EstateFiles {
-    let own = format!("environments/{env}.yaml");
-    EstateFiles {
-        files: files
-            .files
-            .into_iter()
-            .filter(|(p, _)| {
-                !p.starts_with("environments/") || *p == own || p.starts_with("environments/_")
-            })
-            .collect(),
+/// Does a slice of `env` read the input file at `path`? Every pack and template, the bases
+/// and the environment's own file: the other environments' files (megabytes each in a large
+/// estate) are neither read nor parsed, so an error in one of them does not stop Argo CD
+/// from generating this environment's applications (`render --check` and `lint` in CI still
+/// judge every file).
+pub fn slice_reads(env: &str) -> impl Fn(&str) -> bool + '_ {
+    move |path| match path.strip_prefix("environments/") {
+        Some(file) => {
+            file.starts_with('_')
+                || [".yaml", ".yml"]
+                    .iter()
+                    .any(|ext| file.strip_suffix(ext) == Some(env))
+        }
+        None => true,
     }
+}
+
+/// The slice's environment file is among `files` (read by [`slice_reads`]); else the
+/// `unknown-environment` error names the environments of the estate's folder, which the
+/// slice did not read. A base (`_base`) is not an environment.
+pub fn environment_exists(root: &Path, files: &EstateFiles, env: &str) -> Result<(), Diagnostic> {
+    let own = |path: &str| {
+        path.strip_prefix("environments/").is_some_and(|file| {
+            file.strip_suffix(".yaml")
+                .or_else(|| file.strip_suffix(".yml"))
+                == Some(env)
+        })
+    };
+    if !env.starts_with('_') && files.files.keys().any(|p| own(p)) {
+        return Ok(());
+    }
+    let mut all: Vec<String> = std::fs::read_dir(root.join("environments"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| {
+            let stem = name
+                .strip_suffix(".yaml")
+                .or_else(|| name.strip_suffix(".yml"))?;
+            (!stem.starts_with(['_', '.'])).then(|| stem.to_owned())
+        })
+        .collect();
+    all.sort();
+    all.dedup();
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    Err(crate::resolve::unknown_environment(env, &all))
 }
 
 /// The kinds a tenant slice is made of, most expensive schema first: what `cmp generate`
 /// compiles the validators of ahead of rendering.
 pub const TENANT_KINDS: &[(&str, &str)] = crate::lint::TREE_KINDS.split_at(9).0;
 
-/// The YAML stream of the slice, from the estate's inputs (see [`slice_files`]): rendered
+/// The YAML stream of the slice, from the estate's inputs (see [`slice_reads`]): rendered
 /// and linted through [`crate::pipeline`] as `render` renders it, a unit (tenant) at a time,
 /// the files waiting in a spool (on disk for a whole environment) so that memory holds what
 /// the cross-object rules need, not every object's value or its YAML (see

@@ -219,6 +219,65 @@ fn a_slice_does_not_depend_on_other_tenants() {
     );
 }
 
+/// A slice reads its environment's own file and the bases, not the other environments':
+/// a broken `dev.yaml` does not stop Argo CD from generating prod, while `render` (CI) still
+/// refuses it. An environment file may be named `.yml`.
+#[test]
+fn a_slice_reads_only_its_own_environment() {
+    let e = rendered();
+    let expected = slice_of_tree(
+        &e,
+        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
+    );
+    e.edit(
+        "environments/dev.yaml",
+        "kind: Environment",
+        "kind: Environment\n  oops: [",
+    );
+    let vars = [
+        ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+        ("ARGOCD_ENV_TENANT", "data"),
+    ];
+    assert_eq!(generated(e.path(), &vars), expected);
+    // A miss still names every environment, though the slice read none of the others.
+    for name in ["prd", "_base"] {
+        let out = argocd(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", name)], &["generate"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "error: gitops-render cmp: no environment named `{name}`\n"
+            )) && err.contains("note: environments: dev, local, prod, staging\n"),
+            "{err}"
+        );
+    }
+    assert!(String::from_utf8_lossy(
+        &argocd(
+            e.path(),
+            &[("ARGOCD_ENV_ENVIRONMENT", "prd")],
+            &["generate"]
+        )
+        .stderr
+    )
+    .contains("help: did you mean `prod`?"));
+    let out = e.run(&["render", "--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("environments/dev.yaml:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::rename(
+        e.path().join("environments/prod.yaml"),
+        e.path().join("environments/prod.yml"),
+    )
+    .expect("rename");
+    assert_eq!(
+        generated(e.path(), &vars),
+        expected.replace("environments/prod.yaml", "environments/prod.yml")
+    );
+}
+
 #[test]
 fn failures_exit_non_zero_with_a_one_line_reason_first() {
     let e = Estate::example();

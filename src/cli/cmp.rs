@@ -59,18 +59,15 @@ pub fn run(cmd: &CmpCommand) -> Exit {
             None,
         );
     };
+    if let CmpCommand::Generate = cmd {
+        return generate(&root);
+    }
     let files = match EstateFiles::read_dir(&root) {
         Ok(f) => f,
-        Err(d) => {
-            return failure(
-                None,
-                "the estate's inputs cannot be read",
-                Some(&d.render()),
-            )
-        }
+        Err(d) => return unreadable(&d),
     };
     match cmd {
-        CmpCommand::Discover => Exit::Clean,
+        CmpCommand::Discover | CmpCommand::Generate => Exit::Clean,
         CmpCommand::Init => match crate::inputs::load(&files) {
             Ok(_) => Exit::Clean,
             Err(d) => failure(None, "the estate's inputs are invalid", Some(&d.render())),
@@ -85,33 +82,52 @@ pub fn run(cmd: &CmpCommand) -> Exit {
             }
             Err(d) => failure(None, "the estate does not resolve", Some(&d.render())),
         },
-        CmpCommand::Generate => {
-            let req = match cmp::request(&env) {
-                Ok(r) => r,
-                Err(msg) => return failure(env("ARGOCD_APP_NAME").as_deref(), &msg, None),
-            };
-            // The schemas a tenant's objects are checked against compile on the other core
-            // while this one reads the estate (the WorkflowTemplate schema alone is ~20 ms); a
-            // slice that needs none of them does not wait for it.
-            crate::schema::objects::compile_ahead(cmp::TENANT_KINDS);
-            let files = cmp::slice_files(files, &req.environment);
-            // The inputs are left to the operating system at exit: Argo CD runs one process
-            // per application, and freeing the parsed environment of a large estate was a
-            // tenth of a slice's time.
-            let generated = crate::inputs::load(&files)
-                .map(ManuallyDrop::new)
-                .and_then(|inputs| cmp::generate(&inputs, &req));
-            match generated {
-                Ok(stream) => output::out_stream(&stream),
-                Err(d) => {
-                    let first = d
-                        .iter()
-                        .next()
-                        .map(|x| x.message.clone())
-                        .unwrap_or_else(|| "generation failed".into());
-                    failure(req.app.as_deref(), &first, Some(&d.render()))
-                }
-            }
+    }
+}
+
+fn unreadable(d: &crate::diagnostic::Diagnostics) -> Exit {
+    failure(
+        None,
+        "the estate's inputs cannot be read",
+        Some(&d.render()),
+    )
+}
+
+/// `generate`: the slice the request names, from the files it reads (its environment's own
+/// and the bases, see [`cmp::slice_reads`]).
+fn generate(root: &std::path::Path) -> Exit {
+    let req = match cmp::request(&env) {
+        Ok(r) => r,
+        Err(msg) => return failure(env("ARGOCD_APP_NAME").as_deref(), &msg, None),
+    };
+    // The schemas a tenant's objects are checked against compile on the other core while
+    // this one reads the estate (the WorkflowTemplate schema alone is ~20 ms); a slice that
+    // needs none of them does not wait for it.
+    crate::schema::objects::compile_ahead(cmp::TENANT_KINDS);
+    let files = match EstateFiles::read_dir_where(root, cmp::slice_reads(&req.environment)) {
+        Ok(f) => f,
+        Err(d) => return unreadable(&d),
+    };
+    if let Err(d) = cmp::environment_exists(root, &files, &req.environment) {
+        let reason = d.message.clone();
+        let details = crate::diagnostic::Diagnostics::from(d).render();
+        return failure(req.app.as_deref(), &reason, Some(&details));
+    }
+    // The inputs are left to the operating system at exit: Argo CD runs one process per
+    // application, and freeing the parsed environment of a large estate was a tenth of a
+    // slice's time.
+    let generated = crate::inputs::load(&files)
+        .map(ManuallyDrop::new)
+        .and_then(|inputs| cmp::generate(&inputs, &req));
+    match generated {
+        Ok(stream) => output::out_stream(&stream),
+        Err(d) => {
+            let first = d
+                .iter()
+                .next()
+                .map(|x| x.message.clone())
+                .unwrap_or_else(|| "generation failed".into());
+            failure(req.app.as_deref(), &first, Some(&d.render()))
         }
     }
 }

@@ -93,18 +93,23 @@ pub fn select_environments(inputs: &Inputs, only: &[String]) -> Result<Vec<Strin
         if all.contains(&name.as_str()) {
             out.insert(name.clone());
         } else {
-            let mut d = Diagnostic::error(
-                "unknown-environment",
-                format!("no environment named `{name}`"),
-            )
-            .note(format!("environments: {}", all.join(", ")));
-            if let Some(s) = did_you_mean(name, all.iter().copied()) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
-            diags.push(d);
+            diags.push(unknown_environment(name, &all));
         }
     }
     diags.into_result(out.into_iter().collect())
+}
+
+/// `name` is none of the environments `all`: the error, naming them and the closest.
+pub fn unknown_environment(name: &str, all: &[&str]) -> Diagnostic {
+    let d = Diagnostic::error(
+        "unknown-environment",
+        format!("no environment named `{name}`"),
+    )
+    .note(format!("environments: {}", all.join(", ")));
+    match did_you_mean(name, all.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d,
+    }
 }
 
 /// Where `pointer` of a merged value came from, as a location.

@@ -8,6 +8,7 @@
 pub mod crd;
 pub mod custom;
 pub mod objects;
+pub mod workflow_parts;
 
 use std::sync::OnceLock;
 
@@ -101,22 +102,23 @@ fn compiled(which: InputSchema) -> &'static Compiled {
 }
 
 /// Validate a pack's `workflows.artifactRepository` against Argo's own schema for it (see
-/// [`objects::workflow_schema_at`]); violations point inside the value.
+/// [`workflow_parts`]); violations point inside the value.
 pub fn validate_artifact_repository(value: &Value) -> Vec<Violation> {
     static CELL: OnceLock<Compiled> = OnceLock::new();
-    argo_part(&CELL, objects::ARTIFACT_REPOSITORY).violations(value)
+    argo_part(&CELL, &workflow_parts::ARTIFACT_REPOSITORY).violations(value)
 }
 
 /// Validate a pack's `workflows.executor.securityContext` against the Workflow CRD's
 /// container `securityContext`; violations point inside the value.
 pub fn validate_security_context(value: &Value) -> Vec<Violation> {
     static CELL: OnceLock<Compiled> = OnceLock::new();
-    argo_part(&CELL, objects::SECURITY_CONTEXT).violations(value)
+    argo_part(&CELL, &workflow_parts::SECURITY_CONTEXT).violations(value)
 }
 
-fn argo_part<'c>(cell: &'c OnceLock<Compiled>, pointer: &str) -> &'c Compiled {
+fn argo_part<'c>(cell: &'c OnceLock<Compiled>, part: &workflow_parts::Part) -> &'c Compiled {
     cell.get_or_init(|| {
-        let schema = objects::workflow_schema_at(pointer);
+        let schema = objects::workflow_part(part);
+        let pointer = part.pointer;
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft4)
             .build(&schema)

@@ -12,6 +12,7 @@ use k8s_openapi::Resource;
 use serde_json::{json, Value};
 
 use super::crd;
+use super::workflow_parts::Part;
 
 /// The Kubernetes version the built-in schemas describe.
 pub const KUBE_VERSION: &str = "1.34";
@@ -153,28 +154,22 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     cell: OnceLock::new(),
 }];
 
-/// A part of the vendored Workflow CRD's strict schema, for pack fields that hold what Argo
-/// itself reads, with no hand-kept copy to drift:
-/// - `ArtifactRepository` (what the `artifact-repositories` ConfigMap holds), which the CRD
-///   has as `status.artifactRepositoryRef.artifactRepository`: every field Argo accepts (S3
-///   with `useSDKCreds` or `roleARN`, GCS, Azure, OSS, Artifactory, HDFS, `archiveLogs`);
-/// - a container's `securityContext` (the controller's `executor.securityContext`), as the
-///   CRD has it for a template's container.
-pub fn workflow_schema_at(pointer: &str) -> Value {
-    ARGO.iter()
-        .find(|e| e.kind == "Workflow")
-        .map(|e| (e.make)())
-        .and_then(|w| w.pointer(pointer).cloned())
+/// A part of the vendored Workflow CRD's strict schema (see [`super::workflow_parts`]), for
+/// pack fields that hold what Argo itself reads, with no hand-kept copy to drift. build.rs
+/// wrote each part to its own file.
+pub fn workflow_part(part: &Part) -> Value {
+    macro_rules! parts {
+        ($($name:literal),*) => {
+            [$(($name, include_str!(concat!(env!("OUT_DIR"), "/workflow.", $name, ".strict.json")))),*]
+        };
+    }
+    const TEXTS: [(&str, &str); 2] = parts!("artifact-repository", "security-context");
+    TEXTS
+        .iter()
+        .find(|(name, _)| *name == part.name)
+        .and_then(|(_, text)| serde_json::from_str(text).ok())
         .unwrap_or_else(|| json!({"type": "object"}))
 }
-
-/// Where [`workflow_schema_at`] finds an `ArtifactRepository`.
-pub const ARTIFACT_REPOSITORY: &str =
-    "/properties/status/properties/artifactRepositoryRef/properties/artifactRepository";
-
-/// Where [`workflow_schema_at`] finds a container's `securityContext`.
-pub const SECURITY_CONTEXT: &str =
-    "/properties/spec/properties/templates/items/properties/container/properties/securityContext";
 
 fn kube_schema<T: schemars::JsonSchema>() -> Value {
     let raw = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
@@ -440,6 +435,27 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, ARGO.len());
+    }
+
+    /// Each part build.rs wrote is the part of the Workflow schema its pointer names.
+    #[test]
+    fn workflow_parts_are_the_workflow_schema_at_their_pointers() {
+        let workflow = ARGO
+            .iter()
+            .find(|e| e.kind == "Workflow")
+            .map(|e| (e.make)())
+            .expect("the Workflow entry");
+        for part in super::super::workflow_parts::PARTS {
+            let at = workflow
+                .pointer(part.pointer)
+                .expect("the pointer resolves");
+            assert!(
+                at.get("properties").is_some(),
+                "{}: an object schema",
+                part.name
+            );
+            assert!(workflow_part(&part) == *at, "{}", part.name);
+        }
     }
 
     #[test]

@@ -41,6 +41,16 @@ impl EstateFiles {
     /// Read the inputs under `root` (`environments/`, `policy-packs/`, `templates/`,
     /// `workflows/custom/`), sorted.
     pub fn read_dir(root: &Path) -> Result<EstateFiles, Diagnostics> {
+        Self::read_dir_where(root, |_| true)
+    }
+
+    /// [`EstateFiles::read_dir`], reading only the input files whose relative path `wanted`
+    /// accepts (a tenant slice does not read the other environments' megabytes). Every
+    /// path is still walked and checked (symlinks out of the estate, unreadable folders).
+    pub fn read_dir_where(
+        root: &Path,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<EstateFiles, Diagnostics> {
         let mut diags = Diagnostics::new();
         let mut files = BTreeMap::new();
         let envs = root.join("environments");
@@ -125,7 +135,7 @@ impl EstateFiles {
                         continue;
                     }
                 }
-                if !entry.file_type().is_file() || !is_input_path(&rel) {
+                if !entry.file_type().is_file() || !is_input_path(&rel) || !wanted(&rel) {
                     continue;
                 }
                 match read_text(entry.path()) {
@@ -169,27 +179,29 @@ pub fn read_bounded(from: impl std::io::Read, len: Option<u64>) -> Result<String
     if len.is_some_and(|l| l > MAX_FILE_BYTES as u64) {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    // Sized from the file's length when known: an environment file of megabytes is read
+    // into one buffer, which becomes its text without a copy (see [`decode`]).
+    let mut bytes = Vec::with_capacity(len.map_or(0, |l| l as usize + 1));
     from.take(MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read file: {e}"))?;
     if bytes.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    decode(&bytes)
+    decode(bytes)
 }
 
 /// A YAML file's text as YAML 1.2 reads a stream: UTF-8 with or without a byte-order
 /// mark, or UTF-16 / UTF-32 (either byte order), told apart by the BOM or, without one, by
 /// where the zero bytes of the first character fall (YAML's encoding detection; the first
 /// character of a YAML stream is ASCII).
-pub fn decode(bytes: &[u8]) -> Result<String, String> {
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     enum Enc {
         Utf8,
         Utf16(bool),
         Utf32(bool),
     }
-    let (enc, skip) = match bytes {
+    let (enc, skip) = match bytes.as_slice() {
         [0, 0, 0xFE, 0xFF, ..] => (Enc::Utf32(true), 4),
         [0xFF, 0xFE, 0, 0, ..] => (Enc::Utf32(false), 4),
         [0xFE, 0xFF, ..] => (Enc::Utf16(true), 2),
@@ -201,6 +213,15 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
         [a, 0, ..] if *a != 0 => (Enc::Utf16(false), 0),
         _ => (Enc::Utf8, 0),
     };
+    let not_utf8 = |e: std::str::Utf8Error| {
+        format!(
+            "file is not UTF-8, UTF-16 or UTF-32 (byte {})",
+            e.valid_up_to() + skip
+        )
+    };
+    if let (Enc::Utf8, 0) = (&enc, skip) {
+        return String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error()));
+    }
     let body = &bytes[skip..];
     let units = |width: usize| -> Result<(), String> {
         if body.len() % width == 0 {
@@ -213,12 +234,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
         }
     };
     match enc {
-        Enc::Utf8 => std::str::from_utf8(body).map(str::to_owned).map_err(|e| {
-            format!(
-                "file is not UTF-8, UTF-16 or UTF-32 (byte {})",
-                e.valid_up_to() + skip
-            )
-        }),
+        Enc::Utf8 => std::str::from_utf8(body)
+            .map(str::to_owned)
+            .map_err(not_utf8),
         Enc::Utf16(be) => {
             units(2)?;
             let words = body.chunks_exact(2).map(|c| {
@@ -290,12 +308,15 @@ mod tests {
             utf32(true, false),
             utf32(false, false),
         ] {
-            assert_eq!(decode(&bytes).as_deref(), Ok(text), "{bytes:?}");
+            assert_eq!(decode(bytes.clone()).as_deref(), Ok(text), "{bytes:?}");
         }
-        assert!(decode(b"kind: \xFF\n")
+        assert!(decode(b"kind: \xFF\n".to_vec())
             .expect_err("latin-1")
             .contains("not UTF-8"));
-        assert!(decode(b"\xFF\xFEk\x00i")
+        assert!(decode(b"\xEF\xBB\xBFk: \xFF\n".to_vec())
+            .expect_err("latin-1 after a BOM")
+            .contains("(byte 6)"));
+        assert!(decode(b"\xFF\xFEk\x00i".to_vec())
             .expect_err("odd length")
             .contains("half a character"));
     }
