@@ -105,7 +105,7 @@ pub fn unknown_environment(name: &str, all: &[&str]) -> Diagnostic {
         "unknown-environment",
         format!("no environment named `{name}`"),
     )
-    .note(format!("environments: {}", all.join(", ")));
+    .note(format!("environments: {}", name_list(all)));
     match did_you_mean(name, all.iter().copied()) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d,
@@ -372,12 +372,28 @@ fn unknown_tenant(chain: &[&EnvInput], name: &str, filter: &str) -> Diagnostics 
         "unknown-tenant",
         format!("environment `{name}` has no tenant `{filter}` (by team or namespace)"),
     )
-    .note(format!("tenants: {}", known.join(", ")));
+    .note(format!("tenants: {}", name_list(&known)));
     if let Some(s) = did_you_mean(filter, known.iter().copied()) {
         d = d.help(format!("did you mean `{s}`?"));
     }
     d.into()
 }
+
+/// Names for a note, the first [`NAMES_SHOWN`] of them: an estate of 10,000 tenants would
+/// otherwise print 150 KB into Argo CD's error message (the did-you-mean help names the
+/// closest, wherever it sorts).
+fn name_list(names: &[&str]) -> String {
+    match names.len().checked_sub(NAMES_SHOWN) {
+        Some(more) if more > 0 => format!(
+            "{}, … and {more} more ({} in all)",
+            names[..NAMES_SHOWN].join(", "),
+            names.len()
+        ),
+        _ => names.join(", "),
+    }
+}
+
+const NAMES_SHOWN: usize = 20;
 
 /// Resolve the tenants (in parallel), sorted by namespace; no two may share one.
 fn tenants(
@@ -506,4 +522,21 @@ pub fn expand_naming(rule: &str, team: &str, environment: &str) -> Result<String
     }
     out.push_str(rest);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_note_names_the_first_twenty() {
+        let names: Vec<String> = (0..1000).map(|i| format!("team-{i:04}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let note = super::name_list(&refs);
+        assert!(note.starts_with("team-0000, team-0001, "), "{note}");
+        assert!(
+            note.ends_with("team-0019, … and 980 more (1000 in all)"),
+            "{note}"
+        );
+        assert_eq!(super::name_list(&refs[..20]), refs[..20].join(", "));
+        assert_eq!(super::name_list(&[]), "");
+    }
 }
