@@ -373,6 +373,37 @@ fn lint_errors_fail_the_generation() {
     assert!(err.contains("uses the `latest` tag"), "{err}");
 }
 
+/// A tenant slice checks its WorkflowTemplates against the schema cut to their fields; an
+/// unknown field is still found, and worded and placed as the whole schema words it.
+#[test]
+fn a_slice_finds_an_unknown_workflow_field() {
+    let e = Estate::example();
+    e.edit(
+        "policy-packs/platform/1.1.0/workflows/file-transfer.yaml.j2",
+        "      image: amazon/aws-cli:2.18.0",
+        "      image: amazon/aws-cli:2.18.0\n      imagePullPolicyy: Always",
+    );
+    let out = argocd(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "data"),
+        ],
+        &["generate"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: gitops-render cmp: unknown field `imagePullPolicyy` (not in the WorkflowTemplate schema; the API server would drop it)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("at prod/workflows/data-prod/workflowtemplate-file-transfer.yaml:86:7\n"),
+        "{err}"
+    );
+}
+
 #[test]
 fn discover_init_and_parameters() {
     let e = Estate::example();

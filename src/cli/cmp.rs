@@ -100,10 +100,14 @@ fn generate(root: &std::path::Path) -> Exit {
         Ok(r) => r,
         Err(msg) => return failure(env("ARGOCD_APP_NAME").as_deref(), &msg, None),
     };
-    // The schemas a tenant's objects are checked against compile on the other core while
-    // this one reads the estate (the WorkflowTemplate schema alone is ~20 ms); a slice that
-    // needs none of them does not wait for it.
-    crate::schema::objects::compile_ahead(cmp::TENANT_KINDS);
+    // The schemas a tenant's objects are checked against are made ready on the other core
+    // while this one reads the estate: a tenant has a few objects of each kind, checked
+    // against the CRD schemas cut to their fields (the whole WorkflowTemplate schema is
+    // ~25 ms of compiling); a whole environment has thousands, for the compiled schemas.
+    match req.tenant {
+        Some(_) => crate::schema::objects::prepare_ahead(cmp::TENANT_KINDS),
+        None => crate::schema::objects::compile_ahead(cmp::TENANT_KINDS),
+    }
     let files = match EstateFiles::read_dir_where(root, cmp::slice_reads(&req.environment)) {
         Ok(f) => f,
         Err(d) => return unreadable(&d),

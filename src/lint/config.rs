@@ -206,6 +206,33 @@ impl LintConfig {
         })
     }
 
+    /// Is a schema known for `apiVersion`/`kind` (built in, or given to this run)? Nothing is
+    /// compiled to answer.
+    pub fn has_schema(&self, api_version: &str, kind: &str) -> bool {
+        crate::schema::objects::has_schema(api_version, kind)
+            || self
+                .custom
+                .iter()
+                .any(|c| c.validator(api_version, kind).is_some())
+    }
+
+    /// Does `value` validate against the schema of `apiVersion`/`kind`? `None` when none is
+    /// known. Built-in CRD schemas may answer from a schema cut to the value's fields
+    /// ([`crate::schema::objects::is_valid`]), which gives the same verdict.
+    pub fn is_valid(
+        &self,
+        api_version: &str,
+        kind: &str,
+        value: &serde_json::Value,
+    ) -> Option<bool> {
+        crate::schema::objects::is_valid(api_version, kind, value).or_else(|| {
+            self.custom
+                .iter()
+                .find_map(|c| c.validator(api_version, kind))
+                .map(|v| v.is_valid(value))
+        })
+    }
+
     /// Is this kind skipped (`skipKinds`)?
     pub fn skips(&self, api_version: &str, kind: &str) -> bool {
         self.skip_kinds

@@ -148,7 +148,7 @@ impl Aside {
         for d in &chunk.docs {
             if d.kind() == "CustomResourceDefinition" {
                 aside.crds.push((*d.value).clone());
-            } else if d.id.is_some() && config.validator(d.api_version(), d.kind()).is_none() {
+            } else if d.id.is_some() && !config.has_schema(d.api_version(), d.kind()) {
                 aside.unvalidated.push((
                     first_input + d.file.index(),
                     d.api_version().to_owned(),
@@ -169,7 +169,7 @@ fn revalidate(
 ) -> Result<Vec<Finding>, String> {
     let now: Vec<&(usize, String, String)> = unvalidated
         .iter()
-        .filter(|(_, v, k)| config.validator(v, k).is_some())
+        .filter(|(_, v, k)| config.has_schema(v, k))
         .collect();
     let files: BTreeSet<usize> = now.iter().map(|(i, _, _)| *i).collect();
     let inputs: Vec<super::Input> = files.iter().map(|&i| listing.inputs[i].clone()).collect();

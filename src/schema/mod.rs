@@ -7,6 +7,7 @@
 
 pub mod crd;
 pub mod custom;
+pub mod cut;
 pub mod objects;
 pub mod workflow_parts;
 

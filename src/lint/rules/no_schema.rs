@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     let mut seen = BTreeSet::new();
     for (i, d) in c.docs.iter().enumerate() {
-        if d.id.is_none() || config.validator(d.api_version(), d.kind()).is_some() {
+        if d.id.is_none() || config.has_schema(d.api_version(), d.kind()) {
             continue;
         }
         if !seen.insert((d.api_version().to_owned(), d.kind().to_owned())) {

@@ -24,12 +24,12 @@ fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
             .enumerate()
             .filter(|(_, d)| d.id.is_some())
             .map(|(i, d)| {
+                if config.is_valid(d.api_version(), d.kind(), &d.value) != Some(false) {
+                    return Vec::new();
+                }
                 let Some(v) = config.validator(d.api_version(), d.kind()) else {
                     return Vec::new();
                 };
-                if v.is_valid(&d.value) {
-                    return Vec::new();
-                }
                 v.iter_errors(&d.value)
                     .flat_map(|e| {
                         let at = e.instance_path().as_str().to_owned();
