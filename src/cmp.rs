@@ -169,14 +169,16 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// judge every file).
 pub fn slice_reads(env: &str) -> impl Fn(&str) -> bool + '_ {
     move |path| match path.strip_prefix("environments/") {
-        Some(file) => {
-            file.starts_with('_')
-                || [".yaml", ".yml"]
-                    .iter()
-                    .any(|ext| file.strip_suffix(ext) == Some(env))
-        }
+        Some(file) => file.starts_with('_') || environment_of(file) == Some(env),
         None => true,
     }
+}
+
+/// The environment (or base) a file of `environments/` defines: its name without `.yaml` or
+/// `.yml`.
+fn environment_of(file: &str) -> Option<&str> {
+    file.strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))
 }
 
 /// The slice's environment file is among `files` (read by [`slice_reads`]); else the
@@ -184,11 +186,8 @@ pub fn slice_reads(env: &str) -> impl Fn(&str) -> bool + '_ {
 /// slice did not read. A base (`_base`) is not an environment.
 pub fn environment_exists(root: &Path, files: &EstateFiles, env: &str) -> Result<(), Diagnostic> {
     let own = |path: &str| {
-        path.strip_prefix("environments/").is_some_and(|file| {
-            file.strip_suffix(".yaml")
-                .or_else(|| file.strip_suffix(".yml"))
-                == Some(env)
-        })
+        path.strip_prefix("environments/")
+            .is_some_and(|file| environment_of(file) == Some(env))
     };
     if !env.starts_with('_') && files.files.keys().any(|p| own(p)) {
         return Ok(());
@@ -198,9 +197,7 @@ pub fn environment_exists(root: &Path, files: &EstateFiles, env: &str) -> Result
         .flatten()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| {
-            let stem = name
-                .strip_suffix(".yaml")
-                .or_else(|| name.strip_suffix(".yml"))?;
+            let stem = environment_of(&name)?;
             (!stem.starts_with(['_', '.'])).then(|| stem.to_owned())
         })
         .collect();

@@ -3,7 +3,9 @@
 //! Kubernetes kinds come from k8s-openapi's `schemars` derivation (one Kubernetes version per
 //! build: 1.34), Argo kinds from the upstream CRDs embedded from `schemas/crds/`. Both are made
 //! strict by [`super::crd::strict`]. Each validator is built on first use and shared by all
-//! threads; a run that lints no CronWorkflow never parses that CRD.
+//! threads; a run that lints no CronWorkflow never parses that CRD, and a run that checks a
+//! few objects of a CRD kind checks them against the schema cut to their fields
+//! ([`is_valid`], [`super::cut`]) instead of compiling all of it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
