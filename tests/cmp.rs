@@ -40,6 +40,14 @@ fn generated(cwd: &Path, vars: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The stderr of a `cmp generate` with `vars` that must be refused: exit 2, nothing on stdout.
+fn refused(cwd: &Path, vars: &[(&str, &str)]) -> String {
+    let out = argocd(cwd, vars, &["generate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing on stdout when refused");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The files `render` writes under these folders, joined as a YAML stream.
 fn slice_of_tree(e: &Estate, prefixes: &[&str]) -> String {
     let tree = e.tree();
@@ -241,9 +249,7 @@ fn a_slice_reads_only_its_own_environment() {
     assert_eq!(generated(e.path(), &vars), expected);
     // A miss still names every environment, though the slice read none of the others.
     for name in ["prd", "_base"] {
-        let out = argocd(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", name)], &["generate"]);
-        assert_eq!(out.status.code(), Some(2));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = refused(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", name)]);
         assert!(
             err.starts_with(&format!(
                 "error: gitops-render cmp: no environment named `{name}`\n"
@@ -314,17 +320,13 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      teir: medium",
     );
-    let out = argocd(
+    let err = refused(
         e.path(),
         &[
             ("ARGOCD_ENV_ENVIRONMENT", "prod"),
             ("ARGOCD_ENV_TENANT", "data"),
         ],
-        &["generate"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.starts_with("error: gitops-render cmp: unknown key `teir`"),
         "{err}"
@@ -349,26 +351,16 @@ fn lint_errors_fail_the_generation() {
         "image: amazon/aws-cli:2.18.0",
         "image: amazon/aws-cli:latest",
     );
-    let out = argocd(
+    let err = refused(
         e.path(),
         &[
             ("ARGOCD_ENV_ENVIRONMENT", "prod"),
             ("ARGOCD_ENV_TENANT", "data"),
         ],
-        &["generate"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("uses the `latest` tag"));
+    assert!(err.contains("uses the `latest` tag"), "{err}");
     // The whole environment (rendered and linted a tenant at a time) fails the same way.
-    let out = argocd(
-        e.path(),
-        &[("ARGOCD_ENV_ENVIRONMENT", "prod")],
-        &["generate"],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", "prod")]);
     assert!(err.starts_with("error: gitops-render cmp:"), "{err}");
     assert!(err.contains("uses the `latest` tag"), "{err}");
 }
@@ -383,17 +375,13 @@ fn a_slice_finds_an_unknown_workflow_field() {
         "      image: amazon/aws-cli:2.18.0",
         "      image: amazon/aws-cli:2.18.0\n      imagePullPolicyy: Always",
     );
-    let out = argocd(
+    let err = refused(
         e.path(),
         &[
             ("ARGOCD_ENV_ENVIRONMENT", "prod"),
             ("ARGOCD_ENV_TENANT", "data"),
         ],
-        &["generate"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.starts_with("error: gitops-render cmp: unknown field `imagePullPolicyy` (not in the WorkflowTemplate schema; the API server would drop it)"),
         "{err}"
