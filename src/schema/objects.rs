@@ -249,7 +249,7 @@ pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
 }
 
 /// How many objects of a kind are checked against the schema cut to their own fields before
-/// the whole schema is compiled: a cut WorkflowTemplate schema compiles in ~1 ms, the whole
+/// the whole schema is compiled: a cut WorkflowTemplate schema compiles in under 1 ms, the whole
 /// one in ~25 ms, so a tenant slice (a few of each kind) never compiles it and a render of
 /// thousands pays for 16 cuts once.
 pub const CUT_CHECKS: usize = 16;
