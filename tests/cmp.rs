@@ -227,6 +227,78 @@ fn a_slice_does_not_depend_on_other_tenants() {
     );
 }
 
+/// A tenant's slice is refused for what is wrong in its own entries, not in another
+/// tenant's: Argo CD generates each tenant's application in a process of its own, and one
+/// team's broken entry must not stop every other team's sync (`render --check` still
+/// refuses the file). The broken tenant's own slice names the line.
+#[test]
+fn a_slice_is_not_refused_for_another_tenants_entry() {
+    let e = rendered();
+    let expected = slice_of_tree(
+        &e,
+        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
+    );
+    let slice = |tenant| {
+        [
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", tenant),
+        ]
+    };
+    // backend's entry is not the schema's.
+    e.edit(
+        "environments/prod.yaml",
+        "    backend:\n      tier: large",
+        "    backend:\n      tier: large\n      tierr: huge",
+    );
+    assert_eq!(generated(e.path(), &slice("data")), expected);
+    let err = refused(e.path(), &slice("backend"));
+    assert!(
+        err.contains("environments/prod.yaml:23:7") && err.contains("tierr"),
+        "{err}"
+    );
+    // frontend's is not YAML: the file's other slices still generate (by team and by
+    // namespace); a refused slice reports what the whole file does.
+    e.edit(
+        "environments/prod.yaml",
+        "    frontend:\n      tier: medium",
+        "    frontend:\n      tier: [medium",
+    );
+    assert_eq!(generated(e.path(), &slice("data")), expected);
+    assert_eq!(generated(e.path(), &slice("data-prod")), expected);
+    let err = refused(e.path(), &slice("frontend"));
+    assert!(
+        err.contains("invalid YAML") && err.contains("environments/prod.yaml:26:9"),
+        "{err}"
+    );
+    let out = e.run(&["render", "--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("environments/prod.yaml:26:9"), "{err}");
+}
+
+/// A naming rule without `{team}` gives every tenant one namespace: a slice by it needs every
+/// entry (to find that they clash), not only those whose text holds the name.
+#[test]
+fn a_slice_by_a_namespace_every_tenant_gets_reads_every_entry() {
+    let e = Estate::example();
+    e.edit(
+        "environments/prod.yaml",
+        "  overrides:\n",
+        "  overrides:\n    naming: {namespace: ml-shared}\n",
+    );
+    let err = refused(
+        e.path(),
+        &[
+            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+            ("ARGOCD_ENV_TENANT", "ml-shared"),
+        ],
+    );
+    assert!(
+        err.contains("both get namespace `ml-shared` in `prod`"),
+        "{err}"
+    );
+}
+
 /// A slice reads its environment's own file and the bases, not the other environments':
 /// a broken `dev.yaml` does not stop Argo CD from generating prod, while `render` (CI) still
 /// refuses it. An environment file may be named `.yml`.
@@ -324,7 +396,7 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
         e.path(),
         &[
             ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "data"),
+            ("ARGOCD_ENV_TENANT", "frontend"),
         ],
     );
     assert!(

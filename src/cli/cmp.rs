@@ -2,8 +2,6 @@
 //! Argo CD runs them in the application's source folder; stdout is the manifest stream (or
 //! the parameters), stderr is for people, and the first stderr line is the reason on failure.
 
-use std::mem::ManuallyDrop;
-
 use clap::Subcommand;
 
 use crate::cmp;
@@ -117,12 +115,7 @@ fn generate(root: &std::path::Path) -> Exit {
         let details = crate::diagnostic::Diagnostics::from(d).render();
         return failure(req.app.as_deref(), &reason, Some(&details));
     }
-    // The inputs are left to the operating system at exit: Argo CD runs one process per
-    // application, and freeing the parsed environment of a large estate was a tenth of a
-    // slice's time.
-    let generated = crate::inputs::load(&files)
-        .map(ManuallyDrop::new)
-        .and_then(|inputs| cmp::generate(&inputs, &req));
+    let generated = cmp::generate_from(&files, &req);
     match generated {
         Ok(stream) => output::out_stream(&stream),
         Err(d) => {

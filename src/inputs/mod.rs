@@ -4,6 +4,8 @@
 //! Problems are collected across all files so one run reports all of them. Nothing here
 //! merges or interprets values; that is `resolve`.
 
+pub mod narrow;
+
 use std::collections::BTreeMap;
 
 use semver::Version;
