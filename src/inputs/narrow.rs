@@ -242,7 +242,12 @@ fn cut(text: &str) -> Option<Cut> {
 fn is_bare_key(rest: &str, key: &str) -> bool {
     rest.strip_prefix(key)
         .and_then(|r| r.strip_prefix(':'))
-        .is_some_and(|r| r.is_empty() || r.starts_with(" #"))
+        .is_some_and(|r| r.is_empty() || is_comment(r))
+}
+
+/// Is `rest` (what follows a token) a comment: spaces, then `#`?
+fn is_comment(rest: &str) -> bool {
+    rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#')
 }
 
 /// The key a block mapping entry's line starts with: plain, or single- or double-quoted
@@ -324,9 +329,9 @@ mod tests {
 apiVersion: gitops-render.dev/v1alpha1
 kind: Environment
 metadata: {name: prod}
-spec:
+spec:   # what runs here
   policyPack: platform@1.1.0
-  tenants:
+  tenants:   # by team
     # the payments teams
     backend:
       tier: large
