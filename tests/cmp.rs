@@ -48,6 +48,17 @@ fn refused(cwd: &Path, vars: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Argo CD's variables for the slice of `tenant` in prod.
+fn prod_slice(tenant: &str) -> [(&'static str, &str); 2] {
+    [
+        ("ARGOCD_ENV_ENVIRONMENT", "prod"),
+        ("ARGOCD_ENV_TENANT", tenant),
+    ]
+}
+
+/// The folders of data's slice in prod.
+const DATA_PROD: &[&str] = &["prod/tenants/data-prod/", "prod/workflows/data-prod/"];
+
 /// The files `render` writes under these folders, joined as a YAML stream.
 fn slice_of_tree(e: &Estate, prefixes: &[&str]) -> String {
     let tree = e.tree();
@@ -68,10 +79,7 @@ fn rendered() -> Estate {
 #[test]
 fn tenant_slice_equals_the_rendered_files() {
     let e = rendered();
-    let expected = slice_of_tree(
-        &e,
-        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
-    );
+    let expected = slice_of_tree(&e, DATA_PROD);
     assert!(expected.contains("kind: WorkflowTemplate") && expected.contains("kind: Namespace"));
     for tenant in ["data", "data-prod"] {
         assert_eq!(
@@ -168,14 +176,7 @@ fn a_slice_by_a_namespace_one_layer_renames_merges_every_layer() {
         );
     }
     // The base's namespace is not prod's any more.
-    let out = argocd(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "web"),
-        ],
-        &["generate"],
-    );
+    let out = argocd(e.path(), &prod_slice("web"), &["generate"]);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -193,14 +194,7 @@ fn a_slice_does_not_depend_on_other_tenants() {
         "    ml:\n      tier: medium",
         "    ml:\n      tier: micro",
     );
-    let out = argocd(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "data"),
-        ],
-        &["generate"],
-    );
+    let out = argocd(e.path(), &prod_slice("data"), &["generate"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -234,24 +228,15 @@ fn a_slice_does_not_depend_on_other_tenants() {
 #[test]
 fn a_slice_is_not_refused_for_another_tenants_entry() {
     let e = rendered();
-    let expected = slice_of_tree(
-        &e,
-        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
-    );
-    let slice = |tenant| {
-        [
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", tenant),
-        ]
-    };
+    let expected = slice_of_tree(&e, DATA_PROD);
     // backend's entry is not the schema's.
     e.edit(
         "environments/prod.yaml",
         "    backend:\n      tier: large",
         "    backend:\n      tier: large\n      tierr: huge",
     );
-    assert_eq!(generated(e.path(), &slice("data")), expected);
-    let err = refused(e.path(), &slice("backend"));
+    assert_eq!(generated(e.path(), &prod_slice("data")), expected);
+    let err = refused(e.path(), &prod_slice("backend"));
     assert!(
         err.contains("environments/prod.yaml:23:7") && err.contains("tierr"),
         "{err}"
@@ -263,9 +248,9 @@ fn a_slice_is_not_refused_for_another_tenants_entry() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      tier: [medium",
     );
-    assert_eq!(generated(e.path(), &slice("data")), expected);
-    assert_eq!(generated(e.path(), &slice("data-prod")), expected);
-    let err = refused(e.path(), &slice("frontend"));
+    assert_eq!(generated(e.path(), &prod_slice("data")), expected);
+    assert_eq!(generated(e.path(), &prod_slice("data-prod")), expected);
+    let err = refused(e.path(), &prod_slice("frontend"));
     assert!(
         err.contains("invalid YAML") && err.contains("environments/prod.yaml:26:9"),
         "{err}"
@@ -286,13 +271,7 @@ fn a_slice_by_a_namespace_every_tenant_gets_reads_every_entry() {
         "  overrides:\n",
         "  overrides:\n    naming: {namespace: ml-shared}\n",
     );
-    let err = refused(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "ml-shared"),
-        ],
-    );
+    let err = refused(e.path(), &prod_slice("ml-shared"));
     assert!(
         err.contains("both get namespace `ml-shared` in `prod`"),
         "{err}"
@@ -305,10 +284,7 @@ fn a_slice_by_a_namespace_every_tenant_gets_reads_every_entry() {
 #[test]
 fn a_slice_reads_only_its_own_environment() {
     let e = rendered();
-    let expected = slice_of_tree(
-        &e,
-        &["prod/tenants/data-prod/", "prod/workflows/data-prod/"],
-    );
+    let expected = slice_of_tree(&e, DATA_PROD);
     e.edit(
         "environments/dev.yaml",
         "kind: Environment",
@@ -372,14 +348,7 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
         assert_eq!(err.lines().next(), Some(first), "{err}");
     }
     // A slice merges only its own tenant, but a miss still names every tenant and the closest.
-    let out = argocd(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "dta"),
-        ],
-        &["generate"],
-    );
+    let out = argocd(e.path(), &prod_slice("dta"), &["generate"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("note: tenants: backend, data, frontend, integrations, ml\n")
@@ -392,13 +361,7 @@ fn failures_exit_non_zero_with_a_one_line_reason_first() {
         "    frontend:\n      tier: medium",
         "    frontend:\n      teir: medium",
     );
-    let err = refused(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "frontend"),
-        ],
-    );
+    let err = refused(e.path(), &prod_slice("frontend"));
     assert!(
         err.starts_with("error: gitops-render cmp: unknown key `teir`"),
         "{err}"
@@ -423,13 +386,7 @@ fn lint_errors_fail_the_generation() {
         "image: amazon/aws-cli:2.18.0",
         "image: amazon/aws-cli:latest",
     );
-    let err = refused(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "data"),
-        ],
-    );
+    let err = refused(e.path(), &prod_slice("data"));
     assert!(err.contains("uses the `latest` tag"), "{err}");
     // The whole environment (rendered and linted a tenant at a time) fails the same way.
     let err = refused(e.path(), &[("ARGOCD_ENV_ENVIRONMENT", "prod")]);
@@ -447,13 +404,7 @@ fn a_slice_finds_an_unknown_workflow_field() {
         "      image: amazon/aws-cli:2.18.0",
         "      image: amazon/aws-cli:2.18.0\n      imagePullPolicyy: Always",
     );
-    let err = refused(
-        e.path(),
-        &[
-            ("ARGOCD_ENV_ENVIRONMENT", "prod"),
-            ("ARGOCD_ENV_TENANT", "data"),
-        ],
-    );
+    let err = refused(e.path(), &prod_slice("data"));
     assert!(
         err.starts_with("error: gitops-render cmp: unknown field `imagePullPolicyy` (not in the WorkflowTemplate schema; the API server would drop it)"),
         "{err}"
