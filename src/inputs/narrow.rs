@@ -488,6 +488,9 @@ spec:   # what runs here
             Just("\n# a comment at the edge\n      tier: micro\n".to_owned()),
             Just(" [broken\n".to_owned()),
             Just("\n      owners: {developer: [\"group:x\"]}\n".to_owned()),
+            // A comment after the key, a blank line after the entry.
+            Just("   # owned by x\n      tier: small\n\n".to_owned()),
+            Just(" {tier: small}  # prod only\n".to_owned()),
         ];
         (key, body).prop_map(|(k, b)| format!("    {k}:{b}"))
     }
@@ -504,7 +507,7 @@ spec:   # what runs here
             filter in "[a-c]{1,3}",
         ) {
             let text = format!(
-                "kind: Environment\nspec:\n  policyPack: p@1\n  tenants:\n{}  argocd: {{namespace: argocd}}\n",
+                "---\n# prod\nkind: Environment\nspec:\n  policyPack: p@1\n  tenants:  # teams\n{}  argocd: {{namespace: argocd}}\n",
                 entries.concat()
             );
             // Another entry's syntax error is not this slice's (it still narrows and
