@@ -127,7 +127,22 @@ fn streaming_lint_matches_whole_corpus_lint() {
     for dir in ["tests/corpus/valid", "tests/corpus/broken", "gitops"] {
         cases.push((PathBuf::from(dir), config("none", "none")));
     }
+    // A pack's required workflows are judged from each Namespace's environment label, which
+    // the pruned Namespace keeps alone of its labels: one present in every tenant, one not.
+    cases.push((
+        PathBuf::from("gitops"),
+        LintConfig {
+            required_workflows: ["dev", "prod"]
+                .map(|env| {
+                    let names = ["file-transfer", "nightly-report"].map(str::to_owned);
+                    (env.to_owned(), names.to_vec())
+                })
+                .into(),
+            ..config("none", "none")
+        },
+    ));
     let mut relational = 0;
+    let mut required = 0;
     for (path, cfg) in cases {
         let paths = [path.to_string_lossy().into_owned()];
         let mut whole = lint(&Corpus::read_paths(&paths).expect("reads"), &cfg);
@@ -146,6 +161,10 @@ fn streaming_lint_matches_whole_corpus_lint() {
                 path.display()
             );
         }
+        required += whole
+            .iter()
+            .filter(|f| f.rule == "required-workflow-missing")
+            .count();
         relational += whole
             .iter()
             .filter(|f| gitops_render::lint::rule(f.rule).is_some_and(|r| r.scope != Scope::File))
@@ -153,4 +172,8 @@ fn streaming_lint_matches_whole_corpus_lint() {
     }
     // The corpus rules fired somewhere, so pruning was put to the test.
     assert!(relational >= 14, "only {relational} corpus-rule findings");
+    assert!(
+        required >= 10,
+        "only {required} required-workflow findings on the example tree"
+    );
 }

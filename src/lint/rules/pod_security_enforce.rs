@@ -169,8 +169,21 @@ const ARGO: [(&str, &str); 27 * 4] = {
     join(b, cw)
 };
 
-const OTHERS: [(&str, &str); 4] = [
-    ("Namespace", "/metadata/labels"),
+// Only the labels [`levels`] reads: the whole label map names its tenant (team, tier), so it
+// would keep one pruned Namespace per tenant where these few labels are shared by all.
+const OTHERS: [(&str, &str); 6] = [
+    (
+        "Namespace",
+        "/metadata/labels/pod-security.kubernetes.io~1enforce",
+    ),
+    (
+        "Namespace",
+        "/metadata/labels/pod-security.kubernetes.io~1warn",
+    ),
+    (
+        "Namespace",
+        "/metadata/labels/pod-security.kubernetes.io~1audit",
+    ),
     ("ResourceQuota", "/spec/hard"),
     ("LimitRange", "/spec/limits"),
     (
@@ -183,7 +196,7 @@ const OTHERS: [(&str, &str); 4] = [
 /// the Namespaces' labels and the render's exception annotation.
 pub const POD_FIELDS: &[(&str, &str)] = &{
     let a: [_; 16 * 9 + 27 * 4] = join(K8S, ARGO);
-    join::<{ 16 * 9 + 27 * 4 }, 4, { 16 * 9 + 27 * 4 + 4 }>(a, OTHERS)
+    join::<{ 16 * 9 + 27 * 4 }, 6, { 16 * 9 + 27 * 4 + 6 }>(a, OTHERS)
 };
 
 /// Namespace → the Pod Security levels it sets: (enforce, warn/audit).

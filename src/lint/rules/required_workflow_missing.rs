@@ -11,7 +11,9 @@ pub static RULE: Rule = Rule {
     scope: Scope::Corpus(&[
         ("ConfigMap", "/data/policy.json"),
         ("WorkflowTemplate", "/metadata/labels/workflows.gitops-render.dev~1name"),
-        ("Namespace", "/metadata/labels"),
+        // The labels `environment` reads, not the whole map (which names each tenant).
+        ("Namespace", "/metadata/labels/gitops-render.dev~1environment"),
+        ("Namespace", "/metadata/labels/environment"),
     ]),
     check,
 };
