@@ -383,9 +383,9 @@ mod tests {
         );
     }
 
-    /// What the rules read of a tenant's Namespace and its Role and NetworkPolicies is the
-    /// same for every tenant of a tier: one pruned value serves them all (a label map that
-    /// names the tenant would keep one per tenant, ~4 KB each at N = 10,000).
+    /// What the corpus rules read of a tenant's Namespace is the same for every tenant of a
+    /// tier: one pruned value serves them all (the whole label map names the tenant, and
+    /// kept one per tenant, ~4 KB each).
     #[test]
     fn tenants_namespaces_prune_to_one_value() {
         let namespace = |team: &str| {
