@@ -58,7 +58,7 @@ fn fields() -> &'static Fields {
 /// Paths into a value as a tree of their segments, so that cutting a value costs one lookup
 /// per key instead of a comparison with every path (the pod-bearing kinds are read at
 /// ~250 paths each).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Wanted {
     /// A path ends here: everything below is kept.
     whole: bool,
@@ -164,12 +164,6 @@ impl Default for Interner {
             shared: Mutex::default(),
             hasher: Xxh3Builder::new().with_seed(seed),
         }
-    }
-}
-
-impl std::fmt::Debug for Interner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Interner").finish_non_exhaustive()
     }
 }
 
