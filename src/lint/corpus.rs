@@ -28,6 +28,9 @@ pub struct Document {
     pub value: std::sync::Arc<Value>,
     /// `None` when apiVersion, kind or metadata.name is missing.
     pub id: Option<ObjectRef>,
+    /// A pruned binding's `roleRef` and `subjects` (see [`super::binding`]); `None` for
+    /// other kinds and for a document not pruned (the facts are read from the value).
+    pub binding: Option<Box<super::binding::Binding>>,
 }
 
 // Every rule asks these of every document: read them from the identity taken when the
@@ -402,6 +405,7 @@ impl Corpus {
             base,
             value: value.into(),
             id,
+            binding: None,
         });
     }
 
@@ -452,6 +456,7 @@ impl Corpus {
                 base: String::new(),
                 value: m.value.into(),
                 id: Some(m.id),
+                binding: None,
             });
         }
         corpus

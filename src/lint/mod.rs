@@ -9,6 +9,7 @@
 //! read from documents pruned to the fields it lists. That split is what lets a lint of files
 //! on disk ([`lint_paths`]) stream them in chunks. Positions are looked up only for hits.
 
+mod binding;
 mod classify;
 mod config;
 mod corpus;

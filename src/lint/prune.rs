@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use serde_json::{Map, Value};
 use xxhash_rust::xxh3::Xxh3Builder;
 
+use super::binding::{self, Binding};
 use super::registry::{Scope, RULES};
 use super::{Document, IGNORE_ANNOTATION};
 
@@ -148,8 +149,7 @@ fn segments(pointer: &str) -> Vec<String> {
 
 /// Pruned values shared between documents. Most objects of a kind prune to the same few
 /// fields with the same values (the sync wave of every LimitRange, the rules of every
-/// tenant's Role, the template inputs of every copy of a workflow), so one copy serves all:
-/// most distinct values left are the subjects of RoleBindings, which name their tenant.
+/// tenant's Role, the template inputs of every copy of a workflow), so one copy serves all.
 pub struct Interner {
     shared: Mutex<HashMap<u64, Vec<Arc<Value>>>>,
     /// XXH3, not std's SipHash: a pruned pod-bearing object is kilobytes. Seeded per run,
@@ -204,11 +204,15 @@ fn hash_value(value: &Value, h: &mut impl Hasher) {
     }
 }
 
-/// Cut `doc`'s value down to the fields the corpus rules read, shared through `interner`.
-/// A document without an identity is kept whole: rules fall back to its value for kind,
-/// name and namespace.
+/// Cut `doc`'s value down to the fields the corpus rules read, shared through `interner`;
+/// a binding's role and subjects are kept as facts beside it ([`super::binding`]). A
+/// document without an identity is kept whole: rules fall back to its value for kind, name
+/// and namespace.
 pub fn prune(doc: &mut Document, interner: &Interner) {
     let Some(id) = &doc.id else { return };
+    if binding::KINDS.contains(&id.kind.as_str()) {
+        doc.binding = Some(Box::new(Binding::of(&doc.value)));
+    }
     let value = Arc::try_unwrap(std::mem::take(&mut doc.value)).unwrap_or_else(|v| (*v).clone());
     doc.value = interner.intern(pruned(value, &id.kind));
 }

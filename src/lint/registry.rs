@@ -47,6 +47,8 @@ pub enum Scope {
     /// annotation and the fields listed here as `(kind, JSON pointer)`, where kind `*` is
     /// any kind and a `*` segment any key or index. A field a rule reads must be listed;
     /// `tests/lint_rules.rs` holds streaming lint to whole-corpus lint on every fixture.
+    /// A binding's `roleRef` and `subjects` are not listed: they are read through
+    /// [`super::Document::binding`], kept for every RoleBinding and ClusterRoleBinding.
     Corpus(&'static [(&'static str, &'static str)]),
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod prelude {
     pub use crate::diagnostic::Severity;
     pub use crate::lint::helpers::*;
     pub use crate::lint::registry::{Family, Rule, Scope};
+    pub use crate::lint::binding::Subject;
     pub use crate::lint::{Corpus, Document, Hit, LintConfig, Written};
 }
 

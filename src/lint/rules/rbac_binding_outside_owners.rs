@@ -10,11 +10,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A RoleBinding in a tenant namespace grants a role to someone outside the tenant's owners.",
     doc: "## What it does\nIn each namespace where `gitops-render` rendered the RoleBindings (labelled `app.kubernetes.io/managed-by: gitops-render`), the tenant's owners are the subjects those bindings name, plus the namespace's own ServiceAccounts. Any other RoleBinding in the namespace that names someone else is reported; so is any binding anywhere to `system:authenticated`, `system:unauthenticated` or `system:anonymous`. Namespaces without rendered bindings are not judged for owners.\n\n## Why is this bad?\nOwnership is declared in the estate and reviewed there; a binding added next to the rendered ones (in a tenant's chart, a hand-written file) gives another team, another namespace's ServiceAccount or every authenticated user access that no review of the estate shows.\n\n## Example\n```yaml\nkind: RoleBinding\nmetadata: {name: contractors, namespace: shop-prod}\nsubjects:\n- {kind: Group, name: contractors, apiGroup: rbac.authorization.k8s.io}\n```",
-    scope: Scope::Corpus(&[
-        ("RoleBinding", "/subjects"),
-        ("RoleBinding", "/metadata/labels/app.kubernetes.io~1managed-by"),
-        ("ClusterRoleBinding", "/subjects"),
-    ]),
+    // The subjects are read as binding facts (`Document::binding`), kept for every binding.
+    scope: Scope::Corpus(&[(
+        "RoleBinding",
+        "/metadata/labels/app.kubernetes.io~1managed-by",
+    )]),
     check,
 };
 
@@ -25,23 +25,15 @@ const EVERYONE: &[&str] = &[
 ];
 
 /// `Kind name` (`ServiceAccount ns/name` for ServiceAccounts), as messages show it.
-fn subject(s: &Value, binding_ns: &str) -> String {
-    let kind = s["kind"].as_str().unwrap_or("?");
-    let name = s["name"].as_str().unwrap_or("?");
+fn subject(s: &Subject, binding_ns: &str) -> String {
+    let kind = s.kind.as_deref().unwrap_or("?");
+    let name = s.name.as_deref().unwrap_or("?");
     if kind == "ServiceAccount" {
-        let ns = s["namespace"].as_str().unwrap_or(binding_ns);
+        let ns = s.namespace.as_deref().unwrap_or(binding_ns);
         format!("ServiceAccount {ns}/{name}")
     } else {
         format!("{kind} {name}")
     }
-}
-
-fn subjects(d: &Document) -> impl Iterator<Item = (usize, &Value)> {
-    d.value["subjects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
@@ -51,14 +43,14 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         if rendered(d) {
             let ns = d.namespace();
             let set = owners.entry(ns).or_default();
-            set.extend(subjects(d).map(|(_, s)| subject(s, ns)));
+            set.extend(d.binding().subjects.iter().map(|s| subject(s, ns)));
         }
     }
     for (i, d) in c.of_kind(&["RoleBinding", "ClusterRoleBinding"]) {
         let ns = d.namespace();
-        for (k, s) in subjects(d) {
+        for (k, s) in d.binding().subjects.iter().enumerate() {
             let who = subject(s, ns);
-            let name = s["name"].as_str().unwrap_or("");
+            let name = s.name.as_deref().unwrap_or("");
             let why = if EVERYONE.contains(&name) {
                 Some(format!(
                     "{} grants its role to {who}: everyone who can reach the API server",

@@ -8,11 +8,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Role bound to a ServiceAccount (a workflow or workload identity) can read Secrets.",
     doc: "## What it does\nReports Roles that grant get, list or watch on `secrets` and are bound, in the linted set, to a ServiceAccount.\n\n## Why is this bad?\nWorkflows run code from pull requests; a workflow that can list Secrets can exfiltrate every credential of the namespace. Mount the one Secret a step needs instead.\n\n## Example\n```yaml\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]\n```",
-    scope: Scope::Corpus(&[
-        ("RoleBinding", "/roleRef"),
-        ("RoleBinding", "/subjects"),
-        ("Role", "/rules"),
-    ]),
+    // A RoleBinding's role and subjects are read as binding facts (`Document::binding`).
+    scope: Scope::Corpus(&[("Role", "/rules")]),
     check,
 };
 
@@ -31,20 +28,20 @@ fn reads_secrets(rule: &Value) -> bool {
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     // (namespace, Role name) of every Role bound to a ServiceAccount.
-    let bound: std::collections::HashSet<(&str, &str)> = c
+    let bound: std::collections::HashSet<(&str, Box<str>)> = c
         .of_kind(&["RoleBinding"])
-        .filter(|(_, b)| b.value["roleRef"]["kind"] == "Role")
-        .filter(|(_, b)| {
-            b.value["subjects"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|s| s["kind"] == "ServiceAccount")
+        .filter_map(|(_, b)| {
+            let facts = b.binding();
+            let to_account = facts
+                .subjects
+                .iter()
+                .any(|s| s.kind.as_deref() == Some("ServiceAccount"));
+            let role = facts.role_name.as_ref().filter(|_| to_account)?;
+            (facts.role_kind.as_deref() == Some("Role")).then(|| (b.namespace(), role.clone()))
         })
-        .filter_map(|(_, b)| Some((b.namespace(), b.value["roleRef"]["name"].as_str()?)))
         .collect();
     for (i, d) in c.of_kind(&["Role"]) {
-        if !bound.contains(&(d.namespace(), d.name())) {
+        if !bound.contains(&(d.namespace(), d.name().into())) {
             continue;
         }
         for (r, rule) in d.value["rules"]
