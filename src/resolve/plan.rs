@@ -151,6 +151,7 @@ impl PodSecurityPlan {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RolePlan {
     pub name: String,
-    pub rules: Vec<PolicyRule>,
+    /// The pack's rules of the role, shared.
+    pub rules: std::sync::Arc<[PolicyRule]>,
     pub subjects: Vec<Subject>,
 }
