@@ -126,6 +126,9 @@ mod tests {
         assert_eq!(b.subjects[0], Subject::default());
         assert_eq!(b.subjects[1].kind, None);
         assert_eq!(b.subjects[1].name, s("x"));
-        assert_eq!(Binding::of(&json!({"subjects": {"kind": "Group"}})), Binding::default());
+        assert_eq!(
+            Binding::of(&json!({"subjects": {"kind": "Group"}})),
+            Binding::default()
+        );
     }
 }

@@ -409,6 +409,50 @@ mod tests {
         );
     }
 
+    /// Every tenant's RoleBinding of a role prunes to one shared value, its subjects (which
+    /// name the tenant) kept beside it as facts.
+    #[test]
+    fn tenants_bindings_share_a_value_and_keep_their_subjects() {
+        let interner = Interner::default();
+        let binding = |team: &str| {
+            let value = serde_json::json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "developer", "namespace": format!("{team}-prod"), "labels": {
+                    "app.kubernetes.io/managed-by": "gitops-render", "gitops-render.dev/team": team
+                }},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "developer"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": format!("{team}-devs")}]
+            });
+            let mut doc = Document {
+                file: crate::source::SourceId::nth(0),
+                index: 0,
+                base: String::new(),
+                id: crate::manifest::ObjectRef::of(&value).ok(),
+                value: Arc::new(value),
+                binding: None,
+            };
+            prune(&mut doc, &interner);
+            doc
+        };
+        let (data, ml) = (binding("data"), binding("ml"));
+        assert!(Arc::ptr_eq(&data.value, &ml.value));
+        assert_eq!(data.value.get("subjects"), None);
+        assert_eq!(
+            data.label("app.kubernetes.io/managed-by"),
+            Some("gitops-render")
+        );
+        let names = |d: &Document| -> Vec<String> {
+            d.binding()
+                .subjects
+                .iter()
+                .filter_map(|s| s.name.as_deref().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(names(&data), ["data-devs"]);
+        assert_eq!(names(&ml), ["ml-devs"]);
+        assert_eq!(ml.binding().role_name.as_deref(), Some("developer"));
+    }
+
     #[test]
     fn escaped_segments_and_missing_paths() {
         let v = serde_json::json!({"metadata": {"labels": {"a/b": "1", "c": "2"}}});

@@ -4,9 +4,9 @@ pub(crate) mod prelude {
     pub use serde_json::Value;
 
     pub use crate::diagnostic::Severity;
+    pub use crate::lint::binding::Subject;
     pub use crate::lint::helpers::*;
     pub use crate::lint::registry::{Family, Rule, Scope};
-    pub use crate::lint::binding::Subject;
     pub use crate::lint::{Corpus, Document, Hit, LintConfig, Written};
 }
 
