@@ -22,6 +22,11 @@ use super::{judge, locate, locate_with, sorted, Finding, LintConfig, Notes};
 /// evicted before they were judged, and freed by another thread than built them).
 pub const CHUNK_FILES: usize = 32;
 
+/// Chunks judged in parallel before they join the stream: enough to keep both cores busy
+/// (a chunk's cost varies with its files), few enough that the judged chunks waiting to
+/// join are a small part of the tree.
+const WINDOW_CHUNKS: usize = 64;
+
 /// What a lint found, and how many objects it checked.
 #[derive(Debug)]
 pub struct Linted {
@@ -39,26 +44,38 @@ pub fn lint_paths(
 ) -> Result<Linted, String> {
     let mut listing = list_paths(paths)?;
     exclude(&mut listing, &config.exclude)?;
-    let stream = Stream::new(config, listing.root_name.clone());
+    let mut stream = Stream::new(config, listing.root_name.clone());
     let chunk_files = chunk_files.max(1);
-    let chunks: Vec<(Chunk, Aside)> = listing
-        .inputs
-        .par_chunks(chunk_files)
-        .enumerate()
-        .map(|(n, inputs)| {
-            let mut chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
-            let aside = Aside::of(&mut chunk, config, n * chunk_files);
-            // Text read once (stdin) cannot be read again: it is kept.
-            let judged = stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_)));
-            Ok((judged, aside))
-        })
-        .collect::<Result<_, String>>()?;
-    let (chunks, asides): (Vec<Chunk>, Vec<Aside>) = chunks.into_iter().unzip();
+    // As many documents as files, at least (more where a file holds several).
+    stream.reserve_files(listing.inputs.len());
     let mut aside = Aside::default();
-    for a in asides {
-        aside.skipped.extend(a.skipped);
-        aside.crds.extend(a.crds);
-        aside.unvalidated.extend(a.unvalidated);
+    // Chunks are judged in parallel a window at a time and joined in order as each window
+    // ends: collecting every chunk first held the tree's documents twice while they were
+    // joined (~100 MB at N = 10,000).
+    let window = chunk_files * WINDOW_CHUNKS;
+    for (w, inputs) in listing.inputs.chunks(window).enumerate() {
+        let chunks: Vec<(Chunk, Aside)> = inputs
+            .par_chunks(chunk_files)
+            .enumerate()
+            .map(|(n, inputs)| {
+                let mut chunk = Corpus::read_inputs(inputs, listing.root_name.clone())?;
+                let first = w * window + n * chunk_files;
+                let aside = Aside::of(&mut chunk, config, first);
+                // Text read once (stdin) cannot be read again: it is kept.
+                let judged = stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_)));
+                Ok((judged, aside))
+            })
+            .collect::<Result<_, String>>()?;
+        for (chunk, a) in chunks {
+            stream.add(chunk);
+            aside.skipped.extend(a.skipped);
+            aside.crds.extend(a.crds);
+            aside.unvalidated.extend(a.unvalidated);
+        }
+        // A file-per-app tree holds ~10 documents a file: grow the list once to what the
+        // tree will hold at the rate seen so far, not by doubling from one per file.
+        let done = (w * window + inputs.len()).max(1);
+        stream.reserve_documents(stream.relations.docs.len() * listing.inputs.len() / done);
     }
     // CRDs among the linted files validate their custom resources in this run: the files
     // holding objects no schema knew are read again for the schema rule (the corpus rules
@@ -76,8 +93,6 @@ pub fn lint_paths(
         &extended
     };
     let mut stream = stream.with_config(config);
-    stream.reserve(&chunks);
-    chunks.into_iter().for_each(|c| stream.add(c));
     if grew {
         let late = revalidate(&listing, &aside.unvalidated, config)?;
         stream.findings.extend(late);
@@ -299,11 +314,10 @@ impl<'c> Stream<'c> {
         }
     }
 
-    /// Make room for the documents of `chunks` at once (at N = 10,000 the list of documents
-    /// is ~200 MB, and growing it by doubling would copy it repeatedly).
-    pub fn reserve(&mut self, chunks: &[Chunk]) {
-        let docs = chunks.iter().map(|c| c.corpus.docs.len()).sum();
-        self.relations.docs.reserve_exact(docs);
+    /// Make room for `documents` documents in all.
+    fn reserve_documents(&mut self, documents: usize) {
+        let more = documents.saturating_sub(self.relations.docs.len());
+        self.relations.docs.reserve_exact(more);
     }
 
     /// Make room for `files` files (and as many documents) in all.
