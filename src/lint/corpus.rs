@@ -551,6 +551,10 @@ impl Corpus {
 #[derive(Clone, Debug)]
 pub enum Origin {
     File(PathBuf),
+    /// A file found in a linted folder, at the input's path under that folder: the folder
+    /// is shared by its files rather than joined onto each path (a second copy of every
+    /// path, ~55 MB at 800,000 files).
+    Under(std::sync::Arc<Path>),
     /// Read once (stdin): the text itself.
     Text(String),
     /// A symlink not followed, with why: its target is outside the linted directory (or
@@ -573,6 +577,8 @@ impl Input {
             Origin::File(path) => {
                 read_path(path).map_err(|e| format!("cannot read {}: {e}", self.path))
             }
+            Origin::Under(dir) => read_path(&dir.join(&self.path))
+                .map_err(|e| format!("cannot read {}: {e}", self.path)),
             Origin::Text(text) => Ok(text.clone()),
             Origin::Link(_) => Ok(String::new()),
         }
@@ -704,6 +710,7 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
             }
         };
         let classifier = Classifier::new(path, &walk.files);
+        let dir: std::sync::Arc<Path> = path.into();
         let mut found: Vec<Input> = walk
             .files
             .into_iter()
@@ -720,7 +727,7 @@ pub fn list_paths(paths: &[String]) -> Result<Listing, String> {
                 None => true,
             })
             .map(|rel| Input {
-                origin: Origin::File(path.join(&rel)),
+                origin: Origin::Under(std::sync::Arc::clone(&dir)),
                 path: rel,
             })
             .collect();
