@@ -573,12 +573,11 @@ pub struct Input {
 impl Input {
     /// The file's text, size-checked before it is read (see [`read_bounded`]).
     pub fn read(&self) -> Result<String, String> {
+        let read =
+            |path: &Path| read_path(path).map_err(|e| format!("cannot read {}: {e}", self.path));
         match &self.origin {
-            Origin::File(path) => {
-                read_path(path).map_err(|e| format!("cannot read {}: {e}", self.path))
-            }
-            Origin::Under(dir) => read_path(&dir.join(&self.path))
-                .map_err(|e| format!("cannot read {}: {e}", self.path)),
+            Origin::File(path) => read(path),
+            Origin::Under(dir) => read(&dir.join(&self.path)),
             Origin::Text(text) => Ok(text.clone()),
             Origin::Link(_) => Ok(String::new()),
         }

@@ -233,16 +233,14 @@ fn keep(value: Value, wanted: &Wanted) -> Option<Value> {
     }
     match value {
         Value::Object(map) => {
-            let kept: Vec<(String, Value)> = map
+            let kept: Map<String, Value> = map
                 .into_iter()
                 .filter_map(|(key, v)| {
                     let below = wanted.below_key(&key)?;
                     keep(v, below).map(|v| (key, v))
                 })
                 .collect();
-            // Collected from a Vec, the map is allocated at its exact size: most pruned maps
-            // hold one or two entries, where growth would leave room for four.
-            (!kept.is_empty()).then(|| Value::Object(kept.into_iter().collect::<Map<_, _>>()))
+            (!kept.is_empty()).then_some(Value::Object(kept))
         }
         Value::Array(items) => {
             let mut any = false;
