@@ -310,7 +310,10 @@ impl std::error::Error for Diagnostics {}
 pub fn partition<T>(
     results: impl IntoIterator<Item = Result<T, Diagnostics>>,
 ) -> (Vec<T>, Diagnostics) {
-    let mut ok = Vec::new();
+    let results = results.into_iter();
+    // Room for all of them at once: results are mostly successes, and a list grown by
+    // doubling (an environment's tenant plans at N = 10,000) leaves up to half unused.
+    let mut ok = Vec::with_capacity(results.size_hint().0);
     let mut diags = Diagnostics::new();
     for r in results {
         match r {

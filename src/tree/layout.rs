@@ -18,27 +18,47 @@ pub const APP_FILE: &str = "manifest.yaml";
 /// The path of a manifest in the tree: under its layout, its own file or its application
 /// folder's [`APP_FILE`]. Names were checked to be DNS-1123 when rendered, so no input can
 /// produce `..` or an absolute path.
+///
+/// Built at its exact length: a render keeps every file's path to the end (~190,000 for one
+/// environment at N = 10,000), and `format!` grows a string by doubling, which left a third
+/// of those bytes unused on average.
 pub fn path_for(m: &Manifest) -> String {
     match app_folder(m) {
-        Some(folder) if m.layout == Layout::FilePerApp => format!("{folder}/{APP_FILE}"),
-        Some(folder) => format!("{folder}/{}", object_file(m)),
+        Some(folder) if m.layout == Layout::FilePerApp => concat(&[&folder, &["/", APP_FILE]]),
+        Some(folder) => {
+            let mut path = concat(&[&folder, &["/"], &object_file_parts(m)]);
+            let kind = folder.iter().map(|p| p.len()).sum::<usize>() + 1;
+            path[kind..kind + m.id.kind.len()].make_ascii_lowercase();
+            path
+        }
         None => match &m.placement {
-            Placement::ApplicationSet { env } => format!("applicationsets/{env}.yaml"),
-            Placement::Root { env } => format!("parent/apps-root-{env}.yaml"),
-            Placement::Project { env } => format!("projects/{env}.yaml"),
+            Placement::ApplicationSet { env } => concat(&[&["applicationsets/", env, ".yaml"]]),
+            Placement::Root { env } => concat(&[&["parent/apps-root-", env, ".yaml"]]),
+            Placement::Project { env } => concat(&[&["projects/", env, ".yaml"]]),
             _ => unreachable!("every other placement is an application folder"),
         },
     }
 }
 
+/// The parts joined into one string of exactly their length.
+fn concat(parts: &[&[&str]]) -> String {
+    let len = parts.iter().flat_map(|p| p.iter()).map(|p| p.len()).sum();
+    let mut out = String::with_capacity(len);
+    parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .for_each(|p| out.push_str(p));
+    out
+}
+
 /// The folder Argo CD syncs as one application (or, for Backstage entities, reads as one
-/// catalog location), where the placement has one.
-fn app_folder(m: &Manifest) -> Option<String> {
+/// catalog location), where the placement has one, as the parts of its path.
+fn app_folder(m: &Manifest) -> Option<[&str; 3]> {
     match &m.placement {
-        Placement::Tenant { env, namespace } => Some(format!("{env}/tenants/{namespace}")),
-        Placement::Workflows { env, namespace } => Some(format!("{env}/workflows/{namespace}")),
-        Placement::Backstage { env, namespace } => Some(format!("{env}/backstage/{namespace}")),
-        Placement::Argo { env } => Some(format!("{env}/argocd")),
+        Placement::Tenant { env, namespace } => Some([env, "/tenants/", namespace]),
+        Placement::Workflows { env, namespace } => Some([env, "/workflows/", namespace]),
+        Placement::Backstage { env, namespace } => Some([env, "/backstage/", namespace]),
+        Placement::Argo { env } => Some([env, "/argocd", ""]),
         Placement::ApplicationSet { .. } | Placement::Root { .. } | Placement::Project { .. } => {
             None
         }
@@ -47,7 +67,14 @@ fn app_folder(m: &Manifest) -> Option<String> {
 
 /// A manifest's own file name in the file-per-object layout: `<kind>-<name>.yaml`.
 fn object_file(m: &Manifest) -> String {
-    format!("{}-{}.yaml", m.id.kind.to_ascii_lowercase(), m.id.name)
+    let mut file = concat(&[&object_file_parts(m)]);
+    file[..m.id.kind.len()].make_ascii_lowercase();
+    file
+}
+
+/// [`object_file`]'s parts, the kind as written.
+fn object_file_parts(m: &Manifest) -> [&str; 4] {
+    [&m.id.kind, "-", &m.id.name, ".yaml"]
 }
 
 /// Does the manifest share its application folder's file with others?
