@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
+
+use super::identity::Identity;
 use crate::source::{
     parse_documents, read_bounded, read_path, Location, SourceId, Sources, Target,
 };
@@ -24,20 +26,24 @@ pub struct Document {
     /// Index of the YAML document in its file (for positions).
     pub index: usize,
     /// JSON pointer of the object inside that document (`/items/3` for a `List` item).
-    pub base: String,
+    pub base: Box<str>,
     pub value: std::sync::Arc<Value>,
     /// `None` when apiVersion, kind or metadata.name is missing.
-    pub id: Option<ObjectRef>,
+    pub id: Option<Identity>,
     /// A pruned binding's `roleRef` and `subjects` (see [`super::binding`]); `None` for
     /// other kinds and for a document not pruned (the facts are read from the value).
     pub binding: Option<Box<super::binding::Binding>>,
 }
 
+// A lint holds a `Document` for every object of a tree to its end (~190,000 in one
+// environment's stream at N = 10,000): a field that makes it larger is a choice to make.
+const _: () = assert!(std::mem::size_of::<Document>() == 80);
+
 // Every rule asks these of every document: read them from the identity taken when the
 // document was added (a field, not a hashed map lookup), else from the value.
 impl Document {
     pub fn kind(&self) -> &str {
-        self.identity_or(|id| &id.kind, "/kind")
+        self.identity_or(Identity::kind, "/kind")
     }
 
     pub fn api_version(&self) -> &str {
@@ -48,15 +54,15 @@ impl Document {
     }
 
     pub fn name(&self) -> &str {
-        self.identity_or(|id| &id.name, "/metadata/name")
+        self.identity_or(Identity::name, "/metadata/name")
     }
 
     pub fn namespace(&self) -> &str {
-        self.identity_or(|id| &id.namespace, "/metadata/namespace")
+        self.identity_or(Identity::namespace, "/metadata/namespace")
     }
 
     /// A field of the identity, or the string at `pointer` for a document without one.
-    fn identity_or(&self, field: fn(&ObjectRef) -> &str, pointer: &str) -> &str {
+    fn identity_or(&self, field: fn(&Identity) -> &str, pointer: &str) -> &str {
         match &self.id {
             Some(id) => field(id),
             None => self
@@ -402,9 +408,9 @@ impl Corpus {
         self.docs.push(Document {
             file,
             index,
-            base,
+            base: base.into_boxed_str(),
             value: value.into(),
-            id,
+            id: id.as_ref().map(Identity::from),
             binding: None,
         });
     }
@@ -453,9 +459,9 @@ impl Corpus {
             corpus.docs.push(Document {
                 file,
                 index,
-                base: String::new(),
+                base: Box::default(),
                 value: m.value.into(),
-                id: Some(m.id),
+                id: Some(Identity::from(&m.id)),
                 binding: None,
             });
         }

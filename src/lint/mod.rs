@@ -14,6 +14,7 @@ mod classify;
 mod config;
 mod corpus;
 mod helpers;
+mod identity;
 mod prune;
 pub mod registry;
 mod rules;

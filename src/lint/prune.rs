@@ -210,11 +210,11 @@ fn hash_value(value: &Value, h: &mut impl Hasher) {
 /// and namespace.
 pub fn prune(doc: &mut Document, interner: &Interner) {
     let Some(id) = &doc.id else { return };
-    if binding::KINDS.contains(&id.kind.as_str()) {
+    if binding::KINDS.contains(&id.kind()) {
         doc.binding = Some(Box::new(Binding::of(&doc.value)));
     }
     let value = Arc::try_unwrap(std::mem::take(&mut doc.value)).unwrap_or_else(|v| (*v).clone());
-    doc.value = interner.intern(pruned(value, &id.kind));
+    doc.value = interner.intern(pruned(value, id.kind()));
 }
 
 /// `value`, an object of `kind`, cut down to what the corpus rules read of that kind.
@@ -424,8 +424,11 @@ mod tests {
             let mut doc = Document {
                 file: crate::source::SourceId::nth(0),
                 index: 0,
-                base: String::new(),
-                id: crate::manifest::ObjectRef::of(&value).ok(),
+                base: Box::default(),
+                id: crate::manifest::ObjectRef::of(&value)
+                    .ok()
+                    .as_ref()
+                    .map(crate::lint::identity::Identity::from),
                 value: Arc::new(value),
                 binding: None,
             };

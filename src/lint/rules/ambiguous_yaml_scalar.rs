@@ -68,7 +68,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         for (doc_index, pointer, value) in ambiguous_plain_scalars(text) {
             let Some(&i) = docs
                 .iter()
-                .find(|&&i| c.docs[i].index == doc_index && pointer.starts_with(&c.docs[i].base))
+                .find(|&&i| c.docs[i].index == doc_index && pointer.starts_with(&*c.docs[i].base))
             else {
                 continue;
             };

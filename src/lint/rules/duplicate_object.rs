@@ -60,12 +60,12 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     };
     // Sized for every document at once: grown by doubling, it rehashed 770,000 identities
     // at N = 10,000 on one core (this rule was the last one running in a perf timeline).
-    let mut first: HashMap<(usize, &crate::manifest::ObjectRef), usize> =
+    let mut first: HashMap<(usize, &crate::lint::identity::Identity), usize> =
         HashMap::with_capacity(c.docs.len());
     for (i, d) in c.docs.iter().enumerate() {
         let Some(id) = &d.id else { continue };
         // Named at creation (`generateName`): every copy is a new object.
-        if id.name.ends_with(crate::lint::GENERATED_NAME) {
+        if id.name().ends_with(crate::lint::GENERATED_NAME) {
             continue;
         }
         let app = if roots.is_empty() {
