@@ -8,7 +8,7 @@
 //! ([`is_valid`], [`super::cut`]) instead of compiling all of it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use jsonschema::{Draft, Validator};
 use k8s_openapi::Resource;
@@ -30,8 +30,8 @@ struct Entry {
     /// Written without `$ref` (the CRDs' schemas), so an object can be checked against the
     /// schema cut to its fields ([`is_valid`]).
     cuttable: bool,
-    /// The schema, parsed once, when cuttable (`None` when it turned out not to be).
-    parsed: OnceLock<Option<Value>>,
+    /// The schema, parsed once, while objects are checked against cuts of it ([`is_valid`]).
+    parsed: Mutex<Cut>,
     /// Objects checked against a cut schema so far (see [`CUT_CHECKS`]).
     cut_checks: AtomicUsize,
 }
@@ -47,7 +47,7 @@ macro_rules! kube {
             cell: OnceLock::new(),
             // Its definitions are reached through `$ref`.
             cuttable: false,
-            parsed: OnceLock::new(),
+            parsed: Mutex::new(Cut::Unread),
             cut_checks: AtomicUsize::new(0),
         }),*]
     };
@@ -68,7 +68,7 @@ macro_rules! argo {
             draft: Draft::Draft4,
             cell: OnceLock::new(),
             cuttable: true,
-            parsed: OnceLock::new(),
+            parsed: Mutex::new(Cut::Unread),
             cut_checks: AtomicUsize::new(0),
         }),*]
     };
@@ -170,7 +170,7 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     draft: Draft::Draft7,
     cell: OnceLock::new(),
     cuttable: false,
-    parsed: OnceLock::new(),
+    parsed: Mutex::new(Cut::Unread),
     cut_checks: AtomicUsize::new(0),
 }];
 
@@ -265,7 +265,7 @@ pub fn is_valid(api_version: &str, kind: &str, value: &Value) -> Option<bool> {
     }
     if entry.cut_checks.fetch_add(1, Ordering::Relaxed) < CUT_CHECKS {
         if let Some(schema) = entry.schema_to_cut() {
-            let cut = super::cut::cut(schema, &[value]);
+            let cut = super::cut::cut(&schema, &[value]);
             if let Ok(v) = jsonschema::options().with_draft(entry.draft).build(&cut) {
                 return Some(v.is_valid(value));
             }
@@ -274,37 +274,58 @@ pub fn is_valid(api_version: &str, kind: &str, value: &Value) -> Option<bool> {
     Some(entry.validator().is_valid(value))
 }
 
+/// An [`Entry`]'s parsed schema, for cuts.
+enum Cut {
+    /// Not parsed yet.
+    Unread,
+    /// Parsed, and it can be cut.
+    Cuttable(Arc<Value>),
+    /// It cannot be cut, or the whole schema is compiled and nothing cuts it any more: the
+    /// parsed schema is let go (the WorkflowTemplate schema's values are ~10 MB).
+    Done,
+}
+
 impl Entry {
     fn validator(&self) -> &Validator {
         self.cell.get_or_init(|| {
-            let owned;
-            let schema = match self.parsed.get() {
-                Some(Some(parsed)) => parsed,
-                _ => {
-                    owned = (self.make)();
-                    &owned
-                }
+            let parsed = match &*self.cut() {
+                Cut::Cuttable(schema) => Some(Arc::clone(schema)),
+                _ => None,
             };
-            jsonschema::options()
+            let schema = parsed.unwrap_or_else(|| Arc::new((self.make)()));
+            let validator = jsonschema::options()
                 .with_draft(self.draft)
-                .build(schema)
+                .build(&schema)
                 .unwrap_or_else(|e| {
                     panic!("built-in schema for {} does not compile: {e}", self.kind)
-                })
+                });
+            *self.cut() = Cut::Done;
+            validator
         })
     }
 
-    /// The parsed schema, when it may be cut.
-    fn schema_to_cut(&self) -> Option<&Value> {
+    /// The parsed schema, when it may be cut and the whole one is not compiled yet.
+    fn schema_to_cut(&self) -> Option<Arc<Value>> {
         if !self.cuttable {
             return None;
         }
-        self.parsed
-            .get_or_init(|| {
-                let schema = (self.make)();
-                super::cut::can_cut(&schema).then_some(schema)
-            })
-            .as_ref()
+        let mut cut = self.cut();
+        if let Cut::Unread = *cut {
+            let schema = (self.make)();
+            *cut = if super::cut::can_cut(&schema) {
+                Cut::Cuttable(Arc::new(schema))
+            } else {
+                Cut::Done
+            };
+        }
+        match &*cut {
+            Cut::Cuttable(schema) => Some(Arc::clone(schema)),
+            Cut::Unread | Cut::Done => None,
+        }
+    }
+
+    fn cut(&self) -> std::sync::MutexGuard<'_, Cut> {
+        self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -619,6 +640,26 @@ mod tests {
         out
     }
 
+    /// The parsed schema an entry cuts from is let go once the whole schema is compiled (the
+    /// WorkflowTemplate one's values are ~10 MB), and objects are still judged by the whole.
+    #[test]
+    fn a_compiled_schema_lets_its_parsed_copy_go() {
+        let e = entry("argoproj.io/v1alpha1", "WorkflowTemplate").expect("an entry");
+        e.validator();
+        assert!(e.schema_to_cut().is_none());
+        assert!(matches!(*e.cut(), Cut::Done));
+        let unknown = json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "WorkflowTemplate",
+            "metadata": {"name": "x"},
+            "spec": {"entrypoint": "main", "templatez": []},
+        });
+        assert_eq!(
+            is_valid("argoproj.io/v1alpha1", "WorkflowTemplate", &unknown),
+            Some(false)
+        );
+    }
+
     /// The schema cut to an object's fields gives the whole schema's verdict, on the Argo
     /// objects of the example tree and the real-shapes corpus and on thousands of one-change
     /// variants of them (unknown keys, wrong types, removed keys, added items).
@@ -663,7 +704,9 @@ mod tests {
             )
             .expect("an entry");
             let whole = e.validator();
-            let schema = e.schema_to_cut().expect("a CRD schema can be cut");
+            // Parsed here: once the whole schema is compiled, the entry lets its copy go.
+            let schema = (e.make)();
+            assert!(super::super::cut::can_cut(&schema), "{}", e.kind);
             let mut all = Vec::new();
             paths(doc, &mut Vec::new(), &mut all);
             let mut variants = vec![doc.clone()];
@@ -677,7 +720,7 @@ mod tests {
             for v in &variants {
                 let cut = jsonschema::options()
                     .with_draft(e.draft)
-                    .build(&super::super::cut::cut(schema, &[v]))
+                    .build(&super::super::cut::cut(&schema, &[v]))
                     .expect("a cut schema compiles");
                 let verdict = whole.is_valid(v);
                 assert_eq!(cut.is_valid(v), verdict, "{} {v}", e.kind);
