@@ -319,7 +319,8 @@ fn tenant_entries(
         }
     }
     let defaults = pack.layers.sub("/tenantDefaults").unwrap_or_default();
-    let tenant_layers = merged.sub("/tenants").unwrap_or_default();
+    // Moved out: the environment's settings do not hold the tenants (`env_plan` drops them).
+    let tenant_layers = merged.take("/tenants").unwrap_or_default();
     let wanted = |team: &str| -> bool {
         match select {
             Tenants::All => true,

@@ -121,6 +121,33 @@ impl Layered {
         }
     }
 
+    /// The sub-value at `pointer` moved out, with its origins re-rooted there: what
+    /// [`Layered::sub`] copies, without the copy (an environment's tenants are ~20 MB of
+    /// values at N = 10,000).
+    pub fn take(&mut self, pointer: &str) -> Option<Layered> {
+        let (parent, key) = split_last(pointer);
+        let value = if pointer.is_empty() {
+            std::mem::replace(&mut self.value, Value::Object(Map::new()))
+        } else {
+            pointer_mut(&mut self.value, parent)?
+                .as_object_mut()?
+                .remove(&key)?
+        };
+        // Origins are sorted: those under `pointer` are among the keys from it on.
+        let mut origins = BTreeMap::new();
+        for (p, o) in self.origins.split_off(pointer) {
+            match p.strip_prefix(pointer) {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    origins.insert(rest.to_owned(), o);
+                }
+                _ => {
+                    self.origins.insert(p, o);
+                }
+            }
+        }
+        Some(Layered { value, origins })
+    }
+
     /// The sub-value at `pointer` with its origins re-rooted there.
     pub fn sub(&self, pointer: &str) -> Option<Layered> {
         let value = self.value.pointer(pointer)?.clone();
@@ -292,6 +319,44 @@ mod tests {
     fn ids() -> (SourceId, SourceId) {
         let mut s = crate::source::Sources::new();
         (s.add("a.yaml", ""), s.add("b.yaml", ""))
+    }
+
+    #[test]
+    fn take_moves_out_what_sub_copies_and_leaves_the_rest() {
+        let (a, b) = ids();
+        let mut l = Layered::from_file(
+            &json!({
+                "tenants": {"data": {"tier": "small"}, "a/b": {"tier": "large"}},
+                "tenants-x": {"k": 1},
+                "tenant": 2,
+                "z": 3,
+            }),
+            a,
+            "/spec",
+        );
+        l.overlay_file(
+            &json!({"tenants": {"data": {"tier": "medium"}}}),
+            b,
+            "/spec",
+        );
+        let before = l.clone();
+        let copied = l.sub("/tenants").expect("present");
+        let taken = l.take("/tenants").expect("present");
+        assert_eq!(taken, copied);
+        assert_eq!(taken.origins["/data/tier"].source, b);
+        assert_eq!(taken.origins["/a~1b/tier"].source, a);
+        // The rest is as it was, keys that only begin like the pointer included.
+        assert_eq!(l.value, json!({"tenants-x": {"k": 1}, "tenant": 2, "z": 3}));
+        let rest: Vec<&str> = l.origins.keys().map(String::as_str).collect();
+        assert_eq!(rest, ["/tenant", "/tenants-x/k", "/z"]);
+        assert_eq!(l.sub("/z"), before.sub("/z"));
+        assert!(l.take("/tenants").is_none());
+        // A key with an escaped `/` is taken by its pointer.
+        let mut m = before.clone();
+        let one = m.take("/tenants/a~1b").expect("present");
+        assert_eq!(one.value, json!({"tier": "large"}));
+        assert_eq!(one.origins["/tier"].pointer, "/spec/tenants/a~1b/tier");
+        assert!(m.value["tenants"].get("a/b").is_none());
     }
 
     #[test]
