@@ -10,13 +10,12 @@ use serde_json::Value;
 
 use crate::diagnostic::Severity;
 use crate::manifest::{is_generated, write_canonical_yaml, ObjectRef};
-
-use super::identity::Identity;
 use crate::source::{
     parse_documents, read_bounded, read_path, Location, SourceId, Sources, Target,
 };
 
 use super::classify::{Classifier, Skipped};
+use super::identity::Identity;
 use super::Finding;
 
 /// One Kubernetes object.
@@ -37,6 +36,7 @@ pub struct Document {
 
 // A lint holds a `Document` for every object of a tree to its end (~190,000 in one
 // environment's stream at N = 10,000): a field that makes it larger is a choice to make.
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Document>() == 80);
 
 // Every rule asks these of every document: read them from the identity taken when the
