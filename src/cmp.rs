@@ -219,22 +219,22 @@ pub const TENANT_KINDS: &[(&str, &str)] = crate::lint::TREE_KINDS.split_at(9).0;
 /// docs/performance.md). A tenant's stream is its `tenants/` and `workflows/` folders; an
 /// environment's, its folder (`tenants/`, `workflows/`, `argocd/`). Lint errors in the
 /// stream fail the generation.
-pub fn generate(inputs: &Inputs, req: &Request) -> Result<Stream, Diagnostics> {
-    stream(inputs, req, &settings_of(inputs, req)?)
+pub fn generate(inputs: Inputs, req: &Request) -> Result<Stream, Diagnostics> {
+    let settings = settings_of(&inputs, req)?;
+    stream(inputs, req, &settings)
 }
 
 /// The YAML stream of `req`'s slice from the estate's files (see [`slice_reads`]). A
 /// tenant's slice is first generated from its environment files narrowed to the entries
 /// that could name the tenant ([`narrow`]); whenever that does not succeed, from the whole
-/// files, so a refusal is the whole files' own. The inputs are left to the operating
-/// system at exit: Argo CD runs one process per application, and freeing the parsed
-/// environment of a large estate was a tenth of a slice's time.
+/// files, so a refusal is the whole files' own. The inputs are freed in the background
+/// ([`crate::pipeline::run`]): Argo CD runs one process per application, and freeing the
+/// parsed environment of a large estate before exiting was a tenth of a slice's time.
 pub fn generate_from(files: &EstateFiles, req: &Request) -> Result<Stream, Diagnostics> {
     if let Some(stream) = narrowed(files, req) {
         return Ok(stream);
     }
-    let inputs = std::mem::ManuallyDrop::new(crate::inputs::load(files)?);
-    generate(&inputs, req)
+    generate(crate::inputs::load(files)?, req)
 }
 
 /// A tenant's stream from the narrowed files, when the narrowing held
@@ -243,7 +243,7 @@ pub fn generate_from(files: &EstateFiles, req: &Request) -> Result<Stream, Diagn
 /// hold it, and every entry was needed).
 fn narrowed(files: &EstateFiles, req: &Request) -> Option<Stream> {
     let narrowed = narrow(files, req.tenant.as_deref()?)?;
-    let inputs = std::mem::ManuallyDrop::new(crate::inputs::load(&narrowed.files).ok()?);
+    let inputs = crate::inputs::load(&narrowed.files).ok()?;
     if !narrowed.holds(&inputs) {
         return None;
     }
@@ -252,7 +252,7 @@ fn narrowed(files: &EstateFiles, req: &Request) -> Option<Stream> {
         .environments
         .iter()
         .all(|e| e.spec.naming.namespace.contains("{team}"));
-    by_team.then(|| stream(&inputs, req, &settings).ok())?
+    by_team.then(|| stream(inputs, req, &settings).ok())?
 }
 
 /// The slice's environment resolved without tenants: its lint configuration and pack.
@@ -261,9 +261,9 @@ fn settings_of(inputs: &Inputs, req: &Request) -> Result<Plan, Diagnostics> {
     crate::resolve::resolve(inputs, &selection)
 }
 
-fn stream(inputs: &Inputs, req: &Request, settings: &Plan) -> Result<Stream, Diagnostics> {
+fn stream(inputs: Inputs, req: &Request, settings: &Plan) -> Result<Stream, Diagnostics> {
     let env = req.environment.as_str();
-    let mut config = crate::lint::LintConfig::from_plan(inputs, settings);
+    let mut config = crate::lint::LintConfig::from_plan(&inputs, settings);
     config.kube_version = req.kube_version;
     let selection = Selection::environment(env).tenant(req.tenant.as_deref());
     let areas: &[&str] = match req.tenant {

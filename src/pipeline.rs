@@ -174,13 +174,21 @@ impl<K> Rendered<K> {
 /// (duplicate-object), they are in different environments (rendering refuses two in one),
 /// so the earlier environment's comes first, as in tree order: the findings are those of a
 /// lint of the whole render (`tests/render_tree.rs` holds them to it).
+///
+/// The inputs are the run's: an environment file's parsed tenant entries are let go of as
+/// soon as no environment left to render reads them ([`Inputs::release_tenants`]), and what
+/// is left of them is freed in the background at the end.
 pub fn run<S: Sink>(
-    inputs: &Inputs,
+    mut inputs: Inputs,
     selection: &Selection,
     stages: Stages<'_>,
     sink: &S,
 ) -> Result<Rendered<S::Kept>, Diagnostics> {
-    let environments = resolve::select_environments(inputs, &selection.environments)?;
+    let environments = resolve::select_environments(&inputs, &selection.environments)?;
+    let reads: Vec<Vec<String>> = environments
+        .iter()
+        .map(|name| inputs.reads(name).into_iter().map(str::to_owned).collect())
+        .collect();
     let mut stream = stages.lint.map(|config| {
         // Render, check and the plugin count notes; `lint` places them.
         let mut stream =
@@ -193,18 +201,25 @@ pub fn run<S: Sink>(
     let mut kept: Vec<S::Kept> = Vec::with_capacity(sink.expected_files());
     let mut paths: Vec<String> = Vec::new();
     let mut diags = Diagnostics::new();
-    for name in &environments {
+    for (at, name) in environments.iter().enumerate() {
         let one = Selection {
             environments: vec![name.clone()],
             ..selection.clone()
         };
-        let mut plan = match resolve::resolve(inputs, &one) {
+        let resolved = resolve::resolve(&inputs, &one);
+        for file in &reads[at] {
+            if !reads[at + 1..].iter().any(|later| later.contains(file)) {
+                free_in_background(inputs.release_tenants(file));
+            }
+        }
+        let mut plan = match resolved {
             Ok(plan) => plan,
             Err(d) => {
                 diags.extend(d);
                 continue;
             }
         };
+        let inputs = &inputs;
         let growth = Growth::new(kept.len(), plan.environments[0].tenants.len());
         let mut done = 0;
         in_batches(&mut plan, stages.tenants_per_batch, |plan| {
@@ -257,6 +272,7 @@ pub fn run<S: Sink>(
         // Freeing an environment's plan is ~50 ms on one core at N = 10,000.
         free_in_background(plan);
     }
+    free_in_background(inputs);
     // Each environment's repeats were collapsed as it was rendered; across them too.
     let kept = diags.sorted().collapse_repeats().into_result(kept)?;
     let Some(stream) = stream else {

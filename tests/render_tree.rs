@@ -638,7 +638,7 @@ fn spooled(
     let config = gitops_render::lint_config(&inputs, envs)?;
     let spool = gitops_render::spool::Spool::new();
     let stages = Stages::linted(&config).batches_of(tenants);
-    let rendered = pipeline::run(&inputs, &Selection::environments(envs), stages, &spool)?;
+    let rendered = pipeline::run(inputs, &Selection::environments(envs), stages, &spool)?;
     let files = rendered
         .files
         .into_iter()
@@ -740,8 +740,10 @@ fn write_plan_is_the_same_on_any_thread_count() {
     let output = io::Output::open(&e.path().join("gitops")).expect("output lists");
     let config = gitops_render::lint_config(&inputs, &[]).expect("lint settings");
     let write_plan = |stages: Stages<'_>, output: &io::Output| {
+        // A run takes its inputs: each render loads its own.
+        let inputs = gitops_render::inputs::load(&files).expect("inputs load");
         let rendered =
-            pipeline::run(&inputs, &Selection::default(), stages, output).expect("renders");
+            pipeline::run(inputs, &Selection::default(), stages, output).expect("renders");
         assert!(!rendered.refused(), "{:?}", rendered.findings);
         output.plan(rendered.files, &Scope::All).expect("plans")
     };

@@ -115,7 +115,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
             }
         } else {
             let linted = crate::lint_config(&inputs, &args.envs).and_then(|config| {
-                pipeline::run(&inputs, &selection, Stages::linted(&config), &on_disk)
+                pipeline::run(inputs, &selection, Stages::linted(&config), &on_disk)
             });
             let linted = match linted {
                 Ok(l) => l,
@@ -171,7 +171,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     };
     // `None` when lint refused the render: nothing is planned, nothing written.
     let planned = io::Output::open(&out_dir).and_then(|mut output| {
-        let planned = pipeline::run(&inputs, &selection, stages, &output).and_then(|rendered| {
+        let planned = pipeline::run(inputs, &selection, stages, &output).and_then(|rendered| {
             report_findings(&rendered.findings, rendered.objects);
             if rendered.refused() {
                 return Ok(None);
@@ -248,7 +248,7 @@ fn stream(files: &EstateFiles, args: &RenderArgs) -> Exit {
             false => Some(crate::lint_config(&inputs, &args.envs)?),
         };
         let stages = config.as_ref().map_or(Stages::unlinted(), Stages::linted);
-        let rendered = pipeline::run(&inputs, &selection, stages, &spool)?;
+        let rendered = pipeline::run(inputs, &selection, stages, &spool)?;
         Ok(rendered.in_tree_order())
     });
     let spooled = match spooled {

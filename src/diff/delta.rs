@@ -112,7 +112,7 @@ pub fn render_against(
 ) -> Result<(tree::io::Drift, Vec<String>), (Side, Diagnostics)> {
     let inputs = inputs::load(new.files).map_err(|d| (Side::New, d))?;
     let selection = Selection::environments(envs).pinned(new.pack_pin);
-    let rendered = pipeline::run(&inputs, &selection, Stages::unlinted(), on_disk)
+    let rendered = pipeline::run(inputs, &selection, Stages::unlinted(), on_disk)
         .map_err(|d| (Side::New, d))?;
     let (rendered, names) = (rendered.files, rendered.environments);
     // Two rendered files at one path is the render's error; a file that cannot be read,

@@ -116,7 +116,7 @@ pub struct NetworkProfile {
     pub pod_security: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct EgressRule {
     #[serde(default)]
@@ -136,7 +136,7 @@ pub struct EgressRule {
     pub ports: Vec<EgressPort>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct EgressPort {
     pub port: u16,

@@ -70,7 +70,8 @@ pub struct TenantPlan {
     /// The tier's values (with overrides applied).
     #[serde(rename = "tierSpec")]
     pub tier: Tier,
-    pub network: NetworkPlan,
+    /// Shared by the environment's tenants with the same profile and features.
+    pub network: std::sync::Arc<NetworkPlan>,
     /// Labels the features ask for on the Namespace.
     pub namespace_labels: BTreeMap<String, String>,
     /// Roles to create and bind, sorted by name.
@@ -78,7 +79,8 @@ pub struct TenantPlan {
     /// WorkflowTemplates to render into the namespace, sorted by object name.
     pub workflow_templates: Vec<WorkflowPlan>,
     /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
-    pub workflow_policy: Option<WorkflowPolicy>,
+    /// Shared by the environment's tenants with the same workflows.
+    pub workflow_policy: Option<std::sync::Arc<WorkflowPolicy>>,
     /// The Pod Security labels of the Namespace: the profile's level, lowered only by the
     /// exceptions the pack declares for workflows this tenant runs.
     pub pod_security: Option<PodSecurityPlan>,
@@ -88,7 +90,7 @@ pub struct TenantPlan {
 }
 
 /// The network policies a tenant gets: its profile plus what its features add.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkPlan {
     pub profile: String,

@@ -13,6 +13,7 @@ use crate::source::{pointer_push, Target};
 
 use super::overlay::Layered;
 use super::plan::{NetworkPlan, PodSecurityExceptionPlan, PodSecurityPlan, RolePlan, TenantPlan};
+use super::shared::Shared;
 use super::workflows::{self, WorkflowPlan};
 use super::{error_in, expand_naming, locate, WORKFLOW_ROLE};
 
@@ -29,6 +30,8 @@ pub(super) struct EnvContext<'a> {
     pub provenance: bool,
     /// Reserved: no tenant may live in Argo CD's namespace.
     pub argocd_namespace: &'a str,
+    /// Plan parts equal across the environment's tenants, held once.
+    pub shared: Shared,
 }
 
 /// A tenant being resolved: its team, its merged entry with where each value came from, and
@@ -103,15 +106,20 @@ impl EnvContext<'_> {
             team: team.to_owned(),
             explicit_namespace: spec.namespace.is_some(),
             namespace,
-            network: self.network(&spec, profile, &features, &workflow_templates),
+            network: self.shared.networks.share(self.network(
+                &spec,
+                profile,
+                &features,
+                &workflow_templates,
+            )),
             tier,
             namespace_labels,
             roles,
-            workflow_policy: self
-                .spec
-                .workflows
-                .as_ref()
-                .map(|wf| workflows::policy(wf, &workflow_templates)),
+            workflow_policy: self.spec.workflows.as_ref().map(|wf| {
+                self.shared
+                    .policies
+                    .share(workflows::policy(wf, &workflow_templates))
+            }),
             pod_security: self.pod_security(profile, &workflow_templates),
             workflow_templates,
             spec,

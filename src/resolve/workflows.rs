@@ -37,7 +37,7 @@ pub struct WorkflowPlan {
 }
 
 /// The file-type plan of one tenant, as the `workflow-policy` ConfigMap publishes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowPolicy {
     /// In the pack's order; the first matching pattern wins.
@@ -50,7 +50,7 @@ pub struct WorkflowPolicy {
     pub versions: BTreeMap<String, Vec<VersionEntry>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionEntry {
     pub version: String,
@@ -58,7 +58,7 @@ pub struct VersionEntry {
     pub custom: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileRule {
     pub pattern: String,

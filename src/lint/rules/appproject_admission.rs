@@ -3,6 +3,7 @@
 //! its AppProject as Argo CD checks it before a sync.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -70,19 +71,18 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         .map(|(name, (_, d))| (*name, Destinations::of(spec_of(d))))
         .collect();
     // Every kind of the corpus judged once per project: the copies of a kind in the
-    // tenants of a project share the verdict. A tree, not a hash set: collecting into a
-    // hash set reserves room for every document (34 MB at N = 10,000 × 4 environments, at
-    // the peak of a render with lint) for the score of kinds there are.
-    let kinds: std::collections::BTreeSet<(&str, &str)> = c
-        .docs
-        .iter()
-        .map(|d| {
-            (
-                d.api_version().rsplit_once('/').map_or("", |(g, _)| g),
-                d.kind(),
-            )
-        })
-        .collect();
+    // tenants of a project share the verdict. Inserted one by one into a tree: collecting
+    // into a hash set reserves room for every document (34 MB at N = 10,000 × 4
+    // environments), and collecting into a tree first lists and sorts every document's
+    // kind (13 MB at N = 10,000, at the peak of a render with lint) for the score of kinds
+    // there are.
+    let mut kinds: std::collections::BTreeSet<(&str, &str)> = std::collections::BTreeSet::new();
+    for d in &c.docs {
+        kinds.insert((
+            d.api_version().rsplit_once('/').map_or("", |(g, _)| g),
+            d.kind(),
+        ));
+    }
     let mut verdicts: HashMap<(&str, &str, &str), Option<String>> = HashMap::new();
     for (name, (_, d)) in &projects {
         for (group, kind) in &kinds {
@@ -416,8 +416,50 @@ enum Unfilled<'c> {
         set: &'c Document,
         template: &'c Value,
         go: bool,
-        params: Vec<(String, String)>,
+        params: Params<'c>,
     },
+}
+
+/// Where a generated Application's parameters come from, kept compact until it is judged:
+/// at N = 10,000 every Application's pairs at once were 11 MB, at the peak of a render
+/// with lint (heaptrack, tenth session).
+enum Params<'c> {
+    /// A directory the git generator matched (its repository path).
+    Directory(String, Arc<[(String, String)]>),
+    /// An element of a list generator.
+    Element(&'c Value, Arc<[(String, String)]>),
+}
+
+impl Params<'_> {
+    /// The `(name, value)` pairs, the generator's `values` last.
+    fn pairs(&self) -> Vec<(String, String)> {
+        let (mut pairs, values) = match self {
+            Params::Directory(repo_path, values) => {
+                let base = repo_path.rsplit('/').next().unwrap_or("").to_owned();
+                let pairs = vec![
+                    ("path".to_owned(), repo_path.clone()),
+                    ("path.path".to_owned(), repo_path.clone()),
+                    ("path.basename".to_owned(), base.clone()),
+                    (
+                        "path.basenameNormalized".to_owned(),
+                        base.replace(['_', '.'], "-"),
+                    ),
+                ];
+                (pairs, values)
+            }
+            Params::Element(element, values) => {
+                let pairs = element
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect();
+                (pairs, values)
+            }
+        };
+        pairs.extend(values.iter().cloned());
+        pairs
+    }
 }
 
 impl Unfilled<'_> {
@@ -437,6 +479,7 @@ impl Unfilled<'_> {
                 go,
                 params,
             } => {
+                let params = &params.pairs();
                 let name = set
                     .value
                     .pointer("/spec/template/metadata/name")
@@ -484,10 +527,10 @@ fn applications(c: &Corpus) -> Vec<Unfilled<'_>> {
 /// The parameter sets of an ApplicationSet's top-level git directory and list generators
 /// (matrix and merge are left alone): `(name, value)` pairs, names as the fasttemplate
 /// syntax writes them (`path`, `path.basename`, `values.area`, an element's keys).
-fn parameters(c: &Corpus, generators: Option<&Value>) -> Vec<Vec<(String, String)>> {
+fn parameters<'c>(c: &Corpus, generators: Option<&'c Value>) -> Vec<Params<'c>> {
     let mut out = Vec::new();
     for g in generators.and_then(Value::as_array).into_iter().flatten() {
-        let values: Vec<(String, String)> = g
+        let values: Arc<[(String, String)]> = g
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(|inner| inner.get("values"))
@@ -522,32 +565,16 @@ fn parameters(c: &Corpus, generators: Option<&Value>) -> Vec<Vec<(String, String
                         }
                         _ => dir.clone(),
                     };
-                    let base = repo_path.rsplit('/').next().unwrap_or("").to_owned();
-                    let mut params = vec![
-                        ("path".to_owned(), repo_path.clone()),
-                        ("path.path".to_owned(), repo_path),
-                        ("path.basename".to_owned(), base.clone()),
-                        (
-                            "path.basenameNormalized".to_owned(),
-                            base.replace(['_', '.'], "-"),
-                        ),
-                    ];
-                    params.extend(values.iter().cloned());
-                    out.push(params);
+                    out.push(Params::Directory(repo_path, Arc::clone(&values)));
                 }
             }
         }
         if let Some(elements) = g.pointer("/list/elements").and_then(Value::as_array) {
-            for e in elements {
-                let mut params: Vec<(String, String)> = e
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect();
-                params.extend(values.iter().cloned());
-                out.push(params);
-            }
+            out.extend(
+                elements
+                    .iter()
+                    .map(|e| Params::Element(e, Arc::clone(&values))),
+            );
         }
     }
     out

@@ -1,8 +1,9 @@
 //! One object, one definition.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::prelude::*;
+use crate::lint::identity::Identity;
 
 pub static RULE: Rule = Rule {
     id: "duplicate-object",
@@ -58,29 +59,41 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             .max_by_key(|(_, r)| r.len())
             .map_or(0, |(i, _)| i + 1)
     };
-    // Sized for every document at once: grown by doubling, it rehashed 770,000 identities
-    // at N = 10,000 on one core (this rule was the last one running in a perf timeline).
-    let mut first: HashMap<(usize, &crate::lint::identity::Identity), usize> =
-        HashMap::with_capacity(c.docs.len());
+    // The first document of each object, by index: a table of 4-byte indices hashed by the
+    // object they define (a map of keys and values was 6.5 MB at N = 10,000, when the
+    // cross-object rules run at the peak of a render), sized for every document at once
+    // (grown by doubling, it rehashed 770,000 identities on one core).
+    let apps: Vec<u32> = if roots.is_empty() {
+        Vec::new()
+    } else {
+        (0..c.docs.len())
+            .map(|i| app_of(c.path(i)) as u32)
+            .collect()
+    };
+    let app = |i: usize| apps.get(i).copied().unwrap_or(0);
+    let state = std::hash::RandomState::new();
+    let hash = |i: usize, id: &Identity| state.hash_one((app(i), id));
+    let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(c.docs.len());
     for (i, d) in c.docs.iter().enumerate() {
         let Some(id) = &d.id else { continue };
         // Named at creation (`generateName`): every copy is a new object.
         if id.name().ends_with(crate::lint::GENERATED_NAME) {
             continue;
         }
-        let app = if roots.is_empty() {
-            0
-        } else {
-            app_of(c.path(i))
-        };
-        match first.get(&(app, id)) {
+        let same =
+            |&f: &u32| app(f as usize) == app(i) && c.docs[f as usize].id.as_ref() == Some(id);
+        match first.find(hash(i, id), same) {
             Some(&f) => out.push(Hit::new(
                 i,
                 "/metadata/name",
-                format!("{id} is also defined in {}", c.path(f)),
+                format!("{id} is also defined in {}", c.path(f as usize)),
             )),
             None => {
-                first.insert((app, id), i);
+                let rehash = |&f: &u32| {
+                    let f = f as usize;
+                    c.docs[f].id.as_ref().map_or(0, |id| hash(f, id))
+                };
+                first.insert_unique(hash(i, id), i as u32, rehash);
             }
         }
     }

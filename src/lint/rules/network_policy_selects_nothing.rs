@@ -19,12 +19,16 @@ const SCOPE: [(&str, &str); 23] =
     crate::manifest::labels::scope_with(("NetworkPolicy", "/spec/podSelector"));
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    let pods = namespace_pods(c);
-    for (i, d) in c.of_kind(&["NetworkPolicy"]) {
-        let selector = d.value.pointer("/spec/podSelector").unwrap_or(&Value::Null);
-        if is_empty_selector(selector) {
-            continue;
-        }
+    let judged: Vec<(usize, &Document, &Value)> = c
+        .of_kind(&["NetworkPolicy"])
+        .map(|(i, d)| {
+            let selector = d.value.pointer("/spec/podSelector").unwrap_or(&Value::Null);
+            (i, d, selector)
+        })
+        .filter(|(_, _, selector)| !is_empty_selector(selector))
+        .collect();
+    let pods = namespace_pods(c, judged.iter().map(|(_, d, _)| d.namespace()).collect());
+    for (i, d, selector) in judged {
         let Some(in_ns) = pods.get(d.namespace()) else {
             continue;
         };
