@@ -312,7 +312,7 @@ pub fn partition<T>(
 ) -> (Vec<T>, Diagnostics) {
     let results = results.into_iter();
     // Room for all of them at once: results are mostly successes, and a list grown by
-    // doubling (an environment's tenant plans at N = 10,000) leaves up to half unused.
+    // doubling (a batch's rendered units) leaves up to half unused.
     let mut ok = Vec::with_capacity(results.size_hint().0);
     let mut diags = Diagnostics::new();
     for r in results {

@@ -208,8 +208,11 @@ pub fn run<S: Sink>(
         };
         let resolved = resolve::resolve(&inputs, &one);
         for file in &reads[at] {
-            if !reads[at + 1..].iter().any(|later| later.contains(file)) {
-                free_in_background(inputs.release_tenants(file));
+            if reads[at + 1..].iter().any(|later| later.contains(file)) {
+                continue;
+            }
+            if let Some(tenants) = inputs.release_tenants(file) {
+                free_in_background(tenants);
             }
         }
         let mut plan = match resolved {

@@ -404,22 +404,33 @@ fn tenants(
     entries: Vec<(String, Layered)>,
     tenant_layers: &Layered,
 ) -> Result<Vec<TenantPlan>, Diagnostics> {
-    // The refusals are set aside as they come: a list of every tenant's result next to the
-    // list of plans made from it held an environment's plans twice (~8 MB at N = 10,000).
-    let refused = std::sync::Mutex::new(Diagnostics::new());
+    // The refusals are set aside as they come, by the tenant's place in the list so that
+    // they are reported in the same order whatever the threads did: a list of every
+    // tenant's result next to the list of plans made from it held an environment's plans
+    // twice (~8 MB at N = 10,000).
+    let refused = std::sync::Mutex::new(Vec::new());
     let mut tenants: Vec<TenantPlan> = entries
         .into_par_iter()
+        .enumerate()
         .filter_map(
-            |(team, layers)| match env.tenant(&team, layers, tenant_layers) {
+            |(at, (team, layers))| match env.tenant(&team, layers, tenant_layers) {
                 Ok(plan) => Some(plan),
                 Err(d) => {
-                    refused.lock().unwrap_or_else(|e| e.into_inner()).extend(d);
+                    refused
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((at, d));
                     None
                 }
             },
         )
         .collect();
-    let mut diags = refused.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut refused = refused.into_inner().unwrap_or_else(|e| e.into_inner());
+    refused.sort_unstable_by_key(|(at, _)| *at);
+    let mut diags = Diagnostics::new();
+    for (_, d) in refused {
+        diags.extend(d);
+    }
     tenants.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     for pair in tenants.windows(2) {
         if pair[0].namespace == pair[1].namespace {
