@@ -176,8 +176,9 @@ impl<K> Rendered<K> {
 /// lint of the whole render (`tests/render_tree.rs` holds them to it).
 ///
 /// The inputs are the run's: an environment file's parsed tenant entries are let go of as
-/// soon as no environment left to render reads them ([`Inputs::release_tenants`]), and what
-/// is left of them is freed in the background at the end.
+/// soon as no environment left to render reads them (its `extends` chain,
+/// [`Inputs::release_tenants`]), and what is left of them is freed in the background at
+/// the end.
 pub fn run<S: Sink>(
     mut inputs: Inputs,
     selection: &Selection,
@@ -187,7 +188,11 @@ pub fn run<S: Sink>(
     let environments = resolve::select_environments(&inputs, &selection.environments)?;
     let reads: Vec<Vec<String>> = environments
         .iter()
-        .map(|name| inputs.reads(name).into_iter().map(str::to_owned).collect())
+        .map(|name| match resolve::chain(&inputs, name) {
+            Ok(chain) => chain.iter().map(|env| env.name.clone()).collect(),
+            // Resolving reports the broken chain before it reads any tenant.
+            Err(_) => vec![name.clone()],
+        })
         .collect();
     let mut stream = stages.lint.map(|config| {
         // Render, check and the plugin count notes; `lint` places them.

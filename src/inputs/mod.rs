@@ -82,21 +82,6 @@ impl Inputs {
             .collect()
     }
 
-    /// The environment files `name` reads: itself and the files it extends, as far as the
-    /// `extends` chain can be followed (resolving reports a broken one).
-    pub fn reads(&self, name: &str) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        let mut next = Some(name);
-        while let Some(env) = next.and_then(|n| self.environments.get(n)) {
-            if out.contains(&env.name.as_str()) {
-                break;
-            }
-            out.push(&env.name);
-            next = env.spec.get("extends").and_then(Value::as_str);
-        }
-        out
-    }
-
     /// Let go of environment `name`'s parsed tenant entries, once nothing left to resolve
     /// reads them: at N = 10,000 an environment file's entries are ~24 MB parsed, held
     /// until the end of a render that resolved them at its start. Its text stays (in

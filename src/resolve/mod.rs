@@ -132,8 +132,9 @@ fn error_in(
     }
 }
 
-/// The environment's `extends` chain, base first, ending with the environment itself.
-fn chain<'a>(inputs: &'a Inputs, name: &str) -> Result<Vec<&'a EnvInput>, Diagnostics> {
+/// The environment's `extends` chain, base first, ending with the environment itself: the
+/// environment files it reads.
+pub(crate) fn chain<'a>(inputs: &'a Inputs, name: &str) -> Result<Vec<&'a EnvInput>, Diagnostics> {
     let mut out: Vec<&EnvInput> = Vec::new();
     let mut current = &inputs.environments[name];
     loop {
