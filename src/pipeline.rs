@@ -21,6 +21,7 @@ use crate::diagnostic::{self, Diagnostics};
 use crate::inputs::Inputs;
 use crate::lint::{self, LintConfig};
 use crate::resolve::{self, Plan, Selection};
+use crate::source::PathList;
 use crate::spool::{Piece, Spool};
 use crate::tree::io::{Judged, OnDisk, Output};
 use crate::{free_in_background, manifest, render, tree};
@@ -145,7 +146,7 @@ pub const TENANTS_PER_BATCH: usize = 1000;
 #[derive(Debug)]
 pub struct Rendered<K> {
     /// Every file's tree-relative path and what the sink kept of it, in the order rendered.
-    pub files: Vec<(String, K)>,
+    pub files: Files<K>,
     /// Lint's findings (none without lint); errors among them refuse a write or a stream.
     pub findings: Vec<lint::Finding>,
     /// Objects linted.
@@ -162,10 +163,105 @@ impl<K> Rendered<K> {
 
     /// The files in tree order (by path).
     pub fn in_tree_order(mut self) -> Rendered<K> {
-        self.files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.files.sort_by_path();
         self
     }
 }
+
+/// A render's files: each one's path and what the sink kept of it. The paths stay packed
+/// ([`PathList`]) and a file's path `String` is made only as it is taken out: a stream
+/// keeps none of them, and made all at once they were the last ~20 MB a stream of
+/// 200,000 files took, at its peak of memory (N = 10,000).
+#[derive(Debug)]
+pub struct Files<K> {
+    paths: PathList,
+    /// Whose path the `i`th file's is: `paths.get(order[i])` (`None`: the `i`th path).
+    order: Option<Vec<u32>>,
+    kept: Vec<K>,
+}
+
+impl<K> Files<K> {
+    fn new(paths: PathList, kept: Vec<K>) -> Files<K> {
+        debug_assert_eq!(paths.len(), kept.len());
+        Files {
+            paths,
+            order: None,
+            kept,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// Put the files in order of their paths.
+    fn sort_by_path(&mut self) {
+        if self.order.is_some() {
+            return;
+        }
+        let paths = &self.paths;
+        // Files are counted in 32 bits (`SourceId`).
+        let mut order: Vec<u32> = (0..paths.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| paths.get(a as usize).cmp(paths.get(b as usize)));
+        // What was kept moves to its file's new place: the `i`th kept is the one that was
+        // at `by[i]`. Each cycle of the permutation is followed once, swapping as it goes.
+        let mut by: Vec<u32> = order.clone();
+        let done = u32::MAX;
+        for start in 0..by.len() {
+            let mut at = start;
+            while by[at] != done {
+                let from = by[at] as usize;
+                by[at] = done;
+                if from == start {
+                    break;
+                }
+                self.kept.swap(at, from);
+                at = from;
+            }
+        }
+        self.order = Some(order);
+    }
+}
+
+impl<K> IntoIterator for Files<K> {
+    type Item = (String, K);
+    type IntoIter = FilesIter<K>;
+
+    fn into_iter(self) -> FilesIter<K> {
+        FilesIter {
+            paths: self.paths,
+            order: self.order,
+            kept: self.kept.into_iter().enumerate(),
+        }
+    }
+}
+
+/// [`Files`] taken out one at a time, a path `String` made for each.
+pub struct FilesIter<K> {
+    paths: PathList,
+    order: Option<Vec<u32>>,
+    kept: std::iter::Enumerate<std::vec::IntoIter<K>>,
+}
+
+impl<K> Iterator for FilesIter<K> {
+    type Item = (String, K);
+
+    fn next(&mut self) -> Option<(String, K)> {
+        let (i, kept) = self.kept.next()?;
+        let at = self.order.as_ref().map_or(i, |order| order[i] as usize);
+        Some((self.paths.get(at).to_owned(), kept))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.kept.size_hint()
+    }
+}
+
+impl<K> ExactSizeIterator for FilesIter<K> {}
 
 /// Render what `selection` asks for through `stages` into `sink`. Environments are resolved
 /// and rendered one at a time (an environment's tenants in parallel, in batches), so one
@@ -204,7 +300,7 @@ pub fn run<S: Sink>(
     // What the sink kept, in the order added; the paths come from the lint stream when it
     // runs (a second copy of 770,012 paths at N = 10,000 is ~70 MB), else from here.
     let mut kept: Vec<S::Kept> = Vec::with_capacity(sink.expected_files());
-    let mut paths: Vec<String> = Vec::new();
+    let mut paths = PathList::default();
     let mut diags = Diagnostics::new();
     for (at, name) in environments.iter().enumerate() {
         let one = Selection {
@@ -260,7 +356,7 @@ pub fn run<S: Sink>(
                             if let (Some(stream), Some(chunk)) = (stream.as_mut(), chunk) {
                                 stream.add(chunk);
                             }
-                            paths.extend(unit_paths);
+                            unit_paths.iter().for_each(|p: &String| paths.push(p));
                             kept.extend(files);
                         }
                     }
@@ -272,7 +368,7 @@ pub fn run<S: Sink>(
                 if let Some(stream) = stream.as_mut() {
                     stream.reserve_files(files);
                 } else {
-                    paths.reserve_exact(files.saturating_sub(paths.len()));
+                    paths.reserve(files.saturating_sub(paths.len()));
                 }
                 kept.reserve_exact(files.saturating_sub(kept.len()));
             }
@@ -285,22 +381,18 @@ pub fn run<S: Sink>(
     let kept = diags.sorted().collapse_repeats().into_result(kept)?;
     let Some(stream) = stream else {
         return Ok(Rendered {
-            files: paths.into_iter().zip(kept).collect(),
+            files: Files::new(paths, kept),
             findings: Vec::new(),
             objects: 0,
             environments,
         });
     };
     // The `i`th file added is `kept[i]`.
-    let (findings, mut corpus) = stream.finish(|i, path| sink.text(path, &kept[i]));
+    let (findings, corpus) = stream.finish(|i, path| sink.text(path, &kept[i]));
     let objects = corpus.docs.len();
-    let paths = corpus
-        .sources
-        .take_files()
-        .into_iter()
-        .map(|(path, _)| path);
-    let files = paths.zip(kept).collect();
-    free_in_background(corpus);
+    let lint::Corpus { sources, docs, .. } = corpus;
+    free_in_background(docs);
+    let files = Files::new(sources.into_paths(), kept);
     Ok(Rendered {
         files,
         findings,
@@ -370,7 +462,61 @@ fn in_batches(plan: &mut Plan, size: usize, mut each: impl FnMut(&Plan)) {
 
 #[cfg(test)]
 mod tests {
-    use super::Growth;
+    use super::{Files, Growth};
+    use crate::source::PathList;
+
+    fn files(paths: &[&str]) -> Files<usize> {
+        let mut list = PathList::default();
+        paths.iter().for_each(|p| list.push(p));
+        Files::new(list, (0..paths.len()).collect())
+    }
+
+    #[test]
+    fn files_in_tree_order_keep_each_path_with_what_was_kept_of_it() {
+        // Kept `i` belongs to the `i`th path added: sorting must move it with its path,
+        // through cycles of every length (here 3, 2 and 1).
+        let added = ["c", "a", "b", "e", "d", "f"];
+        let mut f = files(&added);
+        assert_eq!(f.len(), 6);
+        f.sort_by_path();
+        // Sorting twice changes nothing.
+        f.sort_by_path();
+        let got: Vec<(String, usize)> = f.into_iter().collect();
+        let mut want: Vec<(String, usize)> = added
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.to_string(), i))
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
+        // Unsorted, they come out as added.
+        let got: Vec<(String, usize)> = files(&added).into_iter().collect();
+        assert_eq!(got[0], ("c".to_string(), 0));
+        assert_eq!(got[5], ("f".to_string(), 5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn files_sorted_by_path_are_the_pairs_sorted(
+            paths in proptest::collection::vec("[a-c/]{0,4}", 0..40)
+        ) {
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let mut f = files(&refs);
+            f.sort_by_path();
+            let got: Vec<(String, usize)> = f.into_iter().collect();
+            let mut want: Vec<(String, usize)> =
+                paths.iter().cloned().zip(0..).collect();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            // Equal paths may come in any order; each keeps its own kept value.
+            proptest::prop_assert_eq!(
+                got.iter().map(|g| &g.0).collect::<Vec<_>>(),
+                want.iter().map(|w| &w.0).collect::<Vec<_>>()
+            );
+            for (path, k) in &got {
+                proptest::prop_assert_eq!(path, &paths[*k]);
+            }
+        }
+    }
 
     #[test]
     fn growth_extrapolates_an_environment_from_its_first_tenants() {

@@ -112,7 +112,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Loaded, Diagnostics>
 }
 
 fn parse(sources: &Sources, id: crate::source::SourceId) -> Result<Settings, Diagnostics> {
-    let text = &sources.get(id).text;
+    let text = sources.get(id).text;
     let value = match parse_single(text) {
         Ok(Value::Null) => return Ok(Settings::default()),
         Ok(v) => v,

@@ -249,7 +249,7 @@ fn parse_checked(
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let file = sources.get(id);
-    let value = match parse_single(&file.text) {
+    let value = match parse_single(file.text) {
         Ok(v) => v,
         Err(e) => {
             diags.push(

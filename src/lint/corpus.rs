@@ -313,7 +313,7 @@ impl Corpus {
             Ok(d) => d,
             Err(e) => {
                 // One broken document of several: the others are still read and judged.
-                let apart = crate::source::parse_documents_apart(&self.sources.get(id).text);
+                let apart = crate::source::parse_documents_apart(self.sources.get(id).text);
                 let mut docs = Vec::new();
                 let mut errors = Vec::new();
                 for d in apart {

@@ -9,6 +9,7 @@
 
 mod files;
 mod git;
+mod paths;
 mod spans;
 mod subset;
 mod yaml;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 pub use files::{decode, is_input_path, read_bounded, read_path, EstateFiles};
+pub use paths::PathList;
 pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
 pub use subset::read as read_subset;
 pub use yaml::{
@@ -39,25 +41,36 @@ impl SourceId {
     }
 }
 
-/// One input file: its display path (relative to the estate root, `/`-separated) and text.
-#[derive(Debug)]
-pub struct SourceFile {
-    pub path: String,
-    pub text: String,
-    /// Boxed: a lint holds a `SourceFile` for every file of a tree, almost all of them
-    /// without text or spans, and an inline index would make each one 40 bytes larger.
-    spans: OnceLock<Box<SpanIndex>>,
+/// One input file as [`Sources::get`] lends it: its display path (relative to the estate
+/// root, `/`-separated) and its text (empty once dropped, see [`Sources::forget_text`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SourceFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    held: Option<&'a Held>,
 }
 
-impl SourceFile {
+/// A file's text and the span index built from it on first use.
+#[derive(Debug)]
+struct Held {
+    text: String,
+    spans: OnceLock<SpanIndex>,
+}
+
+/// The index of a file without text: it finds nothing, so positions fall back to line 1.
+static NO_SPANS: SpanIndex = SpanIndex::EMPTY;
+
+impl<'a> SourceFile<'a> {
     /// The span index of the file, built on first use.
-    pub fn spans(&self) -> &SpanIndex {
-        self.spans
-            .get_or_init(|| Box::new(SpanIndex::build(&self.text)))
+    pub fn spans(&self) -> &'a SpanIndex {
+        match self.held {
+            Some(held) => held.spans.get_or_init(|| SpanIndex::build(&held.text)),
+            None => &NO_SPANS,
+        }
     }
 
     /// The text of 1-based line `line`, without its line break.
-    pub fn line_text(&self, line: usize) -> Option<&str> {
+    pub fn line_text(&self, line: usize) -> Option<&'a str> {
         self.text.lines().nth(line.checked_sub(1)?)
     }
 
@@ -66,11 +79,11 @@ impl SourceFile {
     /// flow-style `stringData` on the line a schema error points at).
     pub fn shown_line(&self, line: usize) -> Option<String> {
         let text = self.line_text(line)?;
-        if !holds_secret(&self.text) {
+        if !holds_secret(self.text) {
             return Some(text.to_owned());
         }
         // Only the lines of the Secret's own document.
-        let in_secret = yaml::document_pieces(&self.text)
+        let in_secret = yaml::document_pieces(self.text)
             .into_iter()
             .rfind(|p| p.line < line)
             .is_some_and(|p| holds_secret(p.text));
@@ -136,9 +149,26 @@ pub fn is_secret_value(kind: &str, pointer: &str) -> bool {
 }
 
 /// Every file read for one run, addressed by [`SourceId`].
+///
+/// A lint holds every file of a tree to its end (~200,000 in one environment's stream at
+/// N = 10,000), almost all of them without text once judged: per file this keeps where its
+/// path is in a shared buffer and an empty slot, 20 bytes over the path's own, where a
+/// `String` path and text cost 48 and an allocation.
 #[derive(Debug, Default)]
 pub struct Sources {
-    files: Vec<SourceFile>,
+    paths: PathList,
+    /// Per file: its text, `None` once dropped (or when it had none).
+    held: Vec<Option<Box<Held>>>,
+}
+
+/// A file's text in a slot: none for an empty text.
+fn hold(text: String) -> Option<Box<Held>> {
+    (!text.is_empty()).then(|| {
+        Box::new(Held {
+            text,
+            spans: OnceLock::new(),
+        })
+    })
 }
 
 /// Which part of a mapping entry a location should point at.
@@ -155,23 +185,31 @@ impl Sources {
         Self::default()
     }
 
-    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> SourceId {
-        let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile {
-            path: path.into(),
-            text: text.into(),
-            spans: OnceLock::new(),
-        });
+    pub fn add(&mut self, path: impl AsRef<str>, text: impl Into<String>) -> SourceId {
+        let id = SourceId::nth(self.held.len());
+        self.paths.push(path.as_ref());
+        self.held.push(hold(text.into()));
         id
     }
 
     /// Take every file's path and text out, leaving the sources empty (for a caller that
     /// lent the texts to a lint and writes them next).
     pub fn take_files(&mut self) -> Vec<(String, String)> {
-        std::mem::take(&mut self.files)
-            .into_iter()
-            .map(|f| (f.path, f.text))
+        let Sources { paths, held } = std::mem::take(self);
+        held.into_iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    paths.get(i).to_owned(),
+                    h.map(|h| h.text).unwrap_or_default(),
+                )
+            })
             .collect()
+    }
+
+    /// Every file's path, in the order added, as they are kept (the texts are dropped).
+    pub fn into_paths(self) -> PathList {
+        self.paths
     }
 
     /// Drop a file's text (and span index) to save memory; [`Sources::restore_text`] puts
@@ -182,45 +220,53 @@ impl Sources {
 
     /// Move a file's text out (see [`Sources::forget_text`]).
     pub fn take_text(&mut self, id: SourceId) -> String {
-        let file = &mut self.files[id.0 as usize];
-        file.spans = OnceLock::new();
-        std::mem::take(&mut file.text)
+        self.held[id.index()]
+            .take()
+            .map(|h| h.text)
+            .unwrap_or_default()
     }
 
     pub fn restore_text(&mut self, id: SourceId, text: String) {
-        let file = &mut self.files[id.0 as usize];
-        file.text = text;
-        file.spans = OnceLock::new();
+        self.held[id.index()] = hold(text);
     }
 
     /// Move every file of `other` in after the files here; `other`'s ids shift by the
     /// returned offset.
     pub fn append(&mut self, other: Sources) -> usize {
-        let offset = self.files.len();
-        self.files.extend(other.files);
+        let offset = self.len();
+        for i in 0..other.len() {
+            self.paths.push(other.paths.get(i));
+        }
+        self.held.extend(other.held);
         offset
     }
 
     /// Make room for `files` files in all.
     pub fn reserve(&mut self, files: usize) {
-        self.files
-            .reserve_exact(files.saturating_sub(self.files.len()));
+        let more = files.saturating_sub(self.len());
+        self.held.reserve_exact(more);
+        self.paths.reserve(more);
     }
 
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.held.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.held.is_empty()
     }
 
-    pub fn get(&self, id: SourceId) -> &SourceFile {
-        &self.files[id.0 as usize]
+    pub fn get(&self, id: SourceId) -> SourceFile<'_> {
+        let held = self.held[id.index()].as_deref();
+        SourceFile {
+            path: self.paths.get(id.index()),
+            text: held.map_or("", |h| &h.text),
+            held,
+        }
     }
 
     pub fn path(&self, id: SourceId) -> &str {
-        &self.get(id).path
+        self.paths.get(id.index())
     }
 
     /// Where JSON pointer `pointer` of document `doc` is in file `id`. Falls back to the
@@ -238,7 +284,7 @@ impl Sources {
     pub fn location_at(&self, id: SourceId, pos: Pos) -> Location {
         let file = self.get(id);
         Location {
-            file: file.path.clone(),
+            file: file.path.to_owned(),
             line: pos.line,
             col: pos.col,
             line_text: file.shown_line(pos.line),

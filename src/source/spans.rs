@@ -44,6 +44,12 @@ pub struct SpanIndex {
 }
 
 impl SpanIndex {
+    /// An index of nothing (a file without text).
+    pub const EMPTY: SpanIndex = SpanIndex {
+        docs: Vec::new(),
+        duplicates: Vec::new(),
+    };
+
     /// Index every node of every document. A file that does not parse indexes what was read
     /// before the error; callers fall back to the nearest known ancestor.
     pub fn build(text: &str) -> Self {

@@ -543,9 +543,10 @@ impl Output {
     /// error, and generated files the tree no longer has are pruned.
     pub fn plan(
         &self,
-        judged: Vec<(String, Judged)>,
+        judged: impl IntoIterator<Item = (String, Judged), IntoIter: ExactSizeIterator>,
         scope: &Scope,
     ) -> Result<WritePlan, Diagnostics> {
+        let judged = judged.into_iter();
         let mut plan = WritePlan::default();
         let mut diags = Diagnostics::new();
         let mut paths = Vec::with_capacity(judged.len());

@@ -61,7 +61,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         if c.written[file.index()] == Written::AsGenerated {
             continue;
         }
-        let text = &c.sources.get(file).text;
+        let text = c.sources.get(file).text;
         if !may_contain(text) {
             continue;
         }
