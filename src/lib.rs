@@ -31,6 +31,9 @@
 //! Only [`cli`], [`tree::io`], [`tree::guard`] and [`tree::walk`] (and the estate reader in
 //! [`source`]) touch the file system.
 
+// Nothing in the library needs `unsafe`; the binary's one allocator call is in src/main.rs.
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod cmp;
 pub mod diagnostic;
