@@ -363,6 +363,9 @@ pub fn run<S: Sink>(
                 }
                 Err(d) => diags.extend(d),
             }
+            if plan.environments[0].tenants.is_empty() {
+                crate::schema::objects::release_parsed();
+            }
             done += plan.environments[0].tenants.len();
             if let Some(files) = growth.expected_files(kept.len(), done) {
                 if let Some(stream) = stream.as_mut() {
@@ -434,30 +437,30 @@ fn tree_path(config: &LintConfig) -> &str {
     config.tree_path.as_deref().unwrap_or("gitops")
 }
 
-/// Hand `each` a one-environment plan as plans of `size` tenants each
-/// (environment-level objects not rendered), then as one of the environment-level objects
-/// alone. The roster, which environment templates read, stays whole. The tenants not yet
-/// handed on are held in a list that shrinks as batches leave it: the whole list is ~9 MB
-/// of plans at N = 10,000, which else stayed allocated until the environment's last batch,
-/// when its documents are all in and memory is at its peak.
+/// Hand `each` a one-environment plan first as one of the environment-level objects alone
+/// (no tenant), then as plans of `size` tenants each (environment-level objects not
+/// rendered). The roster, which environment templates read, stays whole. The environment
+/// level comes first so that what only it needs is let go of before the tenants' documents
+/// pile up (the schemas parsed for Argo CD's kinds, see [`crate::schema::objects::release_parsed`]).
+/// The tenants not yet handed on are held in a list that shrinks as batches leave it: the
+/// whole list is ~9 MB of plans at N = 10,000, which else stayed allocated until the
+/// environment's last batch, when its documents are all in and memory is at its peak.
 fn in_batches(plan: &mut Plan, size: usize, mut each: impl FnMut(&Plan)) {
-    let partial = plan.environments[0].partial;
+    let env = &mut plan.environments[0];
+    let partial = env.partial;
     // Last tenant first, so that a batch is split off the end without moving the rest.
-    let mut rest = std::mem::take(&mut plan.environments[0].tenants);
+    let mut rest = std::mem::take(&mut env.tenants);
     rest.reverse();
-    loop {
+    each(plan);
+    plan.environments[0].partial = true;
+    while !rest.is_empty() {
         let mut batch = rest.split_off(rest.len().saturating_sub(size.max(1)));
         batch.reverse();
         rest.shrink_to_fit();
-        let last = batch.is_empty();
-        let env = &mut plan.environments[0];
-        env.tenants = batch;
-        env.partial = if last { partial } else { true };
+        plan.environments[0].tenants = batch;
         each(plan);
-        if last {
-            return;
-        }
     }
+    plan.environments[0].partial = partial;
 }
 
 #[cfg(test)]
@@ -516,6 +519,41 @@ mod tests {
                 proptest::prop_assert_eq!(path, &paths[*k]);
             }
         }
+    }
+
+    #[test]
+    fn batches_hand_on_the_environment_level_first_then_every_tenant_once() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = crate::source::EstateFiles::read_dir(root).expect("example estate");
+        let inputs = crate::inputs::load(&files).expect("loads");
+        let mut plan =
+            crate::resolve::resolve(&inputs, &crate::resolve::Selection::environment("dev"))
+                .expect("resolves");
+        let all: Vec<String> = plan.environments[0]
+            .tenants
+            .iter()
+            .map(|t| t.namespace.clone())
+            .collect();
+        assert!(all.len() > 2, "{all:?}");
+        let mut handed: Vec<(Vec<String>, bool)> = Vec::new();
+        super::in_batches(&mut plan, 2, |p| {
+            let env = &p.environments[0];
+            let names = env.tenants.iter().map(|t| t.namespace.clone()).collect();
+            handed.push((names, env.partial));
+        });
+        // The environment level alone, as the plan was (whole: not partial) ...
+        assert_eq!(handed[0], (Vec::new(), false));
+        // ... then the tenants in order, two at a time, without the environment level.
+        assert!(handed[1..]
+            .iter()
+            .all(|(names, partial)| *partial && !names.is_empty() && names.len() <= 2));
+        let tenants: Vec<String> = handed[1..].iter().flat_map(|(n, _)| n.clone()).collect();
+        assert_eq!(tenants, all);
+        assert_eq!(handed.len(), 1 + all.len().div_ceil(2));
+        assert!(
+            !plan.environments[0].partial,
+            "the plan's own flag is given back"
+        );
     }
 
     #[test]
