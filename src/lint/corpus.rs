@@ -417,7 +417,8 @@ impl Corpus {
 
     /// A corpus of a tree rendered in memory: the objects are taken as rendered (no second
     /// parse) and each one's file moves out of `files` as its text, kept for positions (no
-    /// copy; a caller that writes the tree next takes them back with [`Corpus::take_files`]).
+    /// copy; a caller that writes the tree next takes them back after judging, with
+    /// [`super::Chunk::take_texts`]).
     /// Files of other objects stay in `files`, so one tree can be cut into several corpora.
     pub fn from_rendered(
         manifests: crate::manifest::ManifestSet,
@@ -466,15 +467,6 @@ impl Corpus {
             });
         }
         corpus
-    }
-
-    /// The files of a corpus made by [`Corpus::from_rendered`], moved out as bytes by path.
-    pub fn take_files(&mut self) -> BTreeMap<String, Vec<u8>> {
-        self.sources
-            .take_files()
-            .into_iter()
-            .map(|(path, text)| (path, text.into_bytes()))
-            .collect()
     }
 
     /// Read files and directories (recursively: `.yaml`, `.yml`, `.json`); `-` reads stdin.

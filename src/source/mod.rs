@@ -192,21 +192,6 @@ impl Sources {
         id
     }
 
-    /// Take every file's path and text out, leaving the sources empty (for a caller that
-    /// lent the texts to a lint and writes them next).
-    pub fn take_files(&mut self) -> Vec<(String, String)> {
-        let Sources { paths, held } = std::mem::take(self);
-        held.into_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                (
-                    paths.get(i).to_owned(),
-                    h.map(|h| h.text).unwrap_or_default(),
-                )
-            })
-            .collect()
-    }
-
     /// Every file's path, in the order added, as they are kept (the texts are dropped).
     pub fn into_paths(self) -> PathList {
         self.paths

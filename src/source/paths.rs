@@ -4,7 +4,7 @@
 //! here 12.
 
 /// Paths packed one after another into buffers that are never grown in place, each twice
-/// the last up to [`PathList::MAX_BUFFER`] (so none is copied as more are added, and at most
+/// the last up to 64 KiB (so none is copied as more are added, and at most
 /// one is partly empty).
 #[derive(Debug, Default)]
 pub struct PathList {
