@@ -10,15 +10,57 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::{Mutex, PoisonError};
 
+/// Bytes gathered before one write to the temporary file, and read back at once. One
+/// `write` per file (200,000 of ~1.4 KB for an environment at N = 10,000) cost a tenth of the
+/// stream's CPU in system calls, made under the spool's lock, and as many `seek` + `read`
+/// pairs to print it.
+const BLOCK: usize = 1 << 20;
+
 /// The bytes of the files spooled so far.
 #[derive(Debug)]
 pub struct Spool(Mutex<Store>);
 
 #[derive(Debug)]
 enum Store {
-    /// An unlinked temporary file (gone with the process, whatever ends it) and its length.
-    Disk(File, u64),
+    Disk(Disk),
     Memory(Vec<u8>),
+}
+
+/// An unlinked temporary file (gone with the process, whatever ends it), with the bytes not
+/// yet written to it.
+#[derive(Debug)]
+struct Disk {
+    file: File,
+    /// Bytes in the file.
+    written: u64,
+    /// Bytes after `written`, not in the file yet.
+    pending: Vec<u8>,
+}
+
+impl Disk {
+    fn len(&self) -> u64 {
+        self.written + self.pending.len() as u64
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.pending.len() + bytes.len() > BLOCK {
+            self.flush()?;
+        }
+        if bytes.len() >= BLOCK {
+            self.file.write_all(bytes)?;
+            self.written += bytes.len() as u64;
+        } else {
+            self.pending.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.write_all(&self.pending)?;
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
 }
 
 /// Where one file's bytes are in a [`Spool`].
@@ -32,7 +74,11 @@ impl Spool {
     /// A spool on disk (an unlinked file in the temporary folder), else in memory.
     pub fn new() -> Spool {
         match tempfile::tempfile() {
-            Ok(file) => Spool(Mutex::new(Store::Disk(file, 0))),
+            Ok(file) => Spool(Mutex::new(Store::Disk(Disk {
+                file,
+                written: 0,
+                pending: Vec::with_capacity(BLOCK),
+            }))),
             Err(_) => Spool::in_memory(),
         }
     }
@@ -46,13 +92,12 @@ impl Spool {
     pub fn put(&self, bytes: &[u8]) -> io::Result<Piece> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match &mut *store {
-            Store::Disk(file, len) => {
-                file.write_all(bytes)?;
+            Store::Disk(disk) => {
                 let piece = Piece {
-                    offset: *len,
+                    offset: disk.len(),
                     len: bytes.len(),
                 };
-                *len += bytes.len() as u64;
+                disk.put(bytes)?;
                 Ok(piece)
             }
             Store::Memory(buffer) => {
@@ -66,27 +111,38 @@ impl Spool {
         }
     }
 
-    /// Hand the bytes of each of `pieces`, in order, to `each` (one buffer reused).
+    /// Hand the bytes of each of `pieces`, in order, to `each`. From disk, a block at a time:
+    /// pieces that follow one another in the file (a tenant's files, in the order they were
+    /// put) come from one read.
     pub fn read_each(&self, pieces: &[Piece], mut each: impl FnMut(&[u8])) -> io::Result<()> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut buffer = Vec::new();
-        for piece in pieces {
-            match &mut *store {
-                Store::Disk(file, _) => {
-                    buffer.resize(piece.len, 0);
-                    file.seek(SeekFrom::Start(piece.offset))?;
-                    file.read_exact(&mut buffer)?;
-                    each(&buffer);
+        match &mut *store {
+            Store::Disk(disk) => {
+                disk.flush()?;
+                let mut block = Vec::new();
+                let mut block_at = 0u64;
+                for piece in pieces {
+                    let start = piece.offset;
+                    let end = start + piece.len as u64;
+                    if start < block_at || end > block_at + block.len() as u64 {
+                        let len = (piece.len.max(BLOCK) as u64).min(disk.written - start);
+                        block.resize(len as usize, 0);
+                        disk.file.seek(SeekFrom::Start(start))?;
+                        disk.file.read_exact(&mut block)?;
+                        block_at = start;
+                    }
+                    let from = (start - block_at) as usize;
+                    each(&block[from..from + piece.len]);
                 }
-                Store::Memory(bytes) => {
+                // Appends continue at the end.
+                disk.file.seek(SeekFrom::End(0))?;
+            }
+            Store::Memory(bytes) => {
+                for piece in pieces {
                     let start = piece.offset as usize;
                     each(&bytes[start..start + piece.len]);
                 }
             }
-        }
-        // Appends continue at the end.
-        if let Store::Disk(file, _) = &mut *store {
-            file.seek(SeekFrom::End(0))?;
         }
         Ok(())
     }
@@ -132,6 +188,37 @@ mod tests {
                 .read_each(&[d, a, b, c], |bytes| out.extend_from_slice(bytes))
                 .expect("read");
             assert_eq!(out, b"fourth\nfirst\nthird\n---\n");
+        }
+    }
+
+    /// Pieces on both sides of a block's end, larger than a block, and read out of order or
+    /// after more puts, come back whole: what is pending is read, a block is refilled when a
+    /// piece leaves it.
+    #[test]
+    fn pieces_across_blocks_come_back_whole() {
+        let spool = Spool::new();
+        let body =
+            |i: usize, len: usize| -> Vec<u8> { (0..len).map(|j| (i * 31 + j) as u8).collect() };
+        let sizes = [7, BLOCK - 3, 10, 2 * BLOCK + 5, 0, 300_000, BLOCK, 1];
+        let mut put = Vec::new();
+        for (i, len) in sizes.iter().enumerate() {
+            put.push((spool.put(&body(i, *len)).expect("put"), body(i, *len)));
+        }
+        for order in [
+            (0..sizes.len()).collect::<Vec<_>>(),
+            (0..sizes.len()).rev().collect(),
+            vec![3, 0, 5, 1, 7, 2, 6, 4],
+        ] {
+            let pieces: Vec<Piece> = order.iter().map(|&i| put[i].0).collect();
+            let mut got = Vec::new();
+            spool
+                .read_each(&pieces, |bytes| got.push(bytes.to_vec()))
+                .expect("read");
+            let want: Vec<Vec<u8>> = order.iter().map(|&i| put[i].1.clone()).collect();
+            assert_eq!(got, want);
+            // A put after a read lands after everything before it.
+            let extra = spool.put(b"after").expect("put");
+            assert_eq!(spool.read(extra).expect("read"), b"after");
         }
     }
 }
