@@ -232,6 +232,20 @@ fn keep(value: Value, wanted: &Wanted) -> Option<Value> {
         return Some(value);
     }
     match value {
+        // Without `*` below, only the named keys can be kept: take those few out of the
+        // mapping (a sorted map's lookups) rather than hash every key of it. The rest is
+        // dropped with the mapping either way.
+        Value::Object(mut map) if wanted.any.is_none() && wanted.named.len() < map.len() => {
+            let kept: Map<String, Value> = wanted
+                .named
+                .iter()
+                .filter_map(|(key, below)| {
+                    let (key, v) = map.remove_entry(key)?;
+                    keep(v, below).map(|v| (key, v))
+                })
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
         Value::Object(map) => {
             let kept: Map<String, Value> = map
                 .into_iter()
