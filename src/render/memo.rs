@@ -36,6 +36,51 @@ pub struct Memo {
     /// when it cannot be memoised.
     reads: HashMap<String, Option<Vec<String>>>,
     kept: Mutex<Kept>,
+    spelled: Spelled,
+}
+
+/// Keys' parts already spelled out, by path and the very value read there. Every tenant's
+/// context holds the same pack and environment values (one object, shared), and spelling
+/// the pack's workflow settings out for each tenant was two thirds of the bytes of all keys.
+/// A value is the same object only while it lives, and each kept here is held, so a match
+/// is the value itself, not one that took its place in memory.
+#[derive(Default)]
+struct Spelled(Mutex<HashMap<String, Vec<(JinjaValue, String)>>>);
+
+/// Values spelled out and kept per path. A path that reads a per-tenant value (a tenant's
+/// network plan) fills this at once and then only looks.
+const SPELLED_PER_PATH: usize = 4;
+
+impl Spelled {
+    /// Append `value`'s spelling, the kept one when `value` is an object already spelled
+    /// at `path`.
+    fn append(&self, path: &str, value: &JinjaValue, out: &mut String) -> Option<()> {
+        if value.as_object().is_none() {
+            out.push_str(&serde_json::to_string(value).ok()?);
+            return Some(());
+        }
+        let mut spelled = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let at_path = spelled.entry(path.to_owned()).or_default();
+        if let Some((_, text)) = at_path
+            .iter()
+            .find(|(kept, _)| minijinja::tests::is_sameas(kept, value))
+        {
+            out.push_str(text);
+            return Some(());
+        }
+        let full = at_path.len() >= SPELLED_PER_PATH;
+        drop(spelled);
+        let text = serde_json::to_string(value).ok()?;
+        out.push_str(&text);
+        if !full {
+            let mut spelled = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let at_path = spelled.entry(path.to_owned()).or_default();
+            if at_path.len() < SPELLED_PER_PATH {
+                at_path.push((value.clone(), text));
+            }
+        }
+        Some(())
+    }
 }
 
 #[derive(Default)]
@@ -77,6 +122,7 @@ impl Memo {
         Memo {
             reads,
             kept: Mutex::default(),
+            spelled: Spelled::default(),
         }
     }
 
@@ -127,7 +173,7 @@ impl Memo {
         for path in paths {
             key.push_str(path);
             key.push('=');
-            read(ctx, path, &mut key)?;
+            read(ctx, path, &self.spelled, &mut key)?;
             key.push('\n');
         }
         Some(key)
@@ -137,7 +183,7 @@ impl Memo {
 /// Append what a lookup of `path` in `ctx` can see: `U` when its first name is not in the
 /// context (an engine global, a local of the template), else the kind and JSON of the value
 /// at the longest prefix of `path` that is a chain of mapping keys.
-fn read(ctx: &JinjaValue, path: &str, out: &mut String) -> Option<()> {
+fn read(ctx: &JinjaValue, path: &str, spelled: &Spelled, out: &mut String) -> Option<()> {
     let mut segments = path.split('.');
     let first = segments.next()?;
     let mut value = ctx.get_attr(first).ok()?;
@@ -155,8 +201,7 @@ fn read(ctx: &JinjaValue, path: &str, out: &mut String) -> Option<()> {
         }
     }
     out.push_str(&format!("{:?}:", value.kind()));
-    out.push_str(&serde_json::to_string(&value).ok()?);
-    Some(())
+    spelled.append(path, &value, out)
 }
 
 /// The paths template `name` and every template it reaches read, sorted; `None` when a
@@ -186,7 +231,22 @@ fn reads_of(
     {
         return None;
     }
-    Some(paths.into_iter().collect())
+    Some(without_covered(paths))
+}
+
+/// `paths` without those below another of them (`pack.spec.workflows.artifactRepository`
+/// next to `pack.spec.workflows`): the key holds the whole value found on the way to the
+/// shorter one, and so everything below it.
+fn without_covered(paths: BTreeSet<String>) -> Vec<String> {
+    let extends = |path: &str, shorter: &str| {
+        path.strip_prefix(shorter)
+            .is_some_and(|rest| rest.starts_with('.'))
+    };
+    paths
+        .iter()
+        .filter(|path| !paths.iter().any(|shorter| extends(path, shorter)))
+        .cloned()
+        .collect()
 }
 
 /// The templates `text` names in `include`, `import`, `from` and `extends` statements;
@@ -365,26 +425,91 @@ mod tests {
         );
     }
 
+    #[test]
+    fn paths_below_another_read_path_are_left_out() {
+        let paths = ["a", "a.b", "a.b.c", "ab", "ab.c", "a-b", "x.y", "x.yz"]
+            .map(String::from)
+            .into_iter()
+            .collect();
+        assert_eq!(without_covered(paths), ["a", "a-b", "ab", "x.y", "x.yz"]);
+    }
+
+    /// One pack object shared by every tenant's context is spelled out once; another object
+    /// with other values at the same path is spelled anew, and one with equal values gives
+    /// the same key.
+    #[test]
+    fn a_shared_value_is_spelled_once_and_only_for_itself() {
+        let (env, memo) = memo(&[(
+            "repo",
+            "{{ pack.spec.workflows.bucket }}{% if pack.spec.workflows %}!{% endif %}",
+        )]);
+        let pack = |bucket: &str| {
+            minijinja::Value::from_serialize(
+                serde_json::json!({"spec": {"workflows": {"bucket": bucket}}}),
+            )
+        };
+        let shared = pack("b1");
+        let ctx = |pack: &JinjaValue, ns: &str| {
+            minijinja::context! { pack => pack.clone(), tenant => minijinja::context! { namespace => ns } }
+        };
+        assert_eq!(
+            render(&env, &memo, "repo", ctx(&shared, "a")),
+            ("b1!".into(), true)
+        );
+        assert_eq!(
+            render(&env, &memo, "repo", ctx(&shared, "b")),
+            ("b1!".into(), false)
+        );
+        let spelled = memo.spelled.0.lock().expect("not poisoned");
+        assert_eq!(spelled.len(), 1, "one path: the one below it is covered");
+        assert_eq!(spelled["pack.spec.workflows"].len(), 1);
+        drop(spelled);
+        assert_eq!(
+            render(&env, &memo, "repo", ctx(&pack("b2"), "c")),
+            ("b2!".into(), true)
+        );
+        assert_eq!(
+            render(&env, &memo, "repo", ctx(&pack("b1"), "d")),
+            ("b1!".into(), false)
+        );
+        assert_eq!(
+            render(&env, &memo, "repo", ctx(&pack("b2"), "e")),
+            ("b2!".into(), false)
+        );
+    }
+
     proptest::proptest! {
-        /// Whatever order tenants come in, a memoised render is the render itself.
+        /// Whatever order tenants come in, a memoised render is the render itself, with
+        /// pack values shared between tenants or not.
         #[test]
         fn memoised_renders_equal_fresh_ones(
-            tenants in proptest::collection::vec((0..6u8, 0..3u8, 0..2u8), 1..40)
+            tenants in proptest::collection::vec((0..6u8, 0..3u8, 0..2u8, 0..8usize), 1..40)
         ) {
             let templates = [
                 ("_lib", "{% macro size(t) %}{{ t }}-{{ t|length }}{% endmacro %}"),
                 ("tier", "{% import '_lib' as lib %}size: {{ lib.size(tenant.tier) }}"),
                 ("labels", "{% for k in tenant.labels|sort %}{{ k }}={{ tenant.labels[k] }} {% endfor %}"),
                 ("mixed", "{{ tenant.tier }}{% if tenant.labels.extra is defined %}+{{ tenant.labels.extra }}{% endif %}"),
+                ("pack", "{{ pack.repo.bucket }}/{{ pack.repo|length }}/{{ tenant.tier }}"),
             ];
             let (env, memo) = memo(&templates);
-            for (ns, tier, extra) in tenants {
+            let packs: Vec<JinjaValue> = ["b0", "b1", "b0"]
+                .iter()
+                .map(|b| minijinja::Value::from_serialize(serde_json::json!({"repo": {"bucket": b}})))
+                .collect();
+            for (ns, tier, extra, which) in tenants {
                 let mut labels = std::collections::BTreeMap::new();
                 labels.insert("team", format!("t{}", ns % 2));
                 if extra == 1 {
                     labels.insert("extra", format!("x{ns}"));
                 }
-                let ctx = minijinja::context! { tenant => minijinja::context! {
+                // Mostly one of three shared objects; else a new one, with its own values.
+                let pack = packs.get(which).cloned().unwrap_or_else(|| {
+                    minijinja::Value::from_serialize(
+                        serde_json::json!({"repo": {"bucket": format!("n{which}"), "extra": which}}),
+                    )
+                });
+                let ctx = minijinja::context! { pack, tenant => minijinja::context! {
                     namespace => format!("ns{ns}"), tier => format!("tier{tier}"), labels,
                 } };
                 for (name, _) in &templates[1..] {
