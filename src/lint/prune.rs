@@ -3,11 +3,10 @@
 //! full value is ~10 KB and a pruned one is its identity plus a field or two.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::Xxh3Builder;
 
 use super::binding::{self, Binding};
 use super::registry::{Scope, RULES};
@@ -150,57 +149,183 @@ fn segments(pointer: &str) -> Vec<String> {
 /// Pruned values shared between documents. Most objects of a kind prune to the same few
 /// fields with the same values (the sync wave of every LimitRange, the rules of every
 /// tenant's Role, the template inputs of every copy of a workflow), so one copy serves all.
+/// A document is compared with the held copies where it lies, through the paths it would be
+/// cut to, and cut (a new value built) only when none is equal: building the cut and
+/// dropping it again for the copy already held was most of pruning's time.
 pub struct Interner {
     shared: Mutex<HashMap<u64, Vec<Arc<Value>>>>,
-    /// XXH3, not std's SipHash: a pruned pod-bearing object is kilobytes. Seeded per run,
-    /// as SipHash is, so that no input can be made of values that all collide.
-    hasher: Xxh3Builder,
+    /// Seeded per run, as std's SipHash is, so that no input can be made of values that
+    /// all collide.
+    seed: u64,
 }
 
 impl Default for Interner {
     fn default() -> Interner {
-        let seed = std::hash::RandomState::new().build_hasher().finish();
         Interner {
             shared: Mutex::default(),
-            hasher: Xxh3Builder::new().with_seed(seed),
+            seed: std::hash::RandomState::new().build_hasher().finish(),
         }
     }
 }
 
 impl Interner {
-    fn intern(&self, value: Value) -> Arc<Value> {
-        let mut hasher = self.hasher.build_hasher();
-        hash_value(&value, &mut hasher);
-        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let same_hash = shared.entry(hasher.finish()).or_default();
-        if let Some(found) = same_hash.iter().find(|v| ***v == value) {
-            return Arc::clone(found);
+    /// `value` cut down to `wanted` (`null` when nothing is wanted of it): the held copy
+    /// when one is equal, else the cut, held from now on.
+    fn intern_cut(&self, value: Value, wanted: &Wanted) -> Arc<Value> {
+        let hash = self
+            .cut_hash(&value, wanted)
+            .unwrap_or_else(|| self.hash(&Value::Null));
+        let same = |held: &Value| match held {
+            Value::Null => cut_is(&value, wanted, None) || cut_is(&value, wanted, Some(held)),
+            held => cut_is(&value, wanted, Some(held)),
+        };
+        {
+            let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(found) = shared.entry(hash).or_default().iter().find(|v| same(v)) {
+                return Arc::clone(found);
+            }
         }
-        let value = Arc::new(value);
-        same_hash.push(Arc::clone(&value));
-        value
+        let cut = Arc::new(keep(value, wanted).unwrap_or(Value::Null));
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.entry(hash).or_default().push(Arc::clone(&cut));
+        cut
+    }
+
+    /// The hash of `value`: of a mapping, the sum of its entries' (order-free, so that an
+    /// entry can be found from either side); the same function of the content as
+    /// [`Interner::cut_hash`] of the value it was cut from.
+    fn hash(&self, value: &Value) -> u64 {
+        match value {
+            Value::Null => mix(1, 0),
+            Value::Bool(b) => mix(2, u64::from(*b)),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => mix(3, u),
+                (None, Some(i), _) => mix(4, i as u64),
+                (None, None, f) => mix(5, f.map_or(0, f64::to_bits)),
+            },
+            Value::String(s) => mix(6, self.text(s)),
+            Value::Array(items) => {
+                let h = items.iter().fold(7, |h, item| mix(h, self.hash(item)));
+                mix(h, items.len() as u64)
+            }
+            Value::Object(map) => {
+                let sum = map.iter().fold(0u64, |sum, (k, v)| {
+                    sum.wrapping_add(mix(self.text(k), self.hash(v)))
+                });
+                mix(mix(8, sum), map.len() as u64)
+            }
+        }
+    }
+
+    /// [`Interner::hash`] of `keep(value, wanted)`, without making it; `None` when nothing
+    /// of `value` is wanted.
+    fn cut_hash(&self, value: &Value, wanted: &Wanted) -> Option<u64> {
+        if wanted.whole {
+            return Some(self.hash(value));
+        }
+        match value {
+            Value::Object(map) => {
+                let (mut sum, mut n) = (0u64, 0u64);
+                let mut add = |k: &str, v: &Value, below: &Wanted| {
+                    if let Some(h) = self.cut_hash(v, below) {
+                        sum = sum.wrapping_add(mix(self.text(k), h));
+                        n += 1;
+                    }
+                };
+                if wanted.any.is_none() && wanted.named.len() < map.len() {
+                    for (k, below) in &wanted.named {
+                        if let Some(v) = map.get(k) {
+                            add(k, v, below);
+                        }
+                    }
+                } else {
+                    for (k, v) in map {
+                        if let Some(below) = wanted.below_key(k) {
+                            add(k, v, below);
+                        }
+                    }
+                }
+                (n > 0).then(|| mix(mix(8, sum), n))
+            }
+            Value::Array(items) => {
+                let mut any = false;
+                let h = items.iter().enumerate().fold(7, |h, (i, item)| {
+                    let cut = wanted.below_index(i).and_then(|w| self.cut_hash(item, w));
+                    any |= cut.is_some();
+                    mix(h, cut.unwrap_or_else(|| self.hash(&Value::Null)))
+                });
+                any.then(|| mix(h, items.len() as u64))
+            }
+            _ => None,
+        }
+    }
+
+    fn text(&self, s: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), self.seed)
     }
 }
 
-/// Hash a value as written (map keys in their order; equal values in another key order
-/// only miss a chance to share).
-fn hash_value(value: &Value, h: &mut impl Hasher) {
+/// Two hashes as one; not commutative, so an array's order counts.
+fn mix(a: u64, b: u64) -> u64 {
+    (a.rotate_left(5) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Is `keep(value, wanted)` exactly `cut` (`None`: nothing is kept)? Decided where `value`
+/// lies, without making the cut.
+fn cut_is(value: &Value, wanted: &Wanted, cut: Option<&Value>) -> bool {
+    if wanted.whole {
+        return cut == Some(value);
+    }
     match value {
-        Value::Null => 0u8.hash(h),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
-        Value::Array(items) => {
-            (4u8, items.len()).hash(h);
-            items.iter().for_each(|v| hash_value(v, h));
-        }
         Value::Object(map) => {
-            (5u8, map.len()).hash(h);
-            for (k, v) in map {
-                k.hash(h);
-                hash_value(v, h);
-            }
+            let cut = match cut {
+                Some(Value::Object(m)) => Some(m),
+                Some(_) => return false,
+                None => None,
+            };
+            let mut kept = 0;
+            let mut entry = |v: &Value, below: &Wanted, c: Option<&Value>| {
+                kept += usize::from(c.is_some());
+                cut_is(v, below, c)
+            };
+            let all = if wanted.any.is_none() && wanted.named.len() < map.len() {
+                wanted.named.iter().all(|(k, below)| {
+                    let c = cut.and_then(|m| m.get(k));
+                    match map.get(k) {
+                        Some(v) => entry(v, below, c),
+                        None => c.is_none(),
+                    }
+                })
+            } else {
+                map.iter().all(|(k, v)| match wanted.below_key(k) {
+                    Some(below) => entry(v, below, cut.and_then(|m| m.get(k))),
+                    None => true,
+                })
+            };
+            all && cut.is_none_or(|m| kept > 0 && m.len() == kept)
         }
+        Value::Array(items) => {
+            let cut = match cut {
+                Some(Value::Array(c)) if c.len() == items.len() => Some(c),
+                Some(_) => return false,
+                None => None,
+            };
+            let mut any = false;
+            let all = items.iter().enumerate().all(|(i, item)| {
+                let below = wanted.below_index(i);
+                let Some(c) = cut else {
+                    return below.is_none_or(|w| cut_is(item, w, None));
+                };
+                if below.is_some_and(|w| cut_is(item, w, Some(&c[i]))) {
+                    any = true;
+                    return true;
+                }
+                // Not kept: the cut holds `null` in its place.
+                c[i].is_null() && below.is_none_or(|w| cut_is(item, w, None))
+            });
+            all && (cut.is_none() || any)
+        }
+        _ => cut.is_none(),
     }
 }
 
@@ -214,14 +339,13 @@ pub fn prune(doc: &mut Document, interner: &Interner) {
         doc.binding = Some(Box::new(Binding::of(&doc.value)));
     }
     let value = Arc::try_unwrap(std::mem::take(&mut doc.value)).unwrap_or_else(|v| (*v).clone());
-    doc.value = interner.intern(pruned(value, id.kind()));
+    doc.value = interner.intern_cut(value, wanted(id.kind()));
 }
 
-/// `value`, an object of `kind`, cut down to what the corpus rules read of that kind.
-fn pruned(value: Value, kind: &str) -> Value {
+/// What the corpus rules read of objects of `kind`.
+fn wanted(kind: &str) -> &'static Wanted {
     let fields = fields();
-    let wanted = fields.by_kind.get(kind).unwrap_or(&fields.other_kinds);
-    keep(value, wanted).unwrap_or(Value::Null)
+    fields.by_kind.get(kind).unwrap_or(&fields.other_kinds)
 }
 
 /// The parts of `value` on the paths `wanted`, or `None` when none is there. Array items
@@ -357,6 +481,61 @@ mod tests {
     }
 
     proptest! {
+        /// Deciding where a value lies whether its cut is a held value says what making
+        /// the cut and comparing it says; its hash, taken there, is that of the cut made.
+        #[test]
+        fn a_cut_is_compared_and_hashed_without_being_made(
+            v in value(), other in value(), paths in paths(), other_paths in paths()
+        ) {
+            let refs: Vec<&[String]> = paths.iter().map(Vec::as_slice).collect();
+            let wanted = Wanted::of(refs.iter().copied());
+            let other_refs: Vec<&[String]> = other_paths.iter().map(Vec::as_slice).collect();
+            let other_wanted = Wanted::of(other_refs.iter().copied());
+            let cut = keep(v.clone(), &wanted);
+            let interner = Interner::default();
+            prop_assert_eq!(interner.cut_hash(&v, &wanted), cut.as_ref().map(|c| interner.hash(c)));
+            // Candidates: the cut itself, cuts of another value and by other paths, and
+            // whole values.
+            for candidate in [
+                cut.clone(),
+                keep(other.clone(), &wanted),
+                keep(v.clone(), &other_wanted),
+                keep(other.clone(), &other_wanted),
+                Some(v.clone()),
+                Some(other.clone()),
+                Some(Value::Null),
+                None,
+            ] {
+                prop_assert_eq!(
+                    cut_is(&v, &wanted, candidate.as_ref()),
+                    cut == candidate,
+                    "{:?} against {:?}", v, candidate
+                );
+            }
+        }
+
+        /// Interning any sequence of values returns each one's cut, and equal cuts as one
+        /// value.
+        #[test]
+        fn interned_cuts_are_the_cuts_and_shared(
+            values in prop::collection::vec(value(), 1..12), paths in paths()
+        ) {
+            let refs: Vec<&[String]> = paths.iter().map(Vec::as_slice).collect();
+            let wanted = Wanted::of(refs.iter().copied());
+            let interner = Interner::default();
+            let held: Vec<Arc<Value>> = values
+                .iter()
+                .map(|v| interner.intern_cut(v.clone(), &wanted))
+                .collect();
+            for (i, v) in values.iter().enumerate() {
+                let cut = keep(v.clone(), &wanted).unwrap_or(Value::Null);
+                prop_assert_eq!(held[i].as_ref(), &cut);
+                for j in 0..i {
+                    prop_assert_eq!(Arc::ptr_eq(&held[i], &held[j]), held[i] == held[j]);
+                }
+            }
+        }
+
         #[test]
         fn the_tree_of_segments_keeps_what_every_path_compared_keeps(v in value(), paths in paths()) {
             let refs: Vec<&[String]> = paths.iter().map(Vec::as_slice).collect();
@@ -409,8 +588,14 @@ mod tests {
                 }}
             })
         };
-        let a = pruned(namespace("data"), "Namespace");
-        assert_eq!(a, pruned(namespace("ml"), "Namespace"));
+        let interner = Interner::default();
+        let a = interner.intern_cut(namespace("data"), wanted("Namespace"));
+        let b = interner.intern_cut(namespace("ml"), wanted("Namespace"));
+        assert!(Arc::ptr_eq(&a, &b), "one value held for both");
+        assert_eq!(
+            Some(a.as_ref().clone()),
+            keep(namespace("ml"), wanted("Namespace"))
+        );
         assert_eq!(
             a.pointer("/metadata/labels/pod-security.kubernetes.io~1enforce"),
             Some(&serde_json::json!("baseline"))
