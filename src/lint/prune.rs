@@ -3,10 +3,11 @@
 //! full value is ~10 KB and a pruned one is its identity plus a field or two.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value};
+
+use crate::manifest::digest::{self, mix, Digest};
 
 use super::binding::{self, Binding};
 use super::registry::{Scope, RULES};
@@ -152,20 +153,10 @@ fn segments(pointer: &str) -> Vec<String> {
 /// A document is compared with the held copies where it lies, through the paths it would be
 /// cut to, and cut (a new value built) only when none is equal: building the cut and
 /// dropping it again for the copy already held was most of pruning's time.
+#[derive(Default)]
 pub struct Interner {
     shared: Mutex<HashMap<u64, Vec<Arc<Value>>>>,
-    /// Seeded per run, as std's SipHash is, so that no input can be made of values that
-    /// all collide.
-    seed: u64,
-}
-
-impl Default for Interner {
-    fn default() -> Interner {
-        Interner {
-            shared: Mutex::default(),
-            seed: std::hash::RandomState::new().build_hasher().finish(),
-        }
-    }
+    digest: Digest,
 }
 
 impl Interner {
@@ -174,7 +165,7 @@ impl Interner {
     fn intern_cut(&self, value: Value, wanted: &Wanted) -> Arc<Value> {
         let hash = self
             .cut_hash(&value, wanted)
-            .unwrap_or_else(|| self.hash(&Value::Null));
+            .unwrap_or_else(|| self.digest.value(&Value::Null));
         let same = |held: &Value| match held {
             Value::Null => cut_is(&value, wanted, None) || cut_is(&value, wanted, Some(held)),
             held => cut_is(&value, wanted, Some(held)),
@@ -191,44 +182,18 @@ impl Interner {
         cut
     }
 
-    /// The hash of `value`: of a mapping, the sum of its entries' (order-free, so that an
-    /// entry can be found from either side); the same function of the content as
-    /// [`Interner::cut_hash`] of the value it was cut from.
-    fn hash(&self, value: &Value) -> u64 {
-        match value {
-            Value::Null => mix(1, 0),
-            Value::Bool(b) => mix(2, u64::from(*b)),
-            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => mix(3, u),
-                (None, Some(i), _) => mix(4, i as u64),
-                (None, None, f) => mix(5, f.map_or(0, f64::to_bits)),
-            },
-            Value::String(s) => mix(6, self.text(s)),
-            Value::Array(items) => {
-                let h = items.iter().fold(7, |h, item| mix(h, self.hash(item)));
-                mix(h, items.len() as u64)
-            }
-            Value::Object(map) => {
-                let sum = map.iter().fold(0u64, |sum, (k, v)| {
-                    sum.wrapping_add(mix(self.text(k), self.hash(v)))
-                });
-                mix(mix(8, sum), map.len() as u64)
-            }
-        }
-    }
-
-    /// [`Interner::hash`] of `keep(value, wanted)`, without making it; `None` when nothing
-    /// of `value` is wanted.
+    /// The [`Digest`] of `keep(value, wanted)`, without making it; `None` when nothing of
+    /// `value` is wanted.
     fn cut_hash(&self, value: &Value, wanted: &Wanted) -> Option<u64> {
         if wanted.whole {
-            return Some(self.hash(value));
+            return Some(self.digest.value(value));
         }
         match value {
             Value::Object(map) => {
                 let (mut sum, mut n) = (0u64, 0u64);
                 let mut add = |k: &str, v: &Value, below: &Wanted| {
                     if let Some(h) = self.cut_hash(v, below) {
-                        sum = sum.wrapping_add(mix(self.text(k), h));
+                        sum = sum.wrapping_add(self.digest.entry(k, h));
                         n += 1;
                     }
                 };
@@ -245,29 +210,23 @@ impl Interner {
                         }
                     }
                 }
-                (n > 0).then(|| mix(mix(8, sum), n))
+                (n > 0).then(|| mix(mix(digest::OBJECT, sum), n))
             }
             Value::Array(items) => {
                 let mut any = false;
-                let h = items.iter().enumerate().fold(7, |h, (i, item)| {
-                    let cut = wanted.below_index(i).and_then(|w| self.cut_hash(item, w));
-                    any |= cut.is_some();
-                    mix(h, cut.unwrap_or_else(|| self.hash(&Value::Null)))
-                });
+                let h = items
+                    .iter()
+                    .enumerate()
+                    .fold(digest::ARRAY, |h, (i, item)| {
+                        let cut = wanted.below_index(i).and_then(|w| self.cut_hash(item, w));
+                        any |= cut.is_some();
+                        mix(h, cut.unwrap_or_else(|| self.digest.value(&Value::Null)))
+                    });
                 any.then(|| mix(h, items.len() as u64))
             }
             _ => None,
         }
     }
-
-    fn text(&self, s: &str) -> u64 {
-        xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), self.seed)
-    }
-}
-
-/// Two hashes as one; not commutative, so an array's order counts.
-fn mix(a: u64, b: u64) -> u64 {
-    (a.rotate_left(5) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Is `keep(value, wanted)` exactly `cut` (`None`: nothing is kept)? Decided where `value`
@@ -493,7 +452,7 @@ mod tests {
             let other_wanted = Wanted::of(other_refs.iter().copied());
             let cut = keep(v.clone(), &wanted);
             let interner = Interner::default();
-            prop_assert_eq!(interner.cut_hash(&v, &wanted), cut.as_ref().map(|c| interner.hash(c)));
+            prop_assert_eq!(interner.cut_hash(&v, &wanted), cut.as_ref().map(|c| interner.digest.value(c)));
             // Candidates: the cut itself, cuts of another value and by other paths, and
             // whole values.
             for candidate in [

@@ -19,7 +19,7 @@ pub fn to_canonical_yaml(v: &Value) -> String {
 /// [`to_canonical_yaml`] appended to `out`.
 pub fn write_canonical_yaml(out: &mut String, v: &Value) {
     match v {
-        Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false, Level::Top),
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false, Level::Top(Specs::Kept)),
         other => {
             write_inline_scalar(out, other, 0);
             out.push('\n');
@@ -29,16 +29,25 @@ pub fn write_canonical_yaml(out: &mut String, v: &Value) {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Level {
-    Top,
+    Top(Specs),
     Metadata,
     Other,
+}
+
+/// Whether a top-level `spec`'s text may come from those written before
+/// ([`super::spec_texts`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Specs {
+    Kept,
+    #[cfg(test)]
+    Written,
 }
 
 impl Level {
     /// The keys written first at this level, in this order; the rest follow sorted.
     fn leading(self) -> &'static [&'static str] {
         match self {
-            Level::Top => &["apiVersion", "kind", "metadata", "spec"],
+            Level::Top(_) => &["apiVersion", "kind", "metadata", "spec"],
             Level::Metadata => &["name", "namespace", "labels", "annotations"],
             Level::Other => &["name"],
         }
@@ -85,7 +94,8 @@ fn write_map(
         }
         write_string(out, k, true);
         out.push(':');
-        let child_level = if level == Level::Top && k == "metadata" {
+        let top = matches!(level, Level::Top(_));
+        let child_level = if top && k == "metadata" {
             Level::Metadata
         } else {
             Level::Other
@@ -93,7 +103,16 @@ fn write_map(
         match v {
             Value::Object(cm) if !cm.is_empty() => {
                 out.push('\n');
-                write_map(out, cm, ind + 2, false, child_level);
+                let kind = match level {
+                    Level::Top(Specs::Kept) if k == "spec" => m.get("kind").and_then(Value::as_str),
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) => super::spec_texts::write(out, kind, v, |out| {
+                        write_map(out, cm, ind + 2, false, child_level);
+                    }),
+                    None => write_map(out, cm, ind + 2, false, child_level),
+                }
             }
             Value::Array(items) if !items.is_empty() => {
                 out.push('\n');
@@ -348,9 +367,75 @@ fn looks_numeric(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec_texts;
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    /// A document as written without the texts of specs written before.
+    fn written_afresh(v: &Value) -> String {
+        let mut out = String::new();
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                write_map(&mut out, m, 0, false, Level::Top(Specs::Written))
+            }
+            _ => unreachable!("an object"),
+        }
+        out
+    }
+
+    /// Documents of two kinds whose specs repeat, long enough to be kept, or nearly repeat:
+    /// a number written `1`, `1.0` or `"1"`, a key more or less, another script.
+    fn documents() -> impl Strategy<Value = Vec<Value>> {
+        let script = |i: usize| -> String {
+            (0..60)
+                .map(|line| format!("echo step {line} of script {i}\n"))
+                .collect()
+        };
+        let scripts: Vec<String> = (0..3).map(script).collect();
+        let doc = (
+            prop::sample::select(vec!["A", "B"]),
+            prop::sample::select(scripts),
+            prop::sample::select(vec![json!(1), json!(1.0), json!("1"), json!(null)]),
+            prop::option::of("[a-z]{1,3}"),
+            "[a-z]{1,8}",
+        )
+            .prop_map(|(kind, script, n, extra, name)| {
+                let mut spec = json!({"script": script, "n": n});
+                if let Some(extra) = extra {
+                    spec["extra"] = json!(extra);
+                }
+                json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}, "spec": spec})
+            });
+        prop::collection::vec(doc, 1..24)
+    }
+
+    proptest! {
+        /// A spec's text taken from one written before is the text written afresh.
+        #[test]
+        fn kept_spec_texts_are_the_texts_written_afresh(docs in documents()) {
+            for doc in &docs {
+                prop_assert_eq!(to_canonical_yaml(doc), written_afresh(doc));
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_long_spec_is_written_once() {
+        let script: String = (0..80)
+            .map(|i| format!("echo step {i} of the repeated script\n"))
+            .collect();
+        let doc = |name: &str| {
+            json!({"apiVersion": "v1", "kind": "Repeated", "metadata": {"name": name},
+                   "spec": {"script": script}})
+        };
+        let first = to_canonical_yaml(&doc("a"));
+        assert_eq!(spec_texts::hits("Repeated"), 0);
+        let second = to_canonical_yaml(&doc("b"));
+        assert_eq!(spec_texts::hits("Repeated"), 1);
+        assert_eq!(second, first.replace("name: a", "name: b"));
+        assert_eq!(second, written_afresh(&doc("b")));
+    }
 
     proptest! {
         /// The one-pass decision for simple words is the full check's.

@@ -2,12 +2,14 @@
 //! canonical YAML form.
 
 mod canonical;
+pub mod digest;
 pub mod labels;
 pub mod pod;
 pub mod pod_security;
 pub mod quantity;
 pub mod resources;
 pub mod scope;
+mod spec_texts;
 
 use std::fmt;
 use std::sync::Arc;
