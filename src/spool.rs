@@ -113,7 +113,7 @@ impl Spool {
 
     /// Hand the bytes of each of `pieces`, in order, to `each`. From disk, a block at a time:
     /// pieces that follow one another in the file (a tenant's files, in the order they were
-    /// put) come from one read.
+    /// put) come from one read, and a jump back costs one read of the piece.
     pub fn read_each(&self, pieces: &[Piece], mut each: impl FnMut(&[u8])) -> io::Result<()> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match &mut *store {
@@ -125,7 +125,11 @@ impl Spool {
                     let start = piece.offset;
                     let end = start + piece.len as u64;
                     if start < block_at || end > block_at + block.len() as u64 {
-                        let len = (piece.len.max(BLOCK) as u64).min(disk.written - start);
+                        // Read ahead only going forward. A jump back (to the other thread's
+                        // tenants of a batch, in tree order) reads that piece alone, so pieces
+                        // asked for in reverse cost a read each, not a block each.
+                        let ahead = if start >= block_at { BLOCK } else { 0 };
+                        let len = (piece.len.max(ahead) as u64).min(disk.written - start);
                         block.resize(len as usize, 0);
                         disk.file.seek(SeekFrom::Start(start))?;
                         disk.file.read_exact(&mut block)?;
