@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value};
 
-use crate::manifest::digest::{self, mix, Digest};
+use crate::manifest::digest::{self, Digest};
 
 use super::binding::{self, Binding};
 use super::registry::{Scope, RULES};
@@ -130,6 +130,12 @@ impl Wanted {
         }
     }
 
+    /// Whether a mapping of `len` entries is better walked by the named keys: nothing is
+    /// wanted below every key, and fewer keys are named than it has.
+    fn by_name(&self, len: usize) -> bool {
+        self.any.is_none() && self.named.len() < len
+    }
+
     fn below_key(&self, key: &str) -> Option<&Wanted> {
         self.named.get(key).or(self.any.as_deref())
     }
@@ -163,9 +169,7 @@ impl Interner {
     /// `value` cut down to `wanted` (`null` when nothing is wanted of it): the held copy
     /// when one is equal, else the cut, held from now on.
     fn intern_cut(&self, value: Value, wanted: &Wanted) -> Arc<Value> {
-        let hash = self
-            .cut_hash(&value, wanted)
-            .unwrap_or_else(|| self.digest.value(&Value::Null));
+        let hash = self.cut_hash(&value, wanted).unwrap_or_else(digest::null);
         let same = |held: &Value| match held {
             Value::Null => cut_is(&value, wanted, None) || cut_is(&value, wanted, Some(held)),
             held => cut_is(&value, wanted, Some(held)),
@@ -190,39 +194,21 @@ impl Interner {
         }
         match value {
             Value::Object(map) => {
-                let (mut sum, mut n) = (0u64, 0u64);
-                let mut add = |k: &str, v: &Value, below: &Wanted| {
-                    if let Some(h) = self.cut_hash(v, below) {
-                        sum = sum.wrapping_add(self.digest.entry(k, h));
-                        n += 1;
-                    }
-                };
-                if wanted.any.is_none() && wanted.named.len() < map.len() {
-                    for (k, below) in &wanted.named {
-                        if let Some(v) = map.get(k) {
-                            add(k, v, below);
-                        }
-                    }
-                } else {
-                    for (k, v) in map {
-                        if let Some(below) = wanted.below_key(k) {
-                            add(k, v, below);
-                        }
-                    }
-                }
-                (n > 0).then(|| mix(mix(digest::OBJECT, sum), n))
+                let mut kept = below_each(map, wanted)
+                    .filter_map(|(k, v, below)| {
+                        self.cut_hash(v, below).map(|h| self.digest.entry(k, h))
+                    })
+                    .peekable();
+                kept.peek().is_some().then(|| digest::mapping(kept))
             }
             Value::Array(items) => {
                 let mut any = false;
-                let h = items
-                    .iter()
-                    .enumerate()
-                    .fold(digest::ARRAY, |h, (i, item)| {
-                        let cut = wanted.below_index(i).and_then(|w| self.cut_hash(item, w));
-                        any |= cut.is_some();
-                        mix(h, cut.unwrap_or_else(|| self.digest.value(&Value::Null)))
-                    });
-                any.then(|| mix(h, items.len() as u64))
+                let h = digest::sequence(items.iter().enumerate().map(|(i, item)| {
+                    let cut = wanted.below_index(i).and_then(|w| self.cut_hash(item, w));
+                    any |= cut.is_some();
+                    cut.unwrap_or_else(digest::null)
+                }));
+                any.then_some(h)
             }
             _ => None,
         }
@@ -242,25 +228,14 @@ fn cut_is(value: &Value, wanted: &Wanted, cut: Option<&Value>) -> bool {
                 Some(_) => return false,
                 None => None,
             };
+            // Every wanted entry's cut is the cut's entry (or both are absent), and the cut
+            // has no entry besides those.
             let mut kept = 0;
-            let mut entry = |v: &Value, below: &Wanted, c: Option<&Value>| {
+            let all = below_each(map, wanted).all(|(k, v, below)| {
+                let c = cut.and_then(|m| m.get(k));
                 kept += usize::from(c.is_some());
                 cut_is(v, below, c)
-            };
-            let all = if wanted.any.is_none() && wanted.named.len() < map.len() {
-                wanted.named.iter().all(|(k, below)| {
-                    let c = cut.and_then(|m| m.get(k));
-                    match map.get(k) {
-                        Some(v) => entry(v, below, c),
-                        None => c.is_none(),
-                    }
-                })
-            } else {
-                map.iter().all(|(k, v)| match wanted.below_key(k) {
-                    Some(below) => entry(v, below, cut.and_then(|m| m.get(k))),
-                    None => true,
-                })
-            };
+            });
             all && cut.is_none_or(|m| kept > 0 && m.len() == kept)
         }
         Value::Array(items) => {
@@ -307,6 +282,30 @@ fn wanted(kind: &str) -> &'static Wanted {
     fields.by_kind.get(kind).unwrap_or(&fields.other_kinds)
 }
 
+/// The entries of `map` that paths of `wanted` go through, with what is wanted below each.
+/// Without `*` below, only the named keys can be, so those few are looked up in the sorted
+/// map rather than every key of it hashed.
+fn below_each<'a>(
+    map: &'a Map<String, Value>,
+    wanted: &'a Wanted,
+) -> impl Iterator<Item = (&'a str, &'a Value, &'a Wanted)> {
+    let by_name = wanted.by_name(map.len());
+    let named = by_name.then(|| {
+        wanted
+            .named
+            .iter()
+            .filter_map(|(k, below)| map.get_key_value(k).map(|(k, v)| (k.as_str(), v, below)))
+    });
+    let every = (!by_name).then(|| {
+        map.iter()
+            .filter_map(|(k, v)| wanted.below_key(k).map(|below| (k.as_str(), v, below)))
+    });
+    named
+        .into_iter()
+        .flatten()
+        .chain(every.into_iter().flatten())
+}
+
 /// The parts of `value` on the paths `wanted`, or `None` when none is there. Array items
 /// off every path become `null`, so indices (and the pointers rules report) stay those of
 /// the file.
@@ -315,10 +314,8 @@ fn keep(value: Value, wanted: &Wanted) -> Option<Value> {
         return Some(value);
     }
     match value {
-        // Without `*` below, only the named keys can be kept: take those few out of the
-        // mapping (a sorted map's lookups) rather than hash every key of it. The rest is
-        // dropped with the mapping either way.
-        Value::Object(mut map) if wanted.any.is_none() && wanted.named.len() < map.len() => {
+        // As in `below_each`, taken out of the mapping; the rest is dropped with it.
+        Value::Object(mut map) if wanted.by_name(map.len()) => {
             let kept: Map<String, Value> = wanted
                 .named
                 .iter()

@@ -94,8 +94,7 @@ fn write_map(
         }
         write_string(out, k, true);
         out.push(':');
-        let top = matches!(level, Level::Top(_));
-        let child_level = if top && k == "metadata" {
+        let child_level = if matches!(level, Level::Top(_)) && k == "metadata" {
             Level::Metadata
         } else {
             Level::Other

@@ -23,16 +23,16 @@ impl Default for Digest {
 }
 
 /// Tags, so that values of different types do not digest alike.
-pub const NULL: u64 = 1;
-pub const ARRAY: u64 = 7;
-pub const OBJECT: u64 = 8;
+const NULL: u64 = 1;
+const ARRAY: u64 = 7;
+const OBJECT: u64 = 8;
 
 impl Digest {
     /// The digest of `value`. A mapping's is the sum of its entries' (order-free, so that
     /// a caller may find the entries from either side) with its tag and length.
     pub fn value(&self, value: &Value) -> u64 {
         match value {
-            Value::Null => mix(NULL, 0),
+            Value::Null => null(),
             Value::Bool(b) => mix(2, u64::from(*b)),
             Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
                 (Some(u), _, _) => mix(3, u),
@@ -40,20 +40,12 @@ impl Digest {
                 (None, None, f) => mix(5, f.map_or(0, f64::to_bits)),
             },
             Value::String(s) => mix(6, self.text(s)),
-            Value::Array(items) => {
-                let h = items.iter().fold(ARRAY, |h, item| mix(h, self.value(item)));
-                mix(h, items.len() as u64)
-            }
-            Value::Object(map) => {
-                let sum = map.iter().fold(0u64, |sum, (k, v)| {
-                    sum.wrapping_add(self.entry(k, self.value(v)))
-                });
-                mix(mix(OBJECT, sum), map.len() as u64)
-            }
+            Value::Array(items) => sequence(items.iter().map(|item| self.value(item))),
+            Value::Object(map) => mapping(map.iter().map(|(k, v)| self.entry(k, self.value(v)))),
         }
     }
 
-    /// A mapping entry's part of its mapping's sum.
+    /// A mapping entry's digest, of the key and the value's digest.
     pub fn entry(&self, key: &str, value: u64) -> u64 {
         mix(self.text(key), value)
     }
@@ -63,7 +55,26 @@ impl Digest {
     }
 }
 
+/// The digest of `null`.
+pub fn null() -> u64 {
+    mix(NULL, 0)
+}
+
+/// The digest of a sequence of items of these digests, in order.
+pub fn sequence(items: impl Iterator<Item = u64>) -> u64 {
+    let (h, len) = items.fold((ARRAY, 0u64), |(h, len), item| (mix(h, item), len + 1));
+    mix(h, len)
+}
+
+/// The digest of a mapping of entries of these digests ([`Digest::entry`]), in any order.
+pub fn mapping(entries: impl Iterator<Item = u64>) -> u64 {
+    let (sum, len) = entries.fold((0u64, 0u64), |(sum, len), entry| {
+        (sum.wrapping_add(entry), len + 1)
+    });
+    mix(mix(OBJECT, sum), len)
+}
+
 /// Two digests as one; not commutative, so an array's order counts.
-pub fn mix(a: u64, b: u64) -> u64 {
+fn mix(a: u64, b: u64) -> u64 {
     (a.rotate_left(5) ^ b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
