@@ -17,6 +17,8 @@
 
 use std::path::PathBuf;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::diagnostic::{self, Diagnostics};
 use crate::inputs::Inputs;
 use crate::lint::{self, LintConfig};
@@ -206,7 +208,8 @@ impl<K> Files<K> {
         let paths = &self.paths;
         // Files are counted in 32 bits (`SourceId`).
         let mut order: Vec<u32> = (0..paths.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| paths.get(a as usize).cmp(paths.get(b as usize)));
+        // On both cores: a stream waits for this sort before it prints.
+        order.par_sort_unstable_by(|&a, &b| paths.get(a as usize).cmp(paths.get(b as usize)));
         // What was kept moves to its file's new place: the `i`th kept is the one that was
         // at `by[i]`. Each cycle of the permutation is followed once, swapping as it goes.
         let mut by: Vec<u32> = order.clone();

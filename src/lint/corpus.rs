@@ -2,8 +2,10 @@
 //! rendered in memory. Each file is parsed once; problems reading it are findings, not
 //! crashes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -16,6 +18,7 @@ use crate::source::{
 
 use super::classify::{Classifier, Skipped};
 use super::identity::Identity;
+use super::kinds::Kinds;
 use super::Finding;
 
 /// One Kubernetes object.
@@ -51,6 +54,14 @@ impl Document {
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or_default()
+    }
+
+    /// The API group: the apiVersion before its `/`, empty for the core group.
+    pub fn group(&self) -> &str {
+        match &self.id {
+            Some(id) => id.group(),
+            None => self.api_version().rsplit_once('/').map_or("", |(g, _)| g),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -121,6 +132,8 @@ pub struct Corpus {
     pub written: Vec<Written>,
     /// Files read but not judged: not manifests by their content ([`super::classify`]).
     pub skipped: Vec<super::Skipped>,
+    /// The documents by kind, built when first asked ([`Corpus::of_kind`]).
+    pub(super) kinds: OnceLock<Kinds>,
 }
 
 /// Whether a file is this tool's output as it wrote it.
@@ -249,15 +262,46 @@ impl Corpus {
         self.sources.path(self.docs[doc].file)
     }
 
-    /// Documents by kind, for rules scoped to kinds.
-    pub fn of_kind<'a, 'k>(
+    /// Documents of any of `kinds`, in document order, for rules scoped to kinds.
+    pub fn of_kind<'a>(
         &'a self,
-        kinds: &'k [&'k str],
-    ) -> impl Iterator<Item = (usize, &'a Document)> + use<'a, 'k> {
-        self.docs
-            .iter()
-            .enumerate()
-            .filter(move |(_, d)| kinds.contains(&d.kind()))
+        kinds: &[&str],
+    ) -> impl Iterator<Item = (usize, &'a Document)> + use<'a> {
+        let found: Cow<'a, [u32]> = match self.kinds() {
+            Some(index) => index.documents(kinds),
+            None => Cow::Owned(
+                (0..self.docs.len())
+                    .filter(|&i| kinds.contains(&self.docs[i].kind()))
+                    // A corpus holds far fewer than 4 billion documents.
+                    .map(|i| i as u32)
+                    .collect(),
+            ),
+        };
+        (0..found.len()).map(move |k| {
+            let i = found[k] as usize;
+            (i, &self.docs[i])
+        })
+    }
+
+    /// Every (API group, kind) of the corpus, each once.
+    pub fn kinds_present(&self) -> Vec<(&str, &str)> {
+        if let Some(index) = self.kinds() {
+            return index.present().collect();
+        }
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for d in &self.docs {
+            let kind = (d.group(), d.kind());
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        out
+    }
+
+    /// The index of documents by kind, when it covers every document (documents pushed
+    /// onto `docs` after it was built are not in it: then `None`, and callers scan).
+    fn kinds(&self) -> Option<&Kinds> {
+        Some(self.kinds.get_or_init(|| Kinds::of(&self.docs))).filter(|k| k.covers(self.docs.len()))
     }
 
     /// Namespace name → index of its Namespace object.
@@ -530,6 +574,7 @@ impl Corpus {
 
     /// Move `other`'s files and documents in after this corpus's own.
     pub fn append(&mut self, other: Corpus) {
+        self.kinds = OnceLock::new();
         let offset = self.sources.append(other.sources);
         self.docs.extend(other.docs.into_iter().map(|mut d| {
             d.file = SourceId::nth(d.file.index() + offset);

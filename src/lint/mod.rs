@@ -15,6 +15,7 @@ mod config;
 mod corpus;
 mod helpers;
 mod identity;
+mod kinds;
 mod prune;
 pub mod registry;
 mod rules;
