@@ -96,6 +96,26 @@ fn tenant_slice_equals_the_rendered_files() {
     }
 }
 
+/// Every prod tenant's slice, rendered alone, is its files in the whole render: its
+/// WorkflowTemplates fitted to its own tier (large, medium, small: parallelism 3, 2, … for
+/// one workflow), whatever the tenants rendered before it in the same run were fitted to.
+#[test]
+fn every_tenant_slice_equals_its_files_in_the_whole_render() {
+    let e = rendered();
+    for team in ["backend", "frontend", "data", "ml", "integrations"] {
+        let namespace = format!("{team}-prod");
+        let expected = slice_of_tree(
+            &e,
+            &[
+                &format!("prod/tenants/{namespace}/"),
+                &format!("prod/workflows/{namespace}/"),
+            ],
+        );
+        assert!(expected.contains("kind: WorkflowTemplate"), "{team}");
+        assert_eq!(generated(e.path(), &prod_slice(team)), expected, "{team}");
+    }
+}
+
 #[test]
 fn environment_slice_and_parameters_from_argo_cd() {
     let e = rendered();

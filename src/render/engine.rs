@@ -15,6 +15,7 @@ use crate::diagnostic::Diagnostic;
 use crate::inputs::TemplateFile;
 use crate::source::Location;
 
+use super::fitted::Fitted;
 use super::memo::Memo;
 
 /// Instructions one template render may execute before it is stopped.
@@ -28,6 +29,8 @@ pub struct Engine {
     /// Template name → the file it was read from, for error locations.
     files: BTreeMap<String, TemplateFile>,
     pub(super) memo: Memo,
+    /// WorkflowTemplates fitted to a tier, shared by the tenants of that tier.
+    pub(super) fitted: Fitted,
 }
 
 impl std::fmt::Debug for Engine {
@@ -69,7 +72,12 @@ impl Engine {
                 &env,
                 files.iter().map(|(n, t)| (n.as_str(), t.text.as_str())),
             );
-            Ok(Engine { env, files, memo })
+            Ok(Engine {
+                env,
+                files,
+                memo,
+                fitted: Fitted::default(),
+            })
         } else {
             Err(errors)
         }

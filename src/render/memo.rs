@@ -83,6 +83,14 @@ impl Spelled {
     }
 }
 
+/// A template's documents as [`Memo::shared`] gives them.
+pub struct Shared {
+    pub docs: Arc<Vec<Value>>,
+    /// They are the memo's: held for the engine's life, so the same `Arc` is the same
+    /// documents (another render's cannot take their place in memory).
+    pub kept: bool,
+}
+
 #[derive(Default)]
 struct Kept {
     slots: HashMap<String, Slot>,
@@ -127,36 +135,44 @@ impl Memo {
     }
 
     /// The documents template `name` produces for `ctx`: kept ones when it produced them for
-    /// the same values before, else `render`'s (kept when it succeeds).
-    pub fn documents<E>(
+    /// the same values before, else `render`'s (kept when it succeeds). Shared, not copied:
+    /// whether they are the kept ones says if the same documents may be known by identity.
+    pub fn shared<E>(
         &self,
         name: &str,
         ctx: &JinjaValue,
         render: impl FnOnce() -> Result<(Vec<Value>, usize), E>,
-    ) -> Result<Vec<Value>, E> {
+    ) -> Result<Shared, E> {
         let key = self.key(name, ctx);
         if let Some(key) = &key {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(slot) = kept.slots.get_mut(name) {
                 if let Some(docs) = slot.docs.get(key) {
                     slot.hits += 1;
-                    let docs = Arc::clone(docs);
-                    drop(kept);
-                    return Ok(docs.as_ref().clone());
+                    return Ok(Shared {
+                        docs: Arc::clone(docs),
+                        kept: true,
+                    });
                 }
             }
         }
         let (docs, bytes) = render()?;
+        let docs = Arc::new(docs);
+        let mut is_kept = false;
         if let Some(key) = key {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
             let kept = &mut *kept;
             let slot = kept.slots.entry(name.to_owned()).or_default();
             if slot.docs.len() < KEYS_PER_TEMPLATE && kept.bytes + bytes <= MAX_KEPT_BYTES {
                 kept.bytes += bytes;
-                slot.docs.insert(key, Arc::new(docs.clone()));
+                slot.docs.insert(key, Arc::clone(&docs));
+                is_kept = true;
             }
         }
-        Ok(docs)
+        Ok(Shared {
+            docs,
+            kept: is_kept,
+        })
     }
 
     /// The values template `name` would read in `ctx`, as one string; `None` when it is not
@@ -306,14 +322,14 @@ mod tests {
     /// Render `name` through the memo; the flag says whether the template ran.
     fn render(env: &Environment<'_>, memo: &Memo, name: &str, ctx: JinjaValue) -> (String, bool) {
         let mut ran = false;
-        let docs = memo
-            .documents::<minijinja::Error>(name, &ctx, || {
+        let shared = memo
+            .shared::<minijinja::Error>(name, &ctx, || {
                 ran = true;
                 let text = env.get_template(name)?.render(&ctx)?;
                 Ok((vec![Value::String(text.clone())], text.len()))
             })
             .expect("renders");
-        (docs[0].as_str().expect("a string").to_owned(), ran)
+        (shared.docs[0].as_str().expect("a string").to_owned(), ran)
     }
 
     fn tenant(namespace: &str, tier: &str) -> JinjaValue {

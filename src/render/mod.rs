@@ -6,6 +6,7 @@
 
 mod engine;
 mod fits;
+mod fitted;
 mod memo;
 mod stamp;
 mod workflow;
@@ -451,7 +452,18 @@ fn render_raw(
     ctx: &JinjaValue,
     what: &str,
 ) -> Result<Vec<Value>, Diagnostic> {
-    engine.memo.documents(name, ctx, || {
+    let shared = render_shared(engine, name, ctx, what)?;
+    Ok(Arc::try_unwrap(shared.docs).unwrap_or_else(|docs| docs.as_ref().clone()))
+}
+
+/// [`render_raw`]'s documents, shared with the memo when it keeps them.
+fn render_shared(
+    engine: &Engine,
+    name: &str,
+    ctx: &JinjaValue,
+    what: &str,
+) -> Result<memo::Shared, Diagnostic> {
+    engine.memo.shared(name, ctx, || {
         let text = engine.render(name, ctx, what)?;
         let docs = parse_documents(&text).map_err(|e| {
             let rendered_line = text
@@ -545,7 +557,7 @@ fn render_workflow(
             workflows => JinjaValue::from_serialize(&refs),
         }
     };
-    let mut docs = render_raw(engine, name, &ctx, &what).map_err(|d| {
+    let output = render_shared(engine, name, &ctx, &what).map_err(|d| {
         if d.code == "template-undefined" {
             d.note(format!(
                 "`workflows` holds the tenant's other WorkflowTemplates: {}",
@@ -563,6 +575,37 @@ fn render_workflow(
             d
         }
     })?;
+    let doc = if output.kept {
+        let at = fitted::Fitting {
+            output: &output.docs,
+            env: &env.name,
+            workflow: wf,
+            tier_name: &tenant.spec.tier,
+            tier: &tenant.tier,
+        };
+        engine.fitted.get_or_fit(&at, || {
+            fit_workflow(engine, env, tenant, wf, &what, output.docs.as_ref().clone())
+        })?
+    } else {
+        let docs = Arc::try_unwrap(output.docs).unwrap_or_else(|d| d.as_ref().clone());
+        fit_workflow(engine, env, tenant, wf, &what, docs)?
+    };
+    finish(engine, name, &what, stamp, doc)
+}
+
+/// A workflow template's output as the tenant's WorkflowTemplate: one document, named and
+/// labelled for the workflow, with the pack's workflow rules put on and its pods fitted to
+/// the tenant's tier (not yet stamped). Reads only what [`fitted::Fitting`] holds.
+fn fit_workflow(
+    engine: &Engine,
+    env: &EnvPlan,
+    tenant: &TenantPlan,
+    wf: &WorkflowPlan,
+    what: &str,
+    mut docs: Vec<Value>,
+) -> Result<Value, Diagnostic> {
+    let name = &wf.template;
+    let what = what.to_owned();
     if docs.len() != 1 {
         return Err(object_error(
             engine,
@@ -671,5 +714,5 @@ fn render_workflow(
             }
         }
     }
-    finish(engine, name, &what, stamp, doc)
+    Ok(doc)
 }
