@@ -8,6 +8,7 @@
 //! gains documents afterwards ([`super::Corpus::append`]) builds it again.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::corpus::Document;
 
@@ -16,7 +17,7 @@ use super::corpus::Document;
 pub struct Kinds {
     /// How many documents it was built over.
     docs: usize,
-    /// A score of kinds in a tree, so a list is searched faster than a hash is taken.
+    /// In the order first seen; a rule's question is a pass over a few dozen kinds.
     by_kind: Vec<Entry>,
 }
 
@@ -30,25 +31,33 @@ struct Entry {
 impl Kinds {
     pub fn of(docs: &[Document]) -> Kinds {
         let mut by_kind: Vec<Entry> = Vec::new();
+        // Where each (group, kind) is in `by_kind`: a real repository may hold hundreds of
+        // kinds (CRDs), too many to search a list for each document.
+        let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut last: Option<usize> = None;
         for (i, d) in docs.iter().enumerate() {
-            let (group, kind) = (d.group(), d.kind());
-            // Consecutive documents are mostly of few kinds: the last entry found first.
-            let at = by_kind
-                .iter()
-                .rposition(|e| *e.kind == *kind && *e.group == *group);
-            let entry = match at {
-                Some(at) => &mut by_kind[at],
+            let key = (d.group(), d.kind());
+            // Consecutive documents are often of one kind: the last entry is tried first.
+            let found = last
+                .filter(|&l| (&*by_kind[l].group, &*by_kind[l].kind) == key)
+                .or_else(|| at.get(&key).copied());
+            let entry = match found {
+                Some(n) => n,
                 None => {
                     by_kind.push(Entry {
-                        group: group.into(),
-                        kind: kind.into(),
+                        group: key.0.into(),
+                        kind: key.1.into(),
                         docs: Vec::new(),
                     });
-                    by_kind.last_mut().expect("just pushed")
+                    at.insert(key, by_kind.len() - 1);
+                    by_kind.len() - 1
                 }
             };
+            last = Some(entry);
             // A corpus is bounded by its files' sizes far below 4 billion documents.
-            entry.docs.push(u32::try_from(i).unwrap_or(u32::MAX));
+            by_kind[entry]
+                .docs
+                .push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         for e in &mut by_kind {
             e.docs.shrink_to_fit();
