@@ -272,7 +272,7 @@ pub fn prune(doc: &mut Document, interner: &Interner) {
     if binding::KINDS.contains(&id.kind()) {
         doc.binding = Some(Box::new(Binding::of(&doc.value)));
     }
-    let value = Arc::try_unwrap(std::mem::take(&mut doc.value)).unwrap_or_else(|v| (*v).clone());
+    let value = Arc::unwrap_or_clone(std::mem::take(&mut doc.value));
     doc.value = interner.intern_cut(value, wanted(id.kind()));
 }
 

@@ -453,7 +453,7 @@ fn render_raw(
     what: &str,
 ) -> Result<Vec<Value>, Diagnostic> {
     let shared = render_shared(engine, name, ctx, what)?;
-    Ok(Arc::try_unwrap(shared.docs).unwrap_or_else(|docs| docs.as_ref().clone()))
+    Ok(Arc::unwrap_or_clone(shared.docs))
 }
 
 /// [`render_raw`]'s documents, shared with the memo when it keeps them.
@@ -587,8 +587,14 @@ fn render_workflow(
             fit_workflow(engine, env, tenant, wf, &what, output.docs.as_ref().clone())
         })?
     } else {
-        let docs = Arc::try_unwrap(output.docs).unwrap_or_else(|d| d.as_ref().clone());
-        fit_workflow(engine, env, tenant, wf, &what, docs)?
+        fit_workflow(
+            engine,
+            env,
+            tenant,
+            wf,
+            &what,
+            Arc::unwrap_or_clone(output.docs),
+        )?
     };
     finish(engine, name, &what, stamp, doc)
 }
@@ -605,12 +611,11 @@ fn fit_workflow(
     mut docs: Vec<Value>,
 ) -> Result<Value, Diagnostic> {
     let name = &wf.template;
-    let what = what.to_owned();
     if docs.len() != 1 {
         return Err(object_error(
             engine,
             name,
-            &what,
+            what,
             &format!(
                 "a workflow template must produce one WorkflowTemplate, it produced {} documents",
                 docs.len()
@@ -624,7 +629,7 @@ fn fit_workflow(
         return Err(object_error(
             engine,
             name,
-            &what,
+            what,
             "a workflow template must produce an argoproj.io/v1alpha1 WorkflowTemplate",
         ));
     }
@@ -635,13 +640,13 @@ fn fit_workflow(
                 .or_insert_with(|| Value::Object(Map::new()))
         })
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| object_error(engine, name, &what, "`metadata` is not a mapping"))?;
+        .ok_or_else(|| object_error(engine, name, what, "`metadata` is not a mapping"))?;
     match meta.get("name").and_then(Value::as_str) {
         Some(n) if n != wf.resource_name => {
             return Err(object_error(
                 engine,
                 name,
-                &what,
+                what,
                 &format!(
                     "it names the WorkflowTemplate `{n}`; it must be `{}` (or leave the name out)",
                     wf.resource_name
@@ -656,7 +661,7 @@ fn fit_workflow(
         .entry("labels")
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
-        .ok_or_else(|| object_error(engine, name, &what, "`metadata.labels` is not a mapping"))?;
+        .ok_or_else(|| object_error(engine, name, what, "`metadata.labels` is not a mapping"))?;
     labels.insert(WORKFLOW_NAME_LABEL.into(), wf.name.clone().into());
     labels.insert(WORKFLOW_VERSION_LABEL.into(), wf.version.clone().into());
     if let Some(spec) = &env.spec.workflows {
