@@ -344,9 +344,11 @@ pub fn run<S: Sink>(
                         .unzip();
                     return Ok((None, paths, files));
                 };
+                let mut unit = unit;
+                let lineages: Vec<_> = unit.iter_mut().map(|m| m.lineage.take()).collect();
                 let set = manifest::ManifestSet { manifests: unit };
                 let corpus = lint::Corpus::from_rendered(set, &mut files, tree_path(config));
-                let mut chunk = judging.judge(corpus, |_| true);
+                let mut chunk = judging.judge(corpus, &lineages, |_| true);
                 let files = chunk.take_texts(|path, text| sink.take(path, text.into_bytes()));
                 Ok((Some(chunk), Vec::new(), files))
             });
@@ -368,6 +370,9 @@ pub fn run<S: Sink>(
             }
             if plan.environments[0].tenants.is_empty() {
                 crate::schema::objects::release_parsed();
+            }
+            if let Some(stream) = stream.as_mut() {
+                stream.forget_repeats();
             }
             done += plan.environments[0].tenants.len();
             if let Some(files) = growth.expected_files(kept.len(), done) {

@@ -167,7 +167,10 @@ fn streaming_lint_matches_whole_corpus_lint() {
             .count();
         relational += whole
             .iter()
-            .filter(|f| gitops_render::lint::rule(f.rule).is_some_and(|r| r.scope != Scope::File))
+            .filter(|f| {
+                gitops_render::lint::rule(f.rule)
+                    .is_some_and(|r| matches!(r.scope, Scope::Corpus(_)))
+            })
             .count();
     }
     // The corpus rules fired somewhere, so pruning was put to the test.
@@ -176,4 +179,73 @@ fn streaming_lint_matches_whole_corpus_lint() {
         required >= 10,
         "only {required} required-workflow findings on the example tree"
     );
+}
+
+/// The objects of `corpus` as a render hands them to lint, moved to namespace `ns` and team
+/// `team` (as they stand when `None`); objects without an identity are left out.
+fn as_rendered(corpus: &Corpus, moved: Option<(&str, &str)>) -> Corpus {
+    use gitops_render::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
+    let manifests = corpus
+        .docs
+        .iter()
+        .filter_map(|d| {
+            let mut value = d.value.as_ref().clone();
+            if let (Some((ns, team)), Some(meta)) = (moved, value.get_mut("metadata")) {
+                let meta = meta.as_object_mut()?;
+                meta.insert("namespace".into(), ns.into());
+                let labels = meta
+                    .entry("labels")
+                    .or_insert_with(|| serde_json::json!({}));
+                labels
+                    .as_object_mut()?
+                    .insert(gitops_render::render::TEAM_LABEL.into(), team.into());
+            }
+            Some(Manifest {
+                id: ObjectRef::of(&value).ok()?,
+                placement: Placement::Argo { env: "dev".into() },
+                value,
+                inputs: "fixture".into(),
+                layout: Default::default(),
+                lineage: None,
+            })
+        })
+        .collect();
+    Corpus::from_rendered(ManifestSet { manifests }, &mut BTreeMap::new(), "gitops")
+}
+
+/// What `rule` hits in `corpus`, each message with its object's name put as `<object>`.
+fn object_hits(
+    rule: &gitops_render::lint::Rule,
+    corpus: &Corpus,
+    config: &LintConfig,
+) -> Vec<(usize, String, String)> {
+    let mut hits = Vec::new();
+    (rule.check)(corpus, config, &mut hits);
+    hits.into_iter()
+        .map(|h| {
+            let object = corpus.docs[h.doc].display();
+            (h.doc, h.pointer, h.message.replace(&object, "<object>"))
+        })
+        .collect()
+}
+
+/// An object rule (`Scope::Object`) finds the same in an object whatever namespace and team
+/// it was stamped with: a render judges one object of each lineage and gives the others its
+/// hits. Every such rule is held to it on both its fixtures.
+#[test]
+fn object_rules_read_neither_the_namespace_nor_the_team() {
+    for rule in RULES.iter().filter(|r| r.scope == Scope::Object) {
+        for case in ["fires", "clean"] {
+            let path = fixture(rule.id, case).to_string_lossy().into_owned();
+            let corpus = Corpus::read_paths(&[path]).expect("fixture reads");
+            let config = config(rule.id, case);
+            let here = object_hits(rule, &as_rendered(&corpus, None), &config);
+            let there = as_rendered(&corpus, Some(("elsewhere", "another-team")));
+            let there = object_hits(rule, &there, &config);
+            assert_eq!(here, there, "rule `{}` on its {case} fixture", rule.id);
+            if case == "fires" {
+                assert!(!here.is_empty(), "rule `{}` fires on its fixture", rule.id);
+            }
+        }
+    }
 }

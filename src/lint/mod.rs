@@ -18,6 +18,7 @@ mod identity;
 mod kinds;
 mod prune;
 pub mod registry;
+mod repeats;
 mod rules;
 mod stream;
 
@@ -100,15 +101,33 @@ struct Judged {
 
 /// Run the rules `which` selects (in parallel) and drop suppressed hits.
 fn judge(corpus: &Corpus, config: &LintConfig, which: fn(&Rule) -> bool) -> Vec<Judged> {
+    suppress(corpus, config, hits(corpus, config, which))
+}
+
+/// A rule's hits, before suppressions.
+struct Hits {
+    rule: &'static Rule,
+    hits: Vec<Hit>,
+}
+
+/// The hits of the rules `which` selects and the configuration leaves on, in parallel.
+fn hits(corpus: &Corpus, config: &LintConfig, which: impl Fn(&Rule) -> bool + Sync) -> Vec<Hits> {
     RULES
         .par_iter()
-        .filter(|rule| which(rule))
-        .flat_map_iter(|&rule| {
-            let severity = config.severity(rule);
+        .filter(|rule| which(rule) && config.severity(rule).is_some())
+        .map(|&rule| {
             let mut hits = Vec::new();
-            if severity.is_some() {
-                (rule.check)(corpus, config, &mut hits);
-            }
+            (rule.check)(corpus, config, &mut hits);
+            Hits { rule, hits }
+        })
+        .collect()
+}
+
+/// The hits no annotation or waiver suppresses, at the severity each reports at.
+fn suppress(corpus: &Corpus, config: &LintConfig, hits: Vec<Hits>) -> Vec<Judged> {
+    hits.into_par_iter()
+        .flat_map_iter(|Hits { rule, hits }| {
+            let severity = config.severity(rule);
             hits.into_iter().filter_map(move |mut hit| {
                 let doc = &corpus.docs[hit.doc];
                 if config.suppressed(rule.id, doc) {

@@ -42,6 +42,14 @@ pub enum Scope {
     /// Each file's documents on their own: the rule runs on every chunk of files while their
     /// values and text are in memory, and may read any field.
     File,
+    /// Like [`Scope::File`], and the rule reads nothing of a document but its own value,
+    /// less its namespace and the team label the render stamps (`gitops-render.dev/team`):
+    /// no other document, no file text or path. Its hits are then the same for every object
+    /// stamped from the same template output in one environment, whatever tenant each went
+    /// to, so a render judges one object of such a lineage and gives the others its hits
+    /// ([`super::repeats`]). `tests/lint_rules.rs` holds every such rule to it on its
+    /// fixtures, moved to another namespace and team.
+    Object,
     /// Relations between documents anywhere in the linted set: the rule runs once, over
     /// every document, after each was pruned to its identity, `apiVersion`, the ignore
     /// annotation and the fields listed here as `(kind, JSON pointer)`, where kind `*` is

@@ -6,15 +6,20 @@
 //! for positions. Findings are the same as [`super::lint`]'s over the whole corpus.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
+use crate::manifest::Lineage;
 use crate::source::SourceId;
 
 use super::corpus::{list_paths, Corpus, Origin};
 use super::prune::{prune, Interner};
 use super::registry::Scope;
-use super::{judge, locate, locate_with, sorted, Finding, LintConfig, Notes};
+use super::repeats::{Found, Repeats, Seen};
+use super::{
+    hits, judge, locate, locate_with, sorted, suppress, Finding, Hit, Hits, LintConfig, Notes,
+};
 
 /// Files per chunk. A chunk is read, parsed, judged and pruned by one worker while its
 /// values are in that core's cache; 32 files are enough that running the rules on a chunk
@@ -62,7 +67,8 @@ pub fn lint_paths(
                 let first = w * window + n * chunk_files;
                 let aside = Aside::of(&mut chunk, config, first);
                 // Text read once (stdin) cannot be read again: it is kept.
-                let judged = stream.judge(chunk, |i| matches!(inputs[i].origin, Origin::Text(_)));
+                let keep = |i: usize| matches!(inputs[i].origin, Origin::Text(_));
+                let judged = stream.judge(chunk, &[], keep);
                 Ok((judged, aside))
             })
             .collect::<Result<_, String>>()?;
@@ -238,7 +244,53 @@ pub struct Stream<'c> {
     /// Every document added so far, pruned, and its file (text kept or dropped).
     relations: Corpus,
     interner: Interner,
+    /// The lineages the object rules found nothing in, in this batch of a render.
+    repeats: Repeats,
     notes: Notes,
+}
+
+/// The hits known documents are given: the `i`th document what `known[i]` found.
+fn replayed(known: Vec<Option<Found>>) -> Vec<Hits> {
+    let mut out = Vec::new();
+    for (doc, found) in known.iter().enumerate() {
+        for seen in found.iter().flat_map(|f| f.iter()) {
+            let hit = Hit::new(doc, seen.pointer.clone(), seen.message.clone());
+            out.push(Hits {
+                rule: seen.rule,
+                hits: vec![hit],
+            });
+        }
+    }
+    out
+}
+
+/// `each`'s hits on `chunk` with the documents `aside[i]` taken out, at the documents'
+/// places in the whole chunk; the chunk is whole again afterwards.
+fn apart(chunk: &mut Corpus, aside: &[bool], each: impl FnOnce(&Corpus) -> Vec<Hits>) -> Vec<Hits> {
+    let mut kept_at = Vec::new();
+    let mut set_aside = Vec::new();
+    for (i, doc) in std::mem::take(&mut chunk.docs).into_iter().enumerate() {
+        if aside[i] {
+            set_aside.push(doc);
+        } else {
+            kept_at.push(i);
+            chunk.docs.push(doc);
+        }
+    }
+    // The kind index is of the documents it was built over.
+    chunk.kinds = OnceLock::new();
+    let mut found = each(chunk);
+    for h in found.iter_mut().flat_map(|h| &mut h.hits) {
+        h.doc = kept_at[h.doc];
+    }
+    let mut judged = std::mem::take(&mut chunk.docs).into_iter();
+    let mut set_aside = set_aside.into_iter();
+    chunk.docs = aside
+        .iter()
+        .filter_map(|&a| if a { set_aside.next() } else { judged.next() })
+        .collect();
+    chunk.kinds = OnceLock::new();
+    found
 }
 
 /// A chunk after the file rules: its findings and its documents pruned.
@@ -272,6 +324,7 @@ impl<'c> Stream<'c> {
                 ..Corpus::default()
             },
             interner: Interner::default(),
+            repeats: Repeats::default(),
             notes: Notes::Placed,
         }
     }
@@ -283,10 +336,35 @@ impl<'c> Stream<'c> {
         self
     }
 
-    /// Run the file rules on `chunk` and prune its documents; the text of its `i`th file is
-    /// dropped unless `keep_text(i)`. Chunks may be judged in parallel.
-    pub fn judge(&self, mut chunk: Corpus, keep_text: impl Fn(usize) -> bool) -> Chunk {
-        let judged = judge(&chunk, self.config, |r| matches!(r.scope, Scope::File));
+    /// Run the file and object rules on `chunk` and prune its documents; the text of its
+    /// `i`th file is dropped unless `keep_text(i)`. Chunks may be judged in parallel. A
+    /// render gives each document's lineage (`lineages[i]` the `i`th's; else none): the
+    /// object rules pass over a document whose lineage and labels an earlier clean one had
+    /// ([`Repeats`]).
+    pub fn judge(
+        &self,
+        mut chunk: Corpus,
+        lineages: &[Option<Lineage>],
+        keep_text: impl Fn(usize) -> bool,
+    ) -> Chunk {
+        let known = self.repeats.known(&chunk.docs, lineages);
+        let aside: Vec<bool> = known.iter().map(Option::is_some).collect();
+        let mut raw = if aside.contains(&true) {
+            let mut raw = hits(&chunk, self.config, |r| matches!(r.scope, Scope::File));
+            raw.extend(apart(&mut chunk, &aside, |chunk| {
+                hits(chunk, self.config, |r| matches!(r.scope, Scope::Object))
+            }));
+            raw
+        } else {
+            hits(&chunk, self.config, |r| {
+                matches!(r.scope, Scope::File | Scope::Object)
+            })
+        };
+        if lineages.iter().any(Option::is_some) {
+            self.remember(&chunk, lineages, &aside, &raw);
+            raw.extend(replayed(known));
+        }
+        let judged = suppress(&chunk, self.config, raw);
         let mut findings = locate_with(&chunk, judged, self.notes);
         findings.append(&mut chunk.read_findings);
         chunk
@@ -310,8 +388,34 @@ impl<'c> Stream<'c> {
             findings: self.findings,
             relations: self.relations,
             interner: self.interner,
+            repeats: self.repeats,
             notes: self.notes,
         }
+    }
+
+    /// Keep what the object rules found in each document judged (not `aside`) that has a
+    /// lineage.
+    fn remember(&self, chunk: &Corpus, lineages: &[Option<Lineage>], aside: &[bool], raw: &[Hits]) {
+        let mut found: Vec<Vec<Seen>> = (0..chunk.docs.len()).map(|_| Vec::new()).collect();
+        for h in raw.iter().filter(|h| matches!(h.rule.scope, Scope::Object)) {
+            for hit in &h.hits {
+                found[hit.doc].push(Seen {
+                    rule: h.rule,
+                    pointer: hit.pointer.clone(),
+                    message: hit.message.clone(),
+                });
+            }
+        }
+        for (i, found) in found.into_iter().enumerate() {
+            if let (Some(lineage), false) = (&lineages[i], aside[i]) {
+                self.repeats.remember(&chunk.docs[i], lineage, found);
+            }
+        }
+    }
+
+    /// Let the entries of the last batch of a render go ([`Repeats::forget`]).
+    pub fn forget_repeats(&mut self) {
+        self.repeats.forget();
     }
 
     /// Make room for `documents` documents in all.

@@ -4,6 +4,7 @@
 mod canonical;
 pub mod digest;
 pub mod labels;
+mod lineage;
 pub mod pod;
 pub mod pod_security;
 pub mod quantity;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use canonical::{needs_quotes, to_canonical_yaml, write_canonical_yaml};
+pub use lineage::Lineage;
 
 /// The identity of an object as Kubernetes sees it: API group, kind, namespace, name.
 /// Two objects with the same identity would overwrite each other in a cluster.
@@ -113,6 +115,8 @@ pub struct Manifest {
     pub inputs: Arc<str>,
     /// How its environment's tree holds it (`repo.layout`): the file it is written to.
     pub layout: crate::model::Layout,
+    /// What it was stamped from, when other objects may have been stamped from the same.
+    pub lineage: Option<Lineage>,
 }
 
 /// Every object of a render, in tree order.

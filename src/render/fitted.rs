@@ -76,12 +76,14 @@ impl Fitting<'_> {
 }
 
 impl Fitted {
-    /// The fitted document for `at`: the kept one, or `fit`'s (kept when it succeeds).
+    /// The fitted document for `at`: the kept one, or `fit`'s (kept when it succeeds and
+    /// there is room), with the kept one when there is: every tenant given the same kept
+    /// document was fitted from the same key.
     pub fn get_or_fit<E>(
         &self,
         at: &Fitting<'_>,
         fit: impl FnOnce() -> Result<Value, E>,
-    ) -> Result<Value, E> {
+    ) -> Result<(Value, Option<Arc<Value>>), E> {
         let hash = at.hash();
         let found = {
             let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -91,24 +93,30 @@ impl Fitted {
                 .map(|e| Arc::clone(&e.fitted))
         };
         if let Some(fitted) = found {
-            return Ok(fitted.as_ref().clone());
+            return Ok((fitted.as_ref().clone(), Some(fitted)));
         }
         let fitted = fit()?;
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let kept = &mut *kept;
         let list = kept.by_hash.entry(hash).or_default();
-        if kept.entries < MAX_ENTRIES && !list.iter().any(|e| at.is(e)) {
-            kept.entries += 1;
-            list.push(Entry {
-                output: Arc::clone(at.output),
-                env: at.env.to_owned(),
-                workflow: at.workflow.clone(),
-                tier_name: at.tier_name.to_owned(),
-                tier: at.tier.clone(),
-                fitted: Arc::new(fitted.clone()),
-            });
+        // Another thread may have fitted the same meanwhile: its document is the kept one.
+        if let Some(e) = list.iter().find(|e| at.is(e)) {
+            return Ok((fitted, Some(Arc::clone(&e.fitted))));
         }
-        Ok(fitted)
+        if kept.entries >= MAX_ENTRIES {
+            return Ok((fitted, None));
+        }
+        kept.entries += 1;
+        let shared = Arc::new(fitted.clone());
+        list.push(Entry {
+            output: Arc::clone(at.output),
+            env: at.env.to_owned(),
+            workflow: at.workflow.clone(),
+            tier_name: at.tier_name.to_owned(),
+            tier: at.tier.clone(),
+            fitted: Arc::clone(&shared),
+        });
+        Ok((fitted, Some(shared)))
     }
 }
 
@@ -144,7 +152,7 @@ mod tests {
             ran = true;
             result
         });
-        (got, ran)
+        (got.map(|(doc, _)| doc), ran)
     }
 
     #[test]
@@ -189,6 +197,32 @@ mod tests {
     }
 
     #[test]
+    fn tenants_of_one_key_are_given_the_same_kept_document() {
+        // What lint knows to be the same object up to its namespace ([`crate::manifest::Lineage`]).
+        let cache = Fitted::default();
+        let output = Arc::new(vec![json!({"kind": "WorkflowTemplate"})]);
+        let (wf, small, medium) = (workflow("ci"), tier("1"), tier("2"));
+        let at = |tier_name, tier| Fitting {
+            output: &output,
+            env: "prod",
+            workflow: &wf,
+            tier_name,
+            tier,
+        };
+        let kept = |at: &Fitting<'_>| {
+            let (doc, kept) = cache
+                .get_or_fit(at, || Ok::<_, String>(json!({"fitted": at.tier_name})))
+                .expect("fits");
+            let kept = kept.expect("kept");
+            assert_eq!(*kept, doc);
+            kept
+        };
+        let first = kept(&at("small", &small));
+        assert!(Arc::ptr_eq(&first, &kept(&at("small", &small))));
+        assert!(!Arc::ptr_eq(&first, &kept(&at("medium", &medium))));
+    }
+
+    #[test]
     fn refusals_are_not_kept() {
         let cache = Fitted::default();
         let output = Arc::new(Vec::new());
@@ -224,6 +258,16 @@ mod tests {
             };
             fit(&cache, &at, Ok(json!(0))).0.expect("fits");
         }
+        // Past the cap, a fit is given without a kept document to share.
+        let at = Fitting {
+            output: &output,
+            env: "prod",
+            workflow: &workflows[MAX_ENTRIES + 1],
+            tier_name: "small",
+            tier: &small,
+        };
+        let got = cache.get_or_fit(&at, || Ok::<_, String>(json!(0)));
+        assert!(got.expect("fits").1.is_none());
         let kept = cache.kept.lock().expect("not poisoned");
         assert_eq!(kept.entries, MAX_ENTRIES);
         assert_eq!(

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, TemplateFile};
-use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
+use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Placement};
 use crate::model::{ArgoCd, Cluster, PackSpec, Repo};
 use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
 use crate::source::parse_documents;
@@ -258,7 +258,7 @@ fn render_env<T: Send>(
         let rendered =
             render_documents(engine, name, &ctx, &env.name, &stamp).and_then(|values| match values
                 .iter()
-                .find_map(|(id, _)| in_tenant_namespace(id, &tenant_namespaces))
+                .find_map(|o| in_tenant_namespace(&o.id, &tenant_namespaces))
             {
                 Some(msg) => Err(object_error(engine, name, &env.name, &msg)),
                 None => Ok(values),
@@ -266,12 +266,13 @@ fn render_env<T: Send>(
         match rendered {
             Ok(values) => {
                 from.extend(values.iter().map(|_| name.as_str()));
-                own.extend(values.into_iter().map(|(id, value)| Manifest {
-                    placement: env_placement(&env.name, &id.kind),
-                    id,
-                    value,
+                own.extend(values.into_iter().map(|o| Manifest {
+                    placement: env_placement(&env.name, &o.id.kind),
+                    id: o.id,
+                    value: o.value,
                     inputs: Arc::clone(&inputs),
                     layout: env.settings.repo.layout,
+                    lineage: o.lineage,
                 }));
             }
             Err(d) => diags.push(d),
@@ -340,12 +341,13 @@ fn render_tenant(
     let mut out = Vec::new();
     // The template of each object, for duplicates.
     let mut from: Vec<&str> = Vec::new();
-    let manifest = |(id, value), placement: &Placement| Manifest {
-        id,
+    let manifest = |o: Stamped, placement: &Placement| Manifest {
+        id: o.id,
         placement: placement.clone(),
-        value,
+        value: o.value,
         inputs: Arc::clone(inputs),
         layout: env.settings.repo.layout,
+        lineage: o.lineage,
     };
     for name in templates {
         match render_documents(engine, name, ctx, &what, &stamp) {
@@ -386,7 +388,14 @@ fn render_tenant(
         match entities {
             Ok(values) => {
                 from.extend(values.iter().map(|_| BACKSTAGE_TEMPLATES));
-                out.extend(values.into_iter().map(|v| manifest(v, &backstage)));
+                out.extend(values.into_iter().map(|(id, value)| {
+                    let o = Stamped {
+                        id,
+                        value,
+                        lineage: None,
+                    };
+                    manifest(o, &backstage)
+                }));
             }
             Err(d) => diags.push(d),
         }
@@ -497,6 +506,14 @@ fn object_error(engine: &Engine, name: &str, what: &str, msg: &str) -> Diagnosti
     .at(engine.location(name, 1, 1))
 }
 
+/// A stamped object: its identity, its value and what it was stamped from.
+pub struct Stamped {
+    pub id: ObjectRef,
+    pub value: Value,
+    /// `None` when no other object can share it: the memo did not keep the output.
+    pub lineage: Option<Lineage>,
+}
+
 /// Stamp one document and read its identity.
 fn finish(
     engine: &Engine,
@@ -504,12 +521,13 @@ fn finish(
     what: &str,
     stamp: &Stamp<'_>,
     doc: Value,
-) -> Result<(ObjectRef, Value), Diagnostic> {
-    let doc = stamp
+    lineage: Option<Lineage>,
+) -> Result<Stamped, Diagnostic> {
+    let value = stamp
         .apply(doc)
         .map_err(|m| object_error(engine, name, what, &m))?;
-    let id = ObjectRef::of(&doc).map_err(|m| object_error(engine, name, what, &m))?;
-    Ok((id, doc))
+    let id = ObjectRef::of(&value).map_err(|m| object_error(engine, name, what, &m))?;
+    Ok(Stamped { id, value, lineage })
 }
 
 /// Render one template into checked, stamped objects.
@@ -519,10 +537,20 @@ pub fn render_documents(
     ctx: &JinjaValue,
     what: &str,
     stamp: &Stamp<'_>,
-) -> Result<Vec<(ObjectRef, Value)>, Diagnostic> {
-    render_raw(engine, name, ctx, what)?
-        .into_iter()
-        .map(|doc| finish(engine, name, what, stamp, doc))
+) -> Result<Vec<Stamped>, Diagnostic> {
+    let memo::Shared { docs, kept } = render_shared(engine, name, ctx, what)?;
+    if !kept {
+        return Arc::unwrap_or_clone(docs)
+            .into_iter()
+            .map(|doc| finish(engine, name, what, stamp, doc, None))
+            .collect();
+    }
+    docs.iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let lineage = Lineage::Output(Arc::clone(&docs), i);
+            finish(engine, name, what, stamp, doc.clone(), Some(lineage))
+        })
         .collect()
 }
 
@@ -534,7 +562,7 @@ fn render_workflow(
     wf: &WorkflowPlan,
     base: &JinjaValue,
     stamp: &Stamp<'_>,
-) -> Result<(ObjectRef, Value), Diagnostic> {
+) -> Result<Stamped, Diagnostic> {
     let name = &wf.template;
     let what = format!(
         "{}/{} workflow {}@{}",
@@ -575,7 +603,7 @@ fn render_workflow(
             d
         }
     })?;
-    let doc = if output.kept {
+    let (doc, lineage) = if output.kept {
         let at = fitted::Fitting {
             output: &output.docs,
             env: &env.name,
@@ -583,20 +611,16 @@ fn render_workflow(
             tier_name: &tenant.spec.tier,
             tier: &tenant.tier,
         };
-        engine.fitted.get_or_fit(&at, || {
+        let (doc, fitted) = engine.fitted.get_or_fit(&at, || {
             fit_workflow(engine, env, tenant, wf, &what, output.docs.as_ref().clone())
-        })?
+        })?;
+        (doc, fitted.map(Lineage::Fitted))
     } else {
-        fit_workflow(
-            engine,
-            env,
-            tenant,
-            wf,
-            &what,
-            Arc::unwrap_or_clone(output.docs),
-        )?
+        let docs = Arc::unwrap_or_clone(output.docs);
+        let doc = fit_workflow(engine, env, tenant, wf, &what, docs)?;
+        (doc, None)
     };
-    finish(engine, name, &what, stamp, doc)
+    finish(engine, name, &what, stamp, doc, lineage)
 }
 
 /// A workflow template's output as the tenant's WorkflowTemplate: one document, named and

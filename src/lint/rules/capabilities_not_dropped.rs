@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container keeps Linux capabilities (drop ALL), or adds some.",
     doc: "## What it does\nReports containers whose `capabilities.drop` does not contain `ALL`, or that add capabilities.\n\n## Why is this bad?\nDefault capabilities include NET_RAW and others an application never needs.\n\n## Example\n```yaml\nsecurityContext:\n  capabilities: {drop: [ALL]}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An Application or ApplicationSet template uses the `default` AppProject.",
     doc: "## What it does\nReports Applications and ApplicationSet templates with `project: default` (or no project).\n\n## Why is this bad?\n`default` allows any source repository and any destination: one Application can deploy anywhere. A bootstrap root that must live there says so with `gitops-render.dev/ignore: default-appproject`.\n\n## Example\n```yaml\nspec:\n  project: default\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

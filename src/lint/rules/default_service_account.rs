@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A workload or workflow runs as the namespace's `default` ServiceAccount.",
     doc: "## What it does\nReports pod specs and workflow specs without `serviceAccountName`, or naming `default`.\n\n## Why is this bad?\nEvery pod of the namespace shares `default`; granting it rights grants them to everything.\n\n## Example\n```yaml\nspec:\n  serviceAccountName: argo-workflow\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The kind is deprecated in Kubernetes and will be removed.",
     doc: "## What it does\nReports kinds Kubernetes has deprecated but still serves, with the replacement.\n\n## Why is this bad?\nDeprecated kinds are removed in a later release; moving early avoids an upgrade-day outage.\n\n## Example\n```yaml\napiVersion: v1\nkind: Endpoints\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A pod spec uses the deprecated `serviceAccount` field.",
     doc: "## What it does\nReports pod specs that set `serviceAccount`, the deprecated alias of `serviceAccountName`.\n\n## Why is this bad?\nThe alias is kept only for old clients. When both are set and differ, `serviceAccountName` wins, so the field a reviewer reads may not be the identity the pod gets; tools that read only `serviceAccountName` (this one's rules included) miss the alias.\n\n## Example\n```yaml\nspec:\n  serviceAccount: deployer\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

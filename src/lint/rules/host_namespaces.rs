@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A pod shares the node's network, PID or IPC namespace.",
     doc: "## What it does\nReports pod specs with `hostNetwork`, `hostPID` or `hostIPC` set to true.\n\n## Why is this bad?\nThe pod sees and can reach everything on the node, including other tenants' traffic and processes.\n\n## Example\n```yaml\nspec:\n  hostNetwork: true\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

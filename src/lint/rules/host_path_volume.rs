@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A pod mounts a hostPath volume.",
     doc: "## What it does\nReports volumes of type `hostPath` in pod specs, workflow specs and workflow templates.\n\n## Why is this bad?\nA hostPath mount reads or writes the node's file system: container runtime sockets, kubelet credentials, other pods' data.\n\n## Example\n```yaml\nvolumes:\n- name: docker\n  hostPath: {path: /var/run/docker.sock}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

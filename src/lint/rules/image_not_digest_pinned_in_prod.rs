@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A production container image is pinned by tag, not by digest.",
     doc: "## What it does\nReports images in production objects (environment label `prod`) that are not pinned by `@sha256:` digest.\n\n## Why is this bad?\nTags move; only a digest guarantees production runs what was tested.\n\n## Example\n```yaml\nimage: registry.example.com/app@sha256:0123…\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container image has no tag or uses :latest.",
     doc: "## What it does\nReports images without a tag or digest, or tagged `latest`. Images built from workflow parameters (`{{…}}`) are skipped.\n\n## Why is this bad?\nThe same manifest deploys different code on every pull; rollbacks do not roll back.\n\n## Example\n```yaml\nimage: nginx:latest\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "A Namespace with Istio sidecar injection enforces `baseline` or `restricted`: the cluster needs the Istio CNI plugin.",
     doc: "## What it does\nReports, as a note, Namespaces labelled `istio-injection: enabled` (or `istio.io/rev`) whose `pod-security.kubernetes.io/enforce` is `baseline` or `restricted`.\n\n## Why is this bad?\nWithout the Istio CNI plugin, injection adds an `istio-init` container that needs the NET_ADMIN and NET_RAW capabilities; both levels forbid them, so Pod Security admission refuses every injected pod. With the CNI plugin (`istioctl install --set components.cni.enabled=true`) there is no istio-init and the pods are admitted. Nothing in the tree can show which one the cluster runs, so this is a note to check once per cluster.\n\n## Example\n```yaml\nmetadata:\n  labels:\n    istio-injection: enabled\n    pod-security.kubernetes.io/enforce: restricted\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

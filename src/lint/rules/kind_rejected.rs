@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An object of a kind the configuration refuses (`lint.rejectKinds`, `--reject-kind`).",
     doc: "## What it does\nReports every object whose kind is listed in `lint.rejectKinds` of `.gitops-render.yaml` or given with `--reject-kind`: `Kind` (any apiVersion) or `apiVersion/Kind`. Nothing is rejected unless configured, as kubeconform's `-reject`.\n\n## Why is this bad?\nSome kinds have no place in a repository: Secrets in plain text when the platform uses External Secrets, ClusterRoleBindings in a tenant's folder, `extensions/v1beta1` anything.\n\n## Example\n```yaml\n# .gitops-render.yaml\nlint:\n  rejectKinds: [Secret, rbac.authorization.k8s.io/v1/ClusterRoleBinding]\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container has no CPU/memory requests or no memory limit.",
     doc: "## What it does\nReports containers without `resources.requests.cpu`, `resources.requests.memory` or `resources.limits.memory`.\n\n## Why is this bad?\nWithout requests the scheduler overcommits nodes; without a memory limit one leak takes the node down.\n\n## Example\n```yaml\nresources:\n  requests: {cpu: 100m, memory: 128Mi}\n  limits: {memory: 512Mi}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

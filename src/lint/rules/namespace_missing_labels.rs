@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Namespace lacks one of the labels team, environment, tier.",
     doc: "## What it does\nReports Namespace objects without the `team`, `environment` and `tier` labels (system namespaces such as kube-system are skipped).\n\n## Why is this bad?\nChargeback, alert routing and NetworkPolicy selectors key on these labels.\n\n## Example\n```yaml\nmetadata:\n  name: data-prod\n  labels: {team: data, environment: prod, tier: medium}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A tenant namespace is not named by the naming rule after its team and environment labels.",
     doc: "## What it does\nReports Namespaces labelled with `team` and `environment` whose name is not what the naming rule gives: the pack's `naming.namespace` inside an estate, else `{team}-{environment}`. Namespaces a tenant names explicitly (`namespace:`) are rendered with the annotation `gitops-render.dev/ignore: namespace-naming`.\n\n## Why is this bad?\nPeople and automation find a team's namespace by the rule; an exception breaks both.\n\n## Example\n```yaml\nmetadata:\n  name: datateam\n  labels: {team: data, environment: prod}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

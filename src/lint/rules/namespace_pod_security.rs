@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A tenant Namespace does not enforce the `restricted` Pod Security Standard.",
     doc: "## What it does\nReports tenant namespaces without `pod-security.kubernetes.io/enforce: restricted`.\n\n## Why is this bad?\nWithout admission enforcement, one privileged pod manifest is enough to escape to the node.\n\n## Example\n```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A workflow parameter has no description.",
     doc: "## What it does\nReports `spec.arguments.parameters` entries without `description`.\n\n## Why is this bad?\nThe Argo UI shows the description when a person submits the workflow; without it they guess.\n\n## Example\n```yaml\narguments:\n  parameters:\n  - {name: repo, description: Git URL of the repository to build.}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "A tenant Namespace enforces `baseline` for workflows the pack declares a Pod Security exception for.",
     doc: "## What it does\nReports, as a note, Namespaces that carry `gitops-render.dev/pod-security-exceptions` and enforce `baseline` while warning and auditing at `restricted`: the pack declared that a workflow of the tenant (an image build) cannot run under `restricted`.\n\n## Why is this bad?\nIt is not by itself: an exception lowers what admission enforces for every pod of the namespace. It is deliberate, so it is not a warning, but a reviewer should see it on every run. Pods that need it still produce `restricted` warnings from the API server (the `warn` label).\n\n## Example\n```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/audit: restricted\n  annotations:\n    gitops-render.dev/pod-security-exceptions: build-docker-image\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container port name is longer than 15 characters or not an IANA service name.",
     doc: "## What it does\nChecks every container's `ports[].name` as the API server does (IANA_SVC_NAME): at most 15 characters, lowercase letters, digits and `-`, at least one letter, no `-` at either end and no `--`.\n\n## Why is this bad?\nThe API server refuses the object (`must be no more than 15 characters`); Helm and kubeconform schemas do not check it, so it fails at sync.\n\n## Example\n```yaml\nports:\n- {name: prometheus-metrics, containerPort: 9090}   # 18 characters\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container allows privilege escalation.",
     doc: "## What it does\nReports containers that do not set `allowPrivilegeEscalation: false`.\n\n## Why is this bad?\nsetuid binaries in the image can gain more privileges than the process started with.\n\n## Example\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container runs privileged.",
     doc: "## What it does\nReports containers with `securityContext.privileged: true`.\n\n## Why is this bad?\nA privileged container is root on the node.\n\n## Example\n```yaml\nsecurityContext:\n  privileged: true\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

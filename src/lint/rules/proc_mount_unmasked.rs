@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container sets `procMount: Unmasked`.",
     doc: "## What it does\nReports containers whose `securityContext.procMount` is `Unmasked`.\n\n## Why is this bad?\nThe default mount hides and makes read-only the parts of /proc that reach the host (`/proc/kcore`, `/proc/sys`, …). Unmasked exposes them; the baseline Pod Security Standard refuses it.\n\n## Example\n```yaml\nsecurityContext:\n  procMount: Unmasked\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A production Application(Set) tracks a branch (HEAD, main, master) instead of a tag or commit.",
     doc: "## What it does\nIn production objects (environment label `prod`), reports `targetRevision` / generator `revision` values that are branches: empty, HEAD, main, master, develop, trunk.\n\n## Why is this bad?\nEvery merge to the branch goes straight to production, unreviewed as a release.\n\n## Example\n```yaml\nsource:\n  targetRevision: v2026.11.3\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

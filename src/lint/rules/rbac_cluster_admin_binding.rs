@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole.",
     doc: "## What it does\nReports bindings whose `roleRef` is the ClusterRole `cluster-admin` (or `admin` cluster-wide).\n\n## Why is this bad?\nTenant tooling never needs it; one leaked token then owns the cluster.\n\n## Example\n```yaml\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A Role or ClusterRole grants a permission that leads to more permissions.",
     doc: "## What it does\nReports RBAC rules that grant an escalation path, each named with what it leads to:\n- `bind`, `escalate` or `impersonate` on anything: grant yourself any role, or act as anyone;\n- `create` on `pods` or on the controllers that create them (Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicationControllers): run a pod as any ServiceAccount of the namespace, and so hold its token and its cloud identity;\n- `create` or `get` on `pods/exec`, `pods/attach`, or `create` on `pods/portforward`: run commands in, or reach, any pod, with its ServiceAccount token;\n- `get`, `list` or `watch` on `secrets`: read every credential of the namespace, ServiceAccount tokens included;\n- `create` on `serviceaccounts/token`: mint tokens for any ServiceAccount.\n\nRules with `*` verbs or resources are `rbac-wildcard`'s. The default severity is warning: a platform decides what its tenants may do, and says so in its pack (`lint.rules: {rbac-escalation: error}`). Not covered: submitting an Argo Workflow runs pods as any ServiceAccount the Workflow names unless the controller restricts it (`workflowRestrictions.templateReferencing: Strict`).\n\n## Why is this bad?\nEvery namespace has a ServiceAccount with more rights than its developers (the workflow identity that deploys, the one with the cloud role). Whoever can start a pod with it, exec into its pods or read its token holds those rights.\n\n## Example\n```yaml\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get, list, create]\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

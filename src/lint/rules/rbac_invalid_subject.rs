@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A binding subject has an unknown kind, a User/Group without the RBAC apiGroup, or a ServiceAccount without namespace.",
     doc: "## What it does\nChecks each subject: kind is User, Group or ServiceAccount; User and Group have `apiGroup: rbac.authorization.k8s.io`; ServiceAccount has a `namespace` (on ClusterRoleBindings) and no apiGroup.\n\n## Why is this bad?\nA malformed subject binds nobody: the access you meant to grant silently does not exist.\n\n## Example\n```yaml\nsubjects:\n- {kind: Group, name: sre}   # apiGroup missing\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

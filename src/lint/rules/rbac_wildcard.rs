@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Role or ClusterRole grants `*` verbs, resources or apiGroups.",
     doc: "## What it does\nReports RBAC rules with `*` in `verbs`, `resources` or `apiGroups`.\n\n## Why is this bad?\nA wildcard grants today's and tomorrow's resources, including Secrets and anything a CRD adds.\n\n## Example\n```yaml\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

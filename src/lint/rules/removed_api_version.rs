@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The apiVersion was removed from Kubernetes (at or before the target version).",
     doc: "## What it does\nReports apiVersions removed from Kubernetes, with the release that removed them and the replacement. The target version is `--kube-version` (default 1.34).\n\n## Why is this bad?\nThe API server rejects the object; the sync fails after an upgrade even though nothing in Git changed.\n\n## Example\n```yaml\napiVersion: batch/v1beta1\nkind: CronJob\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

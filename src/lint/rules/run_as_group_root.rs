@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A container runs with group 0 (`runAsGroup: 0`).",
     doc: "## What it does\nReports containers whose `runAsGroup` (their own, or the pod's they inherit) is 0.\n\n## Why is this bad?\nGroup 0 owns much of a container image's file system and of the host's: a process that escapes the container with group root reads and writes what root's group can. `runAsNonRoot` does not look at the group.\n\n## Example\n```yaml\nsecurityContext:\n  runAsUser: 1000\n  runAsGroup: 0\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

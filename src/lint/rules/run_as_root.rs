@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container may run as root: no runAsNonRoot, or runAsUser 0.",
     doc: "## What it does\nReports containers (of Pods, controllers and Argo workflows) that do not set `runAsNonRoot: true` themselves or at pod level, or that set `runAsUser: 0`.\n\n## Why is this bad?\nArgo and most images run as root by default; root in a container is one kernel bug away from root on the node.\n\n## Example\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 1000\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

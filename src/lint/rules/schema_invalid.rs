@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The object does not validate against its Kubernetes or Argo schema (unknown fields are errors).",
     doc: "## What it does\nValidates each object strictly against the schema of its apiVersion and kind: the Kubernetes schema (k8s-openapi, Kubernetes 1.34) or the upstream Argo Workflows / Argo CD CRD. Unknown fields are errors; int-or-string and quantity fields accept both forms.\n\n## Why is this bad?\nThe API server silently prunes unknown fields, so a typo (`imagePullPolicyy`, `contaner`) disappears without a trace and the setting you wrote never applies.\n\n## Example\n```yaml\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        imagePullPolicyy: Always\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A container has no RuntimeDefault (or Localhost) seccomp profile.",
     doc: "## What it does\nReports containers without `seccompProfile.type` RuntimeDefault or Localhost at container or pod level.\n\n## Why is this bad?\nWithout seccomp every syscall is available to the container.\n\n## Example\n```yaml\nsecurityContext:\n  seccompProfile: {type: RuntimeDefault}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Secret carries its values (data or stringData) in the repository.",
     doc: "## What it does\nReports Secret objects with non-empty `data` or `stringData`. The values are never printed.\n\n## Why is this bad?\nbase64 is an encoding, not encryption: everyone who can read the repository (and its history, forever) has the secret. Use Sealed Secrets, External Secrets or SOPS.\n\n## Example\n```yaml\nkind: Secret\nstringData: {password: hunter2}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Deployment, StatefulSet, DaemonSet, ReplicaSet or ReplicationController selector does not match its template's labels.",
     doc: "## What it does\nMatches each controller's `spec.selector` (`matchLabels` and `matchExpressions`) against its own `spec.template.metadata.labels`.\n\n## Why is this bad?\nThe API server refuses the object (`selector does not match template labels`). The selector is also immutable: fixing it later means deleting the controller.\n\n## Example\n```yaml\nselector: {matchLabels: {app: web}}\ntemplate:\n  metadata: {labels: {app: website}}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

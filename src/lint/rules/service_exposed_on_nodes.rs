@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A Service is of type NodePort or LoadBalancer.",
     doc: "## What it does\nReports Services of type `NodePort` or `LoadBalancer`.\n\n## Why is this bad?\nA NodePort opens a port on every node of a shared cluster, outside the tenant's NetworkPolicies' reach from other networks; a LoadBalancer gives the tenant a public address and a cloud bill. Both bypass the platform's ingress (TLS, authentication, rate limits). Expose through the ingress or gateway; a platform that allows them for some teams says so with the ignore annotation or a waiver.\n\n## Example\n```yaml\nkind: Service\nspec:\n  type: NodePort\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

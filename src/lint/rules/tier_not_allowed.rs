@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Namespace's tier label names a tier the pack does not allow in its environment.",
     doc: "## What it does\nChecks the `tier` label of each Namespace against the pack's `environments.<env>.allowedTiers` (known when lint runs inside an estate or from `render`).\n\n## Why is this bad?\nA micro tier in production is an outage waiting for load.\n\n## Example\n```yaml\nmetadata:\n  name: data-prod\n  labels: {environment: prod, tier: micro}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

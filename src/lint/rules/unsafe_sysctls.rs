@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A pod sets a sysctl outside the safe set.",
     doc: "## What it does\nReports `securityContext.sysctls` of pod specs, workflow specs and workflow templates that are not in the Pod Security Standards' safe set (`kernel.shm_rmid_forced`, `net.ipv4.ip_local_port_range`, `net.ipv4.tcp_syncookies`, …).\n\n## Why is this bad?\nAn unsafe sysctl reaches the node's kernel or other pods sharing it. The kubelet refuses such pods unless the node allows them (`--allowed-unsafe-sysctls`), so the pod fails with `SysctlForbidden` — and where a node allows them, one tenant tunes the kernel for all.\n\n## Example\n```yaml\nsecurityContext:\n  sysctls:\n  - {name: net.core.somaxconn, value: \"1024\"}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A workflow has no activeDeadlineSeconds.",
     doc: "## What it does\nReports workflow specs without `activeDeadlineSeconds`.\n\n## Why is this bad?\nA hung step holds its quota and its node forever.\n\n## Example\n```yaml\nspec:\n  activeDeadlineSeconds: 3600\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A workflow sets neither podGC nor ttlStrategy.",
     doc: "## What it does\nReports workflow specs without `podGC` and without `ttlStrategy`.\n\n## Why is this bad?\nCompleted pods and workflows pile up in etcd and count against the quota.\n\n## Example\n```yaml\npodGC: {strategy: OnPodCompletion}\nttlStrategy: {secondsAfterSuccess: 3600}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A workflow has no retryStrategy with backoff.",
     doc: "## What it does\nReports workflow specs without `retryStrategy` (with `limit` and `backoff`) at workflow level or on every template.\n\n## Why is this bad?\nTransient failures (a node drained, a registry hiccup) fail the whole workflow; retries without backoff hammer what is already failing.\n\n## Example\n```yaml\nretryStrategy:\n  limit: 3\n  retryPolicy: OnFailure\n  backoff: {duration: 30s, factor: 2, maxDuration: 10m}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

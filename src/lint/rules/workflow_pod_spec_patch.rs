@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A workflow's podSpecPatch escalates the pod (host namespaces, root, privileged, another ServiceAccount) or cannot be read.",
     doc: "## What it does\nParses every `podSpecPatch` of a Workflow, WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow (at the workflow spec and at each template) and reports a patch that is not a YAML/JSON pod spec, or that sets `hostPID`/`hostIPC`/`hostNetwork`, runs as root (`runAsUser: 0`, `runAsNonRoot: false`), makes a container privileged, lets it escalate or add capabilities, unmasks `/proc`, disables seccomp, mounts a hostPath, or names a ServiceAccount other than the workflow's.\n\n## Why is this bad?\nArgo applies the patch after everything else, as a strategic merge over the generated pod: every other check of the workflow sees the restricted settings, the cluster runs the patched ones.\n\n## Example\n```yaml\nspec:\n  podSpecPatch: |\n    containers:\n    - name: main\n      resources: {limits: {memory: 2Gi}}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A template or executor of a workflow runs as another ServiceAccount than the workflow.",
     doc: "## What it does\nReports `serviceAccountName` on a workflow template (`templates[].serviceAccountName`) or an executor (`executor.serviceAccountName`, at the workflow or a template) that differs from the workflow's `spec.serviceAccountName`.\n\n## Why is this bad?\nRBAC review looks at the workflow's ServiceAccount. One step that names another (say the namespace's deploy robot, or Argo's own server account) runs with its rights, unseen by that review.\n\n## Example\n```yaml\nspec:\n  serviceAccountName: argo-workflow\n  templates:\n  - name: deploy\n    # no serviceAccountName here: it inherits argo-workflow\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 

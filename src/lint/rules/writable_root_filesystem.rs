@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A container has a writable root file system.",
     doc: "## What it does\nReports containers without `securityContext.readOnlyRootFilesystem: true`.\n\n## Why is this bad?\nA writable root lets an attacker drop tools and persist; mount an emptyDir where the program needs to write.\n\n## Example\n```yaml\nsecurityContext:\n  readOnlyRootFilesystem: true\nvolumeMounts:\n- {name: tmp, mountPath: /tmp}\n```",
-    scope: Scope::File,
+    scope: Scope::Object,
     check,
 };
 
