@@ -276,6 +276,40 @@ pub fn prune(doc: &mut Document, interner: &Interner) {
     doc.value = interner.intern_cut(value, wanted(id.kind()));
 }
 
+/// `doc` given `cut`, the pruned value of another object of its lineage ([`super::repeats`]).
+pub fn prune_as(doc: &mut Document, cut: &Arc<Value>) {
+    let Some(id) = &doc.id else { return };
+    if binding::KINDS.contains(&id.kind()) {
+        doc.binding = Some(Box::new(Binding::of(&doc.value)));
+    }
+    doc.value = Arc::clone(cut);
+}
+
+/// Whether `doc` prunes to what every object of its lineage does: the corpus rules read
+/// neither its namespace nor the team label of its kind (both differ between tenants, and
+/// nothing else does, [`super::repeats`]).
+pub fn shares_cut(doc: &Document) -> bool {
+    let Some(id) = &doc.id else { return false };
+    let wanted = wanted(id.kind());
+    !reaches(wanted, &["metadata", "namespace"])
+        && !reaches(wanted, &["metadata", "labels", crate::render::TEAM_LABEL])
+}
+
+/// Whether a path of `wanted` keeps what is at `path`, or something under it.
+fn reaches(wanted: &Wanted, path: &[&str]) -> bool {
+    let mut at = wanted;
+    for key in path {
+        if at.whole {
+            return true;
+        }
+        match at.below_key(key) {
+            Some(below) => at = below,
+            None => return false,
+        }
+    }
+    true
+}
+
 /// What the corpus rules read of objects of `kind`.
 fn wanted(kind: &str) -> &'static Wanted {
     let fields = fields();
@@ -607,6 +641,70 @@ mod tests {
         assert_eq!(names(&data), ["data-devs"]);
         assert_eq!(names(&ml), ["ml-devs"]);
         assert_eq!(ml.binding().role_name.as_deref(), Some("developer"));
+    }
+
+    /// What lets objects of one lineage share a cut: for every kind, when `shares_cut`
+    /// says so, the cuts of two objects that differ in namespace and team label (and
+    /// nothing else) are equal; and kinds whose cut holds either are told apart.
+    #[test]
+    fn a_shared_cut_holds_neither_namespace_nor_team() {
+        let object = |kind: &str, ns: &str, team: &str| {
+            let value = serde_json::json!({
+                "apiVersion": "v1", "kind": kind,
+                "metadata": {"name": "x", "namespace": ns, "labels": {
+                    crate::render::TEAM_LABEL: team, "team": "shared"
+                }, "annotations": {IGNORE_ANNOTATION: "some-rule"}},
+                "spec": {"podSelector": {}, "hard": {"pods": "4"}, "template": {"spec": {}}}
+            });
+            Document {
+                file: crate::source::SourceId::nth(0),
+                index: 0,
+                base: Box::default(),
+                id: crate::manifest::ObjectRef::of(&value)
+                    .ok()
+                    .as_ref()
+                    .map(crate::lint::identity::Identity::from),
+                value: Arc::new(value),
+                binding: None,
+            }
+        };
+        let mut kinds: Vec<&str> = fields().by_kind.keys().copied().collect();
+        kinds.extend(["ConfigMap", "WorkflowTemplate"]);
+        let mut shared = 0;
+        for kind in kinds {
+            let (a, b) = (
+                object(kind, "a-prod", "team-a"),
+                object(kind, "b-prod", "team-b"),
+            );
+            let cut = |d: &Document| keep(d.value.as_ref().clone(), wanted(kind));
+            if shares_cut(&a) {
+                shared += 1;
+                assert_eq!(cut(&a), cut(&b), "{kind}");
+            }
+            let reads = |path: &str| {
+                let v = cut(&a);
+                v.as_ref().and_then(|v| v.pointer(path)).is_some()
+            };
+            let team = format!(
+                "/metadata/labels/{}",
+                crate::render::TEAM_LABEL.replace('/', "~1")
+            );
+            if reads("/metadata/namespace") || reads(&team) {
+                assert!(!shares_cut(&a), "{kind}");
+            }
+        }
+        assert!(shared >= 2, "only {shared} kinds share a cut");
+        // A kind read whole, or under `*`, reaches the namespace.
+        let of = |paths: &[&str]| {
+            let segs: Vec<Vec<String>> = paths.iter().map(|p| segments(p)).collect();
+            Wanted::of(segs.iter().map(Vec::as_slice))
+        };
+        let ns = ["metadata", "namespace"];
+        assert!(reaches(&of(&[""]), &ns));
+        assert!(reaches(&of(&["/metadata"]), &ns));
+        assert!(reaches(&of(&["/metadata/*"]), &ns));
+        assert!(reaches(&of(&["/metadata/namespace/x"]), &ns));
+        assert!(!reaches(&of(&["/metadata/name", "/spec"]), &ns));
     }
 
     #[test]

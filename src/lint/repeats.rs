@@ -20,7 +20,9 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use serde_json::Value;
 
 use crate::manifest::Lineage;
 use crate::render::{ENV_LABEL, TEAM_LABEL};
@@ -51,8 +53,16 @@ pub struct Seen {
     pub message: String,
 }
 
-/// The object rules' hits in one object; empty when it was clean.
-pub type Found = Arc<[Seen]>;
+/// What one object of a lineage gave: the object rules' hits (none when it was clean), and
+/// the document pruned for the corpus rules, when those read neither its namespace nor its
+/// team ([`super::prune::shares_cut`]).
+#[derive(Debug, Default)]
+pub struct Known {
+    pub seen: Vec<Seen>,
+    pub cut: OnceLock<Arc<Value>>,
+}
+
+pub type Found = Arc<Known>;
 
 /// An object's lineage and the environment label its stamp put on it.
 struct Key {
@@ -111,28 +121,35 @@ impl Repeats {
 
     /// Keep what the object rules found in `doc`, stamped from `lineage`, unless a hit's
     /// message names the document's namespace or team: then another object of the lineage
-    /// would be told of the wrong one.
-    pub fn remember(&self, doc: &Document, lineage: &Lineage, found: Vec<Seen>) {
+    /// would be told of the wrong one. The entry kept (or found kept) is given back.
+    pub fn remember(&self, doc: &Document, lineage: &Lineage, seen: Vec<Seen>) -> Option<Found> {
         let own = [Some(doc.namespace()), doc.label(TEAM_LABEL)];
         let names = |m: &str| own.iter().flatten().any(|o| !o.is_empty() && m.contains(o));
-        if found.iter().any(|s| names(&s.message)) {
-            return;
+        if seen.iter().any(|s| names(&s.message)) {
+            return None;
         }
         let of = Of::new(lineage, doc);
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         let kept = &mut *kept;
-        if kept.entries >= MAX_ENTRIES {
-            return;
-        }
+        let full = kept.entries >= MAX_ENTRIES;
         let entries = kept.by_hash.entry(of.hash()).or_default();
-        if !entries.iter().any(|(k, _)| of.is(k)) {
-            let key = Key {
-                lineage: lineage.clone(),
-                env: of.env.map(Box::from),
-            };
-            entries.push((key, found.into()));
-            kept.entries += 1;
+        if let Some((_, found)) = entries.iter().find(|(k, _)| of.is(k)) {
+            return Some(Arc::clone(found));
         }
+        if full {
+            return None;
+        }
+        let key = Key {
+            lineage: lineage.clone(),
+            env: of.env.map(Box::from),
+        };
+        let found = Arc::new(Known {
+            seen,
+            cut: OnceLock::new(),
+        });
+        entries.push((key, Arc::clone(&found)));
+        kept.entries += 1;
+        Some(found)
     }
 
     /// Let every entry go: a render's next batch of tenants renders with an engine of its
@@ -148,7 +165,7 @@ mod tests {
 
     use std::collections::BTreeMap;
 
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     use crate::lint::{Corpus, RULES};
     use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
@@ -184,7 +201,7 @@ mod tests {
     fn messages(found: &Option<Found>) -> Option<Vec<&str>> {
         found
             .as_ref()
-            .map(|f| f.iter().map(|s| s.message.as_str()).collect())
+            .map(|f| f.seen.iter().map(|s| s.message.as_str()).collect())
     }
 
     #[test]

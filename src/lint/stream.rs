@@ -6,7 +6,7 @@
 //! for positions. Findings are the same as [`super::lint`]'s over the whole corpus.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -14,7 +14,7 @@ use crate::manifest::Lineage;
 use crate::source::SourceId;
 
 use super::corpus::{list_paths, Corpus, Origin};
-use super::prune::{prune, Interner};
+use super::prune::{prune, prune_as, shares_cut, Interner};
 use super::registry::Scope;
 use super::repeats::{Found, Repeats, Seen};
 use super::{
@@ -250,10 +250,10 @@ pub struct Stream<'c> {
 }
 
 /// The hits known documents are given: the `i`th document what `known[i]` found.
-fn replayed(known: Vec<Option<Found>>) -> Vec<Hits> {
+fn replayed(known: &[Option<Found>]) -> Vec<Hits> {
     let mut out = Vec::new();
     for (doc, found) in known.iter().enumerate() {
-        for seen in found.iter().flat_map(|f| f.iter()) {
+        for seen in found.iter().flat_map(|f| &f.seen) {
             let hit = Hit::new(doc, seen.pointer.clone(), seen.message.clone());
             out.push(Hits {
                 rule: seen.rule,
@@ -347,7 +347,7 @@ impl<'c> Stream<'c> {
         lineages: &[Option<Lineage>],
         keep_text: impl Fn(usize) -> bool,
     ) -> Chunk {
-        let known = self.repeats.known(&chunk.docs, lineages);
+        let mut known = self.repeats.known(&chunk.docs, lineages);
         let aside: Vec<bool> = known.iter().map(Option::is_some).collect();
         let mut raw = if aside.contains(&true) {
             let mut raw = hits(&chunk, self.config, |r| matches!(r.scope, Scope::File));
@@ -361,16 +361,30 @@ impl<'c> Stream<'c> {
             })
         };
         if lineages.iter().any(Option::is_some) {
-            self.remember(&chunk, lineages, &aside, &raw);
-            raw.extend(replayed(known));
+            raw.extend(replayed(&known));
+            self.remember(&chunk, lineages, &mut known, &raw);
         }
         let judged = suppress(&chunk, self.config, raw);
         let mut findings = locate_with(&chunk, judged, self.notes);
         findings.append(&mut chunk.read_findings);
+        // An object of a known lineage is cut as the first was, when the cut cannot hold
+        // what differs between them.
         chunk
             .docs
             .par_iter_mut()
-            .for_each(|d| prune(d, &self.interner));
+            .zip(known.par_iter())
+            .for_each(
+                |(d, known)| match known.as_ref().filter(|_| shares_cut(d)) {
+                    Some(known) => match known.cut.get() {
+                        Some(cut) => prune_as(d, cut),
+                        None => {
+                            prune(d, &self.interner);
+                            let _ = known.cut.set(Arc::clone(&d.value));
+                        }
+                    },
+                    None => prune(d, &self.interner),
+                },
+            );
         for i in (0..chunk.sources.len()).filter(|&i| !keep_text(i)) {
             chunk.sources.forget_text(SourceId::nth(i));
         }
@@ -393,9 +407,15 @@ impl<'c> Stream<'c> {
         }
     }
 
-    /// Keep what the object rules found in each document judged (not `aside`) that has a
-    /// lineage.
-    fn remember(&self, chunk: &Corpus, lineages: &[Option<Lineage>], aside: &[bool], raw: &[Hits]) {
+    /// Keep what the object rules found in each document judged (not `known`) that has a
+    /// lineage, and hold it as known.
+    fn remember(
+        &self,
+        chunk: &Corpus,
+        lineages: &[Option<Lineage>],
+        known: &mut [Option<Found>],
+        raw: &[Hits],
+    ) {
         let mut found: Vec<Vec<Seen>> = (0..chunk.docs.len()).map(|_| Vec::new()).collect();
         for h in raw.iter().filter(|h| matches!(h.rule.scope, Scope::Object)) {
             for hit in &h.hits {
@@ -407,8 +427,8 @@ impl<'c> Stream<'c> {
             }
         }
         for (i, found) in found.into_iter().enumerate() {
-            if let (Some(lineage), false) = (&lineages[i], aside[i]) {
-                self.repeats.remember(&chunk.docs[i], lineage, found);
+            if let (Some(lineage), None) = (&lineages[i], &known[i]) {
+                known[i] = self.repeats.remember(&chunk.docs[i], lineage, found);
             }
         }
     }
