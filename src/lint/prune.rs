@@ -397,6 +397,21 @@ mod tests {
 
     use proptest::prelude::*;
 
+    /// `value` as lint holds it, identity read.
+    fn document(value: Value) -> Document {
+        Document {
+            file: crate::source::SourceId::nth(0),
+            index: 0,
+            base: Box::default(),
+            id: crate::manifest::ObjectRef::of(&value)
+                .ok()
+                .as_ref()
+                .map(crate::lint::identity::Identity::from),
+            value: Arc::new(value),
+            binding: None,
+        }
+    }
+
     fn kept(value: Value, wanted: &[&str]) -> Option<Value> {
         let segs: Vec<Vec<String>> = wanted.iter().map(|p| segments(p)).collect();
         keep(value, &Wanted::of(segs.iter().map(Vec::as_slice)))
@@ -610,17 +625,7 @@ mod tests {
                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "developer"},
                 "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": format!("{team}-devs")}]
             });
-            let mut doc = Document {
-                file: crate::source::SourceId::nth(0),
-                index: 0,
-                base: Box::default(),
-                id: crate::manifest::ObjectRef::of(&value)
-                    .ok()
-                    .as_ref()
-                    .map(crate::lint::identity::Identity::from),
-                value: Arc::new(value),
-                binding: None,
-            };
+            let mut doc = document(value);
             prune(&mut doc, &interner);
             doc
         };
@@ -656,17 +661,7 @@ mod tests {
                 }, "annotations": {IGNORE_ANNOTATION: "some-rule"}},
                 "spec": {"podSelector": {}, "hard": {"pods": "4"}, "template": {"spec": {}}}
             });
-            Document {
-                file: crate::source::SourceId::nth(0),
-                index: 0,
-                base: Box::default(),
-                id: crate::manifest::ObjectRef::of(&value)
-                    .ok()
-                    .as_ref()
-                    .map(crate::lint::identity::Identity::from),
-                value: Arc::new(value),
-                binding: None,
-            }
+            document(value)
         };
         let mut kinds: Vec<&str> = fields().by_kind.keys().copied().collect();
         kinds.extend(["ConfigMap", "WorkflowTemplate"]);
