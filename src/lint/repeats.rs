@@ -4,7 +4,8 @@
 //! differs only in `metadata.namespace` and the team label, which they do not read. Here
 //! is what the object rules found in the first object of each lineage with a given
 //! environment label; a later object of the same is given the same hits instead of being
-//! judged.
+//! judged, and the same pruned value when the corpus rules read neither of those fields of
+//! its kind ([`super::prune::shares_cut`]).
 //!
 //! Sound because an object is its lineage's document with the stamp put on (namespace,
 //! the environment and team labels, the sync wave of its kind, [`crate::render::Stamp`]):
@@ -12,9 +13,9 @@
 //! alone, and the object rules read neither (their hits are held to it on every rule's
 //! fixtures). The lineage holds its document, so no other can take its address while an
 //! entry names it. Hits whose message names the namespace or the team (most name their
-//! object) are not kept: such an object is judged each time. Suppressions (annotations, waivers by
-//! object) are applied to each object's hits afterwards, and the file rules, which read the
-//! file, run on every object.
+//! object) are not kept: such an object is judged each time. Suppressions (annotations,
+//! waivers by object) are applied to each object's hits afterwards, and the file rules,
+//! which read the file, run on every object.
 //!
 //! [`Scope::Object`]: super::Scope::Object
 
@@ -29,11 +30,11 @@ use crate::render::{ENV_LABEL, TEAM_LABEL};
 
 use super::{Document, Rule};
 
-/// Entries kept: a batch of tenants brings a few hundred (template outputs and
-/// fitted workflows × teams); the cap bounds an estate whose templates keep many outputs.
+/// Entries kept: a batch of 1,000 synthetic tenants brings ~545 (kept template outputs'
+/// documents and fitted workflows); the cap bounds an estate whose templates keep more.
 const MAX_ENTRIES: usize = 4096;
 
-/// What the object rules found in the first object of each lineage (with its labels).
+/// What the object rules found in the first object of each lineage in an environment.
 #[derive(Default)]
 pub struct Repeats {
     kept: Mutex<Kept>,
@@ -97,14 +98,13 @@ impl<'a> Of<'a> {
 }
 
 impl Repeats {
-    /// What the object rules found in an earlier object of the same lineage and labels as
-    /// each of `docs` (the `i`th stamped from `lineages[i]`; none when `lineages` is
-    /// empty), where that is known.
+    /// What the object rules found in an earlier object of the same lineage and environment as
+    /// each of `docs` (the `i`th stamped from `lineages[i]`; none when `lineages` does not
+    /// give one per document), where that is known.
     pub fn known(&self, docs: &[Document], lineages: &[Option<Lineage>]) -> Vec<Option<Found>> {
-        if lineages.is_empty() {
+        if lineages.len() != docs.len() {
             return vec![None; docs.len()];
         }
-        debug_assert_eq!(docs.len(), lineages.len());
         let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         docs.iter()
             .zip(lineages)

@@ -244,7 +244,8 @@ pub struct Stream<'c> {
     /// Every document added so far, pruned, and its file (text kept or dropped).
     relations: Corpus,
     interner: Interner,
-    /// The lineages the object rules found nothing in, in this batch of a render.
+    /// What the object rules found in, and the cut of, the first object of each lineage in
+    /// this batch of a render.
     repeats: Repeats,
     notes: Notes,
 }
@@ -338,15 +339,22 @@ impl<'c> Stream<'c> {
 
     /// Run the file and object rules on `chunk` and prune its documents; the text of its
     /// `i`th file is dropped unless `keep_text(i)`. Chunks may be judged in parallel. A
-    /// render gives each document's lineage (`lineages[i]` the `i`th's; else none): the
-    /// object rules pass over a document whose lineage and labels an earlier clean one had
-    /// ([`Repeats`]).
+    /// render gives each document's lineage (`lineages[i]` the `i`th's; else none): a
+    /// document of a lineage seen before in the environment is given what the object rules
+    /// found in the first one, and its cut when it can share it ([`Repeats`]).
     pub fn judge(
         &self,
         mut chunk: Corpus,
         lineages: &[Option<Lineage>],
         keep_text: impl Fn(usize) -> bool,
     ) -> Chunk {
+        // One lineage (or none) per document, or none at all.
+        debug_assert!(lineages.is_empty() || lineages.len() == chunk.docs.len());
+        let lineages = if lineages.len() == chunk.docs.len() {
+            lineages
+        } else {
+            &[]
+        };
         let mut known = self.repeats.known(&chunk.docs, lineages);
         let aside: Vec<bool> = known.iter().map(Option::is_some).collect();
         let mut raw = if aside.contains(&true) {
@@ -417,8 +425,9 @@ impl<'c> Stream<'c> {
         raw: &[Hits],
     ) {
         let mut found: Vec<Vec<Seen>> = (0..chunk.docs.len()).map(|_| Vec::new()).collect();
+        let judged = |doc: usize| lineages[doc].is_some() && known[doc].is_none();
         for h in raw.iter().filter(|h| matches!(h.rule.scope, Scope::Object)) {
-            for hit in &h.hits {
+            for hit in h.hits.iter().filter(|hit| judged(hit.doc)) {
                 found[hit.doc].push(Seen {
                     rule: h.rule,
                     pointer: hit.pointer.clone(),

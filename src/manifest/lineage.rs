@@ -1,8 +1,9 @@
 //! Where a rendered object was stamped from, when other objects were stamped from the same
 //! place. Most of a tenant's objects are a template output the render memo keeps, or a
 //! WorkflowTemplate fitted once per tier, with the tenant's namespace and labels put on
-//! ([`crate::render::Stamp`]): objects of one lineage and the same labels differ in their
-//! namespace alone, and lint judges such objects once ([`crate::lint`]'s object rules).
+//! ([`crate::render::Stamp`]): objects of one lineage in one environment differ in their
+//! namespace and team label alone, and lint judges such objects once (the object rules,
+//! `lint/repeats.rs`).
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
