@@ -578,6 +578,14 @@ fn a_hand_edit_is_found_behind_the_stat_index() {
 fn render_lints_like_a_lint_of_the_whole_render() {
     use gitops_render::lint::{lint, Corpus, LintConfig};
     let e = Estate::with_shared_namespaces();
+    // A template every tenant renders alike (one lineage per environment, judged once:
+    // `lint/repeats.rs`), whose hits name their object: each must name its own tenant's.
+    e.write(
+        "templates/tenant/worker.yaml.j2",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  \
+         selector: {matchLabels: {app: worker}}\n  template:\n    metadata: {labels: {app: worker}}\n    \
+         spec:\n      containers:\n        - name: worker\n          image: busybox:1.36\n",
+    );
     let files = EstateFiles::read_dir(e.path()).expect("reads");
     for envs in [vec![], vec!["dev".to_owned(), "prod".to_owned()]] {
         let whole = gitops_render::render_estate(&files, &envs).expect("renders");
@@ -590,6 +598,12 @@ fn render_lints_like_a_lint_of_the_whole_render() {
             expected.iter().any(|f| f.rule == "duplicate-object"),
             "the estate relates environments: {expected:?}"
         );
+        let named: Vec<&String> = expected
+            .iter()
+            .filter(|f| f.rule == "default-service-account")
+            .filter_map(|f| f.object.as_ref().filter(|o| f.message.contains(o.as_str())))
+            .collect();
+        assert!(named.len() >= 4, "hits that name their object: {named:?}");
         // Tenants gathered one, two and all at a time, on one thread and on four.
         for (tenants, threads) in [(1, 1), (2, 4), (1000, 1), (1000, 4)] {
             let streamed = in_pool(threads, || spooled(&files, &envs, tenants)).expect("renders");
