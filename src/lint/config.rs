@@ -43,12 +43,6 @@ pub struct Waiver {
     pub location: Option<Location>,
 }
 
-/// Is `rule` silenced for `doc` by the document's own annotation?
-pub fn ignored(rule: &str, doc: &Document) -> bool {
-    doc.annotation(IGNORE_ANNOTATION)
-        .is_some_and(|list| list.split(',').any(|r| r.trim() == rule))
-}
-
 impl LintConfig {
     /// The settings the packs of a resolved plan give: each environment's allowed tiers and
     /// required workflows, and the union of the packs' severity overrides and waivers
@@ -267,7 +261,10 @@ impl LintConfig {
 
     /// Is `rule` silenced for `doc` by its annotation or a live waiver?
     pub fn suppressed(&self, rule: &str, doc: &Document) -> bool {
-        if ignored(rule, doc) {
+        if doc
+            .annotation(IGNORE_ANNOTATION)
+            .is_some_and(|list| list.split(',').any(|r| r.trim() == rule))
+        {
             return true;
         }
         let object = doc.display();

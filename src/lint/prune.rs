@@ -268,21 +268,26 @@ fn cut_is(value: &Value, wanted: &Wanted, cut: Option<&Value>) -> bool {
 /// document without an identity is kept whole: rules fall back to its value for kind, name
 /// and namespace.
 pub fn prune(doc: &mut Document, interner: &Interner) {
-    let Some(id) = &doc.id else { return };
-    if binding::KINDS.contains(&id.kind()) {
+    let Some(wanted) = bind(doc) else { return };
+    let value = Arc::unwrap_or_clone(std::mem::take(&mut doc.value));
+    doc.value = interner.intern_cut(value, wanted);
+}
+
+/// Keep a binding's role and subjects beside its value, as facts, and say what the corpus
+/// rules read of the document (`None`: it has no identity and is kept whole).
+fn bind(doc: &mut Document) -> Option<&'static Wanted> {
+    let kind = doc.id.as_ref()?.kind();
+    if binding::KINDS.contains(&kind) {
         doc.binding = Some(Box::new(Binding::of(&doc.value)));
     }
-    let value = Arc::unwrap_or_clone(std::mem::take(&mut doc.value));
-    doc.value = interner.intern_cut(value, wanted(id.kind()));
+    Some(wanted(kind))
 }
 
 /// `doc` given `cut`, the pruned value of another object of its lineage ([`super::repeats`]).
 pub fn prune_as(doc: &mut Document, cut: &Arc<Value>) {
-    let Some(id) = &doc.id else { return };
-    if binding::KINDS.contains(&id.kind()) {
-        doc.binding = Some(Box::new(Binding::of(&doc.value)));
+    if bind(doc).is_some() {
+        doc.value = Arc::clone(cut);
     }
-    doc.value = Arc::clone(cut);
 }
 
 /// Whether `doc` prunes to what every object of its lineage does: the corpus rules read

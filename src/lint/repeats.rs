@@ -57,7 +57,7 @@ pub struct Seen {
 /// What one object of a lineage gave: the object rules' hits (none when it was clean), and
 /// the document pruned for the corpus rules, when those read neither its namespace nor its
 /// team ([`super::prune::shares_cut`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Known {
     pub seen: Vec<Seen>,
     pub cut: OnceLock<Arc<Value>>,
