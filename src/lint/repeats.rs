@@ -168,7 +168,7 @@ mod tests {
     use serde_json::json;
 
     use crate::lint::{Corpus, RULES};
-    use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement};
+    use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement, Unstamped};
 
     /// `value` stamped into `ns` of team `team` in `env`, as lint is given it.
     fn stamped(value: &Value, ns: &str, team: &str, env: &str) -> Document {
@@ -207,8 +207,8 @@ mod tests {
     #[test]
     fn an_object_is_known_by_its_lineage_and_environment_label() {
         let wt = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {"name": "ci"}});
-        let output = Arc::new(vec![wt.clone(), wt.clone()]);
-        let lineage = Lineage::Output(Arc::clone(&output), 0);
+        let output = Arc::new(Unstamped::new(vec![wt.clone(), wt.clone()]));
+        let lineage = Lineage::new(Arc::clone(&output), 0);
         let repeats = Repeats::default();
         // Team names as long as real ones: a message that merely holds a team's name
         // (`a` is in "container") is not kept.
@@ -236,17 +236,17 @@ mod tests {
         let dev = stamped(&wt, "b-dev", "team-b", "dev");
         assert_eq!(known(dev, Some(lineage.clone())), None);
         assert_eq!(
-            known(other(), Some(Lineage::Output(Arc::clone(&output), 1))),
+            known(other(), Some(Lineage::new(Arc::clone(&output), 1))),
             None
         );
-        let copy = Arc::new(output.as_ref().clone());
-        assert_eq!(known(other(), Some(Lineage::Output(copy, 0))), None);
+        let copy = Arc::new(Unstamped::new(output.to_vec()));
+        assert_eq!(known(other(), Some(Lineage::new(copy, 0))), None);
         assert_eq!(known(other(), None), None);
         // A render's lint without lineages knows nothing.
         assert_eq!(repeats.known(&[other()], &[]).len(), 1);
         assert!(repeats.known(&[other()], &[])[0].is_none());
         // A clean object is known as clean.
-        let fitted = Lineage::Fitted(Arc::new(wt.clone()));
+        let fitted = Lineage::new(Arc::new(Unstamped::new(vec![wt.clone()])), 0);
         repeats.remember(&first, &fitted, Vec::new());
         assert_eq!(known(other(), Some(fitted.clone())), Some(String::new()));
         let mut repeats = repeats;
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn hits_that_name_the_namespace_or_the_team_are_not_kept() {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}});
-        let lineage = Lineage::Fitted(Arc::new(cm.clone()));
+        let lineage = Lineage::new(Arc::new(Unstamped::new(vec![cm.clone()])), 0);
         let repeats = Repeats::default();
         let doc = stamped(&cm, "a-prod", "team-a", "prod");
         let known = || {
@@ -284,7 +284,7 @@ mod tests {
         let repeats = Repeats::default();
         let doc = stamped(&cm, "a-prod", "a", "prod");
         let lineages: Vec<Lineage> = (0..MAX_ENTRIES + 5)
-            .map(|_| Lineage::Fitted(Arc::new(cm.clone())))
+            .map(|_| Lineage::new(Arc::new(Unstamped::new(vec![cm.clone()])), 0))
             .collect();
         for lineage in &lineages {
             repeats.remember(&doc, lineage, Vec::new());

@@ -92,36 +92,88 @@ fn write_map(
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
-        write_string(out, k, true);
-        out.push(':');
-        let child_level = if matches!(level, Level::Top(_)) && k == "metadata" {
-            Level::Metadata
-        } else {
-            Level::Other
-        };
-        match v {
-            Value::Object(cm) if !cm.is_empty() => {
-                out.push('\n');
-                let kind = match level {
-                    Level::Top(Specs::Kept) if k == "spec" => m.get("kind").and_then(Value::as_str),
-                    _ => None,
-                };
-                match kind {
-                    Some(kind) => super::spec_texts::write(out, kind, v, |out| {
-                        write_map(out, cm, ind + 2, false, child_level);
-                    }),
-                    None => write_map(out, cm, ind + 2, false, child_level),
-                }
+        write_entry(out, m, k, v, ind, level);
+    }
+}
+
+/// One entry `k: v` of mapping `m` at `level`, the cursor at its column `ind`.
+fn write_entry(
+    out: &mut String,
+    m: &Map<String, Value>,
+    k: &str,
+    v: &Value,
+    ind: usize,
+    level: Level,
+) {
+    write_string(out, k, true);
+    out.push(':');
+    let child_level = if matches!(level, Level::Top(_)) && k == "metadata" {
+        Level::Metadata
+    } else {
+        Level::Other
+    };
+    match v {
+        Value::Object(cm) if !cm.is_empty() => {
+            out.push('\n');
+            let kind = match level {
+                Level::Top(Specs::Kept) if k == "spec" => m.get("kind").and_then(Value::as_str),
+                _ => None,
+            };
+            match kind {
+                Some(kind) => super::spec_texts::write(out, kind, v, |out| {
+                    write_map(out, cm, ind + 2, false, child_level);
+                }),
+                None => write_map(out, cm, ind + 2, false, child_level),
             }
-            Value::Array(items) if !items.is_empty() => {
-                out.push('\n');
-                write_seq(out, items, ind, false);
-            }
-            scalar => {
-                out.push(' ');
-                write_inline_scalar(out, scalar, ind + 2);
-                out.push('\n');
-            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            write_seq(out, items, ind, false);
+        }
+        scalar => {
+            out.push(' ');
+            write_inline_scalar(out, scalar, ind + 2);
+            out.push('\n');
+        }
+    }
+}
+
+/// The canonical text of a top-level object apart from its `metadata`: what comes before
+/// it (`apiVersion`, `kind`) and what comes after (`spec` and the rest). Objects stamped
+/// from one document differ in their metadata alone, so their text is this around each
+/// one's own metadata ([`write_metadata`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Around {
+    pub before: String,
+    pub after: String,
+}
+
+/// [`Around`] of `v`: of a mapping, empty or not (a stamp puts `metadata` on), its entries
+/// but `metadata` on either side of where it goes; anything else is all `before`.
+pub fn around_metadata(v: &Value) -> Around {
+    let mut around = Around::default();
+    let Value::Object(m) = v else {
+        write_canonical_yaml(&mut around.before, v);
+        return around;
+    };
+    let level = Level::Top(Specs::Kept);
+    for (k, v) in canonical_entries(m, level) {
+        match k.as_str() {
+            "metadata" => {}
+            // The leading keys ahead of `metadata`.
+            "apiVersion" | "kind" => write_entry(&mut around.before, m, k, v, 0, level),
+            _ => write_entry(&mut around.after, m, k, v, 0, level),
+        }
+    }
+    around
+}
+
+/// The `metadata` entry of top-level object `v` as [`write_canonical_yaml`] writes it
+/// (nothing when it has none).
+pub fn write_metadata(out: &mut String, v: &Value) {
+    if let Value::Object(m) = v {
+        if let Some((k, meta)) = m.get_key_value("metadata") {
+            write_entry(out, m, k, meta, 0, Level::Top(Specs::Kept));
         }
     }
 }

@@ -2,50 +2,89 @@
 //! place. Most of a tenant's objects are a template output the render memo keeps, or a
 //! WorkflowTemplate fitted once per tier, with the tenant's namespace and labels put on
 //! ([`crate::render::Stamp`]): objects of one lineage in one environment differ in their
-//! namespace and team label alone, and lint judges such objects once (the object rules,
-//! `lint/repeats.rs`).
+//! namespace and team label alone, so lint judges such objects once (the object rules,
+//! `lint/repeats.rs`), and all objects of a lineage share the canonical text of everything
+//! but their metadata, written once ([`Unstamped::around`]).
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
+
+use super::canonical::{around_metadata, Around};
+
+/// Documents objects are stamped from: a template output the render memo keeps, or one
+/// fitted WorkflowTemplate. Each one's text around its metadata is written when first asked
+/// for and kept as long as the documents are.
+#[derive(Debug)]
+pub struct Unstamped {
+    docs: Vec<Value>,
+    texts: Box<[OnceLock<Around>]>,
+}
+
+impl Unstamped {
+    pub fn new(docs: Vec<Value>) -> Unstamped {
+        let texts = docs.iter().map(|_| OnceLock::new()).collect();
+        Unstamped { docs, texts }
+    }
+
+    /// The documents, taken out when nothing else holds them, else copied.
+    pub fn into_docs(this: Arc<Unstamped>) -> Vec<Value> {
+        Arc::try_unwrap(this).map_or_else(|shared| shared.docs.clone(), |own| own.docs)
+    }
+
+    /// The canonical text of the `index`th document around its metadata: what every object
+    /// stamped from it has there, since a stamp writes nothing outside the metadata.
+    pub fn around(&self, index: usize) -> Option<&Around> {
+        let doc = self.docs.get(index)?;
+        Some(self.texts[index].get_or_init(|| around_metadata(doc)))
+    }
+}
+
+impl Deref for Unstamped {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.docs
+    }
+}
 
 /// The unstamped document an object was stamped from, held so that no other document can
 /// take its place in memory while the lineage is: the same lineage is the same address.
 #[derive(Clone, Debug)]
-pub enum Lineage {
-    /// The `index`th document of a template output the render memo keeps.
-    Output(Arc<Vec<Value>>, usize),
-    /// A WorkflowTemplate fitted to a tier ([`crate::render`]'s fitted cache).
-    Fitted(Arc<Value>),
+pub struct Lineage {
+    of: Arc<Unstamped>,
+    index: usize,
 }
 
 impl Lineage {
+    /// The `index`th of documents `of`.
+    pub fn new(of: Arc<Unstamped>, index: usize) -> Lineage {
+        Lineage { of, index }
+    }
+
     /// The document's address and index: equal for the same lineage only.
     fn address(&self) -> (usize, usize) {
-        match self {
-            Lineage::Output(docs, index) => (Arc::as_ptr(docs) as usize, *index),
-            Lineage::Fitted(doc) => (Arc::as_ptr(doc) as usize, 0),
-        }
+        (Arc::as_ptr(&self.of) as usize, self.index)
     }
 
     /// The same document (not merely an equal one).
     pub fn is(&self, other: &Lineage) -> bool {
-        std::mem::discriminant(self) == std::mem::discriminant(other)
-            && self.address() == other.address()
+        self.address() == other.address()
     }
 
     pub fn hash_into(&self, h: &mut impl Hasher) {
-        std::mem::discriminant(self).hash(h);
         self.address().hash(h);
     }
 
     /// The unstamped document.
     pub fn document(&self) -> Option<&Value> {
-        match self {
-            Lineage::Output(docs, index) => docs.get(*index),
-            Lineage::Fitted(doc) => Some(doc),
-        }
+        self.of.get(self.index)
+    }
+
+    /// Its canonical text around the metadata ([`Unstamped::around`]).
+    pub fn around(&self) -> Option<&Around> {
+        self.of.around(self.index)
     }
 }
 
@@ -60,23 +99,75 @@ impl PartialEq for Lineage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::canonical::{to_canonical_yaml, write_metadata};
+    use crate::render::Stamp;
     use serde_json::json;
 
     #[test]
     fn the_same_lineage_is_the_same_document_not_an_equal_one() {
-        let docs = Arc::new(vec![json!({"kind": "A"}), json!({"kind": "B"})]);
-        let copy = Arc::new(docs.as_ref().clone());
-        let first = Lineage::Output(Arc::clone(&docs), 0);
-        assert!(first.is(&Lineage::Output(Arc::clone(&docs), 0)));
-        assert!(!first.is(&Lineage::Output(Arc::clone(&docs), 1)));
-        assert!(!first.is(&Lineage::Output(Arc::clone(&copy), 0)));
+        let docs = Arc::new(Unstamped::new(vec![
+            json!({"kind": "A"}),
+            json!({"kind": "B"}),
+        ]));
+        let copy = Arc::new(Unstamped::new(docs.to_vec()));
+        let first = Lineage::new(Arc::clone(&docs), 0);
+        assert!(first.is(&Lineage::new(Arc::clone(&docs), 0)));
+        assert!(!first.is(&Lineage::new(Arc::clone(&docs), 1)));
+        assert!(!first.is(&Lineage::new(Arc::clone(&copy), 0)));
         // Equal, though not the same.
-        assert_eq!(first, Lineage::Output(copy, 0));
-        assert_ne!(first, Lineage::Output(docs, 1));
-        let fitted = Arc::new(json!({"kind": "A"}));
-        let as_fitted = Lineage::Fitted(Arc::clone(&fitted));
-        assert!(as_fitted.is(&Lineage::Fitted(fitted)));
-        assert!(!as_fitted.is(&first));
-        assert_eq!(as_fitted, first);
+        assert_eq!(first, Lineage::new(copy, 0));
+        assert_ne!(first, Lineage::new(docs, 1));
+        assert!(Lineage::new(Arc::new(Unstamped::new(Vec::new())), 0)
+            .document()
+            .is_none());
+    }
+
+    /// The text of a stamped object, written as its lineage's text around its own
+    /// metadata, is its canonical text: with and without metadata, labels or annotations
+    /// in the template, with top-level keys after `spec`, with a `spec` long enough for
+    /// the table of spec texts, and for every kind of stamp.
+    #[test]
+    fn a_stamped_object_is_its_lineages_text_around_its_own_metadata() {
+        let script: String = (0..80).map(|i| format!("echo line {i}\n")).collect();
+        let docs = vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"},
+                   "data": {"x": "1", "b": "yes"}}),
+            json!({"kind": "ServiceAccount", "apiVersion": "v1",
+                   "metadata": {"name": "sa", "labels": {"a": "b"}, "annotations": {"z": "y"}},
+                   "automountServiceAccountToken": false}),
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+                   "metadata": {"name": "build", "namespace": "team-a"},
+                   "spec": {"templates": [{"name": "main", "script": {"source": script}}]},
+                   "status": {}, "zeta": [1, "2", null]}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}),
+        ];
+        let unstamped = Arc::new(Unstamped::new(docs.clone()));
+        let stamps = [
+            Stamp {
+                env: "prod",
+                team: Some("a"),
+                namespace: Some("team-a"),
+            },
+            Stamp {
+                env: "dev",
+                team: None,
+                namespace: None,
+            },
+        ];
+        for stamp in &stamps {
+            for (i, doc) in docs.iter().enumerate() {
+                let Ok(stamped) = stamp.apply(doc.clone()) else {
+                    continue;
+                };
+                let around = Lineage::new(Arc::clone(&unstamped), i)
+                    .around()
+                    .cloned()
+                    .expect("a document");
+                let mut text = around.before;
+                write_metadata(&mut text, &stamped);
+                text.push_str(&around.after);
+                assert_eq!(text, to_canonical_yaml(&stamped), "{doc}");
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use canonical::{needs_quotes, to_canonical_yaml, write_canonical_yaml};
-pub use lineage::Lineage;
+pub use lineage::{Lineage, Unstamped};
 
 /// The identity of an object as Kubernetes sees it: API group, kind, namespace, name.
 /// Two objects with the same identity would overwrite each other in a cluster.
@@ -117,6 +117,37 @@ pub struct Manifest {
     pub layout: crate::model::Layout,
     /// What it was stamped from, when other objects may have been stamped from the same.
     pub lineage: Option<Lineage>,
+}
+
+impl Manifest {
+    /// Append the object's canonical YAML ([`write_canonical_yaml`]). An object stamped
+    /// from a lineage is its lineage's text around its own metadata, written once for all
+    /// of them: a stamp writes nothing outside the metadata.
+    pub fn write_canonical(&self, out: &mut String) {
+        let Some(around) = self.lineage.as_ref().and_then(Lineage::around) else {
+            return write_canonical_yaml(out, &self.value);
+        };
+        debug_assert!(
+            self.lineage
+                .as_ref()
+                .and_then(Lineage::document)
+                .is_some_and(|doc| same_but_metadata(doc, &self.value)),
+            "{} differs from its lineage outside its metadata",
+            self.id
+        );
+        out.push_str(&around.before);
+        canonical::write_metadata(out, &self.value);
+        out.push_str(&around.after);
+    }
+}
+
+/// Whether two top-level objects are equal but for their `metadata`.
+fn same_but_metadata(a: &Value, b: &Value) -> bool {
+    fn outside(v: &Value) -> Option<Vec<(&String, &Value)>> {
+        let m = v.as_object()?;
+        Some(m.iter().filter(|(k, _)| k.as_str() != "metadata").collect())
+    }
+    outside(a) == outside(b)
 }
 
 /// Every object of a render, in tree order.

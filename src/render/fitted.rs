@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::manifest::Unstamped;
 use crate::model::Tier;
 use crate::resolve::WorkflowPlan;
 
@@ -38,18 +39,18 @@ struct Kept {
 
 /// What a WorkflowTemplate was fitted from, and the result.
 struct Entry {
-    output: Arc<Vec<Value>>,
+    output: Arc<Unstamped>,
     env: String,
     workflow: WorkflowPlan,
     tier_name: String,
     tier: Tier,
-    fitted: Arc<Value>,
+    fitted: Arc<Unstamped>,
 }
 
 /// Where one tenant's WorkflowTemplate is fitted.
 pub struct Fitting<'a> {
     /// The template's output, the memo's kept documents.
-    pub output: &'a Arc<Vec<Value>>,
+    pub output: &'a Arc<Unstamped>,
     pub env: &'a str,
     pub workflow: &'a WorkflowPlan,
     pub tier_name: &'a str,
@@ -83,7 +84,7 @@ impl Fitted {
         &self,
         at: &Fitting<'_>,
         fit: impl FnOnce() -> Result<Value, E>,
-    ) -> Result<(Value, Option<Arc<Value>>), E> {
+    ) -> Result<(Value, Option<Arc<Unstamped>>), E> {
         let hash = at.hash();
         let found = {
             let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -93,7 +94,7 @@ impl Fitted {
                 .map(|e| Arc::clone(&e.fitted))
         };
         if let Some(fitted) = found {
-            return Ok((fitted.as_ref().clone(), Some(fitted)));
+            return Ok((fitted[0].clone(), Some(fitted)));
         }
         let fitted = fit()?;
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -107,7 +108,7 @@ impl Fitted {
             return Ok((fitted, None));
         }
         kept.entries += 1;
-        let shared = Arc::new(fitted.clone());
+        let shared = Arc::new(Unstamped::new(vec![fitted.clone()]));
         list.push(Entry {
             output: Arc::clone(at.output),
             env: at.env.to_owned(),
@@ -158,9 +159,9 @@ mod tests {
     #[test]
     fn a_fit_is_reused_only_for_the_same_output_environment_workflow_and_tier() {
         let cache = Fitted::default();
-        let output = Arc::new(vec![json!({"kind": "WorkflowTemplate"})]);
+        let output = Arc::new(Unstamped::new(vec![json!({"kind": "WorkflowTemplate"})]));
         // Equal documents, another output: not known to be the same, so fitted again.
-        let other_output = Arc::new(vec![json!({"kind": "WorkflowTemplate"})]);
+        let other_output = Arc::new(Unstamped::new(vec![json!({"kind": "WorkflowTemplate"})]));
         let (wf, other_wf) = (workflow("ci"), workflow("build"));
         let (small, bigger_small) = (tier("1"), tier("2"));
         let at = |output, env, workflow, tier_name, tier| Fitting {
@@ -200,7 +201,7 @@ mod tests {
     fn tenants_of_one_key_are_given_the_same_kept_document() {
         // What lint knows to be the same object up to its namespace ([`crate::manifest::Lineage`]).
         let cache = Fitted::default();
-        let output = Arc::new(vec![json!({"kind": "WorkflowTemplate"})]);
+        let output = Arc::new(Unstamped::new(vec![json!({"kind": "WorkflowTemplate"})]));
         let (wf, small, medium) = (workflow("ci"), tier("1"), tier("2"));
         let at = |tier_name, tier| Fitting {
             output: &output,
@@ -214,7 +215,7 @@ mod tests {
                 .get_or_fit(at, || Ok::<_, String>(json!({"fitted": at.tier_name})))
                 .expect("fits");
             let kept = kept.expect("kept");
-            assert_eq!(*kept, doc);
+            assert_eq!(kept[..], [doc]);
             kept
         };
         let first = kept(&at("small", &small));
@@ -225,7 +226,7 @@ mod tests {
     #[test]
     fn refusals_are_not_kept() {
         let cache = Fitted::default();
-        let output = Arc::new(Vec::new());
+        let output = Arc::new(Unstamped::new(Vec::new()));
         let (wf, small) = (workflow("ci"), tier("1"));
         let at = Fitting {
             output: &output,
@@ -243,7 +244,7 @@ mod tests {
     #[test]
     fn the_cache_is_bounded() {
         let cache = Fitted::default();
-        let output = Arc::new(Vec::new());
+        let output = Arc::new(Unstamped::new(Vec::new()));
         let small = tier("1");
         let workflows: Vec<WorkflowPlan> = (0..MAX_ENTRIES + 10)
             .map(|i| workflow(&format!("w{i}")))

@@ -22,6 +22,8 @@ use minijinja::value::ValueKind;
 use minijinja::{Environment, Value as JinjaValue};
 use serde_json::Value;
 
+use crate::manifest::Unstamped;
+
 /// Distinct inputs kept per template. A template that reads something every tenant has its
 /// own of (the namespace) fills this without a hit and is then no longer looked up.
 const KEYS_PER_TEMPLATE: usize = 64;
@@ -85,7 +87,7 @@ impl Spelled {
 
 /// A template's documents as [`Memo::shared`] gives them.
 pub struct Shared {
-    pub docs: Arc<Vec<Value>>,
+    pub docs: Arc<Unstamped>,
     /// They are the memo's: held for the engine's life, so the same `Arc` is the same
     /// documents (another render's cannot take their place in memory).
     pub kept: bool,
@@ -99,7 +101,7 @@ struct Kept {
 
 #[derive(Default)]
 struct Slot {
-    docs: HashMap<String, Arc<Vec<Value>>>,
+    docs: HashMap<String, Arc<Unstamped>>,
     hits: usize,
 }
 
@@ -157,7 +159,7 @@ impl Memo {
             }
         }
         let (docs, bytes) = render()?;
-        let docs = Arc::new(docs);
+        let docs = Arc::new(Unstamped::new(docs));
         let mut is_kept = false;
         if let Some(key) = key {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());

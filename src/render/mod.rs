@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, TemplateFile};
-use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Placement};
+use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Placement, Unstamped};
 use crate::model::{ArgoCd, Cluster, PackSpec, Repo};
 use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
 use crate::source::parse_documents;
@@ -462,7 +462,7 @@ fn render_raw(
     what: &str,
 ) -> Result<Vec<Value>, Diagnostic> {
     let shared = render_shared(engine, name, ctx, what)?;
-    Ok(Arc::unwrap_or_clone(shared.docs))
+    Ok(Unstamped::into_docs(shared.docs))
 }
 
 /// [`render_raw`]'s documents, shared with the memo when it keeps them.
@@ -540,7 +540,7 @@ pub fn render_documents(
 ) -> Result<Vec<Stamped>, Diagnostic> {
     let memo::Shared { docs, kept } = render_shared(engine, name, ctx, what)?;
     if !kept {
-        return Arc::unwrap_or_clone(docs)
+        return Unstamped::into_docs(docs)
             .into_iter()
             .map(|doc| finish(engine, name, what, stamp, doc, None))
             .collect();
@@ -548,7 +548,7 @@ pub fn render_documents(
     docs.iter()
         .enumerate()
         .map(|(i, doc)| {
-            let lineage = Lineage::Output(Arc::clone(&docs), i);
+            let lineage = Lineage::new(Arc::clone(&docs), i);
             finish(engine, name, what, stamp, doc.clone(), Some(lineage))
         })
         .collect()
@@ -612,11 +612,11 @@ fn render_workflow(
             tier: &tenant.tier,
         };
         let (doc, fitted) = engine.fitted.get_or_fit(&at, || {
-            fit_workflow(engine, env, tenant, wf, &what, output.docs.as_ref().clone())
+            fit_workflow(engine, env, tenant, wf, &what, output.docs.to_vec())
         })?;
-        (doc, fitted.map(Lineage::Fitted))
+        (doc, fitted.map(|one| Lineage::new(one, 0)))
     } else {
-        let docs = Arc::unwrap_or_clone(output.docs);
+        let docs = Unstamped::into_docs(output.docs);
         let doc = fit_workflow(engine, env, tenant, wf, &what, docs)?;
         (doc, None)
     };

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{header, write_canonical_yaml, Manifest, ManifestSet, Placement};
+use crate::manifest::{header, Manifest, ManifestSet, Placement};
 use crate::model::Layout;
 
 use super::{Scope, Tree};
@@ -187,12 +187,12 @@ pub fn env_of_path(path: &str) -> Option<&str> {
 /// One manifest as a file of its own: its path and its bytes (the generated header, then
 /// canonical YAML).
 fn file_for(m: &Manifest) -> (String, Vec<u8>) {
-    (path_for(m), emit(&m.inputs, &[&m.value]))
+    (path_for(m), emit(&m.inputs, &[m]))
 }
 
-/// The bytes of a file holding `values`: the generated header, then each value's canonical
+/// The bytes of a file holding `manifests`: the generated header, then each one's canonical
 /// YAML, a `---` line between two.
-fn emit(inputs: &str, values: &[&serde_json::Value]) -> Vec<u8> {
+fn emit(inputs: &str, manifests: &[&Manifest]) -> Vec<u8> {
     thread_local! {
         /// Written into a reused buffer and copied out at its exact size: growing a fresh
         /// string per file reallocates it several times.
@@ -201,11 +201,11 @@ fn emit(inputs: &str, values: &[&serde_json::Value]) -> Vec<u8> {
     SCRATCH.with_borrow_mut(|text| {
         text.clear();
         text.push_str(&header(inputs));
-        for (i, value) in values.iter().enumerate() {
+        for (i, m) in manifests.iter().enumerate() {
             if i > 0 {
                 text.push_str("---\n");
             }
-            write_canonical_yaml(text, value);
+            m.write_canonical(text);
         }
         text.as_bytes().to_vec()
     })
@@ -226,8 +226,8 @@ pub fn lay_out(unit: &[Manifest]) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|(path, mut docs)| {
             docs.sort_unstable_by_key(|(index, _)| *index);
-            let values: Vec<&serde_json::Value> = docs.iter().map(|(_, m)| &m.value).collect();
-            let bytes = emit(&docs[0].1.inputs, &values);
+            let manifests: Vec<&Manifest> = docs.iter().map(|(_, m)| *m).collect();
+            let bytes = emit(&docs[0].1.inputs, &manifests);
             (path, bytes)
         })
         .collect()
