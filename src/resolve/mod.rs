@@ -338,10 +338,14 @@ fn tenant_entries(
             Tenants::Teams(teams) => teams.contains(team),
         }
     };
+    // Each team's layers merged on both cores: at N = 10,000 this was a tenth of a
+    // stream's time with the other core idle.
     let entries: Vec<(String, Layered)> = match &tenant_layers.value {
         Value::Object(m) => m
             .keys()
             .filter(|team| wanted(team))
+            .collect::<Vec<_>>()
+            .into_par_iter()
             .map(|team| {
                 let mut t = defaults.clone();
                 if let Some(own) = tenant_layers.sub(&pointer_push("", team)) {
