@@ -78,7 +78,7 @@ fn canonical_emit(c: &mut Criterion) {
         .manifests
         .manifests
         .iter()
-        .map(|m| &m.value)
+        .map(|m| m.value().into_owned())
         .collect();
     let mut g = c.benchmark_group("canonical_emit");
     g.throughput(Throughput::Elements(values.len() as u64));
@@ -100,10 +100,11 @@ fn schema_validation(c: &mut Criterion) {
         .manifests
         .iter()
         .map(|m| {
-            let api_version = m.value["apiVersion"].as_str().unwrap_or_default();
+            let value = m.value().into_owned();
+            let api_version = value["apiVersion"].as_str().unwrap_or_default();
             let validator = schema::objects::validator(api_version, &m.id.kind)
                 .expect("every rendered kind has a schema");
-            (validator, &m.value)
+            (validator, value)
         })
         .collect();
     let mut g = c.benchmark_group("schema_validation");

@@ -344,10 +344,9 @@ pub fn run<S: Sink>(
                         .unzip();
                     return Ok((None, paths, files));
                 };
-                let mut unit = unit;
-                let lineages: Vec<_> = unit.iter_mut().map(|m| m.lineage.take()).collect();
                 let set = manifest::ManifestSet { manifests: unit };
-                let corpus = lint::Corpus::from_rendered(set, &mut files, tree_path(config));
+                let (corpus, lineages) =
+                    lint::Corpus::from_stamped(set, &mut files, tree_path(config));
                 let mut chunk = judging.judge(corpus, &lineages, |_| true);
                 let files = chunk.take_texts(|path, text| sink.take(path, text.into_bytes()));
                 Ok((Some(chunk), Vec::new(), files))

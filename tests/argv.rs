@@ -30,7 +30,8 @@ fn argv_table() -> Vec<String> {
         if m.id.kind != "WorkflowTemplate" {
             continue;
         }
-        let labels = &m.value["metadata"]["labels"];
+        let value = m.value();
+        let labels = &value["metadata"]["labels"];
         let wf = format!(
             "{}@{}",
             labels["workflows.gitops-render.dev/name"]
@@ -40,11 +41,7 @@ fn argv_table() -> Vec<String> {
                 .as_str()
                 .unwrap_or("?")
         );
-        for t in m.value["spec"]["templates"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for t in value["spec"]["templates"].as_array().into_iter().flatten() {
             let tname = t["name"].as_str().unwrap_or("?");
             let mut containers: Vec<(String, &Value)> = Vec::new();
             for key in ["container", "script"] {

@@ -200,14 +200,13 @@ fn as_rendered(corpus: &Corpus, moved: Option<(&str, &str)>) -> Corpus {
                     .as_object_mut()?
                     .insert(gitops_render::render::TEAM_LABEL.into(), team.into());
             }
-            Some(Manifest {
-                id: ObjectRef::of(&value).ok()?,
-                placement: Placement::Argo { env: "dev".into() },
+            Some(Manifest::new(
+                ObjectRef::of(&value).ok()?,
+                Placement::Argo { env: "dev".into() },
                 value,
-                inputs: "fixture".into(),
-                layout: Default::default(),
-                lineage: None,
-            })
+                "fixture".into(),
+                Default::default(),
+            ))
         })
         .collect();
     Corpus::from_rendered(ManifestSet { manifests }, &mut BTreeMap::new(), "gitops")

@@ -469,10 +469,31 @@ impl Corpus {
         files: &mut BTreeMap<String, Vec<u8>>,
         root_name: &str,
     ) -> Corpus {
+        Corpus::from_manifests(manifests, files, root_name, |m| (m.into_value(), None)).0
+    }
+
+    /// [`Corpus::from_rendered`], where an object stamped from a lineage comes as it is
+    /// held, its stamped heading without the rest ([`crate::manifest::Manifest`]), with
+    /// the lineages: for [`super::Stream::judge`], which fills in the objects it judges.
+    pub fn from_stamped(
+        manifests: crate::manifest::ManifestSet,
+        files: &mut BTreeMap<String, Vec<u8>>,
+        root_name: &str,
+    ) -> (Corpus, Vec<Option<crate::manifest::Lineage>>) {
+        Corpus::from_manifests(manifests, files, root_name, |m| m.into_held())
+    }
+
+    fn from_manifests(
+        manifests: crate::manifest::ManifestSet,
+        files: &mut BTreeMap<String, Vec<u8>>,
+        root_name: &str,
+        value: impl Fn(crate::manifest::Manifest) -> (Value, Option<crate::manifest::Lineage>),
+    ) -> (Corpus, Vec<Option<crate::manifest::Lineage>>) {
         let mut corpus = Corpus {
             root_name: Some(root_name.to_owned()),
             ..Corpus::default()
         };
+        let mut lineages = Vec::with_capacity(manifests.manifests.len());
         let places = crate::tree::places(&manifests.manifests);
         // A file-per-app file holds several objects: added once, each object a document of it.
         let shared = places.iter().any(|(_, index)| *index > 0);
@@ -501,16 +522,19 @@ impl Corpus {
                     }
                 }
             };
+            let id = Some(Identity::from(&m.id));
+            let (value, lineage) = value(m);
+            lineages.push(lineage);
             corpus.docs.push(Document {
                 file,
                 index,
                 base: Box::default(),
-                value: m.value.into(),
-                id: Some(Identity::from(&m.id)),
+                value: value.into(),
+                id,
                 binding: None,
             });
         }
-        corpus
+        (corpus, lineages)
     }
 
     /// Read files and directories (recursively: `.yaml`, `.yml`, `.json`); `-` reads stdin.

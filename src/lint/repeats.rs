@@ -175,14 +175,13 @@ mod tests {
         let mut value = value.clone();
         value["metadata"]["namespace"] = ns.into();
         value["metadata"]["labels"] = json!({ENV_LABEL: env, TEAM_LABEL: team});
-        let manifest = Manifest {
-            id: ObjectRef::of(&value).expect("an object"),
-            placement: Placement::Argo { env: env.into() },
+        let manifest = Manifest::new(
+            ObjectRef::of(&value).expect("an object"),
+            Placement::Argo { env: env.into() },
             value,
-            inputs: "test".into(),
-            layout: Default::default(),
-            lineage: None,
-        };
+            "test".into(),
+            Default::default(),
+        );
         let set = ManifestSet {
             manifests: vec![manifest],
         };

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::manifest::Lineage;
 use crate::source::SourceId;
 
-use super::corpus::{list_paths, Corpus, Origin};
+use super::corpus::{list_paths, Corpus, Document, Origin};
 use super::prune::{prune, prune_as, shares_cut, Interner};
 use super::registry::Scope;
 use super::repeats::{Found, Repeats, Seen};
@@ -265,6 +265,37 @@ fn replayed(known: &[Option<Found>]) -> Vec<Hits> {
     out
 }
 
+/// Give each document stamped from a lineage, which comes holding its stamped heading
+/// alone ([`Corpus::from_stamped`]), a value to be judged by. One that is known, whose cut
+/// its lineage shares and has already (its first object's, [`shares_cut`]), takes its
+/// lineage's unstamped document as it is shared: nothing is copied, and what the rules
+/// that still run on it read is the same there. Those are the file rules (which read the
+/// body, and the namespace from the identity), suppressions (the template's annotations,
+/// the identity) and the binding facts pruning keeps (the body); pruning then gives it
+/// the shared cut. Every other one is filled in from its lineage's document. A document
+/// already whole is filled to itself.
+fn fill(docs: &mut [Document], lineages: &[Option<Lineage>], known: &[Option<Found>]) {
+    if lineages.len() != docs.len() {
+        return;
+    }
+    docs.par_iter_mut()
+        .zip(lineages.par_iter().zip(known.par_iter()))
+        .for_each(|(d, (lineage, known))| {
+            let Some(lineage) = lineage else { return };
+            let cut = known
+                .as_ref()
+                .filter(|_| shares_cut(d))
+                .and_then(|k| k.cut.get());
+            d.value = match (cut, lineage.shared()) {
+                (Some(_), Some(shared)) => Arc::clone(shared),
+                _ => {
+                    let held = Arc::unwrap_or_clone(std::mem::take(&mut d.value));
+                    Arc::new(lineage.fill(held))
+                }
+            };
+        });
+}
+
 /// `each`'s hits on `chunk` with the documents `aside[i]` taken out, at the documents'
 /// places in the whole chunk; the chunk is whole again afterwards.
 fn apart(chunk: &mut Corpus, aside: &[bool], each: impl FnOnce(&Corpus) -> Vec<Hits>) -> Vec<Hits> {
@@ -356,6 +387,7 @@ impl<'c> Stream<'c> {
             &[]
         };
         let mut known = self.repeats.known(&chunk.docs, lineages);
+        fill(&mut chunk.docs, lineages, &known);
         let aside: Vec<bool> = known.iter().map(Option::is_some).collect();
         let mut raw = if aside.contains(&true) {
             let mut raw = hits(&chunk, self.config, |r| matches!(r.scope, Scope::File));
@@ -496,5 +528,132 @@ impl<'c> Stream<'c> {
             .extend(locate_with(relations, judged, self.notes));
         self.findings.extend(self.config.expired_waivers());
         (sorted(self.findings), self.relations)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::lint::LintConfig;
+    use crate::manifest::{Manifest, ManifestSet, ObjectRef, Placement, Unstamped};
+    use crate::render::Stamp;
+
+    /// The object of `lineage` a render gives tenant `team` in prod: its stamped heading.
+    fn stamped(lineage: &Lineage, team: &str) -> Manifest {
+        let stamp = Stamp {
+            env: "prod",
+            team: Some(team),
+            namespace: Some(team),
+        };
+        let heading = stamp.apply(lineage.heading()).expect("it stamps");
+        let placement = Placement::Workflows {
+            env: "prod".into(),
+            namespace: team.into(),
+        };
+        let id = ObjectRef::of(&heading).expect("an object");
+        Manifest::stamped(
+            id,
+            placement,
+            heading,
+            "test".into(),
+            Default::default(),
+            lineage.clone(),
+        )
+    }
+
+    /// `m` judged by `stream`, with its lineage or whole: its findings and pruned value.
+    fn judged(stream: &Stream<'_>, m: Manifest, with_lineage: bool) -> (Vec<String>, Value) {
+        let set = ManifestSet { manifests: vec![m] };
+        let (corpus, lineages) = if with_lineage {
+            Corpus::from_stamped(set, &mut BTreeMap::new(), "gitops")
+        } else {
+            (
+                Corpus::from_rendered(set, &mut BTreeMap::new(), "gitops"),
+                Vec::new(),
+            )
+        };
+        let mut chunk = stream.judge(corpus, &lineages, |_| true);
+        let mut findings: Vec<String> = chunk
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .collect();
+        findings.sort();
+        let doc = chunk.corpus.docs.pop().expect("one document");
+        (findings, doc.value.as_ref().clone())
+    }
+
+    /// Objects that come holding their heading alone are judged and cut as their whole
+    /// values are: the first of a lineage, one known before its cut is kept (another
+    /// chunk judging the first meanwhile), and one known with its cut, whose value is then
+    /// the lineage's unstamped document until it is cut.
+    #[test]
+    fn objects_held_as_headings_are_judged_as_their_whole_values() {
+        // Hits of the object rules that name no namespace (kept for the lineage), and one of
+        // a file rule that reads the body (the system priority classes).
+        let doc = json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "WorkflowTemplate",
+            "metadata": {"name": "ci", "annotations": {"team.example/owner": "platform"}},
+            "spec": {
+                "entrypoint": "main",
+                "serviceAccountName": "argo-workflow",
+                "activeDeadlineSeconds": 3600,
+                "retryStrategy": {"limit": 2, "backoff": {"duration": "10s", "factor": 2}},
+                "podGC": {"strategy": "OnPodCompletion"},
+                "ttlStrategy": {"secondsAfterCompletion": 600},
+                "podPriorityClassName": "system-cluster-critical",
+                "templates": [{"name": "main", "priorityClassName": "system-node-critical",
+                               "container": {"image": "busybox:1.36", "command": ["true"]}}],
+            },
+        });
+        let lineage = Lineage::new(Arc::new(Unstamped::new(vec![doc])), 0);
+        let config = LintConfig::new();
+        let stream = Stream::new(&config, Some("gitops".into()));
+        let whole = |team: &str| {
+            let alone = Stream::new(&config, Some("gitops".into()));
+            judged(&alone, stamped(&lineage, team).whole(), false)
+        };
+        // Known before its cut: the first object judged by the object rules and remembered,
+        // not yet cut.
+        let first = Corpus::from_rendered(
+            ManifestSet {
+                manifests: vec![stamped(&lineage, "team-a").whole()],
+            },
+            &mut BTreeMap::new(),
+            "gitops",
+        );
+        let raw = super::super::hits(&first, &config, |r| matches!(r.scope, Scope::Object));
+        let mut known = vec![None];
+        stream.remember(&first, &[Some(lineage.clone())], &mut known, &raw);
+        let found = known[0].clone().expect("kept");
+        assert!(!found.seen.is_empty(), "the object rules found something");
+        assert!(shares_cut(&first.docs[0]), "the case under test");
+        assert!(found.cut.get().is_none());
+        let b = judged(&stream, stamped(&lineage, "team-b"), true);
+        assert_eq!(b, whole("team-b"));
+        assert!(found.cut.get().is_some(), "the cut is kept now");
+        let c = judged(&stream, stamped(&lineage, "team-c"), true);
+        assert_eq!(c, whole("team-c"));
+        assert!(
+            c.0.iter()
+                .any(|f| f.contains("system-priority-class") && f.contains("team-c")),
+            "the file rules read the body of a known object: {c:?}"
+        );
+        // A lineage not seen before.
+        let other = Lineage::new(
+            Arc::new(Unstamped::new(vec![lineage
+                .document()
+                .cloned()
+                .expect("a document")])),
+            0,
+        );
+        let d = judged(&stream, stamped(&other, "team-d"), true);
+        let alone = Stream::new(&config, Some("gitops".into()));
+        assert_eq!(d, judged(&alone, stamped(&other, "team-d").whole(), false));
     }
 }

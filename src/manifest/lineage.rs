@@ -7,7 +7,6 @@
 //! but their metadata, written once ([`Unstamped::around`]).
 
 use std::hash::{Hash, Hasher};
-use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
@@ -16,36 +15,60 @@ use super::canonical::{around_metadata, Around};
 
 /// Documents objects are stamped from: a template output the render memo keeps, or one
 /// fitted WorkflowTemplate. Each one's text around its metadata is written when first asked
-/// for and kept as long as the documents are.
+/// for and kept as long as the documents are. Each document is shared as it is, for lint
+/// to read the body of an object it knows ([`Lineage::shared`]).
 #[derive(Debug)]
 pub struct Unstamped {
-    docs: Vec<Value>,
+    docs: Vec<Arc<Value>>,
     texts: Box<[OnceLock<Around>]>,
 }
 
 impl Unstamped {
     pub fn new(docs: Vec<Value>) -> Unstamped {
         let texts = docs.iter().map(|_| OnceLock::new()).collect();
-        Unstamped { docs, texts }
+        Unstamped {
+            docs: docs.into_iter().map(Arc::new).collect(),
+            texts,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Value> {
+        self.docs.get(index).map(Arc::as_ref)
+    }
+
+    /// Copies of the documents.
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.docs.iter().map(|d| d.as_ref().clone()).collect()
     }
 
     /// The documents, taken out when nothing else holds them, else copied.
     pub fn into_docs(this: Arc<Unstamped>) -> Vec<Value> {
-        Arc::try_unwrap(this).map_or_else(|shared| shared.docs.clone(), |own| own.docs)
+        match Arc::try_unwrap(this) {
+            Ok(own) => own.docs.into_iter().map(Arc::unwrap_or_clone).collect(),
+            Err(shared) => shared.to_vec(),
+        }
     }
 
     /// The canonical text of the `index`th document around its metadata: what every object
     /// stamped from it has there, since a stamp writes nothing outside the metadata.
     pub fn around(&self, index: usize) -> Option<&Around> {
-        let doc = self.docs.get(index)?;
+        let doc = self.get(index)?;
         Some(self.texts[index].get_or_init(|| around_metadata(doc)))
     }
 }
 
-impl Deref for Unstamped {
-    type Target = [Value];
-    fn deref(&self) -> &[Value] {
-        &self.docs
+impl std::ops::Index<usize> for Unstamped {
+    type Output = Value;
+    fn index(&self, index: usize) -> &Value {
+        &self.docs[index]
     }
 }
 
@@ -82,11 +105,54 @@ impl Lineage {
         self.of.get(self.index)
     }
 
+    /// The unstamped document as it is shared: the same body as every object stamped from
+    /// it, without their namespace and labels.
+    pub fn shared(&self) -> Option<&Arc<Value>> {
+        self.of.docs.get(self.index)
+    }
+
     /// Its canonical text around the metadata ([`Unstamped::around`]).
     pub fn around(&self) -> Option<&Around> {
         self.of.around(self.index)
     }
+
+    /// What of the document a stamp reads and writes: its `apiVersion`, `kind` and
+    /// `metadata`, those it has (all of it when it is not a mapping). Stamped, it is all an
+    /// object of this lineage holds of its own ([`super::Manifest::stamped`]).
+    pub fn heading(&self) -> Value {
+        match self.document() {
+            Some(Value::Object(doc)) => Value::Object(
+                HEADING
+                    .iter()
+                    .filter_map(|k| doc.get_key_value(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        }
+    }
+
+    /// The whole object whose own part is `held` (a stamped heading): the document with
+    /// `held`'s entries in place of its own.
+    pub fn fill(&self, held: Value) -> Value {
+        match (self.document(), held) {
+            (Some(Value::Object(doc)), Value::Object(own)) => {
+                let mut whole: serde_json::Map<String, Value> = doc
+                    .iter()
+                    .filter(|(k, _)| !HEADING.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                whole.extend(own);
+                Value::Object(whole)
+            }
+            (_, held) => held,
+        }
+    }
 }
+
+/// The top-level keys an object stamped from a lineage holds of its own.
+const HEADING: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
 /// Two manifests compare equal when they were stamped from equal documents: renders made
 /// apart hold their own copies.

@@ -12,6 +12,7 @@ pub mod resources;
 pub mod scope;
 mod spec_texts;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -106,48 +107,147 @@ impl Placement {
 }
 
 /// One rendered object.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// An object stamped from a lineage holds only its `apiVersion`, `kind` and `metadata`
+/// (what a stamp reads and writes): the rest is its lineage's document, shared by every
+/// object stamped from it. At N = 10,000 a stream's copies of those documents (a tenant's
+/// WorkflowTemplates are ~6 KB of YAML each) and their drops were ~12% of its CPU.
+/// [`Manifest::value`] is the whole object either way.
+#[derive(Clone, Debug)]
 pub struct Manifest {
     pub id: ObjectRef,
     pub placement: Placement,
-    pub value: Value,
+    /// The whole object, or with `lineage` its apiVersion, kind and metadata.
+    held: Value,
     /// The inputs named in the generated header (shared by every object of an environment).
     pub inputs: Arc<str>,
     /// How its environment's tree holds it (`repo.layout`): the file it is written to.
     pub layout: crate::model::Layout,
     /// What it was stamped from, when other objects may have been stamped from the same.
-    pub lineage: Option<Lineage>,
+    lineage: Option<Lineage>,
+}
+
+/// The same object at the same place: equal whole values, however each is held.
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Manifest) -> bool {
+        self.id == other.id
+            && self.placement == other.placement
+            && self.inputs == other.inputs
+            && self.layout == other.layout
+            && self.value() == other.value()
+    }
 }
 
 impl Manifest {
+    /// An object held whole.
+    pub fn new(
+        id: ObjectRef,
+        placement: Placement,
+        value: Value,
+        inputs: Arc<str>,
+        layout: crate::model::Layout,
+    ) -> Manifest {
+        Manifest {
+            id,
+            placement,
+            held: value,
+            inputs,
+            layout,
+            lineage: None,
+        }
+    }
+
+    /// An object stamped from `lineage`: `stamped` is the lineage's document's
+    /// [`Lineage::heading`] with the stamp put on.
+    pub fn stamped(
+        id: ObjectRef,
+        placement: Placement,
+        stamped: Value,
+        inputs: Arc<str>,
+        layout: crate::model::Layout,
+        lineage: Lineage,
+    ) -> Manifest {
+        Manifest {
+            id,
+            placement,
+            held: stamped,
+            inputs,
+            layout,
+            lineage: Some(lineage),
+        }
+    }
+
+    /// The whole object.
+    pub fn value(&self) -> Cow<'_, Value> {
+        match &self.lineage {
+            None => Cow::Borrowed(&self.held),
+            Some(lineage) => Cow::Owned(lineage.fill(self.held.clone())),
+        }
+    }
+
+    /// The whole object, taken out.
+    pub fn into_value(self) -> Value {
+        match self.lineage {
+            None => self.held,
+            Some(lineage) => lineage.fill(self.held),
+        }
+    }
+
+    /// The same object held whole, without its lineage.
+    pub fn whole(self) -> Manifest {
+        Manifest {
+            id: self.id.clone(),
+            placement: self.placement.clone(),
+            inputs: Arc::clone(&self.inputs),
+            layout: self.layout,
+            held: self.into_value(),
+            lineage: None,
+        }
+    }
+
+    pub fn lineage(&self) -> Option<&Lineage> {
+        self.lineage.as_ref()
+    }
+
+    /// What it holds (the whole object, or its heading when it has a lineage) and its
+    /// lineage: for lint, which fills in only the objects it judges
+    /// (`lint::Stream::judge`).
+    pub(crate) fn into_held(self) -> (Value, Option<Lineage>) {
+        (self.held, self.lineage)
+    }
+
     /// Append the object's canonical YAML ([`write_canonical_yaml`]). An object stamped
     /// from a lineage is its lineage's text around its own metadata, written once for all
     /// of them: a stamp writes nothing outside the metadata.
     pub fn write_canonical(&self, out: &mut String) {
         let Some(around) = self.lineage.as_ref().and_then(Lineage::around) else {
-            return write_canonical_yaml(out, &self.value);
+            return write_canonical_yaml(out, &self.held);
         };
         debug_assert!(
             self.lineage
                 .as_ref()
                 .and_then(Lineage::document)
-                .is_some_and(|doc| same_but_metadata(doc, &self.value)),
-            "{} differs from its lineage outside its metadata",
+                .is_some_and(|doc| same_heading(doc, &self.held)),
+            "{} holds more than its lineage's heading",
             self.id
         );
         out.push_str(&around.before);
-        canonical::write_metadata(out, &self.value);
+        canonical::write_metadata(out, &self.held);
         out.push_str(&around.after);
     }
 }
 
-/// Whether two top-level objects are equal but for their `metadata`.
-fn same_but_metadata(a: &Value, b: &Value) -> bool {
-    fn outside(v: &Value) -> Option<Vec<(&String, &Value)>> {
-        let m = v.as_object()?;
-        Some(m.iter().filter(|(k, _)| k.as_str() != "metadata").collect())
-    }
-    outside(a) == outside(b)
+/// Whether `held` is `doc`'s heading with a stamp put on: the same apiVersion and kind,
+/// nothing else but metadata.
+fn same_heading(doc: &Value, held: &Value) -> bool {
+    let Some(held) = held.as_object() else {
+        return false;
+    };
+    held.iter().all(|(k, v)| match k.as_str() {
+        "metadata" => true,
+        "apiVersion" | "kind" => doc.get(k) == Some(v),
+        _ => false,
+    })
 }
 
 /// Every object of a render, in tree order.

@@ -78,13 +78,13 @@ impl Fitting<'_> {
 
 impl Fitted {
     /// The fitted document for `at`: the kept one, or `fit`'s (kept when it succeeds and
-    /// there is room), with the kept one when there is: every tenant given the same kept
-    /// document was fitted from the same key.
+    /// there is room, else the tenant's own): every tenant given the same kept document was
+    /// fitted from the same key, and none gets a copy of it.
     pub fn get_or_fit<E>(
         &self,
         at: &Fitting<'_>,
         fit: impl FnOnce() -> Result<Value, E>,
-    ) -> Result<(Value, Option<Arc<Unstamped>>), E> {
+    ) -> Result<Fit, E> {
         let hash = at.hash();
         let found = {
             let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -94,7 +94,7 @@ impl Fitted {
                 .map(|e| Arc::clone(&e.fitted))
         };
         if let Some(fitted) = found {
-            return Ok((fitted[0].clone(), Some(fitted)));
+            return Ok(Fit::Kept(fitted));
         }
         let fitted = fit()?;
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -102,13 +102,13 @@ impl Fitted {
         let list = kept.by_hash.entry(hash).or_default();
         // Another thread may have fitted the same meanwhile: its document is the kept one.
         if let Some(e) = list.iter().find(|e| at.is(e)) {
-            return Ok((fitted, Some(Arc::clone(&e.fitted))));
+            return Ok(Fit::Kept(Arc::clone(&e.fitted)));
         }
         if kept.entries >= MAX_ENTRIES {
-            return Ok((fitted, None));
+            return Ok(Fit::Own(fitted));
         }
         kept.entries += 1;
-        let shared = Arc::new(Unstamped::new(vec![fitted.clone()]));
+        let shared = Arc::new(Unstamped::new(vec![fitted]));
         list.push(Entry {
             output: Arc::clone(at.output),
             env: at.env.to_owned(),
@@ -117,7 +117,24 @@ impl Fitted {
             tier: at.tier.clone(),
             fitted: Arc::clone(&shared),
         });
-        Ok((fitted, Some(shared)))
+        Ok(Fit::Kept(shared))
+    }
+}
+
+/// A fitted WorkflowTemplate: the kept one (its only document), shared by every tenant of
+/// its key, or one of its own when no more are kept.
+pub enum Fit {
+    Kept(Arc<Unstamped>),
+    Own(Value),
+}
+
+#[cfg(test)]
+impl Fit {
+    fn into_document(self) -> Value {
+        match self {
+            Fit::Kept(kept) => kept[0].clone(),
+            Fit::Own(doc) => doc,
+        }
     }
 }
 
@@ -153,7 +170,7 @@ mod tests {
             ran = true;
             result
         });
-        (got.map(|(doc, _)| doc), ran)
+        (got.map(Fit::into_document), ran)
     }
 
     #[test]
@@ -211,11 +228,13 @@ mod tests {
             tier,
         };
         let kept = |at: &Fitting<'_>| {
-            let (doc, kept) = cache
+            let fit = cache
                 .get_or_fit(at, || Ok::<_, String>(json!({"fitted": at.tier_name})))
                 .expect("fits");
-            let kept = kept.expect("kept");
-            assert_eq!(kept[..], [doc]);
+            let Fit::Kept(kept) = fit else {
+                panic!("not kept")
+            };
+            assert_eq!(kept.to_vec(), vec![json!({"fitted": at.tier_name})]);
             kept
         };
         let first = kept(&at("small", &small));
@@ -268,7 +287,7 @@ mod tests {
             tier: &small,
         };
         let got = cache.get_or_fit(&at, || Ok::<_, String>(json!(0)));
-        assert!(got.expect("fits").1.is_none());
+        assert!(matches!(got.expect("fits"), Fit::Own(_)));
         let kept = cache.kept.lock().expect("not poisoned");
         assert_eq!(kept.entries, MAX_ENTRIES);
         assert_eq!(

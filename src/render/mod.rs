@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, TemplateFile};
 use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Placement, Unstamped};
-use crate::model::{ArgoCd, Cluster, PackSpec, Repo};
+use crate::model::{ArgoCd, Cluster, Layout, PackSpec, Repo};
 use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
 use crate::source::parse_documents;
 
@@ -87,9 +87,11 @@ pub fn engines(inputs: &Inputs, plan: &Plan) -> Result<BTreeMap<usize, Engine>, 
 
 /// Render every environment of the plan, in tree order.
 pub fn render(inputs: &Inputs, plan: &Plan) -> Result<ManifestSet, Diagnostics> {
+    // Held whole: a set's objects are read by whoever takes it.
     let mut manifests: Vec<Manifest> = render_units(inputs, plan, |unit| unit)?
         .into_iter()
         .flatten()
+        .map(Manifest::whole)
         .collect();
     manifests.sort_by(|a, b| a.placement.cmp(&b.placement).then_with(|| a.id.cmp(&b.id)));
     Ok(ManifestSet { manifests })
@@ -266,13 +268,9 @@ fn render_env<T: Send>(
         match rendered {
             Ok(values) => {
                 from.extend(values.iter().map(|_| name.as_str()));
-                own.extend(values.into_iter().map(|o| Manifest {
-                    placement: env_placement(&env.name, &o.id.kind),
-                    id: o.id,
-                    value: o.value,
-                    inputs: Arc::clone(&inputs),
-                    layout: env.settings.repo.layout,
-                    lineage: o.lineage,
+                own.extend(values.into_iter().map(|o| {
+                    let placement = env_placement(&env.name, &o.id.kind);
+                    o.into_manifest(placement, Arc::clone(&inputs), env.settings.repo.layout)
                 }));
             }
             Err(d) => diags.push(d),
@@ -341,13 +339,12 @@ fn render_tenant(
     let mut out = Vec::new();
     // The template of each object, for duplicates.
     let mut from: Vec<&str> = Vec::new();
-    let manifest = |o: Stamped, placement: &Placement| Manifest {
-        id: o.id,
-        placement: placement.clone(),
-        value: o.value,
-        inputs: Arc::clone(inputs),
-        layout: env.settings.repo.layout,
-        lineage: o.lineage,
+    let manifest = |o: Stamped, placement: &Placement| {
+        o.into_manifest(
+            placement.clone(),
+            Arc::clone(inputs),
+            env.settings.repo.layout,
+        )
     };
     for name in templates {
         match render_documents(engine, name, ctx, &what, &stamp) {
@@ -509,9 +506,21 @@ fn object_error(engine: &Engine, name: &str, what: &str, msg: &str) -> Diagnosti
 /// A stamped object: its identity, its value and what it was stamped from.
 pub struct Stamped {
     pub id: ObjectRef,
+    /// The whole object, or with a lineage its stamped heading ([`Lineage::heading`]).
     pub value: Value,
     /// `None` when no other object can share it: the memo did not keep the output.
     pub lineage: Option<Lineage>,
+}
+
+impl Stamped {
+    fn into_manifest(self, placement: Placement, inputs: Arc<str>, layout: Layout) -> Manifest {
+        match self.lineage {
+            Some(lineage) => {
+                Manifest::stamped(self.id, placement, self.value, inputs, layout, lineage)
+            }
+            None => Manifest::new(self.id, placement, self.value, inputs, layout),
+        }
+    }
 }
 
 /// Stamp one document and read its identity.
@@ -545,11 +554,10 @@ pub fn render_documents(
             .map(|doc| finish(engine, name, what, stamp, doc, None))
             .collect();
     }
-    docs.iter()
-        .enumerate()
-        .map(|(i, doc)| {
+    (0..docs.len())
+        .map(|i| {
             let lineage = Lineage::new(Arc::clone(&docs), i);
-            finish(engine, name, what, stamp, doc.clone(), Some(lineage))
+            finish(engine, name, what, stamp, lineage.heading(), Some(lineage))
         })
         .collect()
 }
@@ -611,10 +619,16 @@ fn render_workflow(
             tier_name: &tenant.spec.tier,
             tier: &tenant.tier,
         };
-        let (doc, fitted) = engine.fitted.get_or_fit(&at, || {
+        let fit = engine.fitted.get_or_fit(&at, || {
             fit_workflow(engine, env, tenant, wf, &what, output.docs.to_vec())
         })?;
-        (doc, fitted.map(|one| Lineage::new(one, 0)))
+        match fit {
+            fitted::Fit::Kept(one) => {
+                let lineage = Lineage::new(one, 0);
+                (lineage.heading(), Some(lineage))
+            }
+            fitted::Fit::Own(doc) => (doc, None),
+        }
     } else {
         let docs = Unstamped::into_docs(output.docs);
         let doc = fit_workflow(engine, env, tenant, wf, &what, docs)?;

@@ -183,7 +183,8 @@ pub fn assert_compiled_ahead(
         .iter()
         .filter(|m| renders_here(m))
     {
-        let api_version = m.value["apiVersion"].as_str().unwrap_or_default();
+        let value = m.value();
+        let api_version = value["apiVersion"].as_str().unwrap_or_default();
         assert!(
             ahead.contains(&(api_version, m.id.kind.as_str())),
             "{api_version} {} is not in {name}",
@@ -211,5 +212,5 @@ pub fn dev_workflow(namespace: &str, name: &str) -> serde_json::Value {
         .into_iter()
         .find(|m| m.id.name == name && m.id.namespace == namespace)
         .unwrap_or_else(|| panic!("no WorkflowTemplate {namespace}/{name} in dev"))
-        .value
+        .into_value()
 }
