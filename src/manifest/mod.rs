@@ -187,22 +187,24 @@ impl Manifest {
 
     /// The whole object, taken out.
     pub fn into_value(self) -> Value {
-        match self.lineage {
-            None => self.held,
-            Some(lineage) => lineage.fill(self.held),
-        }
+        self.whole().held
     }
 
     /// The same object held whole, without its lineage.
     pub fn whole(self) -> Manifest {
-        Manifest {
-            id: self.id.clone(),
-            placement: self.placement.clone(),
-            inputs: Arc::clone(&self.inputs),
-            layout: self.layout,
-            held: self.into_value(),
-            lineage: None,
-        }
+        let Manifest {
+            id,
+            placement,
+            held,
+            inputs,
+            layout,
+            lineage,
+        } = self;
+        let held = match lineage {
+            None => held,
+            Some(lineage) => lineage.fill(held),
+        };
+        Manifest::new(id, placement, held, inputs, layout)
     }
 
     pub fn lineage(&self) -> Option<&Lineage> {
