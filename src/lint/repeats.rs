@@ -15,7 +15,8 @@
 //! entry names it. Hits whose message names the namespace or the team (most name their
 //! object) are not kept: such an object is judged each time. Suppressions (annotations,
 //! waivers by object) are applied to each object's hits afterwards, and the file rules,
-//! which read the file, run on every object.
+//! which read the file, run on every object (on a known one whose cut is kept, on its
+//! lineage's unstamped document: `Stream::judge`'s `fill` says why that is the same).
 //!
 //! [`Scope::Object`]: super::Scope::Object
 
