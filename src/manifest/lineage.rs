@@ -13,23 +13,66 @@ use serde_json::Value;
 
 use super::canonical::{around_metadata, Around};
 
-/// Documents objects are stamped from: a template output the render memo keeps, or one
-/// fitted WorkflowTemplate. Each one's text around its metadata is written when first asked
-/// for and kept as long as the documents are. Each document is shared as it is, for lint
-/// to read the body of an object it knows ([`Lineage::shared`]).
+/// One document objects are stamped from, with its canonical text around the metadata,
+/// written when first asked for and kept as long as the document is. The value is shared as
+/// it is, for lint to read the body of an object it knows ([`Lineage::shared`]).
+#[derive(Debug)]
+pub struct Original {
+    value: Arc<Value>,
+    text: OnceLock<Around>,
+}
+
+impl Original {
+    pub fn new(value: Value) -> Original {
+        Original {
+            value: Arc::new(value),
+            text: OnceLock::new(),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value, taken out when nothing else holds it, else copied.
+    pub fn into_value(this: Arc<Original>) -> Value {
+        match Arc::try_unwrap(this) {
+            Ok(own) => Arc::unwrap_or_clone(own.value),
+            Err(shared) => shared.value.as_ref().clone(),
+        }
+    }
+
+    /// The canonical text of the document around its metadata: what every object stamped
+    /// from it has there, since a stamp writes nothing outside the metadata.
+    pub fn around(&self) -> &Around {
+        self.text.get_or_init(|| around_metadata(&self.value))
+    }
+}
+
+/// A template's documents: a template output the render memo keeps, one fitted
+/// WorkflowTemplate, or an output the memo does not keep whose documents may be ones
+/// rendered before (the engine's table of document texts, `render::pieces`).
 #[derive(Debug)]
 pub struct Unstamped {
-    docs: Vec<Arc<Value>>,
-    texts: Box<[OnceLock<Around>]>,
+    docs: Vec<Arc<Original>>,
+    /// Whether each document is held where other outputs find it (by its text): objects
+    /// stamped from it may repeat even when this output is not kept.
+    held: Vec<bool>,
 }
 
 impl Unstamped {
     pub fn new(docs: Vec<Value>) -> Unstamped {
-        let texts = docs.iter().map(|_| OnceLock::new()).collect();
-        Unstamped {
-            docs: docs.into_iter().map(Arc::new).collect(),
-            texts,
-        }
+        Unstamped::of(
+            docs.into_iter()
+                .map(|d| (Arc::new(Original::new(d)), false))
+                .collect(),
+        )
+    }
+
+    /// Documents, each with whether it is held where other outputs find it.
+    pub fn of(docs: Vec<(Arc<Original>, bool)>) -> Unstamped {
+        let (docs, held) = docs.into_iter().unzip();
+        Unstamped { docs, held }
     }
 
     pub fn len(&self) -> usize {
@@ -41,34 +84,36 @@ impl Unstamped {
     }
 
     pub fn get(&self, index: usize) -> Option<&Value> {
-        self.docs.get(index).map(Arc::as_ref)
+        self.docs.get(index).map(|d| d.value())
     }
 
     /// Copies of the documents.
     pub fn to_vec(&self) -> Vec<Value> {
-        self.docs.iter().map(|d| d.as_ref().clone()).collect()
+        self.docs.iter().map(|d| d.value().clone()).collect()
     }
 
     /// The documents, taken out when nothing else holds them, else copied.
     pub fn into_docs(this: Arc<Unstamped>) -> Vec<Value> {
-        match Arc::try_unwrap(this) {
-            Ok(own) => own.docs.into_iter().map(Arc::unwrap_or_clone).collect(),
-            Err(shared) => shared.to_vec(),
-        }
+        Unstamped::into_originals(this)
+            .into_iter()
+            .map(|(d, _)| Original::into_value(d))
+            .collect()
     }
 
-    /// The canonical text of the `index`th document around its metadata: what every object
-    /// stamped from it has there, since a stamp writes nothing outside the metadata.
-    pub fn around(&self, index: usize) -> Option<&Around> {
-        let doc = self.get(index)?;
-        Some(self.texts[index].get_or_init(|| around_metadata(doc)))
+    /// The documents as they are held, each with whether other outputs find it.
+    pub fn into_originals(this: Arc<Unstamped>) -> Vec<(Arc<Original>, bool)> {
+        let own = Arc::try_unwrap(this).unwrap_or_else(|shared| Unstamped {
+            docs: shared.docs.clone(),
+            held: shared.held.clone(),
+        });
+        own.docs.into_iter().zip(own.held).collect()
     }
 }
 
 impl std::ops::Index<usize> for Unstamped {
     type Output = Value;
     fn index(&self, index: usize) -> &Value {
-        &self.docs[index]
+        self.docs[index].value()
     }
 }
 
@@ -76,19 +121,24 @@ impl std::ops::Index<usize> for Unstamped {
 /// take its place in memory while the lineage is: the same lineage is the same address.
 #[derive(Clone, Debug)]
 pub struct Lineage {
-    of: Arc<Unstamped>,
-    index: usize,
+    of: Arc<Original>,
+}
+
+impl From<Arc<Original>> for Lineage {
+    fn from(of: Arc<Original>) -> Lineage {
+        Lineage { of }
+    }
 }
 
 impl Lineage {
-    /// The `index`th of documents `of`.
+    /// The `index`th of documents `of` (which has it).
     pub fn new(of: Arc<Unstamped>, index: usize) -> Lineage {
-        Lineage { of, index }
+        Lineage::from(Arc::clone(&of.docs[index]))
     }
 
-    /// The document's address and index: equal for the same lineage only.
-    fn address(&self) -> (usize, usize) {
-        (Arc::as_ptr(&self.of) as usize, self.index)
+    /// The document's address: equal for the same lineage only.
+    fn address(&self) -> usize {
+        Arc::as_ptr(&self.of) as usize
     }
 
     /// The same document (not merely an equal one).
@@ -102,18 +152,18 @@ impl Lineage {
 
     /// The unstamped document.
     pub fn document(&self) -> Option<&Value> {
-        self.of.get(self.index)
+        Some(self.of.value())
     }
 
     /// The unstamped document as it is shared: the same body as every object stamped from
     /// it, without their namespace and labels.
     pub fn shared(&self) -> Option<&Arc<Value>> {
-        self.of.docs.get(self.index)
+        Some(&self.of.value)
     }
 
-    /// Its canonical text around the metadata ([`Unstamped::around`]).
+    /// Its canonical text around the metadata ([`Original::around`]).
     pub fn around(&self) -> Option<&Around> {
-        self.of.around(self.index)
+        Some(self.of.around())
     }
 
     /// What of the document a stamp reads and writes: its `apiVersion`, `kind` and
@@ -174,9 +224,6 @@ mod tests {
         // Equal, though not the same.
         assert!(!first.is(&Lineage::new(Arc::clone(&copy), 0)));
         assert_eq!(first.document(), Lineage::new(copy, 0).document());
-        assert!(Lineage::new(Arc::new(Unstamped::new(Vec::new())), 0)
-            .document()
-            .is_none());
     }
 
     /// The text of a stamped object, written as its lineage's text around its own

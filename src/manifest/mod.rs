@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use canonical::{needs_quotes, to_canonical_yaml, write_canonical_yaml};
-pub use lineage::{Lineage, Unstamped};
+pub use lineage::{Lineage, Original, Unstamped};
 
 /// The identity of an object as Kubernetes sees it: API group, kind, namespace, name.
 /// Two objects with the same identity would overwrite each other in a cluster.

@@ -31,6 +31,8 @@ pub struct Engine {
     pub(super) memo: Memo,
     /// WorkflowTemplates fitted to a tier, shared by the tenants of that tier.
     pub(super) fitted: Fitted,
+    /// The documents of outputs, by their text.
+    pub(super) pieces: super::pieces::Pieces,
 }
 
 impl std::fmt::Debug for Engine {
@@ -77,6 +79,7 @@ impl Engine {
                 files,
                 memo,
                 fitted: Fitted::default(),
+                pieces: Default::default(),
             })
         } else {
             Err(errors)

@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Value as JinjaValue};
-use serde_json::Value;
 
 use crate::manifest::Unstamped;
 
@@ -143,7 +142,7 @@ impl Memo {
         &self,
         name: &str,
         ctx: &JinjaValue,
-        render: impl FnOnce() -> Result<(Vec<Value>, usize), E>,
+        render: impl FnOnce() -> Result<(Unstamped, usize), E>,
     ) -> Result<Shared, E> {
         let key = self.key(name, ctx);
         if let Some(key) = &key {
@@ -159,7 +158,7 @@ impl Memo {
             }
         }
         let (docs, bytes) = render()?;
-        let docs = Arc::new(Unstamped::new(docs));
+        let docs = Arc::new(docs);
         let mut is_kept = false;
         if let Some(key) = key {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -311,6 +310,7 @@ fn references(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn memo(templates: &[(&'static str, &'static str)]) -> (Environment<'static>, Memo) {
         let mut env = Environment::new();
@@ -328,7 +328,10 @@ mod tests {
             .shared::<minijinja::Error>(name, &ctx, || {
                 ran = true;
                 let text = env.get_template(name)?.render(&ctx)?;
-                Ok((vec![Value::String(text.clone())], text.len()))
+                Ok((
+                    Unstamped::new(vec![Value::String(text.clone())]),
+                    text.len(),
+                ))
             })
             .expect("renders");
         (shared.docs[0].as_str().expect("a string").to_owned(), ran)

@@ -8,6 +8,7 @@ mod engine;
 mod fits;
 mod fitted;
 mod memo;
+mod pieces;
 mod stamp;
 mod workflow;
 
@@ -21,10 +22,9 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{partition, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, TemplateFile};
-use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Placement, Unstamped};
+use crate::manifest::{Lineage, Manifest, ManifestSet, ObjectRef, Original, Placement, Unstamped};
 use crate::model::{ArgoCd, Cluster, Layout, PackSpec, Repo};
 use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
-use crate::source::parse_documents;
 
 pub use engine::{Engine, FUEL, MAX_OUTPUT_BYTES};
 pub use stamp::{sync_wave, Stamp, ENV_LABEL, MANAGED_BY, SYNC_WAVE, TEAM_LABEL};
@@ -471,7 +471,7 @@ fn render_shared(
 ) -> Result<memo::Shared, Diagnostic> {
     engine.memo.shared(name, ctx, || {
         let text = engine.render(name, ctx, what)?;
-        let docs = parse_documents(&text).map_err(|e| {
+        let docs = engine.pieces.parse(&text).map_err(|e| {
             let rendered_line = text
                 .lines()
                 .nth(e.pos.line.saturating_sub(1))
@@ -491,7 +491,8 @@ fn render_shared(
             ))
             .help("insert values with `| tojson` so that no value can break the YAML structure")
         })?;
-        Ok((docs.into_iter().map(|(_, d)| d).collect(), text.len()))
+        let docs = docs.into_iter().map(|p| (p.original, p.held)).collect();
+        Ok((Unstamped::of(docs), text.len()))
     })
 }
 
@@ -549,9 +550,19 @@ pub fn render_documents(
 ) -> Result<Vec<Stamped>, Diagnostic> {
     let memo::Shared { docs, kept } = render_shared(engine, name, ctx, what)?;
     if !kept {
-        return Unstamped::into_docs(docs)
+        // Documents held by their text may repeat in other tenants; the rest are this one's.
+        return Unstamped::into_originals(docs)
             .into_iter()
-            .map(|doc| finish(engine, name, what, stamp, doc, None))
+            .map(|(doc, held)| match held {
+                true => {
+                    let lineage = Lineage::from(doc);
+                    finish(engine, name, what, stamp, lineage.heading(), Some(lineage))
+                }
+                false => {
+                    let doc = Original::into_value(doc);
+                    finish(engine, name, what, stamp, doc, None)
+                }
+            })
             .collect();
     }
     (0..docs.len())

@@ -21,6 +21,7 @@ pub use files::{decode, is_input_path, read_bounded, read_path, EstateFiles};
 pub use paths::PathList;
 pub use spans::{ambiguous_plain_scalars, NodeSpan, Pos, SpanIndex};
 pub use subset::read as read_subset;
+pub(crate) use yaml::document_pieces;
 pub use yaml::{
     parse_documents, parse_documents_apart, parse_documents_libyaml, parse_single, YamlError,
     MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES,
