@@ -286,9 +286,9 @@ fn fill(docs: &mut [Document], lineages: &[Option<Lineage>], known: &[Option<Fou
                 .as_ref()
                 .filter(|_| shares_cut(d))
                 .and_then(|k| k.cut.get());
-            d.value = match (cut, lineage.shared()) {
-                (Some(_), Some(shared)) => Arc::clone(shared),
-                _ => {
+            d.value = match cut {
+                Some(_) => Arc::clone(lineage.shared()),
+                None => {
                     let held = Arc::unwrap_or_clone(std::mem::take(&mut d.value));
                     Arc::new(lineage.fill(held))
                 }
@@ -646,10 +646,7 @@ mod tests {
         );
         // A lineage not seen before.
         let other = Lineage::new(
-            Arc::new(Unstamped::new(vec![lineage
-                .document()
-                .cloned()
-                .expect("a document")])),
+            Arc::new(Unstamped::new(vec![lineage.document().clone()])),
             0,
         );
         let d = judged(&stream, stamped(&other, "team-d"), true);

@@ -151,19 +151,19 @@ impl Lineage {
     }
 
     /// The unstamped document.
-    pub fn document(&self) -> Option<&Value> {
-        Some(self.of.value())
+    pub fn document(&self) -> &Value {
+        self.of.value()
     }
 
     /// The unstamped document as it is shared: the same body as every object stamped from
     /// it, without their namespace and labels.
-    pub fn shared(&self) -> Option<&Arc<Value>> {
-        Some(&self.of.value)
+    pub fn shared(&self) -> &Arc<Value> {
+        &self.of.value
     }
 
     /// Its canonical text around the metadata ([`Original::around`]).
-    pub fn around(&self) -> Option<&Around> {
-        Some(self.of.around())
+    pub fn around(&self) -> &Around {
+        self.of.around()
     }
 
     /// What of the document a stamp reads and writes: its `apiVersion`, `kind` and
@@ -171,15 +171,14 @@ impl Lineage {
     /// object of this lineage holds of its own ([`super::Manifest::stamped`]).
     pub fn heading(&self) -> Value {
         match self.document() {
-            Some(Value::Object(doc)) => Value::Object(
+            Value::Object(doc) => Value::Object(
                 HEADING
                     .iter()
                     .filter_map(|k| doc.get_key_value(*k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
             ),
-            Some(other) => other.clone(),
-            None => Value::Null,
+            other => other.clone(),
         }
     }
 
@@ -187,7 +186,7 @@ impl Lineage {
     /// `held`'s entries in place of its own.
     pub fn fill(&self, held: Value) -> Value {
         match (self.document(), held) {
-            (Some(Value::Object(doc)), Value::Object(own)) => {
+            (Value::Object(doc), Value::Object(own)) => {
                 let mut whole: serde_json::Map<String, Value> = doc
                     .iter()
                     .filter(|(k, _)| !HEADING.contains(&k.as_str()))
@@ -274,7 +273,7 @@ mod tests {
                     continue;
                 };
                 assert_eq!(lineage.fill(held.expect("stamps")), stamped, "{doc}");
-                let around = lineage.around().cloned().expect("a document");
+                let around = lineage.around().clone();
                 let mut text = around.before;
                 write_metadata(&mut text, &stamped);
                 text.push_str(&around.after);

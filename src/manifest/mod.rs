@@ -222,14 +222,13 @@ impl Manifest {
     /// from a lineage is its lineage's text around its own metadata, written once for all
     /// of them: a stamp writes nothing outside the metadata.
     pub fn write_canonical(&self, out: &mut String) {
-        let Some(around) = self.lineage.as_ref().and_then(Lineage::around) else {
+        let Some(around) = self.lineage.as_ref().map(Lineage::around) else {
             return write_canonical_yaml(out, &self.held);
         };
         debug_assert!(
             self.lineage
                 .as_ref()
-                .and_then(Lineage::document)
-                .is_some_and(|doc| same_heading(doc, &self.held)),
+                .is_some_and(|l| same_heading(l.document(), &self.held)),
             "{} holds more than its lineage's heading",
             self.id
         );

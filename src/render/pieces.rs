@@ -65,9 +65,6 @@ impl Pieces {
             return whole();
         }
         let pieces = document_pieces(text);
-        if pieces.len() < 2 {
-            return whole();
-        }
         let mut out = Vec::with_capacity(pieces.len());
         for piece in &pieces {
             let hash = xxh3_64(piece.text.as_bytes());
