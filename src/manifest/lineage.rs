@@ -4,7 +4,7 @@
 //! ([`crate::render::Stamp`]): objects of one lineage in one environment differ in their
 //! namespace and team label alone, so lint judges such objects once (the object rules,
 //! `lint/repeats.rs`), and all objects of a lineage share the canonical text of everything
-//! but their metadata, written once ([`Unstamped::around`]).
+//! but their metadata, written once ([`Original::around`]).
 
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -81,10 +81,6 @@ impl Unstamped {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
-    }
-
-    pub fn get(&self, index: usize) -> Option<&Value> {
-        self.docs.get(index).map(|d| d.value())
     }
 
     /// Copies of the documents.

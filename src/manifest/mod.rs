@@ -207,10 +207,6 @@ impl Manifest {
         Manifest::new(id, placement, held, inputs, layout)
     }
 
-    pub fn lineage(&self) -> Option<&Lineage> {
-        self.lineage.as_ref()
-    }
-
     /// What it holds (the whole object, or its heading when it has a lineage) and its
     /// lineage: for lint, which fills in only the objects it judges
     /// (`lint::Stream::judge`).
@@ -222,16 +218,15 @@ impl Manifest {
     /// from a lineage is its lineage's text around its own metadata, written once for all
     /// of them: a stamp writes nothing outside the metadata.
     pub fn write_canonical(&self, out: &mut String) {
-        let Some(around) = self.lineage.as_ref().map(Lineage::around) else {
+        let Some(lineage) = &self.lineage else {
             return write_canonical_yaml(out, &self.held);
         };
         debug_assert!(
-            self.lineage
-                .as_ref()
-                .is_some_and(|l| same_heading(l.document(), &self.held)),
+            same_heading(lineage.document(), &self.held),
             "{} holds more than its lineage's heading",
             self.id
         );
+        let around = lineage.around();
         out.push_str(&around.before);
         canonical::write_metadata(out, &self.held);
         out.push_str(&around.after);
