@@ -248,3 +248,84 @@ fn object_rules_read_neither_the_namespace_nor_the_team() {
         }
     }
 }
+
+/// Two tenants whose documents interleave (each file alternates between them) and whose
+/// objects are the same text up to the namespace: the corpus rules that read a document's
+/// namespace and kind from the corpus's index (by number, not from each identity) judge
+/// each document by its own namespace's Namespace, quota, ServiceAccounts and folder, in
+/// whatever order the documents come.
+#[test]
+fn corpus_rules_judge_each_namespace_on_its_own_when_tenants_interleave() {
+    let namespace = |ns: &str, wave: i32| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  annotations: {{argocd.argoproj.io/sync-wave: \"{wave}\"}}\n")
+    };
+    let quota = |ns: &str, cpu: &str| {
+        format!("apiVersion: v1\nkind: ResourceQuota\nmetadata: {{name: tenant-quota, namespace: {ns}}}\nspec:\n  hard: {{limits.cpu: \"{cpu}\", limits.memory: 8Gi}}\n")
+    };
+    let account = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner, namespace: {ns}}}\n"
+        )
+    };
+    let deployment = |ns: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\n  annotations: {{argocd.argoproj.io/sync-wave: \"0\"}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      serviceAccountName: runner\n      containers:\n      - {{name: web, image: nginx:1.27, resources: {{limits: {{cpu: \"2\", memory: 256Mi}}}}}}\n")
+    };
+    let config_map = |ns: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings, namespace: {ns}}}\n")
+    };
+    // Tenant `a`: a quota of one CPU (the deployment's two are refused), no ServiceAccount
+    // `runner`, its Namespace synced after its objects (wave 5), and `b`'s ConfigMap in its
+    // folder. Tenant `b`: four CPUs, the ServiceAccount, its Namespace first.
+    let files = [
+        ("a/namespace.yaml", namespace("a", 5)),
+        ("b/namespace.yaml", namespace("b", -1)),
+        ("a/quota.yaml", quota("a", "1")),
+        ("b/quota.yaml", quota("b", "4")),
+        ("b/account.yaml", account("b")),
+        ("a/web.yaml", deployment("a")),
+        ("b/web.yaml", deployment("b")),
+        ("a/settings.yaml", config_map("b")),
+        ("b/settings.yaml", config_map("b")),
+    ];
+    let hits = |order: &[usize]| {
+        let mut corpus = Corpus::default();
+        // One document per file, files in the given order: `a`'s and `b`'s alternate.
+        corpus.add_files(
+            order
+                .iter()
+                .map(|&i| (files[i].0.to_owned(), files[i].1.clone()))
+                .collect(),
+        );
+        let mut found: Vec<(String, String)> = lint(&corpus, &LintConfig::default())
+            .into_iter()
+            .filter(|f| {
+                [
+                    "quota-admission",
+                    "service-account-missing",
+                    "sync-wave-order",
+                    "object-outside-namespace-folder",
+                ]
+                .contains(&f.rule)
+            })
+            .map(|f| (f.rule.to_owned(), f.location.file.clone()))
+            .collect();
+        found.sort();
+        found
+    };
+    let want: Vec<(String, String)> = [
+        ("object-outside-namespace-folder", "a/settings.yaml"),
+        ("quota-admission", "a/web.yaml"),
+        ("service-account-missing", "a/web.yaml"),
+        ("sync-wave-order", "a/quota.yaml"),
+        ("sync-wave-order", "a/web.yaml"),
+    ]
+    .iter()
+    .map(|(r, f)| (r.to_string(), f.to_string()))
+    .collect();
+    let interleaved: Vec<usize> = (0..files.len()).collect();
+    assert_eq!(hits(&interleaved), want);
+    // Reversed, and each tenant's documents together.
+    let reversed: Vec<usize> = (0..files.len()).rev().collect();
+    assert_eq!(hits(&reversed), want);
+    assert_eq!(hits(&[1, 3, 4, 6, 8, 0, 2, 5, 7]), want);
+}

@@ -5,6 +5,26 @@ use serde_json::Value;
 
 use super::Document;
 
+/// The kinds [`workflow_spec`] and [`pod_spec`] read, for rules that ask the corpus for
+/// their documents alone ([`Corpus::of_kind`](super::Corpus::of_kind)).
+pub const POD_AND_WORKFLOW_KINDS: &[&str] = &[
+    "Workflow",
+    "WorkflowTemplate",
+    "ClusterWorkflowTemplate",
+    "CronWorkflow",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "ReplicationController",
+    "CronJob",
+];
+
+/// The Argo kinds of [`POD_AND_WORKFLOW_KINDS`]: those [`workflow_spec`] reads.
+pub const WORKFLOW_KINDS: &[&str] = POD_AND_WORKFLOW_KINDS.split_at(4).0;
+
 /// Pointer to the workflow spec of an Argo workflow kind.
 pub fn workflow_spec(doc: &Document) -> Option<(&'static str, &Value)> {
     let ptr = match doc.kind() {
@@ -222,4 +242,48 @@ pub fn rbac_rules(c: &super::Corpus) -> impl Iterator<Item = (usize, &Document, 
             .enumerate()
             .map(move |(r, rule)| (i, d, r, rule))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pod_spec, workflow_spec, POD_AND_WORKFLOW_KINDS, WORKFLOW_KINDS};
+    use crate::lint::Corpus;
+
+    #[test]
+    fn the_kind_lists_are_the_kinds_whose_specs_are_read() {
+        let kinds = [
+            "Workflow",
+            "WorkflowTemplate",
+            "ClusterWorkflowTemplate",
+            "CronWorkflow",
+            "WorkflowEventBinding",
+            "Pod",
+            "PodTemplate",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "Job",
+            "ReplicationController",
+            "CronJob",
+            "Service",
+            "ConfigMap",
+        ];
+        for kind in kinds {
+            // Every spec a reader could look for is there.
+            let text = format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: x}}\nspec:\n  workflowSpec: {{}}\n  template: {{spec: {{}}}}\n  jobTemplate: {{spec: {{template: {{spec: {{}}}}}}}}\n"
+            );
+            let mut c = Corpus::default();
+            c.add_file("x.yaml", text);
+            let d = &c.docs[0];
+            let read = pod_spec(d).is_some() || workflow_spec(d).is_some();
+            assert_eq!(read, POD_AND_WORKFLOW_KINDS.contains(&kind), "{kind}");
+            assert_eq!(
+                workflow_spec(d).is_some(),
+                WORKFLOW_KINDS.contains(&kind),
+                "{kind}"
+            );
+        }
+    }
 }

@@ -1,8 +1,14 @@
-//! A corpus's documents by kind. The corpus rules each ask for a few kinds (Namespaces,
+//! A corpus's documents by kind, and each document's kind and namespace by number. The
+//! corpus rules each ask for a few kinds (Namespaces,
 //! quotas, Applications, …), some thirty questions per lint; answering each by scanning the
 //! documents read every document's identity from the heap every time: ~200,000 of them in
 //! one environment at N = 10,000, a fifth of the corpus rules' time, while the rest of the
 //! run waits for them (they are its last step). The index reads each identity once.
+//!
+//! The rules that pass over every document (sync waves, ServiceAccounts, quotas, Pod
+//! Security levels, folders) ask each one's namespace: from the identity, that is a read of
+//! a heap allocation per document per rule, the largest part of each such pass. The index
+//! reads it once, into a dense list of numbers the passes read in order.
 //!
 //! It is built when first asked, for the documents the corpus holds then; a corpus that
 //! gains documents afterwards ([`super::Corpus::append`]) builds it again.
@@ -12,16 +18,26 @@ use std::collections::HashMap;
 
 use super::corpus::Document;
 
-/// The documents of each (API group, kind), in document order.
-#[derive(Debug, Default)]
+/// The documents of each (API group, kind), in document order, and each document's kind
+/// by number: a rule that decides by kind alone decides once per kind and then reads a
+/// document's verdict by its number (`appproject-admission` hashed a project's name, a
+/// group and a kind for each of 200,000 documents).
+#[derive(Clone, Debug, Default)]
 pub struct Kinds {
     /// How many documents it was built over.
     docs: usize,
     /// In the order first seen; a rule's question is a pass over a few dozen kinds.
     by_kind: Vec<Entry>,
+    /// The number of each document's entry in `by_kind`.
+    of_doc: Vec<u32>,
+    /// Every namespace of the corpus (the empty one of cluster-scoped objects too), each
+    /// once, in the order first seen.
+    namespaces: Vec<Box<str>>,
+    /// The number of each document's namespace in `namespaces`.
+    namespace_of_doc: Vec<u32>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
     group: Box<str>,
     kind: Box<str>,
@@ -35,7 +51,22 @@ impl Kinds {
         // kinds (CRDs), too many to search a list for each document.
         let mut at: HashMap<(&str, &str), usize> = HashMap::new();
         let mut last: Option<usize> = None;
+        let mut of_doc = Vec::with_capacity(docs.len());
+        let mut namespaces: Vec<Box<str>> = Vec::new();
+        let mut namespace_at: HashMap<&str, u32> = HashMap::new();
+        let mut namespace_of_doc = Vec::with_capacity(docs.len());
         for (i, d) in docs.iter().enumerate() {
+            // A namespace's documents come one after another: the last one is tried first.
+            let ns = d.namespace();
+            let number = match namespace_of_doc.last() {
+                Some(&n) if *namespaces[n as usize] == *ns => n,
+                _ => *namespace_at.entry(ns).or_insert_with(|| {
+                    namespaces.push(ns.into());
+                    // Fewer namespaces than documents.
+                    (namespaces.len() - 1) as u32
+                }),
+            };
+            namespace_of_doc.push(number);
             let key = (d.group(), d.kind());
             // Consecutive documents are often of one kind: the last entry is tried first.
             let found = last
@@ -54,6 +85,8 @@ impl Kinds {
                 }
             };
             last = Some(entry);
+            // Fewer kinds than documents.
+            of_doc.push(entry as u32);
             // A corpus is bounded by its files' sizes far below 4 billion documents.
             by_kind[entry]
                 .docs
@@ -65,6 +98,9 @@ impl Kinds {
         Kinds {
             docs: docs.len(),
             by_kind,
+            of_doc,
+            namespaces,
+            namespace_of_doc,
         }
     }
 
@@ -77,10 +113,15 @@ impl Kinds {
     /// list when one entry holds them all (a rule asking for WorkflowTemplates would
     /// otherwise copy 90,000 of them).
     pub fn documents(&self, kinds: &[&str]) -> Cow<'_, [u32]> {
+        self.documents_where(|_, kind| kinds.contains(&kind))
+    }
+
+    /// The documents of the (API group, kind)s `keep` keeps, in document order.
+    pub fn documents_where(&self, keep: impl Fn(&str, &str) -> bool) -> Cow<'_, [u32]> {
         let mut lists = self
             .by_kind
             .iter()
-            .filter(|e| kinds.contains(&&*e.kind))
+            .filter(|e| keep(&e.group, &e.kind))
             .map(|e| e.docs.as_slice());
         let Some(first) = lists.next() else {
             return Cow::Borrowed(&[]);
@@ -96,9 +137,36 @@ impl Kinds {
         Cow::Owned(out)
     }
 
-    /// Every (API group, kind) of the corpus, each once, in the order first seen.
-    pub fn present(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Every (API group, kind) of the corpus, each once, in the order first seen: the
+    /// `n`th is the kind numbered `n`.
+    pub fn present(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.by_kind.iter().map(|e| (&*e.group, &*e.kind))
+    }
+
+    /// The number of document `doc`'s (API group, kind) in [`Kinds::present`].
+    pub fn number(&self, doc: usize) -> usize {
+        self.of_doc[doc] as usize
+    }
+
+    /// The number of document `doc`'s namespace (see [`Kinds::namespace`]).
+    pub fn namespace_number(&self, doc: usize) -> usize {
+        self.namespace_of_doc[doc] as usize
+    }
+
+    /// The namespace numbered `n` (empty: cluster-scoped objects).
+    pub fn namespace(&self, n: usize) -> &str {
+        &self.namespaces[n]
+    }
+
+    /// Every namespace, each once: the `n`th is the one numbered `n`.
+    pub fn namespaces(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.namespaces.iter().map(|n| &**n)
+    }
+
+    /// The documents of one entry of [`Kinds::present`], each kind's once, in document
+    /// order: the `n`th list is that of the kind numbered `n`.
+    pub fn documents_of(&self, n: usize) -> &[u32] {
+        &self.by_kind[n].docs
     }
 }
 
@@ -139,6 +207,19 @@ mod tests {
             ("e.yaml", &object("v1", "Namespace", "e")),
             // No identity: its kind is read from the value.
             ("f.yaml", "kind: ConfigMap\n"),
+            // Namespaces that come back after another.
+            (
+                "g.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g, namespace: a}\n",
+            ),
+            (
+                "h.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: h, namespace: b}\n",
+            ),
+            (
+                "i.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: i, namespace: a}\n",
+            ),
         ]);
         for kinds in [
             &["Namespace"][..],
@@ -151,6 +232,21 @@ mod tests {
             let found: Vec<usize> = c.of_kind(kinds).map(|(i, _)| i).collect();
             assert_eq!(found, scanned(&c, kinds), "{kinds:?}");
         }
+        // Each document's kind and namespace by number are its own.
+        let index = c.kinds_index();
+        let kinds: Vec<(&str, &str)> = index.present().collect();
+        let namespaces: Vec<&str> = index.namespaces().collect();
+        for (i, d) in c.docs.iter().enumerate() {
+            assert_eq!(kinds[index.number(i)], (d.group(), d.kind()), "{i}");
+            assert_eq!(index.namespace(index.namespace_number(i)), d.namespace());
+            assert_eq!(c.namespace_of(i), d.namespace());
+            assert!(index.documents_of(index.number(i)).contains(&(i as u32)));
+        }
+        let mut sorted = namespaces.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), namespaces.len(), "each namespace once");
+        assert_eq!(sorted, ["", "a", "b"]);
         let mut present = c.kinds_present();
         present.sort();
         assert_eq!(

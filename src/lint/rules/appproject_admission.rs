@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::lint::kinds::Kinds;
 use crate::manifest::scope::is_cluster_scoped;
 
 use super::appset_path_missing::matches;
@@ -65,22 +66,31 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         .map(|(name, (_, d))| (*name, Destinations::of(spec_of(d))))
         .collect();
     // Every kind of the corpus judged once per project: the copies of a kind in the
-    // tenants of a project share the verdict.
-    let kinds = c.kinds_present();
-    let mut verdicts: HashMap<(&str, &str, &str), Option<String>> = HashMap::new();
-    for (name, (_, d)) in &projects {
-        for &(group, kind) in &kinds {
-            let why = kind_refusal(spec_of(d), cluster_scoped(kind), group, kind);
-            verdicts.insert((name, group, kind), why);
-        }
-    }
+    // tenants of a project share the verdict, read by the document's kind number.
+    let kinds = c.kinds_index();
+    let cluster: Vec<bool> = kinds
+        .present()
+        .map(|(_, kind)| cluster_scoped(kind))
+        .collect();
+    let verdicts: HashMap<&str, Vec<Option<String>>> = projects
+        .iter()
+        .map(|(name, (_, d))| {
+            let of_kind = kinds
+                .present()
+                .zip(&cluster)
+                .map(|((group, kind), &cluster)| kind_refusal(spec_of(d), cluster, group, kind))
+                .collect();
+            (*name, of_kind)
+        })
+        .collect();
     let judge = Judge {
         c,
         projects: &projects,
         destinations: &destinations,
         verdicts: &verdicts,
         by_dir: &by_dir,
-        cluster_scoped: &cluster_scoped,
+        kinds: &kinds,
+        cluster: &cluster,
     };
     // Each generated Application's spec exists only while it is judged: at N = 10,000 the
     // specs of all of them were 76 MB at once, the peak of a whole-environment lint.
@@ -123,9 +133,12 @@ struct Judge<'c, 'j> {
     c: &'c Corpus,
     projects: &'j BTreeMap<&'c str, (usize, &'c Document)>,
     destinations: &'j HashMap<&'c str, Destinations<'c>>,
-    verdicts: &'j HashMap<(&'c str, &'c str, &'c str), Option<String>>,
+    /// Per project, why it refuses each kind (by number), if it does.
+    verdicts: &'j HashMap<&'c str, Vec<Option<String>>>,
     by_dir: &'j BTreeMap<&'c str, Vec<usize>>,
-    cluster_scoped: &'j (dyn Fn(&str) -> bool + Sync),
+    kinds: &'j Kinds,
+    /// Whether each kind (by number) is cluster-scoped.
+    cluster: &'j [bool],
 }
 
 impl Judge<'_, '_> {
@@ -178,7 +191,10 @@ impl Judge<'_, '_> {
         if namespace.contains("{{") || (server.is_none() && dest_name.is_none()) {
             return out;
         }
-        let Some(dests) = self.destinations.get(project_name) else {
+        let (Some(dests), Some(verdicts)) = (
+            self.destinations.get(project_name),
+            self.verdicts.get(project_name),
+        ) else {
             return out;
         };
         let allowed = |ns: &str| dests.admit(server, dest_name, ns);
@@ -214,22 +230,22 @@ impl Judge<'_, '_> {
             };
             let (include, exclude) = (pattern("include"), pattern("exclude"));
             for i in objects_at(c, self.by_dir, path, recurse) {
-                let name = c.path(i).rsplit('/').next().unwrap_or("");
-                if include.as_ref().is_some_and(|g| !g.is_match(name))
-                    || exclude.as_ref().is_some_and(|g| g.is_match(name))
-                {
-                    continue;
+                if include.is_some() || exclude.is_some() {
+                    let name = c.path(i).rsplit('/').next().unwrap_or("");
+                    if include.as_ref().is_some_and(|g| !g.is_match(name))
+                        || exclude.as_ref().is_some_and(|g| g.is_match(name))
+                    {
+                        continue;
+                    }
                 }
                 let d = &c.docs[i];
-                let group = d.api_version().rsplit_once('/').map_or("", |(g, _)| g);
-                let kind = d.kind();
-                if let Some(Some(why)) = self.verdicts.get(&(project_name, group, kind)) {
+                let kind = self.kinds.number(i);
+                if let Some(why) = &verdicts[kind] {
                     out.push(Hit::new(i, "/kind", format!("{}: {why}", what())));
                     continue;
                 }
-                let ns = d.namespace();
-                if !(self.cluster_scoped)(kind) && !ns.is_empty() && ns != namespace && !allowed(ns)
-                {
+                let ns = self.kinds.namespace(self.kinds.namespace_number(i));
+                if !self.cluster[kind] && !ns.is_empty() && ns != namespace && !allowed(ns) {
                     out.push(Hit::new(
                         i,
                         "/metadata/namespace",

@@ -71,7 +71,8 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             .collect()
     };
     let app = |i: usize| apps.get(i).copied().unwrap_or(0);
-    let state = std::hash::RandomState::new();
+    // Seeded per process: the identities are the tree's, which a pull request writes.
+    let state = hashbrown::DefaultHashBuilder::default();
     let hash = |i: usize, id: &Identity| state.hash_one((app(i), id));
     let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(c.docs.len());
     for (i, d) in c.docs.iter().enumerate() {

@@ -14,6 +14,11 @@ pub static RULE: Rule = Rule {
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let namespaces = c.namespaces();
+    let kinds = c.kinds_index();
+    let is_namespace: Vec<bool> = kinds.present().map(|(_, k)| k == "Namespace").collect();
+    // A folder's files come one after another: whether it is a namespace's is looked up
+    // once per run of them.
+    let mut last: Option<(&str, bool)> = None;
     for (i, d) in c.docs.iter().enumerate() {
         let Some(folder) = c
             .path(i)
@@ -22,13 +27,21 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         else {
             continue;
         };
-        if !namespaces.contains_key(folder) {
+        let of_namespace = match last {
+            Some((at, is)) if at == folder => is,
+            _ => {
+                let is = namespaces.contains_key(folder);
+                last = Some((folder, is));
+                is
+            }
+        };
+        if !of_namespace {
             continue;
         }
-        let own = if d.kind() == "Namespace" {
+        let own = if is_namespace[kinds.number(i)] {
             d.name()
         } else {
-            d.namespace()
+            kinds.namespace(kinds.namespace_number(i))
         };
         if own.is_empty() || own == folder {
             continue;

@@ -239,14 +239,20 @@ pub fn judge(
     type Judged = Vec<(String, Vec<Violation>)>;
     let mut seen: std::collections::HashMap<(*const Value, &str, Level), Judged> =
         Default::default();
-    for (i, d) in c.docs.iter().enumerate() {
-        if !crate::manifest::pod_security::bears_pods(d.kind()) {
-            continue;
-        }
-        let Some((enforce, warn)) = levels.get(d.namespace()) else {
-            continue;
-        };
-        let Some(level) = pick(*enforce, *warn) else {
+    let kinds = c.kinds_index();
+    let level: Vec<Option<Level>> = kinds
+        .namespaces()
+        .map(|ns| {
+            levels
+                .get(ns)
+                .and_then(|(enforce, warn)| pick(*enforce, *warn))
+        })
+        .collect();
+    let pod_bearing =
+        kinds.documents_where(|_, kind| crate::manifest::pod_security::bears_pods(kind));
+    for &i in pod_bearing.iter() {
+        let (i, d) = (i as usize, &c.docs[i as usize]);
+        let Some(level) = level[kinds.namespace_number(i)] else {
             continue;
         };
         let found = seen

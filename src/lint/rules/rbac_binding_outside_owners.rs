@@ -48,15 +48,18 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     }
     for (i, d) in c.of_kind(&["RoleBinding", "ClusterRoleBinding"]) {
         let ns = d.namespace();
+        // Only a binding that is not rendered is held to the owners.
+        let judged = d.kind() == "RoleBinding" && !rendered(d);
         for (k, s) in d.binding().subjects.iter().enumerate() {
-            let who = subject(s, ns);
             let name = s.name.as_deref().unwrap_or("");
             let why = if EVERYONE.contains(&name) {
                 Some(format!(
-                    "{} grants its role to {who}: everyone who can reach the API server",
-                    d.display()
+                    "{} grants its role to {}: everyone who can reach the API server",
+                    d.display(),
+                    subject(s, ns)
                 ))
-            } else if d.kind() == "RoleBinding" && !rendered(d) {
+            } else if judged {
+                let who = subject(s, ns);
                 owners.get(ns).and_then(|set| {
                     let own_sa = who.starts_with(&format!("ServiceAccount {ns}/"));
                     (!own_sa && !set.contains(&who)).then(|| {

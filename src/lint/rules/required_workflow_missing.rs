@@ -1,5 +1,7 @@
 //! Required workflows exist in every tenant namespace.
 
+use std::collections::HashMap;
+
 use super::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -40,15 +42,18 @@ impl<'a> Present<'a> {
 
 fn check(c: &Corpus, cfg: &LintConfig, out: &mut Vec<Hit>) {
     let present = Present::new(c);
+    // Each distinct policy text is read once: the tenants of a tier share theirs.
+    let mut read: HashMap<&str, Option<Value>> = HashMap::new();
     for (i, d) in c
         .of_kind(&["ConfigMap"])
         .filter(|(_, d)| d.name() == "workflow-policy")
     {
-        let Some(policy) = d
-            .value
-            .pointer("/data/policy.json")
-            .and_then(Value::as_str)
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        let Some(text) = d.value.pointer("/data/policy.json").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(policy) = read
+            .entry(text)
+            .or_insert_with(|| serde_json::from_str::<Value>(text).ok())
         else {
             continue;
         };

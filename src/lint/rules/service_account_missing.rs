@@ -30,48 +30,55 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         .of_kind(&["ServiceAccount"])
         .map(|(_, d)| (d.namespace(), d.name()))
         .collect();
-    for (i, d) in c.docs.iter().enumerate() {
-        let ns = d.namespace();
-        if !defined.contains(ns) {
+    let kinds = c.kinds_index();
+    let is_defined: Vec<bool> = kinds.namespaces().map(|ns| defined.contains(ns)).collect();
+    for (i, d) in c.of_kind(POD_AND_WORKFLOW_KINDS) {
+        if !is_defined[kinds.namespace_number(i)] {
             continue;
         }
-        let mut refs: Vec<(String, &Value)> = Vec::new();
-        if let Some((ptr, spec)) = pod_spec(d) {
+        let (pod, workflow) = (pod_spec(d), workflow_spec(d));
+        let ns = d.namespace();
+        // Where each name is, as (spec pointer, template, below the executor): the pointer
+        // is written only for a name that is reported.
+        let mut refs: Vec<(&str, Option<usize>, bool, &Value)> = Vec::new();
+        if let Some((ptr, spec)) = pod {
             refs.extend(
                 spec.get("serviceAccountName")
-                    .map(|v| (format!("{ptr}/serviceAccountName"), v)),
+                    .map(|v| (ptr, None, false, v)),
             );
         }
-        if let Some((ptr, spec)) = workflow_spec(d) {
+        if let Some((ptr, spec)) = workflow {
             refs.extend(
                 spec.get("serviceAccountName")
-                    .map(|v| (format!("{ptr}/serviceAccountName"), v)),
+                    .map(|v| (ptr, None, false, v)),
             );
             refs.extend(
                 spec.pointer("/executor/serviceAccountName")
-                    .map(|v| (format!("{ptr}/executor/serviceAccountName"), v)),
+                    .map(|v| (ptr, None, true, v)),
             );
             for (t, tmpl) in workflow_templates(spec) {
                 refs.extend(
                     tmpl.get("serviceAccountName")
-                        .map(|v| (format!("{ptr}/templates/{t}/serviceAccountName"), v)),
+                        .map(|v| (ptr, Some(t), false, v)),
                 );
-                refs.extend(tmpl.pointer("/executor/serviceAccountName").map(|v| {
-                    (
-                        format!("{ptr}/templates/{t}/executor/serviceAccountName"),
-                        v,
-                    )
-                }));
+                refs.extend(
+                    tmpl.pointer("/executor/serviceAccountName")
+                        .map(|v| (ptr, Some(t), true, v)),
+                );
             }
         }
-        for (at, v) in refs {
+        for (ptr, template, executor, v) in refs {
             let Some(sa) = v.as_str().filter(|s| !s.contains("{{")) else {
                 continue;
             };
             if sa != "default" && !accounts.contains(&(ns, sa)) {
+                let template = template
+                    .map(|t| format!("/templates/{t}"))
+                    .unwrap_or_default();
+                let executor = if executor { "/executor" } else { "" };
                 out.push(Hit::new(
                     i,
-                    at,
+                    format!("{ptr}{template}{executor}/serviceAccountName"),
                     format!("{} runs as ServiceAccount `{sa}`, which namespace `{ns}` does not have: the API server refuses its pods", d.display()),
                 ));
             }

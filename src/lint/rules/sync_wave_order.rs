@@ -37,53 +37,62 @@ const WORKLOADS: &[&str] = &[
     "Workflow",
 ];
 
+/// A document and its wave.
+type Waved = (usize, i64);
+
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let namespaces = c.namespaces();
     // Per namespace, the foundation object that syncs last.
     let mut last_foundation: std::collections::HashMap<&str, usize> =
         std::collections::HashMap::new();
     for (i, f) in c.of_kind(FOUNDATION) {
-        let slot = last_foundation.entry(f.namespace()).or_insert(i);
+        let slot = last_foundation.entry(c.namespace_of(i)).or_insert(i);
         if wave(f) > wave(&c.docs[*slot]) {
             *slot = i;
         }
     }
+    let kinds = c.kinds_index();
+    let workload: Vec<bool> = kinds
+        .present()
+        .map(|(_, kind)| WORKLOADS.contains(&kind))
+        .collect();
+    // Per namespace (by number): its Namespace and last foundation object, with their waves.
+    let waves: Vec<(Option<Waved>, Option<Waved>)> = kinds
+        .namespaces()
+        .map(|ns| {
+            let of = |doc: Option<&usize>| doc.map(|&n| (n, wave(&c.docs[n])));
+            (of(namespaces.get(ns)), of(last_foundation.get(ns)))
+        })
+        .collect();
     for (i, d) in c.docs.iter().enumerate() {
-        let ns = d.namespace();
-        if let Some(&n) = namespaces.get(ns) {
-            // Inside one wave Argo CD applies Namespaces first (then quotas, limits,
-            // ServiceAccounts and RBAC, then workloads): only an earlier wave is a problem.
-            if n != i && wave(&c.docs[n]) > wave(d) {
-                out.push(Hit::new(
-                    i,
-                    "/metadata",
-                    format!(
-                        "{} syncs in wave {}, before its Namespace (wave {})",
-                        d.display(),
-                        wave(d),
-                        wave(&c.docs[n])
-                    ),
-                ));
-            }
+        let (namespace, foundation) = waves[kinds.namespace_number(i)];
+        let is_workload = workload[kinds.number(i)];
+        if namespace.is_none() && !(is_workload && foundation.is_some()) {
+            continue;
         }
-        if WORKLOADS.contains(&d.kind()) {
-            if let Some(f) = last_foundation
-                .get(ns)
-                .map(|&f| &c.docs[f])
-                .filter(|f| wave(f) > wave(d))
-            {
-                out.push(Hit::new(
-                    i,
-                    "/metadata",
-                    format!(
-                        "{} syncs in wave {}, before {} (wave {})",
-                        d.display(),
-                        wave(d),
-                        f.display(),
-                        wave(f)
-                    ),
-                ));
-            }
+        let own = wave(d);
+        // Inside one wave Argo CD applies Namespaces first (then quotas, limits,
+        // ServiceAccounts and RBAC, then workloads): only an earlier wave is a problem.
+        if let Some((_, n_wave)) = namespace.filter(|&(n, w)| n != i && w > own) {
+            out.push(Hit::new(
+                i,
+                "/metadata",
+                format!(
+                    "{} syncs in wave {own}, before its Namespace (wave {n_wave})",
+                    d.display(),
+                ),
+            ));
+        }
+        if let Some((f, f_wave)) = foundation.filter(|&(_, w)| is_workload && w > own) {
+            out.push(Hit::new(
+                i,
+                "/metadata",
+                format!(
+                    "{} syncs in wave {own}, before {} (wave {f_wave})",
+                    d.display(),
+                    c.docs[f].display(),
+                ),
+            ));
         }
     }
 }

@@ -70,7 +70,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             &d.value["spec"],
         );
     }
-    for (i, d) in c.docs.iter().enumerate() {
+    for (i, d) in c.of_kind(WORKFLOW_KINDS) {
         let Some((ptr, spec)) = workflow_spec(d) else {
             continue;
         };

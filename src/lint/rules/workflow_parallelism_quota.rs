@@ -16,11 +16,10 @@ pub static RULE: Rule = Rule {
 
 fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
     Namespaces::of(c, config).judge(c, |i, d, pods| {
-        let Some((ptr, _)) = workflow_spec(d) else {
+        let Some((ptr, spec)) = workflow_spec(d) else {
             return;
         };
-        let pointer = format!("{ptr}/parallelism");
-        let Some(parallelism) = d.value.pointer(&pointer).and_then(Value::as_i64) else {
+        let Some(parallelism) = spec.get("parallelism").and_then(Value::as_i64) else {
             return;
         };
         let tightest = pods
@@ -39,7 +38,7 @@ fn check(c: &Corpus, config: &LintConfig, out: &mut Vec<Hit>) {
                 .unwrap_or("?");
             out.push(Hit::new(
                 i,
-                pointer,
+                format!("{ptr}/parallelism"),
                 format!(
                     "parallelism {parallelism} lets {} run {parallelism} pods at once, but {quota} in namespace `{}` holds {holds} of template `{template}` ({why}): the rest are refused by quota admission and retried; set parallelism to at most {}",
                     d.display(),
