@@ -307,7 +307,7 @@ fn stream(inputs: Inputs, req: &Request, settings: &Plan) -> Result<Stream, Diag
     stream_of(Stream::spooled(spool, pieces), env)
 }
 
-/// A slice's files in tree order, printed joined with `---` ([`Stream::write`]). The files
+/// A slice's files in tree order, printed joined with `---` ([`Stream::write_to`]). The files
 /// wait in a [`Spool`] (on disk for a whole environment) until the stream may be printed, so
 /// a generation holds their places, not their bytes.
 #[derive(Debug)]
@@ -327,16 +327,9 @@ impl Stream {
         self.pieces.is_empty()
     }
 
-    /// Write the stream: every file, a `---` line between two. Fails only when the spool
-    /// cannot be read back.
-    pub fn write(&self, out: &mut dyn FnMut(&[u8])) -> std::io::Result<()> {
-        let mut first = true;
-        self.spool.read_each(&self.pieces, |bytes| {
-            if !std::mem::take(&mut first) {
-                out(b"---\n");
-            }
-            out(bytes);
-        })
+    /// Write the stream to `out`: every file, a `---` line between two.
+    pub fn write_to<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        self.spool.write_runs(&self.pieces, out)
     }
 }
 

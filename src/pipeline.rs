@@ -34,6 +34,14 @@ pub trait Sink: Sync {
     type Kept: Send + Sync;
     /// Take the file at `path` (tree-relative) with its bytes.
     fn take(&self, path: &str, bytes: Vec<u8>) -> Self::Kept;
+    /// Take a unit's files (a tenant's, in tree order) at once: one at a time unless the
+    /// sink keeps them together.
+    fn take_unit(&self, files: Vec<(&str, Vec<u8>)>) -> Vec<Self::Kept> {
+        files
+            .into_iter()
+            .map(|(path, bytes)| self.take(path, bytes))
+            .collect()
+    }
     /// The file's text again, to locate a cross-object rule's finding in it.
     fn text(&self, path: &str, kept: &Self::Kept) -> Option<String>;
     /// How many files the render is expected to bring (the folder's count on a re-render):
@@ -77,11 +85,25 @@ impl Sink for OnDisk {
     }
 }
 
-/// The YAML streams: each file's place in a spool on disk.
+/// The YAML streams: each file's place in a spool on disk. A unit's files go in one after
+/// another, so that a tenant's files are one run of the stream ([`Spool::write_runs`]).
 impl Sink for Spool {
     type Kept = std::io::Result<Piece>;
     fn take(&self, _: &str, bytes: Vec<u8>) -> Self::Kept {
         self.put(&bytes)
+    }
+    fn take_unit(&self, files: Vec<(&str, Vec<u8>)>) -> Vec<Self::Kept> {
+        // In tree order: a tenant's files in each of its folders are then one run.
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by_key(|&i| files[i].0);
+        let put = self.put_all(order.iter().map(|&i| files[i].1.as_slice()));
+        let mut kept: Vec<Option<Self::Kept>> = (0..files.len()).map(|_| None).collect();
+        for (&i, piece) in order.iter().zip(put) {
+            kept[i] = Some(piece);
+        }
+        kept.into_iter()
+            .map(|k| k.unwrap_or_else(|| Err(std::io::ErrorKind::InvalidData.into())))
+            .collect()
     }
     fn text(&self, _: &str, kept: &Self::Kept) -> Option<String> {
         let piece = kept.as_ref().ok()?;
@@ -335,20 +357,16 @@ pub fn run<S: Sink>(
                 // Every path confined to the tree, none twice.
                 let mut files = tree::collect(tree::lay_out(&unit), tree::Scope::All)?.files;
                 let (Some(judging), Some(config)) = (judging, stages.lint) else {
-                    let (paths, files) = files
-                        .into_iter()
-                        .map(|(path, bytes)| {
-                            let k = sink.take(&path, bytes);
-                            (path, k)
-                        })
-                        .unzip();
+                    let (paths, bytes): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
+                    let files =
+                        sink.take_unit(paths.iter().map(String::as_str).zip(bytes).collect());
                     return Ok((None, paths, files));
                 };
                 let set = manifest::ManifestSet { manifests: unit };
                 let (corpus, lineages) =
                     lint::Corpus::from_stamped(set, &mut files, tree_path(config));
                 let mut chunk = judging.judge(corpus, &lineages, |_| true);
-                let files = chunk.take_texts(|path, text| sink.take(path, text.into_bytes()));
+                let files = sink.take_unit(chunk.take_texts());
                 Ok((Some(chunk), Vec::new(), files))
             });
             match units {

@@ -5,6 +5,14 @@
 //! allocations). Files go to an unlinked temporary file as they are rendered, and only their
 //! places stay in memory; where no temporary file can be made (a read-only file system), one
 //! buffer in memory holds them instead.
+//!
+//! Each file goes in after the `---` line that separates it from the one before it in the
+//! stream, and a unit's files go in one after another ([`Spool::put_all`]). The stream, in
+//! tree order, is then a few runs of the spool (a run per tenant rather than a read and a
+//! write per file), and the kernel copies each run from the temporary file to stdout
+//! (`std::io::copy` uses `copy_file_range`, `sendfile` or `splice`): printing 282 MB at
+//! N = 10,000 no longer reads them into this process and writes them out again, on one core
+//! at the end of the run.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -63,7 +71,10 @@ impl Disk {
     }
 }
 
-/// Where one file's bytes are in a [`Spool`].
+/// What a stream prints between two files; the spool holds it before every file.
+const SEPARATOR: &[u8] = b"---\n";
+
+/// Where one file's bytes are in a [`Spool`] (after its separator).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Piece {
     offset: u64,
@@ -90,25 +101,75 @@ impl Spool {
 
     /// Append `bytes`; safe from many threads (each file is appended whole).
     pub fn put(&self, bytes: &[u8]) -> io::Result<Piece> {
+        self.put_all(std::iter::once(bytes))
+            .pop()
+            .unwrap_or_else(|| Err(io::ErrorKind::InvalidInput.into()))
+    }
+
+    /// Append files one after another (no other thread's between them), each after its
+    /// separator: a unit's files, so that a stream prints them as one run.
+    pub fn put_all<'b>(&self, files: impl Iterator<Item = &'b [u8]>) -> Vec<io::Result<Piece>> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match &mut *store {
-            Store::Disk(disk) => {
-                let piece = Piece {
-                    offset: disk.len(),
-                    len: bytes.len(),
-                };
-                disk.put(bytes)?;
-                Ok(piece)
-            }
-            Store::Memory(buffer) => {
-                let piece = Piece {
-                    offset: buffer.len() as u64,
-                    len: bytes.len(),
-                };
-                buffer.extend_from_slice(bytes);
-                Ok(piece)
-            }
+        files
+            .map(|bytes| match &mut *store {
+                Store::Disk(disk) => {
+                    disk.put(SEPARATOR)?;
+                    let piece = Piece {
+                        offset: disk.len(),
+                        len: bytes.len(),
+                    };
+                    disk.put(bytes)?;
+                    Ok(piece)
+                }
+                Store::Memory(buffer) => {
+                    buffer.extend_from_slice(SEPARATOR);
+                    let piece = Piece {
+                        offset: buffer.len() as u64,
+                        len: bytes.len(),
+                    };
+                    buffer.extend_from_slice(bytes);
+                    Ok(piece)
+                }
+            })
+            .collect()
+    }
+
+    /// Write the files at `pieces`, in order, with a separator between two, to `out`: each
+    /// run of pieces that follow one another in the spool (with their separators) at once,
+    /// from disk by the kernel when `out` is a file, a pipe or stdout.
+    pub fn write_runs<W: Write>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
+        let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Store::Disk(disk) = &mut *store {
+            disk.flush()?;
         }
+        let sep = SEPARATOR.len() as u64;
+        // [start, end) of the run being gathered; the first file goes out without the
+        // separator before it, every other one with its own.
+        let mut run: Option<(u64, u64)> = None;
+        for (k, piece) in pieces.iter().enumerate() {
+            let start = if k == 0 {
+                piece.offset
+            } else {
+                piece.offset - sep
+            };
+            let end = piece.offset + piece.len as u64;
+            run = match run {
+                Some((from, to)) if to == start => Some((from, end)),
+                Some(done) => {
+                    copy_run(&mut store, done, out)?;
+                    Some((start, end))
+                }
+                None => Some((start, end)),
+            };
+        }
+        if let Some(done) = run {
+            copy_run(&mut store, done, out)?;
+        }
+        if let Store::Disk(disk) = &mut *store {
+            // Appends continue at the end.
+            disk.file.seek(SeekFrom::End(0))?;
+        }
+        Ok(())
     }
 
     /// Hand the bytes of each of `pieces`, in order, to `each`. From disk, a block at a time:
@@ -159,6 +220,22 @@ impl Spool {
     }
 }
 
+/// Bytes `[start, end)` of the spool to `out`.
+fn copy_run<W: Write>(store: &mut Store, (start, end): (u64, u64), out: &mut W) -> io::Result<()> {
+    match store {
+        Store::Disk(disk) => {
+            disk.file.seek(SeekFrom::Start(start))?;
+            let copied = io::copy(&mut (&disk.file).take(end - start), out)?;
+            if copied == end - start {
+                Ok(())
+            } else {
+                Err(io::ErrorKind::UnexpectedEof.into())
+            }
+        }
+        Store::Memory(bytes) => out.write_all(&bytes[start as usize..end as usize]),
+    }
+}
+
 impl Default for Spool {
     fn default() -> Spool {
         Spool::new()
@@ -192,6 +269,61 @@ mod tests {
                 .read_each(&[d, a, b, c], |bytes| out.extend_from_slice(bytes))
                 .expect("read");
             assert_eq!(out, b"fourth\nfirst\nthird\n---\n");
+        }
+    }
+
+    /// A stream of pieces, in any order, is their bytes with a separator between two,
+    /// whether the pieces follow one another in the spool (one run) or not, from disk
+    /// (written to a file, which the kernel copies to, and to memory) and from memory.
+    #[test]
+    fn a_stream_is_its_pieces_joined_by_separators_in_any_order() {
+        let files: Vec<Vec<u8>> = [
+            &b"a: 1\n"[..],
+            b"",
+            b"b: 2\n",
+            &[b'c'; BLOCK + 17],
+            b"d: 4\n",
+            b"e: 5\n",
+        ]
+        .iter()
+        .map(|f| f.to_vec())
+        .collect();
+        for spool in [Spool::new(), Spool::in_memory()] {
+            // Two units, their files put one after another, then one file alone.
+            let mut pieces: Vec<Piece> = spool
+                .put_all(files[..3].iter().map(Vec::as_slice))
+                .into_iter()
+                .chain(spool.put_all(files[3..5].iter().map(Vec::as_slice)))
+                .collect::<io::Result<_>>()
+                .expect("put");
+            pieces.push(spool.put(&files[5]).expect("put"));
+            for order in [
+                vec![0, 1, 2, 3, 4, 5],
+                vec![5, 4, 3, 2, 1, 0],
+                vec![1, 2, 4, 0],
+                vec![3],
+                vec![2, 3, 4, 0, 1],
+                vec![],
+            ] {
+                let want: Vec<u8> = order
+                    .iter()
+                    .map(|&i| files[i].as_slice())
+                    .collect::<Vec<_>>()
+                    .join(&b"---\n"[..]);
+                let chosen: Vec<Piece> = order.iter().map(|&i| pieces[i]).collect();
+                let mut got = Vec::new();
+                spool.write_runs(&chosen, &mut got).expect("written");
+                assert_eq!(got, want, "{order:?}");
+                let mut file = tempfile::tempfile().expect("a file");
+                spool.write_runs(&chosen, &mut file).expect("written");
+                let mut back = Vec::new();
+                file.seek(SeekFrom::Start(0)).expect("seek");
+                file.read_to_end(&mut back).expect("read");
+                assert_eq!(back, want, "{order:?}");
+                // A put after a stream lands after everything before it.
+                let after = spool.put(b"after").expect("put");
+                assert_eq!(spool.read(after).expect("read"), b"after");
+            }
         }
     }
 

@@ -405,6 +405,8 @@ fn stdout_failures_are_reported_and_a_closed_pipe_exits_141() {
         "explain dev backend",
         "diff --against empty",
         "cmp parameters",
+        // A YAML stream, copied from its spool by the kernel.
+        "render --stdout",
     ] {
         let out = StdCommand::new("bash")
             .current_dir(e.path())
@@ -428,6 +430,17 @@ fn stdout_failures_are_reported_and_a_closed_pipe_exits_141() {
         .arg("-c")
         .arg(format!(
             "mkdir -p empty; '{}' diff --against empty 2>err | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}; cat err",
+            bin.display()
+        ))
+        .output()
+        .expect("bash");
+    assert_eq!(stdout(&out), "141\n");
+    // The same for a YAML stream, whose spool the kernel copies to the pipe.
+    let out = StdCommand::new("bash")
+        .current_dir(e.path())
+        .arg("-c")
+        .arg(format!(
+            "'{}' render --stdout --quiet 2>err | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}; cat err",
             bin.display()
         ))
         .output()

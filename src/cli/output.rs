@@ -119,31 +119,19 @@ fn write_or_exit(stream: Stream, text: &str) {
     }
 }
 
-/// Write data to stdout in parts (a stream of many files) through one buffer, with the
-/// same handling of a failed write as [`out`].
-pub fn out_parts(parts: impl FnOnce(&mut dyn FnMut(&[u8]))) {
-    let mut w = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    let mut written = Ok(());
-    parts(&mut |bytes| {
-        if written.is_ok() {
-            written = w.write_all(bytes);
-        }
-    });
-    if let Err(e) = written.and_then(|()| w.flush()) {
-        write_failed(Stream::Stdout, &e);
-    }
-}
-
-/// Print a YAML stream on stdout. A spool that cannot be read back is an error (exit 2),
-/// said on stderr after whatever was printed.
+/// Print a YAML stream on stdout, straight from its spool (no buffer of ours: the kernel
+/// copies a spool on disk to stdout). A closed pipe ends the program quietly (141); a
+/// failed write, or a spool that cannot be read back, is an error (exit 2) said on stderr
+/// after whatever was printed.
 pub fn out_stream(stream: &crate::cmp::Stream) -> super::Exit {
-    let mut read = Ok(());
-    out_parts(|out| read = stream.write(out));
-    match read {
+    let mut w = io::stdout().lock();
+    match stream.write_to(&mut w).and_then(|()| w.flush()) {
         Ok(()) => super::Exit::Clean,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => write_failed(Stream::Stdout, &e),
         Err(e) => {
+            drop(w);
             err(&format!(
-                "error: cannot read the rendered stream back from its temporary file: {e}\n"
+                "error: cannot write to stdout (the rendered stream, from its temporary file): {e}\n"
             ));
             super::Exit::Error
         }

@@ -332,16 +332,18 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// Take every file's text out and hand it to `each` with the file's path, in the order
-    /// the files were added (the path stays the chunk's: no copy per file).
-    pub fn take_texts<V>(&mut self, mut each: impl FnMut(&str, String) -> V) -> Vec<V> {
+    /// Take every file's text out, with the file's path, in the order the files were added
+    /// (the path stays the chunk's: no copy per file).
+    pub fn take_texts(&mut self) -> Vec<(&str, Vec<u8>)> {
         let sources = &mut self.corpus.sources;
-        (0..sources.len())
-            .map(|i| {
-                let id = SourceId::nth(i);
-                let text = sources.take_text(id);
-                each(sources.path(id), text)
-            })
+        let texts: Vec<String> = (0..sources.len())
+            .map(|i| sources.take_text(SourceId::nth(i)))
+            .collect();
+        let sources = &self.corpus.sources;
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| (sources.path(SourceId::nth(i)), text.into_bytes()))
             .collect()
     }
 }
