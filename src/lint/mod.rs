@@ -31,7 +31,7 @@ pub use config::{
 };
 pub use corpus::{list_paths, Corpus, Document, Input, Listing, Origin, Written, GENERATED_NAME};
 pub use registry::{rule, rules_markdown, Rule, Scope, PROJECT_URI, RULES};
-pub use stream::{lint_paths, Chunk, Linted, Stream, CHUNK_FILES};
+pub use stream::{lint_paths, Chunk, Gathered, Linted, Stream, CHUNK_FILES};
 
 use crate::diagnostic::Severity;
 use crate::source::{Location, Target};

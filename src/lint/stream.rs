@@ -81,7 +81,8 @@ pub fn lint_paths(
         // A file-per-app tree holds ~10 documents a file: grow the list once to what the
         // tree will hold at the rate seen so far, not by doubling from one per file.
         let done = (w * window + inputs.len()).max(1);
-        stream.reserve_documents(stream.relations.docs.len() * listing.inputs.len() / done);
+        stream
+            .reserve_documents(stream.gathered.relations.docs.len() * listing.inputs.len() / done);
     }
     // CRDs among the linted files validate their custom resources in this run: the files
     // holding objects no schema knew are read again for the schema rule (the corpus rules
@@ -101,12 +102,12 @@ pub fn lint_paths(
     let mut stream = stream.with_config(config);
     if grew {
         let late = revalidate(&listing, &aside.unvalidated, config)?;
-        stream.findings.extend(late);
+        stream.gathered.findings.extend(late);
     }
     // A skipped file's folder is still a folder of the repository (an Application's path
     // may be a Kustomize overlay that holds nothing else).
     for dir in &listing.skipped_dirs {
-        stream.relations.add_dirs(dir);
+        stream.gathered.relations.add_dirs(dir);
     }
     let (mut findings, mut relations) = stream.finish(|i, _| listing.inputs[i].read().ok());
     let checked = relations.docs.len();
@@ -239,15 +240,27 @@ fn exclude(listing: &mut super::Listing, globs: &[String]) -> Result<(), String>
 
 /// A lint fed in chunks of whole files.
 pub struct Stream<'c> {
+    judging: Judging<'c>,
+    gathered: Gathered,
+}
+
+/// What judges a chunk ([`Stream::judge`]): chunks are judged in parallel, from `&self`.
+pub struct Judging<'c> {
     config: &'c LintConfig,
-    findings: Vec<Finding>,
-    /// Every document added so far, pruned, and its file (text kept or dropped).
-    relations: Corpus,
     interner: Interner,
     /// What the object rules found in, and the cut of, the first object of each lineage in
     /// this batch of a render.
     repeats: Repeats,
     notes: Notes,
+}
+
+/// What the judged chunks leave for the corpus rules ([`Stream::add`]). Apart from
+/// [`Judging`], so that a render gathers one batch's chunks while it judges the next
+/// ([`Stream::parts`]).
+pub struct Gathered {
+    findings: Vec<Finding>,
+    /// Every document added so far, pruned, and its file (text kept or dropped).
+    relations: Corpus,
 }
 
 /// The hits known documents are given: the `i`th document what `known[i]` found.
@@ -351,25 +364,77 @@ impl Chunk {
 impl<'c> Stream<'c> {
     pub fn new(config: &'c LintConfig, root_name: Option<String>) -> Stream<'c> {
         Stream {
-            config,
-            findings: Vec::new(),
-            relations: Corpus {
-                root_name,
-                ..Corpus::default()
+            judging: Judging {
+                config,
+                interner: Interner::default(),
+                repeats: Repeats::default(),
+                notes: Notes::Placed,
             },
-            interner: Interner::default(),
-            repeats: Repeats::default(),
-            notes: Notes::Placed,
+            gathered: Gathered {
+                findings: Vec::new(),
+                relations: Corpus {
+                    root_name,
+                    ..Corpus::default()
+                },
+            },
         }
     }
 
     /// The same stream, placing notes at their file's first line (see [`Notes`]): for
     /// callers that count notes and show only errors and warnings.
     pub fn counting_notes(mut self) -> Stream<'c> {
-        self.notes = Notes::Counted;
+        self.judging.notes = Notes::Counted;
         self
     }
 
+    /// What judges chunks and what gathers them, apart: a render judges a batch's chunks
+    /// while the last batch's are gathered.
+    pub fn parts(&mut self) -> (&Judging<'c>, &mut Gathered) {
+        (&self.judging, &mut self.gathered)
+    }
+
+    /// See [`Judging::judge`].
+    pub fn judge(
+        &self,
+        chunk: Corpus,
+        lineages: &[Option<Lineage>],
+        keep_text: impl Fn(usize) -> bool,
+    ) -> Chunk {
+        self.judging.judge(chunk, lineages, keep_text)
+    }
+
+    /// The same stream, judged from now on with `config` (the same settings, and more
+    /// schemas: the CRDs found while the chunks were read).
+    fn with_config<'d>(self, config: &'d LintConfig) -> Stream<'d> {
+        let Judging {
+            interner,
+            repeats,
+            notes,
+            ..
+        } = self.judging;
+        Stream {
+            judging: Judging {
+                config,
+                interner,
+                repeats,
+                notes,
+            },
+            gathered: self.gathered,
+        }
+    }
+
+    /// Let the entries of the last batch of a render go ([`Repeats::forget`]).
+    pub fn forget_repeats(&mut self) {
+        self.judging.repeats.forget();
+    }
+
+    /// Add a judged chunk after the files added before it.
+    pub fn add(&mut self, chunk: Chunk) {
+        self.gathered.add(chunk);
+    }
+}
+
+impl Judging<'_> {
     /// Run the file and object rules on `chunk` and prune its documents; the text of its
     /// `i`th file is dropped unless `keep_text(i)`. Chunks may be judged in parallel. A
     /// render gives each document's lineage (`lineages[i]` the `i`th's; else none): a
@@ -436,19 +501,6 @@ impl<'c> Stream<'c> {
         }
     }
 
-    /// The same stream, judged from now on with `config` (the same settings, and more
-    /// schemas: the CRDs found while the chunks were read).
-    fn with_config<'d>(self, config: &'d LintConfig) -> Stream<'d> {
-        Stream {
-            config,
-            findings: self.findings,
-            relations: self.relations,
-            interner: self.interner,
-            repeats: self.repeats,
-            notes: self.notes,
-        }
-    }
-
     /// Keep what the object rules found in each document judged (not `known`) that has a
     /// lineage, and hold it as known.
     fn remember(
@@ -475,31 +527,21 @@ impl<'c> Stream<'c> {
             }
         }
     }
+}
 
-    /// Let the entries of the last batch of a render go ([`Repeats::forget`]).
-    pub fn forget_repeats(&mut self) {
-        self.repeats.forget();
-    }
-
-    /// Make room for `documents` documents in all.
+impl Stream<'_> {
     fn reserve_documents(&mut self, documents: usize) {
-        let more = documents.saturating_sub(self.relations.docs.len());
-        self.relations.docs.reserve_exact(more);
+        let more = documents.saturating_sub(self.gathered.relations.docs.len());
+        self.gathered.relations.docs.reserve_exact(more);
     }
 
     /// Make room for `files` files (and as many documents) in all.
     pub fn reserve_files(&mut self, files: usize) {
-        let docs = files.saturating_sub(self.relations.docs.len());
-        self.relations.docs.reserve_exact(docs);
-        self.relations.sources.reserve(files);
-        let written = files.saturating_sub(self.relations.written.len());
-        self.relations.written.reserve_exact(written);
-    }
-
-    /// Add a judged chunk after the files added before it.
-    pub fn add(&mut self, chunk: Chunk) {
-        self.findings.extend(chunk.findings);
-        self.relations.append(chunk.corpus);
+        let docs = files.saturating_sub(self.gathered.relations.docs.len());
+        self.gathered.relations.docs.reserve_exact(docs);
+        self.gathered.relations.sources.reserve(files);
+        let written = files.saturating_sub(self.gathered.relations.written.len());
+        self.gathered.relations.written.reserve_exact(written);
     }
 
     /// Run the corpus rules and return every finding, sorted, and the corpus of pruned
@@ -510,8 +552,8 @@ impl<'c> Stream<'c> {
         mut self,
         reread: impl Fn(usize, &str) -> Option<String> + Sync,
     ) -> (Vec<Finding>, Corpus) {
-        let relations = &mut self.relations;
-        let judged = judge(relations, self.config, |r| {
+        let relations = &mut self.gathered.relations;
+        let judged = judge(relations, self.judging.config, |r| {
             matches!(r.scope, Scope::Corpus(_))
         });
         let reported: BTreeSet<usize> = judged
@@ -526,10 +568,21 @@ impl<'c> Stream<'c> {
         for (i, text) in texts {
             relations.sources.restore_text(SourceId::nth(i), text);
         }
-        self.findings
-            .extend(locate_with(relations, judged, self.notes));
-        self.findings.extend(self.config.expired_waivers());
-        (sorted(self.findings), self.relations)
+        self.gathered
+            .findings
+            .extend(locate_with(relations, judged, self.judging.notes));
+        self.gathered
+            .findings
+            .extend(self.judging.config.expired_waivers());
+        (sorted(self.gathered.findings), self.gathered.relations)
+    }
+}
+
+impl Gathered {
+    /// Add a judged chunk after the files added before it.
+    pub fn add(&mut self, chunk: Chunk) {
+        self.findings.extend(chunk.findings);
+        self.relations.append(chunk.corpus);
     }
 }
 
@@ -631,7 +684,9 @@ mod tests {
         );
         let raw = super::super::hits(&first, &config, |r| matches!(r.scope, Scope::Object));
         let mut known = vec![None];
-        stream.remember(&first, &[Some(lineage.clone())], &mut known, &raw);
+        stream
+            .judging
+            .remember(&first, &[Some(lineage.clone())], &mut known, &raw);
         let found = known[0].clone().expect("kept");
         assert!(!found.seen.is_empty(), "the object rules found something");
         assert!(shares_cut(&first.docs[0]), "the case under test");
