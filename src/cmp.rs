@@ -299,9 +299,8 @@ fn stream(inputs: Inputs, req: &Request, settings: &Plan) -> Result<Stream, Diag
     })?;
     let pieces = rendered
         .files
+        .kept_where(in_slice)
         .into_iter()
-        .filter(|(p, _)| in_slice(p))
-        .map(|(_, piece)| piece)
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(|e| crate::spool::failed(&e))?;
     stream_of(Stream::spooled(spool, pieces), env)
