@@ -9,10 +9,11 @@
 //! Each file goes in after the `---` line that separates it from the one before it in the
 //! stream, and a unit's files go in one after another ([`Spool::put_all`]). The stream, in
 //! tree order, is then a few runs of the spool (a run per tenant rather than a read and a
-//! write per file), and the kernel copies each run from the temporary file to stdout
-//! (`std::io::copy` uses `copy_file_range`, `sendfile` or `splice`): printing 282 MB at
-//! N = 10,000 no longer reads them into this process and writes them out again, on one core
-//! at the end of the run.
+//! write per file), each copied from the temporary file to stdout by `std::io::copy`. To a
+//! file or `/dev/null` the kernel copies it (`copy_file_range`, `sendfile`): printing 282 MB
+//! at N = 10,000 no longer reads them into this process and writes them out again, on one
+//! core at the end of the run. To a pipe (the Argo CD plugin), std copies through a buffer
+//! of its own: one run, not one file, at a time.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -136,7 +137,7 @@ impl Spool {
 
     /// Write the files at `pieces`, in order, with a separator between two, to `out`: each
     /// run of pieces that follow one another in the spool (with their separators) at once,
-    /// from disk by the kernel when `out` is a file, a pipe or stdout.
+    /// from disk by the kernel when `out` is a file or `/dev/null` (see the module docs).
     pub fn write_runs<W: Write>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Store::Disk(disk) = &mut *store {

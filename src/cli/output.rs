@@ -119,8 +119,8 @@ fn write_or_exit(stream: Stream, text: &str) {
     }
 }
 
-/// Print a YAML stream on stdout, straight from its spool (no buffer of ours: the kernel
-/// copies a spool on disk to stdout). A closed pipe ends the program quietly (141); a
+/// Print a YAML stream on stdout, straight from its spool, in runs ([`crate::spool`]: the
+/// kernel copies them when stdout is a file). A closed pipe ends the program quietly (141); a
 /// failed write, or a spool that cannot be read back, is an error (exit 2) said on stderr
 /// after whatever was printed.
 pub fn out_stream(stream: &crate::cmp::Stream) -> super::Exit {

@@ -283,21 +283,6 @@ impl Corpus {
         })
     }
 
-    /// Every (API group, kind) of the corpus, each once.
-    pub fn kinds_present(&self) -> Vec<(&str, &str)> {
-        if let Some(index) = self.kinds() {
-            return index.present().collect();
-        }
-        let mut out: Vec<(&str, &str)> = Vec::new();
-        for d in &self.docs {
-            let kind = (d.group(), d.kind());
-            if !out.contains(&kind) {
-                out.push(kind);
-            }
-        }
-        out
-    }
-
     /// Document `i`'s namespace, from the index of kinds and namespaces when it covers the
     /// document: the passes over every document read a dense table in order, not each
     /// document's identity from the heap (see [`Kinds`]).
