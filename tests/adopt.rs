@@ -399,24 +399,25 @@ fn every_command_finds_the_estate_above_the_current_folder() {
 fn stdout_failures_are_reported_and_a_closed_pipe_exits_141() {
     let e = Estate::example();
     let bin = assert_cmd::cargo::cargo_bin("gitops-render");
+    // `gitops-render ARGS` then `rest`, in the estate, by bash.
+    let run = |args: &str, rest: &str| {
+        StdCommand::new("bash")
+            .current_dir(e.path())
+            .arg("-c")
+            .arg(format!("mkdir -p empty; '{}' {args} {rest}", bin.display()))
+            .output()
+            .expect("bash")
+    };
     // A full disk: an error and exit 2, never a silent success.
     for args in [
         "rules",
         "explain dev backend",
         "diff --against empty",
         "cmp parameters",
-        // A YAML stream, copied from its spool by the kernel.
+        // A YAML stream, copied from its spool.
         "render --stdout",
     ] {
-        let out = StdCommand::new("bash")
-            .current_dir(e.path())
-            .arg("-c")
-            .arg(format!(
-                "mkdir -p empty; '{}' {args} >/dev/full",
-                bin.display()
-            ))
-            .output()
-            .expect("bash");
+        let out = run(args, ">/dev/full");
         assert_eq!(out.status.code(), Some(2), "{args}: {}", stderr(&out));
         assert!(
             stderr(&out).contains("cannot write to stdout"),
@@ -425,17 +426,12 @@ fn stdout_failures_are_reported_and_a_closed_pipe_exits_141() {
         );
     }
     // A reader that stops early: 141, as a shell reports SIGPIPE, and nothing on stderr;
-    // for a YAML stream too, whose spool the kernel copies to the pipe.
+    // for a YAML stream too.
     for args in ["diff --against empty", "render --stdout --quiet"] {
-        let out = StdCommand::new("bash")
-            .current_dir(e.path())
-            .arg("-c")
-            .arg(format!(
-                "mkdir -p empty; '{}' {args} 2>err | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}; cat err",
-                bin.display()
-            ))
-            .output()
-            .expect("bash");
+        let out = run(
+            args,
+            "2>err | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}; cat err",
+        );
         assert_eq!(stdout(&out), "141\n", "{args}");
     }
 }
