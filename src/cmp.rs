@@ -326,9 +326,9 @@ impl Stream {
         self.pieces.is_empty()
     }
 
-    /// Write the stream to `out`: every file, a `---` line between two.
-    pub fn write_to<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
-        self.spool.write_runs(&self.pieces, out)
+    /// Write the stream to `out` (stdout): every file, a `---` line between two.
+    pub fn write_to<W: crate::spool::Out>(&self, out: &mut W) -> std::io::Result<()> {
+        self.spool.write_runs_to(&self.pieces, out)
     }
 }
 

@@ -9,14 +9,15 @@
 //! Each file goes in after the `---` line that separates it from the one before it in the
 //! stream, and a unit's files go in one after another ([`Spool::put_all`]). The stream, in
 //! tree order, is then a few runs of the spool (a run per tenant rather than a read and a
-//! write per file), each copied from the temporary file to stdout by `std::io::copy`. To a
-//! file or `/dev/null` the kernel copies it (`copy_file_range`, `sendfile`): printing 282 MB
-//! at N = 10,000 no longer reads them into this process and writes them out again, on one
-//! core at the end of the run. To a pipe (the Argo CD plugin), std copies through a buffer
-//! of its own: one run, not one file, at a time.
+//! write per file), each copied from the temporary file to stdout by the kernel: on Linux by
+//! `sendfile`, to a pipe (the Argo CD plugin's stdout), a file or `/dev/null` alike;
+//! elsewhere by `std::io::copy`. Printing 282 MB at N = 10,000 no longer reads them into
+//! this process and writes them out again, on one core at the end of the run.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+#[cfg(target_os = "linux")]
+use std::os::fd::AsFd;
 use std::sync::{Mutex, PoisonError};
 
 /// Bytes gathered before one write to the temporary file, and read back at once. One
@@ -137,8 +138,31 @@ impl Spool {
 
     /// Write the files at `pieces`, in order, with a separator between two, to `out`: each
     /// run of pieces that follow one another in the spool (with their separators) at once,
-    /// from disk by the kernel when `out` is a file or `/dev/null` (see the module docs).
+    /// from disk by `std::io::copy` (see the module docs).
     pub fn write_runs<W: Write>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
+        self.write_runs_with(pieces, out, None)
+    }
+
+    /// [`Spool::write_runs`] to an [`Out`] (stdout). On Linux each run from disk goes by
+    /// `sendfile` to `out`'s descriptor, which Linux does for a pipe too (the Argo CD
+    /// plugin's stdout), where std's copy reads into a buffer of its own and writes that;
+    /// where it cannot (a terminal, a file opened to append), as [`Spool::write_runs`].
+    pub fn write_runs_to<W: Out>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
+        // Bytes in `out`'s own buffer go first; its descriptor is held apart from it.
+        out.flush()?;
+        #[cfg(target_os = "linux")]
+        let fd = Some(out.as_fd().try_clone_to_owned()?);
+        #[cfg(not(target_os = "linux"))]
+        let fd = None;
+        self.write_runs_with(pieces, out, fd)
+    }
+
+    fn write_runs_with<W: Write>(
+        &self,
+        pieces: &[Piece],
+        out: &mut W,
+        mut fd: Option<Fd>,
+    ) -> io::Result<()> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Store::Disk(disk) = &mut *store {
             disk.flush()?;
@@ -157,14 +181,14 @@ impl Spool {
             run = match run {
                 Some((from, to)) if to == start => Some((from, end)),
                 Some(done) => {
-                    copy_run(&mut store, done, out)?;
+                    copy_run(&mut store, done, out, &mut fd)?;
                     Some((start, end))
                 }
                 None => Some((start, end)),
             };
         }
         if let Some(done) = run {
-            copy_run(&mut store, done, out)?;
+            copy_run(&mut store, done, out, &mut fd)?;
         }
         if let Store::Disk(disk) = &mut *store {
             // Appends continue at the end.
@@ -221,13 +245,42 @@ impl Spool {
     }
 }
 
-/// Bytes `[start, end)` of the spool to `out`.
-fn copy_run<W: Write>(store: &mut Store, (start, end): (u64, u64), out: &mut W) -> io::Result<()> {
+/// What a stream is written to by [`Spool::write_runs_to`]: on Linux, a writer with a file
+/// descriptor (stdout), for `sendfile`.
+#[cfg(target_os = "linux")]
+pub trait Out: Write + AsFd {}
+#[cfg(target_os = "linux")]
+impl<T: Write + AsFd> Out for T {}
+/// What a stream is written to by [`Spool::write_runs_to`].
+#[cfg(not(target_os = "linux"))]
+pub trait Out: Write {}
+#[cfg(not(target_os = "linux"))]
+impl<T: Write> Out for T {}
+
+/// The descriptor runs are sent to, apart from the writer (none where there is no
+/// `sendfile`).
+#[cfg(target_os = "linux")]
+type Fd = std::os::fd::OwnedFd;
+#[cfg(not(target_os = "linux"))]
+type Fd = std::convert::Infallible;
+
+/// Bytes `[start, end)` of the spool to `out`, by `sendfile` to `fd` while it takes them
+/// (`fd` is let go of when it cannot, and the rest goes through `out`).
+fn copy_run<W: Write>(
+    store: &mut Store,
+    (start, end): (u64, u64),
+    out: &mut W,
+    fd: &mut Option<Fd>,
+) -> io::Result<()> {
     match store {
         Store::Disk(disk) => {
-            disk.file.seek(SeekFrom::Start(start))?;
-            let copied = io::copy(&mut (&disk.file).take(end - start), out)?;
-            if copied == end - start {
+            let at = send(disk, (start, end), fd)?;
+            if at == end {
+                return Ok(());
+            }
+            disk.file.seek(SeekFrom::Start(at))?;
+            let copied = io::copy(&mut (&disk.file).take(end - at), out)?;
+            if copied == end - at {
                 Ok(())
             } else {
                 Err(io::ErrorKind::UnexpectedEof.into())
@@ -235,6 +288,36 @@ fn copy_run<W: Write>(store: &mut Store, (start, end): (u64, u64), out: &mut W) 
         }
         Store::Memory(bytes) => out.write_all(&bytes[start as usize..end as usize]),
     }
+}
+
+/// Send `[start, end)` of the spool to `fd`; where the rest of it starts (`end` when all
+/// went).
+#[cfg(target_os = "linux")]
+fn send(disk: &Disk, (start, end): (u64, u64), fd: &mut Option<Fd>) -> io::Result<u64> {
+    use rustix::io::Errno;
+    let mut at = start;
+    let Some(to) = fd.as_ref() else {
+        return Ok(at);
+    };
+    while at < end {
+        // At most 1 GiB a call, below what Linux moves in one.
+        let count = (end - at).min(1 << 30) as usize;
+        match rustix::fs::sendfile(to, &disk.file, Some(&mut at), count) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) => {}
+            Err(e) if e == Errno::INVAL || e == Errno::NOSYS => {
+                *fd = None;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(at)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn send(_: &Disk, (start, _): (u64, u64), _: &mut Option<Fd>) -> io::Result<u64> {
+    Ok(start)
 }
 
 impl Default for Spool {
@@ -320,6 +403,22 @@ mod tests {
                 let mut back = Vec::new();
                 file.seek(SeekFrom::Start(0)).expect("seek");
                 file.read_to_end(&mut back).expect("read");
+                assert_eq!(back, want, "{order:?}");
+                // To a descriptor, as stdout is written: a file, and a pipe read meanwhile.
+                let mut file = tempfile::tempfile().expect("a file");
+                spool.write_runs_to(&chosen, &mut file).expect("written");
+                let mut back = Vec::new();
+                file.seek(SeekFrom::Start(0)).expect("seek");
+                file.read_to_end(&mut back).expect("read");
+                assert_eq!(back, want, "{order:?}");
+                let (mut reader, mut writer) = io::pipe().expect("a pipe");
+                let read = std::thread::spawn(move || {
+                    let mut back = Vec::new();
+                    reader.read_to_end(&mut back).map(|_| back)
+                });
+                spool.write_runs_to(&chosen, &mut writer).expect("written");
+                drop(writer);
+                let back = read.join().expect("reader").expect("read");
                 assert_eq!(back, want, "{order:?}");
                 // A put after a stream lands after everything before it.
                 let after = spool.put(b"after").expect("put");
