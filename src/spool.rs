@@ -398,19 +398,20 @@ mod tests {
                 let mut got = Vec::new();
                 spool.write_runs(&chosen, &mut got).expect("written");
                 assert_eq!(got, want, "{order:?}");
-                let mut file = tempfile::tempfile().expect("a file");
-                spool.write_runs(&chosen, &mut file).expect("written");
-                let mut back = Vec::new();
-                file.seek(SeekFrom::Start(0)).expect("seek");
-                file.read_to_end(&mut back).expect("read");
-                assert_eq!(back, want, "{order:?}");
-                // To a descriptor, as stdout is written: a file, and a pipe read meanwhile.
-                let mut file = tempfile::tempfile().expect("a file");
-                spool.write_runs_to(&chosen, &mut file).expect("written");
-                let mut back = Vec::new();
-                file.seek(SeekFrom::Start(0)).expect("seek");
-                file.read_to_end(&mut back).expect("read");
-                assert_eq!(back, want, "{order:?}");
+                // To a file, and to a descriptor as stdout is written: a file, and a pipe
+                // read meanwhile.
+                let in_file = |write: &dyn Fn(&mut File) -> io::Result<()>| {
+                    let mut file = tempfile::tempfile().expect("a file");
+                    write(&mut file).expect("written");
+                    let mut back = Vec::new();
+                    file.seek(SeekFrom::Start(0)).expect("seek");
+                    file.read_to_end(&mut back).expect("read");
+                    back
+                };
+                let to_file = in_file(&|f| spool.write_runs(&chosen, f));
+                assert_eq!(to_file, want, "{order:?}");
+                let to_fd = in_file(&|f| spool.write_runs_to(&chosen, f));
+                assert_eq!(to_fd, want, "{order:?}");
                 let (mut reader, mut writer) = io::pipe().expect("a pipe");
                 let read = std::thread::spawn(move || {
                     let mut back = Vec::new();
