@@ -86,7 +86,7 @@ impl Sink for OnDisk {
 }
 
 /// The YAML streams: each file's place in a spool on disk. A unit's files go in one after
-/// another, so that a tenant's files are one run of the stream ([`Spool::write_runs`]).
+/// another, so that a tenant's files are one run of the stream ([`Spool::write_runs_to`]).
 impl Sink for Spool {
     type Kept = std::io::Result<Piece>;
     fn take(&self, _: &str, bytes: Vec<u8>) -> Self::Kept {

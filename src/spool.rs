@@ -136,17 +136,12 @@ impl Spool {
             .collect()
     }
 
-    /// Write the files at `pieces`, in order, with a separator between two, to `out`: each
-    /// run of pieces that follow one another in the spool (with their separators) at once,
-    /// from disk by `std::io::copy` (see the module docs).
-    pub fn write_runs<W: Write>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
-        self.write_runs_with(pieces, out, None)
-    }
-
-    /// [`Spool::write_runs`] to an [`Out`] (stdout). On Linux each run from disk goes by
-    /// `sendfile` to `out`'s descriptor, which Linux does for a pipe too (the Argo CD
-    /// plugin's stdout), where std's copy reads into a buffer of its own and writes that;
-    /// where it cannot (a terminal, a file opened to append), as [`Spool::write_runs`].
+    /// Write the files at `pieces`, in order, with a separator between two, to `out`
+    /// (stdout): each run of pieces that follow one another in the spool (with their
+    /// separators) at once. On Linux each run from disk goes by `sendfile` to `out`'s
+    /// descriptor, which Linux does for a pipe too (the Argo CD plugin's stdout), where
+    /// std's copy reads into a buffer of its own and writes that; where it cannot (a
+    /// terminal, a file opened to append), and elsewhere, by `std::io::copy` to `out`.
     pub fn write_runs_to<W: Out>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
         // Bytes in `out`'s own buffer go first; its descriptor is held apart from it.
         out.flush()?;
@@ -155,6 +150,13 @@ impl Spool {
         #[cfg(not(target_os = "linux"))]
         let fd = None;
         self.write_runs_with(pieces, out, fd)
+    }
+
+    /// The runs by `std::io::copy` alone, to any writer: what a build without `sendfile`,
+    /// or a descriptor that refuses it, takes.
+    #[cfg(test)]
+    fn write_runs<W: Write>(&self, pieces: &[Piece], out: &mut W) -> io::Result<()> {
+        self.write_runs_with(pieces, out, None)
     }
 
     fn write_runs_with<W: Write>(
@@ -197,51 +199,24 @@ impl Spool {
         Ok(())
     }
 
-    /// Hand the bytes of each of `pieces`, in order, to `each`. From disk, a block at a time:
-    /// pieces that follow one another in the file (a tenant's files, in the order they were
-    /// put) come from one read, and a jump back costs one read of the piece.
-    pub fn read_each(&self, pieces: &[Piece], mut each: impl FnMut(&[u8])) -> io::Result<()> {
+    /// The bytes of one piece (a file's text again, to place a finding in it).
+    pub fn read(&self, piece: Piece) -> io::Result<Vec<u8>> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match &mut *store {
             Store::Disk(disk) => {
                 disk.flush()?;
-                let mut block = Vec::new();
-                let mut block_at = 0u64;
-                for piece in pieces {
-                    let start = piece.offset;
-                    let end = start + piece.len as u64;
-                    if start < block_at || end > block_at + block.len() as u64 {
-                        // Read ahead only going forward. A jump back (to the other thread's
-                        // tenants of a batch, in tree order) reads that piece alone, so pieces
-                        // asked for in reverse cost a read each, not a block each.
-                        let ahead = if start >= block_at { BLOCK } else { 0 };
-                        let len = (piece.len.max(ahead) as u64).min(disk.written - start);
-                        block.resize(len as usize, 0);
-                        disk.file.seek(SeekFrom::Start(start))?;
-                        disk.file.read_exact(&mut block)?;
-                        block_at = start;
-                    }
-                    let from = (start - block_at) as usize;
-                    each(&block[from..from + piece.len]);
-                }
+                let mut out = vec![0; piece.len];
+                disk.file.seek(SeekFrom::Start(piece.offset))?;
+                disk.file.read_exact(&mut out)?;
                 // Appends continue at the end.
                 disk.file.seek(SeekFrom::End(0))?;
+                Ok(out)
             }
             Store::Memory(bytes) => {
-                for piece in pieces {
-                    let start = piece.offset as usize;
-                    each(&bytes[start..start + piece.len]);
-                }
+                let start = piece.offset as usize;
+                Ok(bytes[start..start + piece.len].to_vec())
             }
         }
-        Ok(())
-    }
-
-    /// The bytes of one piece.
-    pub fn read(&self, piece: Piece) -> io::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.read_each(&[piece], |b| out.extend_from_slice(b))?;
-        Ok(out)
     }
 }
 
@@ -348,10 +323,10 @@ mod tests {
             assert_eq!(spool.read(c).expect("read"), b"third\n---\n");
             // Appending after a read continues at the end.
             let d = spool.put(b"fourth\n").expect("put");
-            let mut out = Vec::new();
-            spool
-                .read_each(&[d, a, b, c], |bytes| out.extend_from_slice(bytes))
-                .expect("read");
+            let out: Vec<u8> = [d, a, b, c]
+                .iter()
+                .flat_map(|&p| spool.read(p).expect("read"))
+                .collect();
             assert_eq!(out, b"fourth\nfirst\nthird\n---\n");
         }
     }
@@ -447,10 +422,10 @@ mod tests {
             vec![3, 0, 5, 1, 7, 2, 6, 4],
         ] {
             let pieces: Vec<Piece> = order.iter().map(|&i| put[i].0).collect();
-            let mut got = Vec::new();
-            spool
-                .read_each(&pieces, |bytes| got.push(bytes.to_vec()))
-                .expect("read");
+            let got: Vec<Vec<u8>> = pieces
+                .iter()
+                .map(|&p| spool.read(p).expect("read"))
+                .collect();
             let want: Vec<Vec<u8>> = order.iter().map(|&i| put[i].1.clone()).collect();
             assert_eq!(got, want);
             // A put after a read lands after everything before it.

@@ -283,16 +283,6 @@ impl Corpus {
         })
     }
 
-    /// Document `i`'s namespace, from the index of kinds and namespaces when it covers the
-    /// document: the passes over every document read a dense table in order, not each
-    /// document's identity from the heap (see [`Kinds`]).
-    pub fn namespace_of(&self, i: usize) -> &str {
-        match self.kinds() {
-            Some(index) => index.namespace(index.namespace_number(i)),
-            None => self.docs[i].namespace(),
-        }
-    }
-
     /// The documents by kind and the kinds by number ([`Kinds::number`]), over every
     /// document: the corpus's index, or one built now when documents were pushed past it.
     pub fn kinds_index(&self) -> Cow<'_, Kinds> {

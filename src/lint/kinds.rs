@@ -148,14 +148,15 @@ impl Kinds {
         self.of_doc[doc] as usize
     }
 
-    /// The number of document `doc`'s namespace (see [`Kinds::namespace`]).
+    /// The number of document `doc`'s namespace in [`Kinds::namespaces`].
     pub fn namespace_number(&self, doc: usize) -> usize {
         self.namespace_of_doc[doc] as usize
     }
 
-    /// The namespace numbered `n` (empty: cluster-scoped objects).
-    pub fn namespace(&self, n: usize) -> &str {
-        &self.namespaces[n]
+    /// Document `doc`'s namespace (empty: cluster-scoped), from the dense list rather than
+    /// its identity on the heap.
+    pub fn namespace_of(&self, doc: usize) -> &str {
+        &self.namespaces[self.namespace_number(doc)]
     }
 
     /// Every namespace, each once: the `n`th is the one numbered `n`.
@@ -232,8 +233,8 @@ mod tests {
         let namespaces: Vec<&str> = index.namespaces().collect();
         for (i, d) in c.docs.iter().enumerate() {
             assert_eq!(kinds[index.number(i)], (d.group(), d.kind()), "{i}");
-            assert_eq!(index.namespace(index.namespace_number(i)), d.namespace());
-            assert_eq!(c.namespace_of(i), d.namespace());
+            assert_eq!(index.namespace_of(i), d.namespace());
+            assert_eq!(namespaces[index.namespace_number(i)], d.namespace());
         }
         let mut sorted = namespaces.clone();
         sorted.sort();
@@ -279,6 +280,6 @@ mod tests {
             (0..3).map(|i| index.number(i)).collect::<Vec<_>>(),
             [0, 0, 0]
         );
-        assert_eq!(c.namespace_of(2), "");
+        assert_eq!(index.namespace_of(2), "");
     }
 }

@@ -244,7 +244,7 @@ impl Judge<'_, '_> {
                     out.push(Hit::new(i, "/kind", format!("{}: {why}", what())));
                     continue;
                 }
-                let ns = self.kinds.namespace(self.kinds.namespace_number(i));
+                let ns = self.kinds.namespace_of(i);
                 if !self.cluster[kind] && !ns.is_empty() && ns != namespace && !allowed(ns) {
                     out.push(Hit::new(
                         i,

@@ -41,7 +41,7 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
         let own = if is_namespace[kinds.number(i)] {
             d.name()
         } else {
-            kinds.namespace(kinds.namespace_number(i))
+            kinds.namespace_of(i)
         };
         if own.is_empty() || own == folder {
             continue;

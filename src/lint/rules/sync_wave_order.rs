@@ -42,27 +42,25 @@ type Waved = (usize, i64);
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let namespaces = c.namespaces();
-    // Per namespace, the foundation object that syncs last.
-    let mut last_foundation: std::collections::HashMap<&str, usize> =
-        std::collections::HashMap::new();
+    let kinds = c.kinds_index();
+    // Per namespace (by number), the foundation object that syncs last.
+    let mut last_foundation: Vec<Option<usize>> = vec![None; kinds.namespaces().len()];
     for (i, f) in c.of_kind(FOUNDATION) {
-        let slot = last_foundation.entry(c.namespace_of(i)).or_insert(i);
-        if wave(f) > wave(&c.docs[*slot]) {
-            *slot = i;
+        let slot = &mut last_foundation[kinds.namespace_number(i)];
+        if slot.is_none_or(|s| wave(f) > wave(&c.docs[s])) {
+            *slot = Some(i);
         }
     }
-    let kinds = c.kinds_index();
     let workload: Vec<bool> = kinds
         .present()
         .map(|(_, kind)| WORKLOADS.contains(&kind))
         .collect();
     // Per namespace (by number): its Namespace and last foundation object, with their waves.
+    let of = |doc: Option<usize>| doc.map(|n| (n, wave(&c.docs[n])));
     let waves: Vec<(Option<Waved>, Option<Waved>)> = kinds
         .namespaces()
-        .map(|ns| {
-            let of = |doc: Option<&usize>| doc.map(|&n| (n, wave(&c.docs[n])));
-            (of(namespaces.get(ns)), of(last_foundation.get(ns)))
-        })
+        .zip(&last_foundation)
+        .map(|(ns, &foundation)| (of(namespaces.get(ns).copied()), of(foundation)))
         .collect();
     for (i, d) in c.docs.iter().enumerate() {
         let (namespace, foundation) = waves[kinds.namespace_number(i)];
