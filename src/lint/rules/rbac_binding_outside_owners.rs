@@ -37,10 +37,20 @@ fn subject(s: &Subject, binding_ns: &str) -> String {
 }
 
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
-    let mut owners: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let rendered = |d: &Document| d.label("app.kubernetes.io/managed-by") == Some("gitops-render");
-    for (_, d) in c.of_kind(&["RoleBinding"]) {
-        if rendered(d) {
+    // The owners of the namespaces that hold a binding written by hand, the only ones asked
+    // for: a rendered tree has none, and spelling out the subjects of every rendered binding
+    // (40,000 namespaces at N = 10,000 in four environments) was most of this rule.
+    let kinds = c.kinds_index();
+    let mut asked = vec![false; kinds.namespaces().len()];
+    for (i, d) in c.of_kind(&["RoleBinding"]) {
+        if !rendered(d) {
+            asked[kinds.namespace_number(i)] = true;
+        }
+    }
+    let mut owners: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (i, d) in c.of_kind(&["RoleBinding"]) {
+        if asked[kinds.namespace_number(i)] && rendered(d) {
             let ns = d.namespace();
             let set = owners.entry(ns).or_default();
             set.extend(d.binding().subjects.iter().map(|s| subject(s, ns)));
