@@ -592,21 +592,12 @@ impl Corpus {
 
     /// Move `other`'s files and documents in after this corpus's own.
     pub fn append(&mut self, other: Corpus) {
-        // The index grows with the documents, as they come: see [`Kinds::extend`].
-        let start = self.docs.len();
-        let kinds = std::mem::take(&mut self.kinds)
-            .into_inner()
-            .filter(|k| k.covers(start))
-            .or_else(|| (start == 0).then(Kinds::default));
+        self.kinds = OnceLock::new();
         let offset = self.sources.append(other.sources);
         self.docs.extend(other.docs.into_iter().map(|mut d| {
             d.file = SourceId::nth(d.file.index() + offset);
             d
         }));
-        if let Some(mut kinds) = kinds {
-            kinds.extend(&self.docs[start..]);
-            self.kinds = OnceLock::from(kinds);
-        }
         self.dirs.extend(other.dirs);
         self.written.extend(other.written);
         self.read_findings.extend(other.read_findings);
