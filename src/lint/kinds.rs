@@ -35,6 +35,7 @@ pub struct Kinds {
     /// Every namespace of the corpus (the empty one of cluster-scoped objects too), each
     /// once, in the order first seen.
     namespaces: Vec<Box<str>>,
+    /// Where each namespace is in `namespaces`.
     namespace_at: hashbrown::HashMap<Box<str>, u32>,
     /// The number of each document's namespace in `namespaces`.
     namespace_of_doc: Vec<u32>,
