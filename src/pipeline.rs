@@ -368,6 +368,8 @@ pub fn run<S: Sink>(
         // renders (on one core, ~35 ms a batch at N = 10,000, with the other core idle
         // when it came between batches).
         let mut pending: Vec<Unit<S::Kept>> = Vec::new();
+        // The first batch holds the environment level (see `in_batches`).
+        let mut first = true;
         in_batches(&mut plan, stages.tenants_per_batch, |plan| {
             let (judging, gathered) = match stream.as_mut() {
                 Some(stream) => {
@@ -410,8 +412,9 @@ pub fn run<S: Sink>(
                 }
                 Err(d) => diags.extend(d),
             }
-            if plan.environments[0].tenants.is_empty() {
+            if first {
                 crate::schema::objects::release_parsed();
+                first = false;
             }
             if let Some(stream) = stream.as_mut() {
                 stream.forget_repeats();
@@ -517,28 +520,32 @@ fn tree_path(config: &LintConfig) -> &str {
     config.tree_path.as_deref().unwrap_or("gitops")
 }
 
-/// Hand `each` a one-environment plan first as one of the environment-level objects alone
-/// (no tenant), then as plans of `size` tenants each (environment-level objects not
-/// rendered). The roster, which environment templates read, stays whole. The environment
-/// level comes first so that what only it needs is let go of before the tenants' documents
-/// pile up (the schemas parsed for Argo CD's kinds, see [`crate::schema::objects::release_parsed`]).
-/// The tenants not yet handed on are held in a list that shrinks as batches leave it: the
-/// whole list is ~9 MB of plans at N = 10,000, which else stayed allocated until the
-/// environment's last batch, when its documents are all in and memory is at its peak.
+/// Hand `each` a one-environment plan as plans of `size` tenants each, the first with the
+/// environment-level objects (rendered beside its tenants, [`render::render_units`]), the
+/// others without (partial). The roster, which environment templates read, stays whole.
+/// The environment level comes with the first batch so that what only it needs is let go
+/// of before most of the tenants' documents pile up (the schemas parsed for Argo CD's
+/// kinds, see [`crate::schema::objects::release_parsed`]); alone, it was one unit on one
+/// core with the other idle. The tenants not yet handed on are held in a list that shrinks
+/// as batches leave it: the whole list is ~9 MB of plans at N = 10,000, which else stayed
+/// allocated until the environment's last batch, when its documents are all in and memory
+/// is at its peak.
 fn in_batches(plan: &mut Plan, size: usize, mut each: impl FnMut(&Plan)) {
     let env = &mut plan.environments[0];
     let partial = env.partial;
     // Last tenant first, so that a batch is split off the end without moving the rest.
     let mut rest = std::mem::take(&mut env.tenants);
     rest.reverse();
-    each(plan);
-    plan.environments[0].partial = true;
-    while !rest.is_empty() {
+    loop {
         let mut batch = rest.split_off(rest.len().saturating_sub(size.max(1)));
         batch.reverse();
         rest.shrink_to_fit();
         plan.environments[0].tenants = batch;
         each(plan);
+        plan.environments[0].partial = true;
+        if rest.is_empty() {
+            break;
+        }
     }
     plan.environments[0].partial = partial;
 }
@@ -612,7 +619,7 @@ mod tests {
     }
 
     #[test]
-    fn batches_hand_on_the_environment_level_first_then_every_tenant_once() {
+    fn batches_hand_on_the_environment_level_with_the_first_then_every_tenant_once() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let files = crate::source::EstateFiles::read_dir(root).expect("example estate");
         let inputs = crate::inputs::load(&files).expect("loads");
@@ -631,15 +638,24 @@ mod tests {
             let names = env.tenants.iter().map(|t| t.namespace.clone()).collect();
             handed.push((names, env.partial));
         });
-        // The environment level alone, as the plan was (whole: not partial) ...
-        assert_eq!(handed[0], (Vec::new(), false));
-        // ... then the tenants in order, two at a time, without the environment level.
+        // The first two tenants with the environment level, as the plan was (whole: not
+        // partial) ...
+        assert_eq!(handed[0], (all[..2].to_vec(), false));
+        // ... then the others in order, two at a time, without the environment level.
         assert!(handed[1..]
             .iter()
             .all(|(names, partial)| *partial && !names.is_empty() && names.len() <= 2));
-        let tenants: Vec<String> = handed[1..].iter().flat_map(|(n, _)| n.clone()).collect();
+        let tenants: Vec<String> = handed.iter().flat_map(|(n, _)| n.clone()).collect();
         assert_eq!(tenants, all);
-        assert_eq!(handed.len(), 1 + all.len().div_ceil(2));
+        assert_eq!(handed.len(), all.len().div_ceil(2));
+        // An environment without tenants is handed on once, with its own objects.
+        plan.environments[0].tenants.clear();
+        let mut calls = Vec::new();
+        super::in_batches(&mut plan, 2, |p| {
+            let env = &p.environments[0];
+            calls.push((env.tenants.len(), env.partial));
+        });
+        assert_eq!(calls, [(0, false)]);
         assert!(
             !plan.environments[0].partial,
             "the plan's own flag is given back"

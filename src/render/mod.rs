@@ -223,22 +223,46 @@ fn render_env<T: Send>(
     } else {
         &env.tenants
     };
-    let results: Vec<Result<T, Diagnostics>> = tenants
-        .par_iter()
-        .map(|tenant| {
-            let ctx = minijinja::context! {
-                env => env_value.clone(),
-                pack => pack_value.clone(),
-                tenant => JinjaValue::from_serialize(tenant),
-            };
-            let manifests = render_tenant(engine, &templates, env, tenant, &ctx, &inputs)?;
-            Ok(finish(manifests))
-        })
-        .collect();
+    // The environment's own objects render beside its tenants: alone, they were one unit
+    // on one core (~40 ms at N = 10,000) with the other idle.
+    let (results, own) = rayon::join(
+        || {
+            tenants
+                .par_iter()
+                .map(|tenant| {
+                    let ctx = minijinja::context! {
+                        env => env_value.clone(),
+                        pack => pack_value.clone(),
+                        tenant => JinjaValue::from_serialize(tenant),
+                    };
+                    let manifests = render_tenant(engine, &templates, env, tenant, &ctx, &inputs)?;
+                    Ok(finish(manifests))
+                })
+                .collect::<Vec<Result<T, Diagnostics>>>()
+        },
+        || render_own(engine, env, &env_value, &pack_value, &inputs, finish),
+    );
     let (mut out, mut diags) = partition(results);
+    let (own, own_diags) = own;
+    diags.extend(own_diags);
+    out.extend(own);
+    diags.into_result(out)
+}
+
+/// The environment's own objects (its templates under [`ENV_TEMPLATES`], unless the plan is
+/// partial), finished as one unit, and what went wrong rendering them.
+fn render_own<T: Send>(
+    engine: &Engine,
+    env: &EnvPlan,
+    env_value: &JinjaValue,
+    pack_value: &JinjaValue,
+    inputs: &Arc<str>,
+    finish: &(impl Fn(Vec<Manifest>) -> T + Sync),
+) -> (Option<T>, Diagnostics) {
+    let mut diags = Diagnostics::new();
     let ctx = minijinja::context! {
-        env => env_value,
-        pack => pack_value,
+        env => env_value.clone(),
+        pack => pack_value.clone(),
         tenants => JinjaValue::from_serialize(&env.roster),
         kinds => JinjaValue::from_serialize(TenantKinds::of(engine)),
     };
@@ -270,7 +294,7 @@ fn render_env<T: Send>(
                 from.extend(values.iter().map(|_| name.as_str()));
                 own.extend(values.into_iter().map(|o| {
                     let placement = env_placement(&env.name, &o.id.kind);
-                    o.into_manifest(placement, Arc::clone(&inputs), env.settings.repo.layout)
+                    o.into_manifest(placement, Arc::clone(inputs), env.settings.repo.layout)
                 }));
             }
             Err(d) => diags.push(d),
@@ -278,10 +302,7 @@ fn render_env<T: Send>(
     }
     let ids: Vec<(&ObjectRef, &str)> = own.iter().map(|m| &m.id).zip(from).collect();
     diags.extend(check_unique(engine, &env.name, &ids));
-    if !own.is_empty() {
-        out.push(finish(own));
-    }
-    diags.into_result(out)
+    ((!own.is_empty()).then(|| finish(own)), diags)
 }
 
 /// Tenant namespaces hold their tenant's objects only: an environment-level object in one
