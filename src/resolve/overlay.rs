@@ -48,28 +48,16 @@ impl Default for Layered {
 impl Layered {
     /// A first layer: `value` as found at `pointer` of file `source`. Nulls in it are dropped.
     pub fn from_file(value: &Value, source: SourceId, pointer: &str) -> Self {
-        let mut out = Layered {
-            value: strip_nulls(value),
-            origins: BTreeMap::new(),
-        };
-        let origin = |rel: &str| {
-            Some(Origin {
-                source,
-                pointer: format!("{pointer}{rel}"),
-            })
-        };
-        record_leaves(&out.value, "", &origin, &mut out.origins);
-        out
+        let (value, leaves) = stripped_with_leaves(value, "", &in_file(source, pointer));
+        Layered {
+            value,
+            origins: leaves.into_iter().collect(),
+        }
     }
 
     /// Merge `over` (found at `pointer` of file `source`) over this value.
     pub fn overlay_file(&mut self, over: &Value, source: SourceId, pointer: &str) {
-        self.overlay_at("", over, &|rel: &str| {
-            Some(Origin {
-                source,
-                pointer: format!("{pointer}{rel}"),
-            })
-        });
+        self.overlay_at("", over, &in_file(source, pointer));
     }
 
     /// Merge another layered value over this one, keeping the other's origins.
@@ -205,10 +193,14 @@ impl Layered {
 }
 
 /// Leaves are scalars, lists and empty mappings; a list is one leaf because lists replace.
-fn record_leaves(v: &Value, at: &str, origin: &Origins<'_>, out: &mut BTreeMap<String, Origin>) {
-    let mut leaves = Vec::new();
-    leaves_of(v, at, origin, &mut leaves);
-    add_all(out, leaves);
+/// The origins of a value found at `pointer` of file `source`.
+fn in_file(source: SourceId, pointer: &str) -> impl Fn(&str) -> Option<Origin> + Sync + '_ {
+    move |rel: &str| {
+        Some(Origin {
+            source,
+            pointer: format!("{pointer}{rel}"),
+        })
+    }
 }
 
 fn leaves_of(v: &Value, at: &str, origin: &Origins<'_>, out: &mut Leaves) {
@@ -233,16 +225,14 @@ fn leaves_of(v: &Value, at: &str, origin: &Origins<'_>, out: &mut Leaves) {
 fn stripped_with_leaves(v: &Value, at: &str, origin: &Origins<'_>) -> (Value, Leaves) {
     const PARALLEL_FROM: usize = 256;
     let mut leaves = Vec::new();
-    let Value::Object(m) = v else {
-        let v = strip_nulls(v);
-        leaves_of(&v, at, origin, &mut leaves);
-        return (v, leaves);
+    let m = match v {
+        Value::Object(m) if m.len() >= PARALLEL_FROM => m,
+        _ => {
+            let v = strip_nulls(v);
+            leaves_of(&v, at, origin, &mut leaves);
+            return (v, leaves);
+        }
     };
-    if m.len() < PARALLEL_FROM {
-        let v = strip_nulls(v);
-        leaves_of(&v, at, origin, &mut leaves);
-        return (v, leaves);
-    }
     let entries: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
     let parts: Vec<(String, Value, Leaves)> = entries
         .into_par_iter()

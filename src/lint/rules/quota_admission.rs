@@ -26,9 +26,11 @@ pub static RULE: Rule = Rule {
 pub struct Namespaces<'c> {
     /// Each distinct (LimitRange, quotas) of the corpus, by number.
     policies: Vec<Policy<'c>>,
-    /// The number of each namespace's policy, by the namespace's number in the corpus's
-    /// kind index (`None`: no quota or LimitRange).
+    /// The number of each namespace's policy, by the namespace's number in `kinds`
+    /// (`None`: no quota or LimitRange).
     of_namespace: Vec<Option<usize>>,
+    /// The corpus's kind index, which numbers the namespaces.
+    kinds: std::borrow::Cow<'c, crate::lint::kinds::Kinds>,
     executor: Value,
     /// Does the estate declare the executor's resources?
     declared: bool,
@@ -90,6 +92,7 @@ impl<'c> Namespaces<'c> {
         Namespaces {
             policies,
             of_namespace,
+            kinds,
             executor: config
                 .executor
                 .clone()
@@ -107,7 +110,7 @@ impl<'c> Namespaces<'c> {
     pub fn judge(&self, c: &Corpus, mut each: impl FnMut(usize, &Document, &[AdmittedPod])) {
         let none = Limits::default();
         let mut seen: HashMap<(*const Value, usize), Vec<AdmittedPod>> = HashMap::new();
-        let kinds = c.kinds_index();
+        let kinds = &self.kinds;
         for &i in kinds.documents_where(|_, kind| bears_pods(kind)).iter() {
             let (i, d) = (i as usize, &c.docs[i as usize]);
             let Some(policy) = self.of_namespace[kinds.namespace_number(i)] else {
