@@ -97,13 +97,10 @@ impl Sink for Spool {
         let mut order: Vec<usize> = (0..files.len()).collect();
         order.sort_by_key(|&i| files[i].0);
         let put = self.put_all(order.iter().map(|&i| files[i].1.as_slice()));
-        let mut kept: Vec<Option<Self::Kept>> = (0..files.len()).map(|_| None).collect();
-        for (&i, piece) in order.iter().zip(put) {
-            kept[i] = Some(piece);
-        }
-        kept.into_iter()
-            .map(|k| k.unwrap_or_else(|| Err(std::io::ErrorKind::InvalidData.into())))
-            .collect()
+        // One piece per file, given back in the files' order.
+        let mut placed: Vec<(usize, Self::Kept)> = order.into_iter().zip(put).collect();
+        placed.sort_unstable_by_key(|&(i, _)| i);
+        placed.into_iter().map(|(_, piece)| piece).collect()
     }
     fn text(&self, _: &str, kept: &Self::Kept) -> Option<String> {
         let piece = kept.as_ref().ok()?;
