@@ -157,6 +157,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     let cleaned = crate::tree::guard::clean_leftovers(&out_dir);
     // What the stat index learned while judging, saved once the write is done.
     let mut known = Known::default();
+    let mut by_git = 0;
     let config = if args.no_lint {
         None
     } else {
@@ -183,6 +184,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         if !matches!(planned, Ok(Some(_))) {
             output.abandon();
         }
+        by_git = output.on_disk().vouched_by_git();
         known = output.take_known();
         crate::free_in_background(output);
         planned
@@ -212,6 +214,13 @@ pub fn run(root: &Path, args: &RenderArgs) -> Exit {
         plan.prunes.len(),
         plan.unchanged
     );
+    if by_git > 0 {
+        // Said, so that a slow render on a checkout can be told from a fast one.
+        summary.insert_str(
+            summary.len() - 1,
+            &format!(" ({by_git} vouched for by Git's index)"),
+        );
+    }
     for p in &plan.prunes {
         summary.push_str(&format!("pruned {p}\n"));
     }

@@ -19,6 +19,7 @@ use crate::manifest::is_generated;
 use crate::source::{Location, MAX_FILE_BYTES};
 
 use super::at::Dirs;
+use super::checkout::Later;
 pub use super::guard::WriteLock;
 use super::known::{Known, Stat, Vouch};
 use super::layout::duplicate_path;
@@ -63,6 +64,8 @@ pub struct OnDisk {
     dirs: Dirs,
     /// What the directory's stat index vouches for (see [`Known`]).
     known: Known,
+    /// What Git's index vouches for, for files the stat index does not (a fresh clone).
+    git: Later,
 }
 
 /// A render against a directory, less the files with the same bytes on both sides.
@@ -86,15 +89,24 @@ impl OnDisk {
             )
             .into());
         }
-        Ok(OnDisk::with(dir, Known::load(dir)?))
+        Ok(OnDisk::with(dir, Known::load(dir)?, true))
     }
 
-    fn with(dir: &Path, known: Known) -> OnDisk {
+    /// `compares`: files will be compared with the directory's (it is not fresh).
+    fn with(dir: &Path, known: Known, compares: bool) -> OnDisk {
+        // Without a stat index every file is compared: Git's index is read from the start.
+        let git = Later::new(dir, compares && known.entries() == 0);
         OnDisk {
             dir: dir.to_path_buf(),
             dirs: Dirs::new(dir),
             known,
+            git,
         }
+    }
+
+    /// How many files Git's index vouched for.
+    pub fn vouched_by_git(&self) -> usize {
+        self.git.vouched()
     }
 
     /// Where the file at relative `path` is.
@@ -121,6 +133,10 @@ impl OnDisk {
         match self.known.vouch(path, bytes, || self.dirs.stat(path)) {
             Vouch::Same => Some(Current::Same),
             Vouch::Read(pending) => {
+                if let Some(stat) = self.git.vouches(path, bytes, || self.dirs.stat(path)) {
+                    self.known.learn(pending, true, Some(stat));
+                    return Some(Current::Same);
+                }
                 let found = self.compare_file(path, bytes);
                 let same = matches!(found, Some((Current::Same, _)));
                 self.known
@@ -468,12 +484,13 @@ impl Output {
             )
             .into());
         }
-        let on_disk = OnDisk::with(dir, Known::load_for_write(dir)?);
+        let known = Known::load_for_write(dir)?;
         let fresh = if is_fresh(dir) {
             Some(Fresh::begin(dir)?)
         } else {
             None
         };
+        let on_disk = OnDisk::with(dir, known, fresh.is_none());
         Ok(Output { on_disk, fresh })
     }
 

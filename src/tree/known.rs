@@ -273,6 +273,18 @@ impl Stat {
         }
     }
 
+    /// The stat as Git's index keeps it: size, change time, modification time (seconds
+    /// and nanoseconds apart) and inode, each cut to 32 bits.
+    pub(super) fn git_words(self) -> [u32; 6] {
+        const NS: i64 = 1_000_000_000;
+        let (cs, cn) = (self.ctime_ns.div_euclid(NS), self.ctime_ns.rem_euclid(NS));
+        let (ms, mn) = (self.mtime_ns.div_euclid(NS), self.mtime_ns.rem_euclid(NS));
+        [
+            self.size, cs as u64, cn as u64, ms as u64, mn as u64, self.ino,
+        ]
+        .map(|w| w as u32)
+    }
+
     fn settled(self, before: i64) -> bool {
         self.mtime_ns < before && self.ctime_ns < before
     }
@@ -292,11 +304,12 @@ impl Stat {
     }
 }
 
-type Entries = HashMap<u64, u64, BuildHasherDefault<KeyHasher>>;
+/// Hash of a path → seal (also Git's index's, in [`checkout`](super::checkout)).
+pub(super) type Entries = HashMap<u64, u64, BuildHasherDefault<KeyHasher>>;
 
 /// Keys are already hashes.
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(super) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {

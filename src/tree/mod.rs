@@ -6,6 +6,7 @@
 //! `diff` share one code path.
 
 mod at;
+mod checkout;
 pub mod compare;
 pub mod guard;
 pub mod io;
