@@ -3,6 +3,8 @@
 # environments.
 #   scripts/bench.sh [N...]        (default: 100 1000 10000; RUNS=5 runs per step)
 # Prints, per N and step: objects, median wall time of $RUNS runs, peak RSS, objects per second.
+# A CI checkout is measured both without a stat index and as a Git checkout (Git's index
+# staged by `git update-index --info-only`).
 # The paths users wait on come with their reference in the same run: a fresh render (no tree,
 # no index) against `tar x` of the same tree, one environment as a stream (`cmp generate`)
 # against `helm template` of one environment of the equivalent chart.
@@ -73,6 +75,15 @@ fresh_rows() {
   awk -v a="$fresh_t" -v b="$t" -v n="$n" -v what="$5" 'BEGIN { printf "%-7s %-21s %s: %.2fx the time of tar x of the same tree\n", n, "ratio", what, a / b }'
 }
 
+# Stage ESTATE's tree in a new Git index, as a clone's checkout leaves it (stat and object
+# name of each file; --info-only writes no objects), for the renders of a CI checkout.
+git_index() {
+  rm -rf "$1/.git"
+  git -C "$1" init -q
+  (cd "$1" && find gitops -type f -not -path '*/.gitops-render-cache/*' -print0 |
+    git update-index --add --info-only -z --stdin)
+}
+
 printf '%-7s %-21s %9s %11s %9s %12s\n' N step objects "median (s)" "RSS (MB)" "objects/s"
 for n in "${sizes[@]}"; do
   estate="$work/estate-$n"
@@ -98,6 +109,15 @@ for n in "${sizes[@]}"; do
   # The default render on a fresh checkout of the estate and its tree (CI): lint, no index.
   read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1"' sh "$estate" "$bin")
   row "$n" "render+lint, no index" "$objects" "$t" "$rss"
+  # A CI checkout is a Git checkout: no stat index, but Git's index vouches for the files
+  # whose stat it recorded (src/tree/checkout.rs).
+  git_index "$estate"
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1" --no-lint' sh "$estate" "$bin")
+  row "$n" "render, git checkout" "$objects" "$t" "$rss"
+  git_t=$t
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1"' sh "$estate" "$bin")
+  row "$n" "render+lint, git ch." "$objects" "$t" "$rss"
+  rm -rf "$estate/.git"
   # As CI runs it: the tree with the estate's lint settings (waivers, severities).
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$estate"); row "$n" lint "$objects" "$t" "$rss"
   lint_t=$t
@@ -124,6 +144,10 @@ for n in "${sizes[@]}"; do
   read -r t rss < <(measure 0 "$bin" render --root "$app" --no-lint); row "$n" "app: render" "$objects" "$t" "$rss"
   read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1" --no-lint' sh "$app" "$bin")
   row "$n" "app: no index" "$objects" "$t" "$rss"
+  git_index "$app"
+  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1" --no-lint' sh "$app" "$bin")
+  row "$n" "app: git checkout" "$objects" "$t" "$rss"
+  rm -rf "$app/.git"
   "$bin" render --root "$app" --no-lint 2> /dev/null
   read -r t rss < <(measure 0 "$bin" render --root "$app"); row "$n" "app: render+lint" "$objects" "$t" "$rss"
   fresh_rows "$app" "app: fresh render" "app: fresh+lint" "app: tar x" "app: fresh render"
@@ -171,6 +195,7 @@ for n in "${sizes[@]}"; do
       'BEGIN { printf "%-7s %-21s stream (1 env): %.1fx the bytes/s of helm template (%d vs %d bytes)\n", n, "ratio", (a / t) / (b / ht), a, b }'
     ratio "$n" render "$objects" "$render_t" "$pobjects" "$t" "helm template"
     ratio "$n" "render, no index" "$objects" "$cold_t" "$pobjects" "$t" "helm template"
+    ratio "$n" "render, git checkout" "$objects" "$git_t" "$pobjects" "$t" "helm template"
     if [ "$n" -le 100 ] && [ -x "$peers/bin/kubectl-v1.33" ]; then
       read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" kustomize "$2/kustomize/overlays/$e"; done' sh "$peers/bin/kubectl-v1.33" "$pe")
       row "$n" "peer: kustomize" "$pobjects" "$t" "$rss"

@@ -26,7 +26,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
 use sha1::{Digest as _, Sha1};
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::known::{Entries, Stat};
 
@@ -98,28 +98,38 @@ impl Checkout {
     }
 }
 
-/// Git's index of an output directory, read when the first file needs it, or from the
-/// start on a thread of its own when a render will need it for every file (no stat index).
+/// Git's index of an output directory, read on a thread of its own from the start of a
+/// render, beside its first tenants.
 pub struct Later {
-    dir: PathBuf,
     reading: Mutex<Option<JoinHandle<Option<Checkout>>>>,
     read: OnceLock<Option<Checkout>>,
     vouched: AtomicUsize,
 }
 
 impl Later {
-    /// For the output directory `dir`; `now`: start reading the index at once.
-    pub fn new(dir: &Path, now: bool) -> Later {
-        let reading = now.then(|| {
-            let dir = dir.to_path_buf();
-            std::thread::spawn(move || Checkout::find(&dir))
-        });
+    /// Start reading the index of the checkout holding the output directory `dir`.
+    pub fn new(dir: &Path) -> Later {
+        let dir = dir.to_path_buf();
         Later {
-            dir: dir.to_path_buf(),
-            reading: Mutex::new(reading),
+            reading: Mutex::new(Some(std::thread::spawn(move || Checkout::find(&dir)))),
             read: OnceLock::new(),
             vouched: AtomicUsize::new(0),
         }
+    }
+
+    /// The index, waited for (the first files judged come ~0.1 s before it is read at
+    /// N = 10,000; reading them instead would make what the summary counts vary).
+    fn checkout(&self) -> Option<&Checkout> {
+        self.read
+            .get_or_init(|| {
+                let thread = self
+                    .reading
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                thread.and_then(|t| t.join().ok().flatten())
+            })
+            .as_ref()
     }
 
     /// The stat of the file at `path` if Git's index vouches that it holds exactly `bytes`
@@ -130,19 +140,8 @@ impl Later {
         bytes: &[u8],
         stat: impl FnOnce() -> Option<Stat>,
     ) -> Option<Stat> {
-        let checkout = self.read.get_or_init(|| {
-            let reading = self
-                .reading
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            match reading {
-                Some(thread) => thread.join().ok().flatten(),
-                None => Checkout::find(&self.dir),
-            }
-        });
         let mut taken = None;
-        let vouched = checkout.as_ref()?.vouches(path, bytes, || {
+        let vouched = self.checkout()?.vouches(path, bytes, || {
             taken = stat();
             taken
         });
@@ -168,12 +167,12 @@ fn object_name(bytes: &[u8]) -> ObjectName {
 
 /// One hash of an object name and a stat as Git keeps it (see [`Stat::git_words`]).
 fn seal(name: &ObjectName, words: [u32; 6]) -> u64 {
-    let mut h = Xxh3::new();
-    h.update(name);
-    for w in words {
-        h.update(&w.to_le_bytes());
+    let mut bytes = [0u8; 20 + 6 * 4];
+    bytes[..20].copy_from_slice(name);
+    for (at, w) in bytes[20..].chunks_exact_mut(4).zip(words) {
+        at.copy_from_slice(&w.to_le_bytes());
     }
-    h.digest()
+    xxh3_64(&bytes)
 }
 
 /// The worktree and Git directory of the repository holding `dir`: the nearest ancestor
@@ -308,6 +307,8 @@ fn read_index(file: impl Read, prefix: &str, written: (u32, u32)) -> io::Result<
         format!("{prefix}/").into_bytes()
     };
     let mut entries = Entries::default();
+    // Most of a checkout's index is usually the tree's.
+    entries.reserve(count.min(1 << 20) as usize);
     let mut path = Vec::new();
     for _ in 0..count {
         let Some(entry) = read_entry(&mut r, version, &mut path)? else {
