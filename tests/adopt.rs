@@ -6,17 +6,7 @@ mod common;
 
 use std::process::Command as StdCommand;
 
-use common::{repo_root, stderr, stdout, Estate};
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = StdCommand::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-}
+use common::{git, repo_root, stderr, stdout, Estate};
 
 /// `lint` of the estate's tree exits 0; its output.
 fn assert_lints_clean(e: &Estate) -> std::process::Output {

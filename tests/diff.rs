@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::process::Command as Std;
-
-use common::{json_keys_at, stderr, stdout, Estate};
+use common::{git, json_keys_at, stderr, stdout, Estate};
 use gitops_render::diff::{diff, Object, ObjectKey, Objects, Options};
 use gitops_render::manifest::ObjectRef;
 use serde_json::json;
@@ -383,28 +381,6 @@ fn secret_values_are_never_printed() {
         text.contains("-  password: <redacted>") || text.contains("password: \"<redacted>\""),
         "{text}"
     );
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Std::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

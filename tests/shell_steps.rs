@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 
 mod common;
 
+use common::git;
 use serde_json::Value;
 
 /// The rendered `script` of template `template` in WorkflowTemplate `workflow` of `namespace`
@@ -128,21 +129,6 @@ fn ok(out: &Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A repository with two commits on `main`, the first tagged `v1`. Like GitHub and GitLab,
