@@ -407,7 +407,8 @@ fn read_entry(r: &mut impl BufRead, version: u32, path: &mut Vec<u8>) -> io::Res
     }
     let before = path.len();
     r.take(MAX_PATH).read_until(0, path)?;
-    if path.pop() != Some(0) {
+    // A version 4 path is the previous one's prefix and a suffix: bounded as a whole.
+    if path.pop() != Some(0) || path.len() > MAX_PATH as usize {
         return Ok(None);
     }
     if version < 4 {
@@ -620,6 +621,36 @@ mod tests {
             assert_eq!(may_convert(&config), converts, "{text}");
         }
         assert!(!may_convert(&dir.path().join("missing")));
+    }
+
+    /// A version 4 index whose paths each keep all of the previous one (strip 0) and add
+    /// 1,000 bytes: refused once a path is past the longest path, not grown without end.
+    #[test]
+    fn a_path_growing_without_end_is_refused() {
+        let entries = 1_000u32;
+        let mut index = b"DIRC".to_vec();
+        index.extend(4u32.to_be_bytes());
+        index.extend(entries.to_be_bytes());
+        for _ in 0..entries {
+            let mut fixed = [0u8; 62];
+            fixed[24..28].copy_from_slice(&0o100644u32.to_be_bytes());
+            fixed[60..62].copy_from_slice(&0x0fffu16.to_be_bytes());
+            index.extend(fixed);
+            index.push(0);
+            index.extend([b'a'; 1000]);
+            index.push(0);
+        }
+        let mut path = Vec::new();
+        let mut r = &index[12..];
+        for _ in 0..4 {
+            assert!(read_entry(&mut r, 4, &mut path).expect("reads").is_some());
+        }
+        assert_eq!(path.len(), 4000);
+        assert!(read_entry(&mut r, 4, &mut path).expect("reads").is_none());
+        assert!(matches!(
+            read_index(&index[..], "", (u32::MAX, 0)),
+            Ok(None)
+        ));
     }
 
     #[test]
