@@ -46,13 +46,20 @@ pub struct Known {
     entries: Entries,
     /// Files whose times are at or after this (ns since the epoch) are not recorded.
     settled_before: i64,
-    /// `None` when nothing is recorded (`render --check`, `diff`); else what to change:
-    /// `Some(seal)` to record a file, `None` to forget one.
-    learned: Option<Mutex<Vec<Learned>>>,
+    /// `None` when nothing is recorded (`render --check`, `diff`); else what to change.
+    learned: Option<Mutex<Learned>>,
 }
 
-/// A path's key, and the seal to record for it (`None`: forget it).
-type Learned = (u64, Option<u64>);
+/// What a render learned: seals to record by key, and keys to forget. A render learns of
+/// each file and directory once (a path rendered twice fails the render, and nothing is
+/// saved), so which list a key is in is all that matters. Apart, a recorded key and its
+/// seal take 16 bytes, not the 24 of a key with an optional seal: 6 MB at 800,000 files,
+/// all learned on a render without an index.
+#[derive(Default)]
+struct Learned {
+    recorded: Vec<(u64, u64)>,
+    forgotten: Vec<u64>,
+}
 
 /// Is the file at `target` vouched for as holding `bytes`, or does it have to be read?
 pub enum Vouch {
@@ -117,7 +124,7 @@ impl Known {
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
         Ok(Known {
             settled_before: now,
-            learned: Some(Mutex::new(Vec::new())),
+            learned: Some(Mutex::new(Learned::default())),
             ..Known::load(dir)?
         })
     }
@@ -195,10 +202,11 @@ impl Known {
         if seal.is_none() && !self.entries.contains_key(&key) {
             return;
         }
-        learned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((key, seal));
+        let mut learned = learned.lock().unwrap_or_else(PoisonError::into_inner);
+        match seal {
+            Some(seal) => learned.recorded.push((key, seal)),
+            None => learned.forgotten.push(key),
+        }
     }
 
     /// Write the index of `dir` with what this render learned, less the files it pruned.
@@ -211,11 +219,11 @@ impl Known {
             .unwrap_or_default();
         let mut entries = self.entries;
         let mut changed = false;
-        for (key, seal) in learned {
-            changed |= match seal {
-                Some(seal) => entries.insert(key, seal) != Some(seal),
-                None => entries.remove(&key).is_some(),
-            };
+        for (key, seal) in learned.recorded {
+            changed |= entries.insert(key, seal) != Some(seal);
+        }
+        for key in learned.forgotten {
+            changed |= entries.remove(&key).is_some();
         }
         for path in pruned {
             changed |= entries.remove(&xxh3_64(path.as_bytes())).is_some();
