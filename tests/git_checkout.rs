@@ -7,11 +7,28 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use common::{git, stderr, Estate};
 use tempfile::TempDir;
+
+/// Run the binary in `dir` with `args`, without any `GIT_*` variable of a hook running
+/// the tests: its exit code and stderr.
+fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = assert_cmd::Command::cargo_bin("gitops-render")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("GITOPS_RENDER_TODAY", "2026-11-22")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .args(args)
+        .output()
+        .expect("runs");
+    (out.status.code(), stderr(&out))
+}
 
 /// The example estate rendered and committed, and a fresh clone of it, whose index Git
 /// has refreshed (as `git status` does) so that no entry is racily clean.
@@ -60,18 +77,7 @@ impl Clone {
     /// summary line.
     fn render(&self, args: &[&str]) -> (Option<i32>, String) {
         let _ = std::fs::remove_dir_all(self.path().join("gitops/.gitops-render-cache"));
-        let out = assert_cmd::Command::cargo_bin("gitops-render")
-            .expect("binary")
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env("GITOPS_RENDER_TODAY", "2026-11-22")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_WORK_TREE")
-            .args(args)
-            .output()
-            .expect("runs");
-        (out.status.code(), stderr(&out))
+        run(&self.path(), args)
     }
 
     fn unchanged(&self, vouched: Option<usize>) -> String {
@@ -94,17 +100,8 @@ fn a_fresh_clone_is_compared_through_gits_index() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains(&c.unchanged(Some(c.small))), "{err}");
     // What Git vouched for was learned by the stat index: the next render needs only it.
-    let out = assert_cmd::Command::cargo_bin("gitops-render")
-        .expect("binary")
-        .current_dir(c.path())
-        .args(["render"])
-        .output()
-        .expect("runs");
-    assert!(
-        stderr(&out).contains(&c.unchanged(None)),
-        "{}",
-        stderr(&out)
-    );
+    let (_, err) = run(&c.path(), &["render"]);
+    assert!(err.contains(&c.unchanged(None)), "{err}");
 }
 
 /// A file edited since the checkout, to the same size and with its modification time put
@@ -209,18 +206,6 @@ fn a_linked_worktree_is_compared_through_its_own_index() {
     std::thread::sleep(Duration::from_millis(20));
     let linked = c.dir.path().join("linked");
     git(&linked, &["status", "--porcelain"]);
-    let out = assert_cmd::Command::cargo_bin("gitops-render")
-        .expect("binary")
-        .current_dir(&linked)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_WORK_TREE")
-        .args(["render"])
-        .output()
-        .expect("runs");
-    assert!(
-        stderr(&out).contains(&c.unchanged(Some(c.small))),
-        "{}",
-        stderr(&out)
-    );
+    let (_, err) = run(&linked, &["render"]);
+    assert!(err.contains(&c.unchanged(Some(c.small))), "{err}");
 }

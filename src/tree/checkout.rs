@@ -94,14 +94,18 @@ impl Checkout {
         Some(Checkout { entries })
     }
 
-    /// Does Git's index vouch that the file at `path` (relative to the output directory)
-    /// holds exactly `bytes`? `stat` (not following a symlink) is asked only if the index
-    /// has the file.
-    pub fn vouches(&self, path: &str, bytes: &[u8], stat: impl FnOnce() -> Option<Stat>) -> bool {
-        let Some(&sealed) = self.entries.get(&xxh3_64(path.as_bytes())) else {
-            return false;
-        };
-        stat().is_some_and(|stat| seal(&object_name(bytes), stat.git_words()) == sealed)
+    /// The stat of the file at `path` (relative to the output directory) if Git's index
+    /// vouches that it holds exactly `bytes`. `stat` (not following a symlink) is asked
+    /// only if the index has the file.
+    pub fn vouches(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        stat: impl FnOnce() -> Option<Stat>,
+    ) -> Option<Stat> {
+        let sealed = *self.entries.get(&xxh3_64(path.as_bytes()))?;
+        let stat = stat()?;
+        (seal(&object_name(bytes), stat.git_words()) == sealed).then_some(stat)
     }
 }
 
@@ -150,15 +154,9 @@ impl Later {
         if bytes.len() > HASHED_BYTES {
             return None;
         }
-        let mut taken = None;
-        let vouched = self.checkout()?.vouches(path, bytes, || {
-            taken = stat();
-            taken
-        });
-        if vouched {
-            self.vouched.fetch_add(1, Ordering::Relaxed);
-        }
-        taken.filter(|_| vouched)
+        let stat = self.checkout()?.vouches(path, bytes, stat)?;
+        self.vouched.fetch_add(1, Ordering::Relaxed);
+        Some(stat)
     }
 
     /// How many files Git's index vouched for.
@@ -287,13 +285,16 @@ fn modified(_: &fs::Metadata) -> Option<(u32, u32)> {
     None
 }
 
-/// Does a `.gitattributes` at `path` apply to files under `prefix` (a folder on the way to
-/// it, or one inside it)?
-fn applies(path: &[u8], prefix: &str) -> bool {
-    let dir = match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => &path[..i],
-        None => &[][..],
+/// Is `path` a `.gitattributes` that applies to files under `prefix` (in a folder on the
+/// way to it, or in one inside it)?
+fn attributes_apply(path: &[u8], prefix: &str) -> bool {
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[][..], path),
     };
+    if name != b".gitattributes" {
+        return false;
+    }
     let prefix = prefix.as_bytes();
     let under = |a: &[u8], b: &[u8]| a.is_empty() || b == a || b.starts_with(&[a, b"/"].concat());
     under(dir, prefix) || under(prefix, dir)
@@ -324,10 +325,7 @@ fn read_index(file: impl Read, prefix: &str, written: (u32, u32)) -> io::Result<
         let Some(entry) = read_entry(&mut r, version, &mut path)? else {
             return Ok(None);
         };
-        if path.ends_with(b".gitattributes")
-            && (path.len() == 14 || path[path.len() - 15] == b'/')
-            && applies(&path, prefix)
-        {
+        if attributes_apply(&path, prefix) {
             return Ok(None);
         }
         if entry.counts(written) {
@@ -355,7 +353,6 @@ struct Entry {
     name: ObjectName,
     /// Size, change time, modification time (seconds, nanoseconds) and inode.
     words: [u32; 6],
-    mtime: (u32, u32),
     mode: u32,
     flags: u16,
     extended: u16,
@@ -373,7 +370,7 @@ impl Entry {
         self.mode & 0o170000 == 0o100000
             && self.flags & (ASSUME_VALID | STAGE) == 0
             && self.extended & (SKIP_WORKTREE | INTENT_TO_ADD) == 0
-            && self.mtime < written
+            && (self.words[3], self.words[4]) < written
     }
 }
 
@@ -423,7 +420,6 @@ fn read_entry(r: &mut impl BufRead, version: u32, path: &mut Vec<u8>) -> io::Res
     Ok(Some(Entry {
         name,
         words: [w(9), w(0), w(1), w(2), w(3), w(5)],
-        mtime: (w(2), w(3)),
         mode: w(6),
         flags,
         extended,
