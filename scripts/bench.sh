@@ -31,21 +31,37 @@ kubeconform_ref=7000
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# One run: wall seconds and max RSS (KB); exit codes above $1 fail the bench.
+once() {
+  local ok=$1 code; shift
+  set +e
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2>&1
+  code=$?
+  set -e
+  [ "$code" -le "$ok" ] || { echo "failed ($code): $*" >&2; exit 2; }
+  tail -n 1 "$work/time"
+}
+
+# The median time and the largest RSS of the "seconds KB" lines on stdin.
+summary() {
+  sort -n | awk '{ t[NR] = $1; if ($2 > r) r = $2 } END { print t[int((NR + 1) / 2)], r + 0 }'
+}
+
 # Median wall seconds and max RSS (KB) over $runs runs; exit codes above $ok fail the bench.
 measure() {
   local ok=$1; shift
-  local times=() rss=0 t r code
-  for _ in $(seq "$runs"); do
-    set +e
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2>&1
-    code=$?
-    set -e
-    [ "$code" -le "$ok" ] || { echo "failed ($code): $*" >&2; exit 2; }
-    read -r t r < <(tail -n 1 "$work/time")
-    times+=("$t"); [ "$r" -gt "$rss" ] && rss=$r
-  done
-  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")" "$rss"
+  for _ in $(seq "$runs"); do once "$ok" "$@"; done | summary
 }
+
+# Commands whose figures are compared are run in turn, run after run (A B A B ...), so that
+# what the machine does meanwhile (other jobs, the kernel writing back or freeing inodes)
+# falls on both alike. Each run of `alternate TAG OK CMD...` appends a line to $work/TAG.runs.
+alternate() {
+  local tag=$1; shift
+  once "$@" >> "$work/$tag.runs"
+}
+# The median and RSS of what `alternate` recorded under TAG.
+alternated() { summary < "$work/$1.runs"; rm -f "$work/$1.runs"; }
 
 row() { # N step objects seconds rss_kb
   local ops
@@ -59,20 +75,32 @@ ratio() { # N what ours_objects ours_seconds peer_objects peer_seconds peer_name
 }
 
 # Fresh render (without and with lint) of ESTATE's tree into new folders under $work/fresh,
-# then `tar x` of the same tree into another, and their ratio; needs $n and $objects.
-#   fresh_rows ESTATE LABEL_NO_LINT LABEL_LINT LABEL_TAR RATIO_WHAT
+# `tar x` of the same tree into another, and the creation of its folders alone (`mkdir`);
+# run in turn, then their rows and the ratio; needs $n and $objects.
+#   fresh_rows ESTATE LABEL_NO_LINT LABEL_LINT LABEL_TAR LABEL_FOLDERS RATIO_WHAT
 fresh_rows() {
-  local estate=$1 t rss fresh_t tarball
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/r.XXXXXX")" --no-lint' sh "$estate" "$bin" "$work/fresh")
-  row "$n" "$2" "$objects" "$t" "$rss"
-  fresh_t=$t
-  read -r t rss < <(measure 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/l.XXXXXX")"' sh "$estate" "$bin" "$work/fresh")
-  row "$n" "$3" "$objects" "$t" "$rss"
+  local estate=$1 t rss fresh_t tarball folders
   tarball=$(mktemp -u "$work/tree.XXXXXX.tar")
   tar -C "$estate" -cf "$tarball" --exclude .gitops-render-cache gitops
-  read -r t rss < <(measure 0 sh -c 'd=$(mktemp -d "$2/t.XXXXXX") && tar -C "$d" -xf "$1"' sh "$tarball" "$work/fresh")
+  folders="$tarball.folders"
+  (cd "$estate" && find gitops -type d -not -path '*/.gitops-render-cache*' -print0) > "$folders"
+  for _ in $(seq "$runs"); do
+    alternate fresh 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/r.XXXXXX")" --no-lint' sh "$estate" "$bin" "$work/fresh"
+    alternate fresh-lint 0 sh -c '"$2" render --root "$1" --out "$(mktemp -d -u "$3/l.XXXXXX")"' sh "$estate" "$bin" "$work/fresh"
+    alternate tar 0 sh -c 'd=$(mktemp -d "$2/t.XXXXXX") && tar -C "$d" -xf "$1"' sh "$tarball" "$work/fresh"
+    alternate folders 0 sh -c 'd=$(mktemp -d "$2/m.XXXXXX") && cd "$d" && xargs -0 mkdir -p < "$1"' sh "$folders" "$work/fresh"
+  done
+  read -r t rss < <(alternated fresh)
+  row "$n" "$2" "$objects" "$t" "$rss"
+  fresh_t=$t
+  read -r t rss < <(alternated fresh-lint)
+  row "$n" "$3" "$objects" "$t" "$rss"
+  read -r t rss < <(alternated tar)
   row "$n" "$4" "$objects" "$t" "$rss"
-  awk -v a="$fresh_t" -v b="$t" -v n="$n" -v what="$5" 'BEGIN { printf "%-7s %-21s %s: %.2fx the time of tar x of the same tree\n", n, "ratio", what, a / b }'
+  awk -v a="$fresh_t" -v b="$t" -v n="$n" -v what="$6" 'BEGIN { printf "%-7s %-21s %s: %.2fx the time of tar x of the same tree\n", n, "ratio", what, a / b }'
+  # The tree's folders alone: what any writer of this tree pays before its first file.
+  read -r t rss < <(alternated folders)
+  row "$n" "$5" "$(tr -cd '\0' < "$folders" | wc -c)" "$t" "$rss"
 }
 
 # Stage ESTATE's tree in a new Git index, as a clone's checkout leaves it (stat and object
@@ -124,11 +152,13 @@ for n in "${sizes[@]}"; do
   # Paths that do all the work, side by side with their floor or peer below:
   # a fresh render into a folder that does not exist (a CI checkout without the tree), and
   # the same tree unpacked by `tar x` (what writing these files costs the file system).
-  # Every run writes into a folder that does not exist and nothing is deleted in between: on
-  # a file system mounted with `discard` (this machine class), deleting a tree makes the
-  # next writes wait for its TRIMs (docs/performance.md).
+  # Every run writes into a folder that does not exist and nothing is deleted in between:
+  # this machine class's ext4 has no journal, and there each new inode skips the inodes
+  # freed in the last 60 s (360 s while their table block is unwritten), so creating files
+  # or folders right after a tree was deleted costs 2-3x (docs/performance.md). Run every
+  # size in one invocation, or wait six minutes after deleting a tree.
   mkdir -p "$work/fresh"
-  fresh_rows "$estate" "fresh render" "fresh render+lint" "floor: tar x" "fresh render"
+  fresh_rows "$estate" "fresh render" "fresh render+lint" "floor: tar x" "floor: mkdir folders" "fresh render"
   # The same estate with `repo.layout: file-per-app` (one manifest.yaml per application
   # folder): the same objects in far fewer files.
   app="$work/estate-$n-app"
@@ -150,13 +180,23 @@ for n in "${sizes[@]}"; do
   rm -rf "$app/.git"
   "$bin" render --root "$app" --no-lint 2> /dev/null
   read -r t rss < <(measure 0 "$bin" render --root "$app"); row "$n" "app: render+lint" "$objects" "$t" "$rss"
-  fresh_rows "$app" "app: fresh render" "app: fresh+lint" "app: tar x" "app: fresh render"
+  fresh_rows "$app" "app: fresh render" "app: fresh+lint" "app: tar x" "app: mkdir folders" "app: fresh render"
   # One environment as a stream (what the Argo CD plugin serves an environment-wide
-  # Application): objects and bytes per second, against `helm template` of one environment
-  # below.
+  # Application): objects and bytes per second, run in turn with `helm template` of one
+  # environment of the equivalent chart (its row and the ratios below).
+  have_helm=0
+  if [ -x "$peers/bin/helm" ] && [ -f "$peer_gen" ]; then
+    have_helm=1
+    pe="$work/peer-$n"
+    python3 "$peer_gen" gen "$n" --out "$pe" > /dev/null
+  fi
   stream_objects=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod "$bin" cmp generate 2> /dev/null | grep -c '^kind: ')
   stream_bytes=$(cd "$estate" && ARGOCD_ENV_ENVIRONMENT=prod "$bin" cmp generate 2> /dev/null | wc -c)
-  read -r t rss < <(measure 0 sh -c 'cd "$1" && ARGOCD_ENV_ENVIRONMENT=prod "$2" cmp generate' sh "$estate" "$bin")
+  for _ in $(seq "$runs"); do
+    alternate stream 0 sh -c 'cd "$1" && ARGOCD_ENV_ENVIRONMENT=prod "$2" cmp generate' sh "$estate" "$bin"
+    [ "$have_helm" = 0 ] || alternate helm 0 "$peers/bin/helm" template estate "$pe/chart" -f "$pe/chart/values-prod.yaml"
+  done
+  read -r t rss < <(alternated stream)
   row "$n" "stream (1 env)" "$stream_objects" "$t" "$rss"
   stream_t=$t
   # The Argo CD plugin: one tenant's Application (the middle team, prod), as the repo-server
@@ -179,16 +219,14 @@ for n in "${sizes[@]}"; do
   python3 scripts/rotate_tiers.py "$e/local.yaml" micro=small small=micro
   read -r t rss < <(measure 1 "$bin" diff --root "$estate" --base HEAD); row "$n" "diff --base (1%)" "$objects" "$t" "$rss"
   read -r t rss < <(measure 1 "$bin" diff --root "$estate"); row "$n" "diff tree (1%)" "$objects" "$t" "$rss"
-  if [ -x "$peers/bin/helm" ] && [ -f "$peer_gen" ]; then
-    pe="$work/peer-$n"
-    python3 "$peer_gen" gen "$n" --out "$pe" > /dev/null
+  if [ "$have_helm" = 1 ]; then
     pobjects=$(( 4 * (7 * n + 4) ))
     read -r t rss < <(measure 0 sh -c 'for e in dev staging prod local; do "$1" template estate "$2/chart" -f "$2/chart/values-$e.yaml"; done' sh "$peers/bin/helm" "$pe")
     row "$n" "peer: helm" "$pobjects" "$t" "$rss"
     # One environment, as the stream above: objects/s and bytes/s side by side.
     helm_objects=$(( 7 * n + 4 ))
     helm_bytes=$("$peers/bin/helm" template estate "$pe/chart" -f "$pe/chart/values-prod.yaml" | wc -c)
-    read -r ht hrss < <(measure 0 "$peers/bin/helm" template estate "$pe/chart" -f "$pe/chart/values-prod.yaml")
+    read -r ht hrss < <(alternated helm)
     row "$n" "peer: helm 1 env" "$helm_objects" "$ht" "$hrss"
     ratio "$n" "stream (1 env)" "$stream_objects" "$stream_t" "$helm_objects" "$ht" "helm template"
     awk -v a="$stream_bytes" -v t="$stream_t" -v b="$helm_bytes" -v ht="$ht" -v n="$n" \
