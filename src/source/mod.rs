@@ -51,11 +51,14 @@ pub struct SourceFile<'a> {
     held: Option<&'a Held>,
 }
 
-/// A file's text and the span index built from it on first use.
+/// A file's text, and what is read from all of it, on first use.
 #[derive(Debug)]
 struct Held {
     text: String,
     spans: OnceLock<SpanIndex>,
+    /// Whether the file holds a Secret ([`holds_secret`]): asked for each finding shown,
+    /// and a file-per-app file of ~17 KiB holds ten objects' findings.
+    secret: OnceLock<bool>,
 }
 
 /// The index of a file without text: it finds nothing, so positions fall back to line 1.
@@ -80,7 +83,10 @@ impl<'a> SourceFile<'a> {
     /// flow-style `stringData` on the line a schema error points at).
     pub fn shown_line(&self, line: usize) -> Option<String> {
         let text = self.line_text(line)?;
-        if !holds_secret(self.text) {
+        let secret = self
+            .held
+            .is_some_and(|held| *held.secret.get_or_init(|| holds_secret(&held.text)));
+        if !secret {
             return Some(text.to_owned());
         }
         // Only the lines of the Secret's own document.
@@ -168,6 +174,7 @@ fn hold(text: String) -> Option<Box<Held>> {
         Box::new(Held {
             text,
             spans: OnceLock::new(),
+            secret: OnceLock::new(),
         })
     })
 }
@@ -327,4 +334,38 @@ pub fn pointer_segments(pointer: &str) -> Vec<String> {
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Within a file holding a Secret, the Secret's lines are redacted and the other
+    /// documents' are not, for every line asked (whether it holds one is judged once per
+    /// file); a file without a Secret shows every line, and one whose text was dropped none.
+    #[test]
+    fn a_secrets_lines_are_redacted_for_every_line_asked_of_its_file() {
+        let mut sources = Sources::new();
+        let with = sources.add(
+            "dev/a/manifest.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: debug\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n",
+        );
+        let without = sources.add(
+            "dev/b/manifest.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: imagePullSecrets\ndata:\n  password: shown\n",
+        );
+        for _ in 0..2 {
+            let file = sources.get(without);
+            assert_eq!(file.shown_line(6).as_deref(), Some("  password: shown"));
+            let file = sources.get(with);
+            assert_eq!(file.shown_line(6).as_deref(), Some("  level: debug"));
+            assert_eq!(file.shown_line(11).as_deref(), Some("  name: db"));
+            assert_eq!(
+                file.shown_line(13).as_deref(),
+                Some("  password: <redacted>")
+            );
+        }
+        sources.forget_text(with);
+        assert_eq!(sources.get(with).shown_line(6), None);
+    }
 }
