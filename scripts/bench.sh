@@ -155,8 +155,9 @@ for n in "${sizes[@]}"; do
   # Every run writes into a folder that does not exist and nothing is deleted in between:
   # this machine class's ext4 has no journal, and there each new inode skips the inodes
   # freed in the last 60 s (360 s while their table block is unwritten), so creating files
-  # or folders right after a tree was deleted costs 2-3x (docs/performance.md). Run every
-  # size in one invocation, or wait six minutes after deleting a tree.
+  # or folders right after a tree was deleted costs several times more
+  # (docs/performance.md). Run every size in one invocation, or wait six minutes after
+  # deleting a tree.
   mkdir -p "$work/fresh"
   fresh_rows "$estate" "fresh render" "fresh render+lint" "floor: tar x" "floor: mkdir folders" "fresh render"
   # The same estate with `repo.layout: file-per-app` (one manifest.yaml per application
