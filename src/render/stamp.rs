@@ -59,11 +59,11 @@ impl Stamp<'_> {
             .entry("metadata")
             .or_insert_with(|| Value::Object(Map::new()))
             .as_object_mut()
-            .ok_or(format!("the {kind}'s `metadata` is not a mapping"))?;
+            .ok_or_else(|| format!("the {kind}'s `metadata` is not a mapping"))?;
         let name = meta
             .get("name")
             .and_then(Value::as_str)
-            .ok_or(format!("the {kind} has no `metadata.name`"))?
+            .ok_or_else(|| format!("the {kind} has no `metadata.name`"))?
             .to_owned();
         if !is_dns1123_subdomain(&name) {
             return Err(format!(
@@ -110,7 +110,7 @@ impl Stamp<'_> {
             .entry("labels")
             .or_insert_with(|| Value::Object(Map::new()))
             .as_object_mut()
-            .ok_or(format!("the {kind}'s `metadata.labels` is not a mapping"))?;
+            .ok_or_else(|| format!("the {kind}'s `metadata.labels` is not a mapping"))?;
         labels.insert(MANAGED_BY.into(), "gitops-render".into());
         labels.insert(ENV_LABEL.into(), self.env.into());
         if let Some(team) = self.team {
@@ -120,9 +120,7 @@ impl Stamp<'_> {
             .entry("annotations")
             .or_insert_with(|| Value::Object(Map::new()))
             .as_object_mut()
-            .ok_or(format!(
-                "the {kind}'s `metadata.annotations` is not a mapping"
-            ))?;
+            .ok_or_else(|| format!("the {kind}'s `metadata.annotations` is not a mapping"))?;
         annotations.insert(SYNC_WAVE.into(), sync_wave(&kind).into());
         Ok(doc)
     }
@@ -192,5 +190,38 @@ mod tests {
             .apply(bad_name)
             .expect_err("must be refused")
             .contains("not a DNS-1123 name"));
+    }
+
+    /// Each part of the heading the stamp writes into must be a mapping, and the name a
+    /// string: a template that renders otherwise is told which part, of which kind.
+    #[test]
+    fn says_which_part_of_the_heading_is_malformed() {
+        let cases = [
+            (
+                json!({"metadata": ["x"]}),
+                "the ConfigMap's `metadata` is not a mapping",
+            ),
+            (
+                json!({"metadata": {"labels": {}}}),
+                "the ConfigMap has no `metadata.name`",
+            ),
+            (
+                json!({"metadata": {"name": 7}}),
+                "the ConfigMap has no `metadata.name`",
+            ),
+            (
+                json!({"metadata": {"name": "x", "labels": "a=b"}}),
+                "the ConfigMap's `metadata.labels` is not a mapping",
+            ),
+            (
+                json!({"metadata": {"name": "x", "annotations": ["a"]}}),
+                "the ConfigMap's `metadata.annotations` is not a mapping",
+            ),
+        ];
+        for (heading, message) in cases {
+            let mut doc = json!({"apiVersion": "v1", "kind": "ConfigMap"});
+            doc["metadata"] = heading["metadata"].clone();
+            assert_eq!(tenant().apply(doc).expect_err(message), message);
+        }
     }
 }
