@@ -197,30 +197,23 @@ mod tests {
     #[test]
     fn says_which_part_of_the_heading_is_malformed() {
         let cases = [
+            (json!(["x"]), "the ConfigMap's `metadata` is not a mapping"),
             (
-                json!({"metadata": ["x"]}),
-                "the ConfigMap's `metadata` is not a mapping",
-            ),
-            (
-                json!({"metadata": {"labels": {}}}),
+                json!({"labels": {}}),
                 "the ConfigMap has no `metadata.name`",
             ),
+            (json!({"name": 7}), "the ConfigMap has no `metadata.name`"),
             (
-                json!({"metadata": {"name": 7}}),
-                "the ConfigMap has no `metadata.name`",
-            ),
-            (
-                json!({"metadata": {"name": "x", "labels": "a=b"}}),
+                json!({"name": "x", "labels": "a=b"}),
                 "the ConfigMap's `metadata.labels` is not a mapping",
             ),
             (
-                json!({"metadata": {"name": "x", "annotations": ["a"]}}),
+                json!({"name": "x", "annotations": ["a"]}),
                 "the ConfigMap's `metadata.annotations` is not a mapping",
             ),
         ];
-        for (heading, message) in cases {
-            let mut doc = json!({"apiVersion": "v1", "kind": "ConfigMap"});
-            doc["metadata"] = heading["metadata"].clone();
+        for (metadata, message) in cases {
+            let doc = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata});
             assert_eq!(tenant().apply(doc).expect_err(message), message);
         }
     }
