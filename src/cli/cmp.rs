@@ -99,13 +99,10 @@ fn generate(root: &std::path::Path) -> Exit {
         Err(msg) => return failure(env("ARGOCD_APP_NAME").as_deref(), &msg, None),
     };
     // The schemas a tenant's objects are checked against are made ready on the other core
-    // while this one reads the estate: a tenant has a few objects of each kind, checked
-    // against the CRD schemas cut to their fields (the whole WorkflowTemplate schema is
-    // ~25 ms of compiling); a whole environment has thousands, for the compiled schemas.
-    match req.tenant {
-        Some(_) => crate::schema::objects::prepare_ahead(cmp::TENANT_KINDS),
-        None => crate::schema::objects::compile_ahead(cmp::TENANT_KINDS),
-    }
+    // while this one reads the estate: the CRD schemas parsed, to be cut to the fields their
+    // objects have (the whole WorkflowTemplate schema is ~20 ms of compiling), the others
+    // compiled.
+    crate::schema::objects::prepare_ahead(cmp::TENANT_KINDS);
     let files = match EstateFiles::read_dir_where(root, cmp::slice_reads(&req.environment)) {
         Ok(f) => f,
         Err(d) => return unreadable(&d),

@@ -154,9 +154,9 @@ fn estate_config(root: &Path) -> Result<LintConfig, crate::diagnostic::Diagnosti
 }
 
 pub fn run(root: &Path, args: &LintArgs) -> Exit {
-    // A rendered tree's kinds: their schemas compile on the other core while this one
+    // A rendered tree's kinds: their schemas are readied on the other core while this one
     // reads the estate's settings and lists the files.
-    crate::schema::objects::compile_ahead(&crate::lint::TREE_KINDS);
+    crate::schema::objects::prepare_ahead(&crate::lint::TREE_KINDS);
     let mut config = match estate_config(root) {
         Ok(c) => c,
         Err(d) => return fail(&d),

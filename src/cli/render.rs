@@ -72,10 +72,10 @@ pub fn tree_dir(
 
 pub fn run(root: &Path, args: &RenderArgs) -> Exit {
     if !args.no_lint {
-        // The file rules validate each object against its kind's schema: compiled on a
+        // The file rules validate each object against its kind's schema: readied on a
         // thread of their own while the estate is read and resolved, the first units do not
         // wait for them.
-        crate::schema::objects::compile_ahead(&crate::lint::TREE_KINDS);
+        crate::schema::objects::prepare_ahead(&crate::lint::TREE_KINDS);
     }
     let files = match EstateFiles::read_dir(root) {
         Ok(f) => f,

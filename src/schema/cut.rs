@@ -15,6 +15,13 @@
 //! apply to the same value (`allOf`, `anyOf`, `oneOf`, `not`) are cut for that same value, so
 //! each keeps its own verdict; any keyword not named here is copied whole. A schema that
 //! uses `$ref` is not cut ([`can_cut`]): a reference could reach a part cut for other values.
+//!
+//! The same holds for any other instance that has none of the dropped entries' keys at the
+//! places it reaches: every entry it selects is kept, cut the same way. [`Reach`] records what
+//! was dropped where, so that such an instance is recognised ([`Reach::covers`]) and judged by
+//! a cut made for others, without the whole schema at hand.
+
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -81,6 +88,91 @@ pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
     Value::Object(out)
 }
 
+/// What a cut dropped, at each place of the schema its instances reach, in the shape [`cut`]
+/// walks it: the `properties` entries kept (with what they dropped below) and dropped, and
+/// the subschemas `additionalProperties`, `items`, `allOf`, `anyOf`, `oneOf` and `not`
+/// apply there.
+#[derive(Debug, Default)]
+pub struct Reach {
+    kept: HashMap<String, Reach>,
+    dropped: HashSet<String>,
+    additional: Option<Box<Reach>>,
+    items: Option<Box<Reach>>,
+    /// The subschemas that apply to the same value: `allOf`, `anyOf` and `oneOf`'s branches
+    /// and `not`.
+    same: Vec<Reach>,
+}
+
+impl Reach {
+    /// What `cut` (made by [`cut`] from `whole`) dropped. A place `cut` lacks counts as
+    /// having dropped every entry there.
+    pub fn of(whole: &Value, cut: &Value) -> Reach {
+        let Value::Object(node) = whole else {
+            return Reach::default();
+        };
+        let at = |keyword: &str| cut.get(keyword).unwrap_or(&Value::Null);
+        let mut reach = Reach::default();
+        for (keyword, sub) in node {
+            match (keyword.as_str(), sub) {
+                ("properties", Value::Object(props)) => {
+                    for (name, s) in props {
+                        match at("properties").get(name) {
+                            Some(kept) => {
+                                reach.kept.insert(name.clone(), Reach::of(s, kept));
+                            }
+                            None => {
+                                reach.dropped.insert(name.clone());
+                            }
+                        }
+                    }
+                }
+                ("additionalProperties", Value::Object(_))
+                    if !node.contains_key("patternProperties") =>
+                {
+                    reach.additional = Some(Box::new(Reach::of(sub, at(keyword))));
+                }
+                ("items", Value::Object(_)) => {
+                    reach.items = Some(Box::new(Reach::of(sub, at(keyword))));
+                }
+                ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => {
+                    for (i, branch) in branches.iter().enumerate() {
+                        let kept = at(keyword).get(i).unwrap_or(&Value::Null);
+                        reach.same.push(Reach::of(branch, kept));
+                    }
+                }
+                ("not", Value::Object(_)) => reach.same.push(Reach::of(sub, at(keyword))),
+                _ => {}
+            }
+        }
+        reach
+    }
+
+    /// Does `instance` reach only what the cut kept (no key of a dropped entry at any place
+    /// it reaches)? Then the cut's verdict on it is the whole schema's.
+    pub fn covers(&self, instance: &Value) -> bool {
+        if !self.same.iter().all(|r| r.covers(instance)) {
+            return false;
+        }
+        match instance {
+            Value::Object(fields) => fields.iter().all(|(key, value)| {
+                match self.kept.get(key) {
+                    Some(kept) => kept.covers(value),
+                    // Left over for `additionalProperties`, as in the whole schema.
+                    None => {
+                        !self.dropped.contains(key)
+                            && self.additional.as_ref().is_none_or(|r| r.covers(value))
+                    }
+                }
+            }),
+            Value::Array(items) => self
+                .items
+                .as_ref()
+                .is_none_or(|r| items.iter().all(|item| r.covers(item))),
+            _ => true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +213,51 @@ mod tests {
                 "anyOf": [{"properties": {"spec": {"properties": {"a": {"minLength": 2}}}}}]
             })
         );
+    }
+
+    #[test]
+    fn an_instance_that_reaches_only_what_was_kept_is_covered() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "spec": {"type": "object", "additionalProperties": false, "properties": {
+                    "a": {"type": "string"},
+                    "b": {"type": "array", "items": {"type": "object", "properties": {
+                        "x": {"type": "integer"}, "y": {"type": "integer"}}}},
+                    "c": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                        "p": {"type": "string"}, "q": {"type": "string"}}}}
+                }},
+                "status": {"type": "object"}
+            },
+            "anyOf": [{"properties": {"spec": {"properties": {"a": {"minLength": 2}, "z": {}}}}}]
+        });
+        let grown_from = json!({"spec": {"a": "hi", "b": [{"x": 1}], "c": {"k": {"q": "v"}}}});
+        let reach = Reach::of(&schema, &cut(&schema, &[&grown_from]));
+        let covered = [
+            grown_from.clone(),
+            json!({"spec": {"a": "other", "b": [{"x": 2}, {"x": 3}]}}),
+            json!({"spec": {"c": {"another": {"q": "w"}}}}),
+            // Not a key of the whole schema either: left over for `additionalProperties`.
+            json!({"spec": {"unknown": 1}}),
+            json!({"spec": "not a mapping"}),
+        ];
+        for instance in &covered {
+            assert!(reach.covers(instance), "{instance}");
+        }
+        let past = [
+            json!({"status": {}}),
+            json!({"spec": {"b": [{"x": 1}, {"y": 2}]}}),
+            json!({"spec": {"c": {"k": {"p": "v"}}}}),
+            // Dropped in the `anyOf` branch.
+            json!({"spec": {"z": 1}}),
+        ];
+        for instance in &past {
+            assert!(!reach.covers(instance), "{instance}");
+        }
+        // A place the cut lacks dropped everything there.
+        let bare = Reach::of(&schema, &json!({}));
+        assert!(!bare.covers(&json!({"spec": {}})));
+        assert!(bare.covers(&json!({"other": 1})));
     }
 
     #[test]

@@ -3,18 +3,18 @@
 //! Kubernetes kinds come from k8s-openapi's `schemars` derivation (one Kubernetes version per
 //! build: 1.34), Argo kinds from the upstream CRDs embedded from `schemas/crds/`. Both are made
 //! strict by [`super::crd::strict`]. Each validator is built on first use and shared by all
-//! threads; a run that lints no CronWorkflow never parses that CRD, and a run that checks a
-//! few objects of a CRD kind checks them against the schema cut to their fields
-//! ([`is_valid`], [`super::cut`]) instead of compiling all of it.
+//! threads; a run that lints no CronWorkflow never parses that CRD, and objects of a CRD kind
+//! are checked against the schema cut to the fields such objects have so far ([`is_valid`],
+//! [`super::cut`]) instead of compiling all of it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use jsonschema::{Draft, Validator};
 use k8s_openapi::Resource;
 use serde_json::{json, Value};
 
 use super::crd;
+use super::cut::Reach;
 use super::workflow_parts::Part;
 
 /// The Kubernetes version the built-in schemas describe.
@@ -32,8 +32,8 @@ struct Entry {
     cuttable: bool,
     /// The schema, parsed once, while objects are checked against cuts of it ([`is_valid`]).
     parsed: Mutex<Cut>,
-    /// Objects checked against a cut schema so far (see [`CUT_CHECKS`]).
-    cut_checks: AtomicUsize,
+    /// The schema cut to the objects checked so far, compiled ([`is_valid`]).
+    grown: Mutex<Option<Arc<Grown>>>,
 }
 
 macro_rules! kube {
@@ -48,7 +48,7 @@ macro_rules! kube {
             // Its definitions are reached through `$ref`.
             cuttable: false,
             parsed: Mutex::new(Cut::Unread),
-            cut_checks: AtomicUsize::new(0),
+            grown: Mutex::new(None),
         }),*]
     };
 }
@@ -69,7 +69,7 @@ macro_rules! argo {
             cell: OnceLock::new(),
             cuttable: true,
             parsed: Mutex::new(Cut::Unread),
-            cut_checks: AtomicUsize::new(0),
+            grown: Mutex::new(None),
         }),*]
     };
 }
@@ -171,7 +171,7 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     cell: OnceLock::new(),
     cuttable: false,
     parsed: Mutex::new(Cut::Unread),
-    cut_checks: AtomicUsize::new(0),
+    grown: Mutex::new(None),
 }];
 
 /// A part of the vendored Workflow CRD's strict schema (see [`super::workflow_parts`]), for
@@ -248,30 +248,37 @@ pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
     entry(api_version, kind).map(Entry::validator)
 }
 
-/// How many objects of a kind are checked against the schema cut to their own fields before
-/// the whole schema is compiled: a cut WorkflowTemplate schema compiles in under 1 ms, the whole
-/// one in ~25 ms, so a tenant slice (a few of each kind) never compiles it and a render of
-/// thousands pays for 16 cuts once.
-pub const CUT_CHECKS: usize = 16;
+/// How many times the cut schema of a CRD kind grows ([`is_valid`]) before the whole schema
+/// is compiled instead. A cut WorkflowTemplate schema compiles in ~1 ms, the whole one in
+/// ~20 ms: a render of thousands of WorkflowTemplates made from a dozen templates grows its
+/// cut about as many times and never compiles the whole; objects of every shape grow it to the
+/// limit and then pay for both.
+pub const MAX_GROWTHS: usize = 16;
 
 /// Does `value` validate against the strict schema of `apiVersion`/`kind`? `None` when no
-/// schema is known. The first [`CUT_CHECKS`] objects of a CRD kind are checked against the
-/// schema cut to their fields ([`super::cut`]: the same verdict), then the whole schema is
-/// compiled; a finding's messages always come from the whole schema ([`validator`]).
+/// schema is known. An object of a CRD kind is checked against the schema cut to the objects
+/// that grew the cut so far, when it reaches nothing the cut dropped ([`Reach::covers`]: the
+/// whole schema's verdict); else the cut grows to hold it too, up to [`MAX_GROWTHS`] times,
+/// after which the whole schema is compiled. A finding's messages always come from the whole
+/// schema ([`validator`]).
 pub fn is_valid(api_version: &str, kind: &str, value: &Value) -> Option<bool> {
     let entry = entry(api_version, kind)?;
     if let Some(v) = entry.cell.get() {
         return Some(v.is_valid(value));
     }
-    if entry.cut_checks.fetch_add(1, Ordering::Relaxed) < CUT_CHECKS {
-        if let Some(schema) = entry.schema_to_cut() {
-            let cut = super::cut::cut(&schema, &[value]);
-            if let Ok(v) = jsonschema::options().with_draft(entry.draft).build(&cut) {
-                return Some(v.is_valid(value));
-            }
-        }
+    if let Some(verdict) = entry.grown_verdict(value) {
+        return Some(verdict);
     }
     Some(entry.validator().is_valid(value))
+}
+
+/// A schema cut to the objects that grew it ([`is_valid`]), compiled.
+struct Grown {
+    /// The objects the cut is made for: each reached past the cut made for those before it.
+    instances: Vec<Value>,
+    /// What the cut dropped, to tell which objects it judges as the whole schema would.
+    reach: Reach,
+    validator: Validator,
 }
 
 /// An [`Entry`]'s parsed schema, for cuts.
@@ -324,16 +331,64 @@ impl Entry {
         }
     }
 
-    fn cut(&self) -> std::sync::MutexGuard<'_, Cut> {
+    fn cut(&self) -> MutexGuard<'_, Cut> {
         self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn grown(&self) -> MutexGuard<'_, Option<Arc<Grown>>> {
+        self.grown.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The verdict of the cut grown so far, grown first to hold `value` when it reaches past
+    /// it; `None` when the whole schema judges (it cannot be cut, or the cut has grown
+    /// [`MAX_GROWTHS`] times). Growing holds the lock, so two threads never grow it for the
+    /// same shape at once.
+    fn grown_verdict(&self, value: &Value) -> Option<bool> {
+        if !self.cuttable {
+            return None;
+        }
+        let judged = |grown: &Grown| {
+            grown
+                .reach
+                .covers(value)
+                .then(|| grown.validator.is_valid(value))
+        };
+        let current = self.grown().clone();
+        if let Some(verdict) = current.as_deref().and_then(judged) {
+            return Some(verdict);
+        }
+        let mut slot = self.grown();
+        if let Some(verdict) = slot.as_deref().and_then(judged) {
+            return Some(verdict);
+        }
+        let mut instances = slot.as_ref().map_or_else(Vec::new, |g| g.instances.clone());
+        if instances.len() >= MAX_GROWTHS {
+            return None;
+        }
+        let whole = self.schema_to_cut()?;
+        instances.push(value.clone());
+        let of: Vec<&Value> = instances.iter().collect();
+        let cut = super::cut::cut(&whole, &of);
+        let validator = jsonschema::options()
+            .with_draft(self.draft)
+            .build(&cut)
+            .ok()?;
+        let verdict = validator.is_valid(value);
+        *slot = Some(Arc::new(Grown {
+            reach: Reach::of(&whole, &cut),
+            validator,
+            instances,
+        }));
+        Some(verdict)
     }
 }
 
-/// Let go of the schemas parsed for cuts ([`is_valid`]). A kind with fewer than
-/// [`CUT_CHECKS`] objects never compiles its whole schema, so its parsed schema (Argo CD's
-/// Application, ApplicationSet and AppProject, one each per environment: 9.3 MB of values)
-/// would otherwise stay to the end of the run, when memory peaks. A later object of such a
-/// kind parses it again; the verdicts do not change (a cut's is the whole schema's).
+/// Let go of the schemas parsed for cuts ([`is_valid`]). A kind whose cut stops growing never
+/// compiles its whole schema, so its parsed schema (the WorkflowTemplate one, and Argo CD's
+/// Application, ApplicationSet and AppProject, one each per environment: ~20 MB of values in
+/// all) would otherwise stay to the end of the run, when memory peaks. An object that later
+/// grows such a kind's cut parses it again; the verdicts do not change (a cut's is the whole
+/// schema's).
 pub fn release_parsed() {
     for entry in KUBE.iter().chain(ARGO.iter()).chain(BACKSTAGE.iter()) {
         let mut cut = entry.cut();
@@ -343,19 +398,10 @@ pub fn release_parsed() {
     }
 }
 
-/// Compile the validators of `kinds` on another thread while the caller reads its input:
-/// the first object of a kind would otherwise wait for its schema (the WorkflowTemplate
-/// schema alone is ~20 ms), and a run that needs none of them does not wait for it.
-pub fn compile_ahead(kinds: &'static [(&'static str, &'static str)]) {
-    std::thread::spawn(move || {
-        for (api_version, kind) in kinds {
-            validator(api_version, kind);
-        }
-    });
-}
-
-/// [`compile_ahead`] for a run that checks a few objects of each kind (a tenant slice): the
-/// schemas that can be cut ([`is_valid`]) are only parsed, the others compiled.
+/// Ready the schemas of `kinds` on another thread while the caller reads its input, so that
+/// the first object of a kind does not wait for its schema: those that can be cut
+/// ([`is_valid`]) are parsed (the WorkflowTemplate one in ~6 ms), the others compiled. A run
+/// that needs none of them does not wait for it.
 pub fn prepare_ahead(kinds: &'static [(&'static str, &'static str)]) {
     std::thread::spawn(move || {
         for (api_version, kind) in kinds {
@@ -748,6 +794,99 @@ mod tests {
         assert!(
             valid > 100 && invalid > 500,
             "{valid} valid, {invalid} invalid"
+        );
+    }
+
+    /// A cut grown from some objects judges every object it covers as the whole schema does,
+    /// covers the objects it was grown from, and grows only for an object that reaches past
+    /// it: on the Argo objects of the example tree and the real-shapes corpus and one-change
+    /// variants of them, judged by an entry of their kind's own.
+    #[test]
+    fn a_grown_cut_judges_what_it_covers_as_the_whole_schema() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut by_kind: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+        for dir in ["gitops", "tests/repos"] {
+            for file in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let file = file.expect("walk");
+                if file.path().extension().is_none_or(|x| x != "yaml") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+                for (_, doc) in crate::source::parse_documents(&text).unwrap_or_default() {
+                    let (Some(api), Some(kind)) = (
+                        doc.get("apiVersion").and_then(Value::as_str),
+                        doc.get("kind").and_then(Value::as_str),
+                    ) else {
+                        continue;
+                    };
+                    if entry(api, kind).is_some_and(|e| e.cuttable) {
+                        by_kind
+                            .entry(format!("{api} {kind}"))
+                            .or_default()
+                            .push(doc);
+                    }
+                }
+            }
+        }
+        let (mut judged, mut grew, mut invalid) = (0, 0, 0);
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for (key, docs) in &by_kind {
+            let (api, kind) = key.split_once(' ').expect("a key");
+            let shared = entry(api, kind).expect("an entry");
+            let whole = shared.validator();
+            let local = Entry {
+                api_version: shared.api_version,
+                kind: shared.kind,
+                make: shared.make,
+                draft: shared.draft,
+                cell: OnceLock::new(),
+                cuttable: true,
+                parsed: Mutex::new(Cut::Unread),
+                grown: Mutex::new(None),
+            };
+            let mut objects = Vec::new();
+            for doc in docs {
+                let mut all = Vec::new();
+                paths(doc, &mut Vec::new(), &mut all);
+                objects.push(doc.clone());
+                for _ in 0..12 {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let path = &all[(seed % all.len() as u64) as usize];
+                    objects.push(mutated(doc, path, seed >> 32));
+                }
+            }
+            for v in &objects {
+                let before = local.grown().as_ref().map_or(0, |g| g.instances.len());
+                let Some(verdict) = local.grown_verdict(v) else {
+                    assert_eq!(
+                        before, MAX_GROWTHS,
+                        "{kind}: the whole schema judges only past the limit"
+                    );
+                    continue;
+                };
+                assert_eq!(verdict, whole.is_valid(v), "{kind} {v}");
+                judged += 1;
+                invalid += usize::from(!verdict);
+                let grown = local.grown().clone().expect("a cut");
+                if grown.instances.len() > before {
+                    grew += 1;
+                    assert!(
+                        grown.instances.iter().all(|i| grown.reach.covers(i)),
+                        "{kind}"
+                    );
+                }
+            }
+            assert!(
+                local.cell.get().is_none(),
+                "{kind}: the whole schema was compiled"
+            );
+        }
+        assert!(by_kind.len() >= 5, "{:?}", by_kind.keys());
+        assert!(
+            judged > 1000 && invalid > 300 && grew * 20 < judged,
+            "{judged} judged, {invalid} invalid, {grew} grew the cut"
         );
     }
 
