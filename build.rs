@@ -15,6 +15,12 @@ use std::{env, fs};
 #[allow(dead_code)]
 #[path = "src/schema/crd.rs"]
 mod crd;
+#[allow(dead_code)]
+#[path = "src/schema/cut.rs"]
+mod cut;
+#[allow(dead_code)]
+#[path = "src/schema/split.rs"]
+mod split;
 #[path = "src/schema/workflow_parts.rs"]
 mod workflow_parts;
 
@@ -23,6 +29,8 @@ fn main() {
     embed_files(&out);
     println!("cargo:rerun-if-changed=schemas/crds");
     println!("cargo:rerun-if-changed=src/schema/crd.rs");
+    println!("cargo:rerun-if-changed=src/schema/cut.rs");
+    println!("cargo:rerun-if-changed=src/schema/split.rs");
     let mut names: Vec<_> = fs::read_dir("schemas/crds")
         .expect("schemas/crds is readable")
         .map(|e| e.expect("a directory entry").path())
@@ -58,6 +66,13 @@ fn main() {
             serde_json::to_string(&schema).expect("JSON"),
         )
         .expect("OUT_DIR is writable");
+        // Its nodes, for cuts (src/schema/split.rs); none when it cannot be cut.
+        let nodes = if cut::can_cut(&schema) {
+            split::split(&schema)
+        } else {
+            String::new()
+        };
+        fs::write(out.join(format!("{name}.nodes")), nodes).expect("OUT_DIR is writable");
     }
 }
 

@@ -365,8 +365,6 @@ pub fn run<S: Sink>(
         // renders (on one core, ~35 ms a batch at N = 10,000, with the other core idle
         // when it came between batches).
         let mut pending: Vec<Unit<S::Kept>> = Vec::new();
-        // The first batch holds the environment level (see `in_batches`).
-        let mut first = true;
         in_batches(&mut plan, stages.tenants_per_batch, |plan| {
             let (judging, gathered) = match stream.as_mut() {
                 Some(stream) => {
@@ -408,10 +406,6 @@ pub fn run<S: Sink>(
                     }
                 }
                 Err(d) => diags.extend(d),
-            }
-            if first {
-                crate::schema::objects::release_parsed();
-                first = false;
             }
             if let Some(stream) = stream.as_mut() {
                 stream.forget_repeats();
@@ -520,10 +514,8 @@ fn tree_path(config: &LintConfig) -> &str {
 /// Hand `each` a one-environment plan as plans of `size` tenants each, the first with the
 /// environment-level objects (rendered beside its tenants, [`render::render_units`]), the
 /// others without (partial). The roster, which environment templates read, stays whole.
-/// The environment level comes with the first batch so that what only it needs is let go
-/// of before most of the tenants' documents pile up (the schemas parsed for Argo CD's
-/// kinds, see [`crate::schema::objects::release_parsed`]); alone, it was one unit on one
-/// core with the other idle. The tenants not yet handed on are held in a list that shrinks
+/// The environment level comes with the first batch: alone, it was one unit on one core
+/// with the other idle. The tenants not yet handed on are held in a list that shrinks
 /// as batches leave it: the whole list is ~9 MB of plans at N = 10,000, which else stayed
 /// allocated until the environment's last batch, when its documents are all in and memory
 /// is at its peak.

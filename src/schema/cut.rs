@@ -21,6 +21,7 @@
 //! was dropped where, so that such an instance is recognised ([`Reach::covers`]) and judged by
 //! a cut made for others, without the whole schema at hand.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
@@ -34,11 +35,33 @@ pub fn can_cut(schema: &Value) -> bool {
     }
 }
 
+/// Where a cut reads a schema's subschemas from: the schema itself ([`Whole`]), or its nodes
+/// stored apart ([`super::split::Nodes`]).
+pub trait Source {
+    /// The subschema `schema` stands for.
+    fn resolve<'a>(&self, schema: &'a Value) -> Cow<'a, Value>;
+}
+
+/// A schema held whole: every subschema is where it stands.
+pub struct Whole;
+
+impl Source for Whole {
+    fn resolve<'a>(&self, schema: &'a Value) -> Cow<'a, Value> {
+        Cow::Borrowed(schema)
+    }
+}
+
 /// `schema` cut to what `instances` reach: each of them validates against the result exactly
 /// when it validates against `schema` (see the module docs). `schema` must pass [`can_cut`].
 pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
-    let Value::Object(node) = schema else {
-        return schema.clone();
+    cut_in(&Whole, schema, instances)
+}
+
+/// [`cut`] of the schema `schema` stands for in `source`.
+pub fn cut_in(source: &impl Source, schema: &Value, instances: &[&Value]) -> Value {
+    let schema = source.resolve(schema);
+    let Value::Object(node) = &*schema else {
+        return schema.into_owned();
     };
     let objects: Vec<&Map<String, Value>> =
         instances.iter().filter_map(|v| v.as_object()).collect();
@@ -52,7 +75,7 @@ pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
                     .filter_map(|(name, s)| {
                         let values: Vec<&Value> =
                             objects.iter().filter_map(|o| o.get(name)).collect();
-                        (!values.is_empty()).then(|| (name.clone(), cut(s, &values)))
+                        (!values.is_empty()).then(|| (name.clone(), cut_in(source, s, &values)))
                     })
                     .collect(),
             ),
@@ -67,7 +90,7 @@ pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
                     .filter(|(k, _)| properties.is_none_or(|p| !p.contains_key(*k)))
                     .map(|(_, v)| v)
                     .collect();
-                cut(sub, &values)
+                cut_in(source, sub, &values)
             }
             ("items", Value::Object(_)) => {
                 let values: Vec<&Value> = instances
@@ -75,12 +98,15 @@ pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
                     .filter_map(|v| v.as_array())
                     .flatten()
                     .collect();
-                cut(sub, &values)
+                cut_in(source, sub, &values)
             }
-            ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => {
-                Value::Array(branches.iter().map(|b| cut(b, instances)).collect())
-            }
-            ("not", Value::Object(_)) => cut(sub, instances),
+            ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => Value::Array(
+                branches
+                    .iter()
+                    .map(|b| cut_in(source, b, instances))
+                    .collect(),
+            ),
+            ("not", Value::Object(_)) => cut_in(source, sub, instances),
             _ => sub.clone(),
         };
         out.insert(keyword.clone(), kept);
@@ -92,7 +118,7 @@ pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
 /// walks it: the `properties` entries kept (with what they dropped below) and dropped, and
 /// the subschemas `additionalProperties`, `items`, `allOf`, `anyOf`, `oneOf` and `not`
 /// apply there.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Reach {
     kept: HashMap<String, Reach>,
     dropped: HashSet<String>,
@@ -107,7 +133,13 @@ impl Reach {
     /// What `cut` (made by [`cut`] from `whole`) dropped. A place `cut` lacks counts as
     /// having dropped every entry there.
     pub fn of(whole: &Value, cut: &Value) -> Reach {
-        let Value::Object(node) = whole else {
+        Reach::of_in(&Whole, whole, cut)
+    }
+
+    /// [`Reach::of`] the schema `whole` stands for in `source`.
+    pub fn of_in(source: &impl Source, whole: &Value, cut: &Value) -> Reach {
+        let whole = source.resolve(whole);
+        let Value::Object(node) = &*whole else {
             return Reach::default();
         };
         let at = |keyword: &str| cut.get(keyword).unwrap_or(&Value::Null);
@@ -118,7 +150,9 @@ impl Reach {
                     for (name, s) in props {
                         match at("properties").get(name) {
                             Some(kept) => {
-                                reach.kept.insert(name.clone(), Reach::of(s, kept));
+                                reach
+                                    .kept
+                                    .insert(name.clone(), Reach::of_in(source, s, kept));
                             }
                             None => {
                                 reach.dropped.insert(name.clone());
@@ -129,18 +163,20 @@ impl Reach {
                 ("additionalProperties", Value::Object(_))
                     if !node.contains_key("patternProperties") =>
                 {
-                    reach.additional = Some(Box::new(Reach::of(sub, at(keyword))));
+                    reach.additional = Some(Box::new(Reach::of_in(source, sub, at(keyword))));
                 }
                 ("items", Value::Object(_)) => {
-                    reach.items = Some(Box::new(Reach::of(sub, at(keyword))));
+                    reach.items = Some(Box::new(Reach::of_in(source, sub, at(keyword))));
                 }
                 ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => {
                     for (i, branch) in branches.iter().enumerate() {
                         let kept = at(keyword).get(i).unwrap_or(&Value::Null);
-                        reach.same.push(Reach::of(branch, kept));
+                        reach.same.push(Reach::of_in(source, branch, kept));
                     }
                 }
-                ("not", Value::Object(_)) => reach.same.push(Reach::of(sub, at(keyword))),
+                ("not", Value::Object(_)) => {
+                    reach.same.push(Reach::of_in(source, sub, at(keyword)))
+                }
                 _ => {}
             }
         }

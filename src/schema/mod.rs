@@ -9,6 +9,7 @@ pub mod crd;
 pub mod custom;
 pub mod cut;
 pub mod objects;
+pub mod split;
 pub mod workflow_parts;
 
 use std::sync::OnceLock;

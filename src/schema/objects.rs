@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::crd;
 use super::cut::Reach;
+use super::split::Nodes;
 use super::workflow_parts::Part;
 
 /// The Kubernetes version the built-in schemas describe.
@@ -27,11 +28,9 @@ struct Entry {
     /// The dialect the schema is written in.
     draft: Draft,
     cell: OnceLock<Validator>,
-    /// Written without `$ref` (the CRDs' schemas), so an object can be checked against the
-    /// schema cut to its fields ([`is_valid`]).
-    cuttable: bool,
-    /// The schema, parsed once, while objects are checked against cuts of it ([`is_valid`]).
-    parsed: Mutex<Cut>,
+    /// The schema's nodes, for cuts ([`is_valid`]): the CRDs' schemas, written without
+    /// `$ref`. Empty for a schema that cannot be cut.
+    nodes: Nodes,
     /// The schema cut to the objects checked so far, compiled ([`is_valid`]).
     grown: Mutex<Option<Arc<Grown>>>,
 }
@@ -46,8 +45,7 @@ macro_rules! kube {
             draft: Draft::Draft202012,
             cell: OnceLock::new(),
             // Its definitions are reached through `$ref`.
-            cuttable: false,
-            parsed: Mutex::new(Cut::Unread),
+            nodes: Nodes::new(""),
             grown: Mutex::new(None),
         }),*]
     };
@@ -67,8 +65,8 @@ macro_rules! argo {
             // WorkflowTemplate schema is the larger part of its compile).
             draft: Draft::Draft4,
             cell: OnceLock::new(),
-            cuttable: true,
-            parsed: Mutex::new(Cut::Unread),
+            // Split by build.rs ([`super::split`]).
+            nodes: Nodes::new(include_str!(concat!(env!("OUT_DIR"), "/", $file, ".nodes"))),
             grown: Mutex::new(None),
         }),*]
     };
@@ -169,8 +167,7 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     },
     draft: Draft::Draft7,
     cell: OnceLock::new(),
-    cuttable: false,
-    parsed: Mutex::new(Cut::Unread),
+    nodes: Nodes::new(""),
     grown: Mutex::new(None),
 }];
 
@@ -282,57 +279,16 @@ struct Grown {
 }
 
 /// An [`Entry`]'s parsed schema, for cuts.
-enum Cut {
-    /// Not parsed yet.
-    Unread,
-    /// Parsed, and it can be cut.
-    Cuttable(Arc<Value>),
-    /// It cannot be cut, or the whole schema is compiled and nothing cuts it any more: the
-    /// parsed schema is let go (the WorkflowTemplate schema's values are ~10 MB).
-    Done,
-}
-
 impl Entry {
     fn validator(&self) -> &Validator {
         self.cell.get_or_init(|| {
-            let parsed = match &*self.cut() {
-                Cut::Cuttable(schema) => Some(Arc::clone(schema)),
-                _ => None,
-            };
-            let schema = parsed.unwrap_or_else(|| Arc::new((self.make)()));
-            let validator = jsonschema::options()
+            jsonschema::options()
                 .with_draft(self.draft)
-                .build(&schema)
+                .build(&(self.make)())
                 .unwrap_or_else(|e| {
                     panic!("built-in schema for {} does not compile: {e}", self.kind)
-                });
-            *self.cut() = Cut::Done;
-            validator
+                })
         })
-    }
-
-    /// The parsed schema, when it may be cut and the whole one is not compiled yet.
-    fn schema_to_cut(&self) -> Option<Arc<Value>> {
-        if !self.cuttable {
-            return None;
-        }
-        let mut cut = self.cut();
-        if let Cut::Unread = *cut {
-            let schema = (self.make)();
-            *cut = if super::cut::can_cut(&schema) {
-                Cut::Cuttable(Arc::new(schema))
-            } else {
-                Cut::Done
-            };
-        }
-        match &*cut {
-            Cut::Cuttable(schema) => Some(Arc::clone(schema)),
-            Cut::Unread | Cut::Done => None,
-        }
-    }
-
-    fn cut(&self) -> MutexGuard<'_, Cut> {
-        self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn grown(&self) -> MutexGuard<'_, Option<Arc<Grown>>> {
@@ -344,7 +300,7 @@ impl Entry {
     /// [`MAX_GROWTHS`] times). Growing holds the lock, so two threads never grow it for the
     /// same shape at once.
     fn grown_verdict(&self, value: &Value) -> Option<bool> {
-        if !self.cuttable {
+        if self.nodes.is_empty() {
             return None;
         }
         let judged = |grown: &Grown| {
@@ -365,17 +321,16 @@ impl Entry {
         if instances.len() >= MAX_GROWTHS {
             return None;
         }
-        let whole = self.schema_to_cut()?;
         instances.push(value.clone());
         let of: Vec<&Value> = instances.iter().collect();
-        let cut = super::cut::cut(&whole, &of);
+        let cut = super::cut::cut_in(&self.nodes, &Nodes::root(), &of);
         let validator = jsonschema::options()
             .with_draft(self.draft)
             .build(&cut)
             .ok()?;
         let verdict = validator.is_valid(value);
         *slot = Some(Arc::new(Grown {
-            reach: Reach::of(&whole, &cut),
+            reach: Reach::of_in(&self.nodes, &Nodes::root(), &cut),
             validator,
             instances,
         }));
@@ -383,34 +338,14 @@ impl Entry {
     }
 }
 
-/// Let go of the schemas parsed for cuts ([`is_valid`]). A kind whose cut stops growing never
-/// compiles its whole schema, so its parsed schema (the WorkflowTemplate one, and Argo CD's
-/// Application, ApplicationSet and AppProject, one each per environment: ~20 MB of values in
-/// all) would otherwise stay to the end of the run, when memory peaks. An object that later
-/// grows such a kind's cut parses it again; the verdicts do not change (a cut's is the whole
-/// schema's).
-pub fn release_parsed() {
-    for entry in KUBE.iter().chain(ARGO.iter()).chain(BACKSTAGE.iter()) {
-        let mut cut = entry.cut();
-        if let Cut::Cuttable(_) = *cut {
-            *cut = Cut::Unread;
-        }
-    }
-}
-
-/// Ready the schemas of `kinds` on another thread while the caller reads its input, so that
-/// the first object of a kind does not wait for its schema: those that can be cut
-/// ([`is_valid`]) are parsed (the WorkflowTemplate one in ~6 ms), the others compiled. A run
-/// that needs none of them does not wait for it.
+/// Compile the schemas of `kinds` that cannot be cut ([`is_valid`]) on another thread while
+/// the caller reads its input, so that the first object of such a kind does not wait for
+/// its schema. A run that needs none of them does not wait for it.
 pub fn prepare_ahead(kinds: &'static [(&'static str, &'static str)]) {
     std::thread::spawn(move || {
         for (api_version, kind) in kinds {
-            match entry(api_version, kind) {
-                Some(e) if e.schema_to_cut().is_some() => {}
-                Some(e) => {
-                    e.validator();
-                }
-                None => {}
+            if let Some(e) = entry(api_version, kind).filter(|e| e.nodes.is_empty()) {
+                e.validator();
             }
         }
     });
@@ -700,29 +635,10 @@ mod tests {
         out
     }
 
-    /// The parsed schema an entry cuts from is let go once the whole schema is compiled (the
-    /// WorkflowTemplate one's values are ~10 MB), and objects are still judged by the whole.
-    #[test]
-    fn a_compiled_schema_lets_its_parsed_copy_go() {
-        let e = entry("argoproj.io/v1alpha1", "WorkflowTemplate").expect("an entry");
-        e.validator();
-        assert!(e.schema_to_cut().is_none());
-        assert!(matches!(*e.cut(), Cut::Done));
-        let unknown = json!({
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "WorkflowTemplate",
-            "metadata": {"name": "x"},
-            "spec": {"entrypoint": "main", "templatez": []},
-        });
-        assert_eq!(
-            is_valid("argoproj.io/v1alpha1", "WorkflowTemplate", &unknown),
-            Some(false)
-        );
-    }
-
     /// The schema cut to an object's fields gives the whole schema's verdict, on the Argo
     /// objects of the example tree and the real-shapes corpus and on thousands of one-change
-    /// variants of them (unknown keys, wrong types, removed keys, added items).
+    /// variants of them (unknown keys, wrong types, removed keys, added items); cut from the
+    /// schema's nodes ([`super::super::split`]), it is the same cut, dropping the same.
     #[test]
     fn a_cut_schema_gives_the_whole_schemas_verdict() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -741,7 +657,7 @@ mod tests {
                     ) else {
                         continue;
                     };
-                    if entry(api, kind).is_some_and(|e| e.cuttable) {
+                    if entry(api, kind).is_some_and(|e| !e.nodes.is_empty()) {
                         // One of each shape: copies that differ by namespace add nothing.
                         let mut key = doc.clone();
                         key["metadata"] = json!(null);
@@ -764,7 +680,6 @@ mod tests {
             )
             .expect("an entry");
             let whole = e.validator();
-            // Parsed here: once the whole schema is compiled, the entry lets its copy go.
             let schema = (e.make)();
             assert!(super::super::cut::can_cut(&schema), "{}", e.kind);
             let mut all = Vec::new();
@@ -778,9 +693,23 @@ mod tests {
                 variants.push(mutated(doc, path, seed >> 32));
             }
             for v in &variants {
+                let cut = super::super::cut::cut(&schema, &[v]);
+                let root = Nodes::root();
+                assert_eq!(
+                    super::super::cut::cut_in(&e.nodes, &root, &[v]),
+                    cut,
+                    "{} {v}",
+                    e.kind
+                );
+                assert_eq!(
+                    Reach::of_in(&e.nodes, &root, &cut),
+                    Reach::of(&schema, &cut),
+                    "{} {v}",
+                    e.kind
+                );
                 let cut = jsonschema::options()
                     .with_draft(e.draft)
-                    .build(&super::super::cut::cut(&schema, &[v]))
+                    .build(&cut)
                     .expect("a cut schema compiles");
                 let verdict = whole.is_valid(v);
                 assert_eq!(cut.is_valid(v), verdict, "{} {v}", e.kind);
@@ -819,7 +748,7 @@ mod tests {
                     ) else {
                         continue;
                     };
-                    if entry(api, kind).is_some_and(|e| e.cuttable) {
+                    if entry(api, kind).is_some_and(|e| !e.nodes.is_empty()) {
                         by_kind
                             .entry(format!("{api} {kind}"))
                             .or_default()
@@ -840,8 +769,7 @@ mod tests {
                 make: shared.make,
                 draft: shared.draft,
                 cell: OnceLock::new(),
-                cuttable: true,
-                parsed: Mutex::new(Cut::Unread),
+                nodes: Nodes::new(shared.nodes.text()),
                 grown: Mutex::new(None),
             };
             let mut objects = Vec::new();
