@@ -7,6 +7,7 @@
 //! are checked against the schema cut to the fields such objects have so far ([`is_valid`],
 //! [`super::cut`]) instead of compiling all of it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use jsonschema::{Draft, Validator};
@@ -33,6 +34,8 @@ struct Entry {
     nodes: Nodes,
     /// The schema cut to the objects checked so far, compiled ([`is_valid`]).
     grown: Mutex<Option<Arc<Grown>>>,
+    /// Objects checked against the cut so far (see [`CUT_CHECKS`]).
+    checks: AtomicUsize,
 }
 
 macro_rules! kube {
@@ -47,6 +50,7 @@ macro_rules! kube {
             // Its definitions are reached through `$ref`.
             nodes: Nodes::new(""),
             grown: Mutex::new(None),
+            checks: AtomicUsize::new(0),
         }),*]
     };
 }
@@ -68,6 +72,7 @@ macro_rules! argo {
             // Split by build.rs ([`super::split`]).
             nodes: Nodes::new(include_str!(concat!(env!("OUT_DIR"), "/", $file, ".nodes"))),
             grown: Mutex::new(None),
+            checks: AtomicUsize::new(0),
         }),*]
     };
 }
@@ -169,6 +174,7 @@ static BACKSTAGE: [Entry; 1] = [Entry {
     cell: OnceLock::new(),
     nodes: Nodes::new(""),
     grown: Mutex::new(None),
+    checks: AtomicUsize::new(0),
 }];
 
 /// A part of the vendored Workflow CRD's strict schema (see [`super::workflow_parts`]), for
@@ -252,12 +258,19 @@ pub fn validator(api_version: &str, kind: &str) -> Option<&'static Validator> {
 /// limit and then pay for both.
 pub const MAX_GROWTHS: usize = 16;
 
+/// Objects of a kind judged by its cut before the whole schema is compiled anyway. Telling
+/// whether the cut covers an object walks all of it: a `lint` of tens of thousands of
+/// WorkflowTemplates read from files, each checked, costs less with the whole schema
+/// compiled once. A render checks one object of each lineage per batch of tenants
+/// (`src/lint/repeats.rs`), far fewer.
+pub const CUT_CHECKS: usize = 4096;
+
 /// Does `value` validate against the strict schema of `apiVersion`/`kind`? `None` when no
 /// schema is known. An object of a CRD kind is checked against the schema cut to the objects
 /// that grew the cut so far, when it reaches nothing the cut dropped ([`Reach::covers`]: the
-/// whole schema's verdict); else the cut grows to hold it too, up to [`MAX_GROWTHS`] times,
-/// after which the whole schema is compiled. A finding's messages always come from the whole
-/// schema ([`validator`]).
+/// whole schema's verdict); else the cut grows to hold it too, up to [`MAX_GROWTHS`] times.
+/// Past that, or past [`CUT_CHECKS`] objects, the whole schema is compiled and judges. A
+/// finding's messages always come from the whole schema ([`validator`]).
 pub fn is_valid(api_version: &str, kind: &str, value: &Value) -> Option<bool> {
     let entry = entry(api_version, kind)?;
     if let Some(v) = entry.cell.get() {
@@ -296,11 +309,14 @@ impl Entry {
     }
 
     /// The verdict of the cut grown so far, grown first to hold `value` when it reaches past
-    /// it; `None` when the whole schema judges (it cannot be cut, or the cut has grown
-    /// [`MAX_GROWTHS`] times). Growing holds the lock, so two threads never grow it for the
-    /// same shape at once.
+    /// it; `None` when the whole schema judges (it cannot be cut, the cut has grown
+    /// [`MAX_GROWTHS`] times, or it has judged [`CUT_CHECKS`] objects). Growing holds the
+    /// lock, so two threads never grow it for the same shape at once.
     fn grown_verdict(&self, value: &Value) -> Option<bool> {
         if self.nodes.is_empty() {
+            return None;
+        }
+        if self.checks.fetch_add(1, Ordering::Relaxed) >= CUT_CHECKS {
             return None;
         }
         let judged = |grown: &Grown| {
@@ -771,6 +787,7 @@ mod tests {
                 cell: OnceLock::new(),
                 nodes: Nodes::new(shared.nodes.text()),
                 grown: Mutex::new(None),
+                checks: AtomicUsize::new(0),
             };
             let mut objects = Vec::new();
             for doc in docs {
@@ -810,6 +827,11 @@ mod tests {
                 local.cell.get().is_none(),
                 "{kind}: the whole schema was compiled"
             );
+            // Past the checks a cut may take, the whole schema judges even what it covers.
+            let covered = &objects[0];
+            assert!(local.grown_verdict(covered).is_some(), "{kind}");
+            local.checks.store(CUT_CHECKS, Ordering::Relaxed);
+            assert_eq!(local.grown_verdict(covered), None, "{kind}");
         }
         assert!(by_kind.len() >= 5, "{:?}", by_kind.keys());
         assert!(
