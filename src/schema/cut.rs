@@ -214,9 +214,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn keeps_what_the_instances_reach() {
-        let schema = json!({
+    /// A schema with each keyword a cut walks into.
+    fn example() -> Value {
+        json!({
             "type": "object",
             "required": ["spec"],
             "properties": {
@@ -230,7 +230,12 @@ mod tests {
                 "status": {"type": "object"}
             },
             "anyOf": [{"properties": {"spec": {"properties": {"a": {"minLength": 2}, "z": {}}}}}]
-        });
+        })
+    }
+
+    #[test]
+    fn keeps_what_the_instances_reach() {
+        let schema = example();
         let instance = json!({"spec": {"a": "hi", "b": [{"x": 1}], "c": {"k": {"q": "v"}}}});
         assert_eq!(
             cut(&schema, &[&instance]),
@@ -253,20 +258,7 @@ mod tests {
 
     #[test]
     fn an_instance_that_reaches_only_what_was_kept_is_covered() {
-        let schema = json!({
-            "type": "object",
-            "properties": {
-                "spec": {"type": "object", "additionalProperties": false, "properties": {
-                    "a": {"type": "string"},
-                    "b": {"type": "array", "items": {"type": "object", "properties": {
-                        "x": {"type": "integer"}, "y": {"type": "integer"}}}},
-                    "c": {"type": "object", "additionalProperties": {"type": "object", "properties": {
-                        "p": {"type": "string"}, "q": {"type": "string"}}}}
-                }},
-                "status": {"type": "object"}
-            },
-            "anyOf": [{"properties": {"spec": {"properties": {"a": {"minLength": 2}, "z": {}}}}}]
-        });
+        let schema = example();
         let grown_from = json!({"spec": {"a": "hi", "b": [{"x": 1}], "c": {"k": {"q": "v"}}}});
         let reach = Reach::of(&schema, &cut(&schema, &[&grown_from]));
         let covered = [

@@ -651,14 +651,11 @@ mod tests {
         out
     }
 
-    /// The schema cut to an object's fields gives the whole schema's verdict, on the Argo
-    /// objects of the example tree and the real-shapes corpus and on thousands of one-change
-    /// variants of them (unknown keys, wrong types, removed keys, added items); cut from the
-    /// schema's nodes ([`super::super::split`]), it is the same cut, dropping the same.
-    #[test]
-    fn a_cut_schema_gives_the_whole_schemas_verdict() {
+    /// The Argo objects of kinds whose schema can be cut, in the example tree and the
+    /// real-shapes corpus, in file order.
+    fn cuttable_objects() -> Vec<Value> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut objects: std::collections::BTreeMap<String, Value> = Default::default();
+        let mut objects = Vec::new();
         for dir in ["gitops", "tests/repos"] {
             for file in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
                 let file = file.expect("walk");
@@ -667,20 +664,47 @@ mod tests {
                 }
                 let text = std::fs::read_to_string(file.path()).unwrap_or_default();
                 for (_, doc) in crate::source::parse_documents(&text).unwrap_or_default() {
-                    let (Some(api), Some(kind)) = (
-                        doc.get("apiVersion").and_then(Value::as_str),
-                        doc.get("kind").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
-                    if entry(api, kind).is_some_and(|e| !e.nodes.is_empty()) {
-                        // One of each shape: copies that differ by namespace add nothing.
-                        let mut key = doc.clone();
-                        key["metadata"] = json!(null);
-                        objects.entry(key.to_string()).or_insert(doc);
+                    let cuttable = entry(
+                        doc["apiVersion"].as_str().unwrap_or(""),
+                        doc["kind"].as_str().unwrap_or(""),
+                    )
+                    .is_some_and(|e| !e.nodes.is_empty());
+                    if cuttable {
+                        objects.push(doc);
                     }
                 }
             }
+        }
+        objects
+    }
+
+    /// `doc` and `n` one-change variants of it, at places picked by `seed` (xorshift).
+    fn with_variants(doc: &Value, n: usize, seed: &mut u64) -> Vec<Value> {
+        let mut all = Vec::new();
+        paths(doc, &mut Vec::new(), &mut all);
+        let mut variants = vec![doc.clone()];
+        for _ in 0..n {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            let path = &all[(*seed % all.len() as u64) as usize];
+            variants.push(mutated(doc, path, *seed >> 32));
+        }
+        variants
+    }
+
+    /// The schema cut to an object's fields gives the whole schema's verdict, on the Argo
+    /// objects of the example tree and the real-shapes corpus and on thousands of one-change
+    /// variants of them (unknown keys, wrong types, removed keys, added items); cut from the
+    /// schema's nodes ([`super::super::split`]), it is the same cut, dropping the same.
+    #[test]
+    fn a_cut_schema_gives_the_whole_schemas_verdict() {
+        let mut objects: std::collections::BTreeMap<String, Value> = Default::default();
+        for doc in cuttable_objects() {
+            // One of each shape: copies that differ by namespace add nothing.
+            let mut key = doc.clone();
+            key["metadata"] = json!(null);
+            objects.entry(key.to_string()).or_insert(doc);
         }
         let kinds: std::collections::BTreeSet<&str> = objects
             .values()
@@ -698,17 +722,7 @@ mod tests {
             let whole = e.validator();
             let schema = (e.make)();
             assert!(super::super::cut::can_cut(&schema), "{}", e.kind);
-            let mut all = Vec::new();
-            paths(doc, &mut Vec::new(), &mut all);
-            let mut variants = vec![doc.clone()];
-            for _ in 0..60 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let path = &all[(seed % all.len() as u64) as usize];
-                variants.push(mutated(doc, path, seed >> 32));
-            }
-            for v in &variants {
+            for v in &with_variants(doc, 60, &mut seed) {
                 let cut = super::super::cut::cut(&schema, &[v]);
                 let root = Nodes::root();
                 assert_eq!(
@@ -748,35 +762,17 @@ mod tests {
     /// variants of them, judged by an entry of their kind's own.
     #[test]
     fn a_grown_cut_judges_what_it_covers_as_the_whole_schema() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut by_kind: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
-        for dir in ["gitops", "tests/repos"] {
-            for file in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
-                let file = file.expect("walk");
-                if file.path().extension().is_none_or(|x| x != "yaml") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(file.path()).unwrap_or_default();
-                for (_, doc) in crate::source::parse_documents(&text).unwrap_or_default() {
-                    let (Some(api), Some(kind)) = (
-                        doc.get("apiVersion").and_then(Value::as_str),
-                        doc.get("kind").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
-                    if entry(api, kind).is_some_and(|e| !e.nodes.is_empty()) {
-                        by_kind
-                            .entry(format!("{api} {kind}"))
-                            .or_default()
-                            .push(doc);
-                    }
-                }
-            }
+        let mut by_kind: std::collections::BTreeMap<(String, String), Vec<Value>> =
+            Default::default();
+        for doc in cuttable_objects() {
+            let kind = |key: &str| doc[key].as_str().unwrap_or("").to_owned();
+            let key = (kind("apiVersion"), kind("kind"));
+            by_kind.entry(key).or_default().push(doc);
         }
         let (mut judged, mut grew, mut invalid) = (0, 0, 0);
         let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
         for (key, docs) in &by_kind {
-            let (api, kind) = key.split_once(' ').expect("a key");
+            let (api, kind) = key;
             let shared = entry(api, kind).expect("an entry");
             let whole = shared.validator();
             let local = Entry {
@@ -791,16 +787,7 @@ mod tests {
             };
             let mut objects = Vec::new();
             for doc in docs {
-                let mut all = Vec::new();
-                paths(doc, &mut Vec::new(), &mut all);
-                objects.push(doc.clone());
-                for _ in 0..12 {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    let path = &all[(seed % all.len() as u64) as usize];
-                    objects.push(mutated(doc, path, seed >> 32));
-                }
+                objects.extend(with_variants(doc, 12, &mut seed));
             }
             for v in &objects {
                 let before = local.grown().as_ref().map_or(0, |g| g.instances.len());
