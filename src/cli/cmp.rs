@@ -99,9 +99,9 @@ fn generate(root: &std::path::Path) -> Exit {
         Err(msg) => return failure(env("ARGOCD_APP_NAME").as_deref(), &msg, None),
     };
     // The schemas a tenant's objects are checked against are made ready on the other core
-    // while this one reads the estate: the CRD schemas parsed, to be cut to the fields their
-    // objects have (the whole WorkflowTemplate schema is ~20 ms of compiling), the others
-    // compiled.
+    // while this one reads the estate: those that cannot be cut are compiled (the CRD ones
+    // are cut to the fields their objects have, from nodes read as needed: the whole
+    // WorkflowTemplate schema is ~20 ms of compiling).
     crate::schema::objects::prepare_ahead(cmp::TENANT_KINDS);
     let files = match EstateFiles::read_dir_where(root, cmp::slice_reads(&req.environment)) {
         Ok(f) => f,

@@ -5,7 +5,8 @@
 //! strict by [`super::crd::strict`]. Each validator is built on first use and shared by all
 //! threads; a run that lints no CronWorkflow never parses that CRD, and objects of a CRD kind
 //! are checked against the schema cut to the fields such objects have so far ([`is_valid`],
-//! [`super::cut`]) instead of compiling all of it.
+//! [`super::cut`]), read from the schema's nodes ([`super::split`]), instead of parsing and
+//! compiling all of it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -291,7 +292,6 @@ struct Grown {
     validator: Validator,
 }
 
-/// An [`Entry`]'s parsed schema, for cuts.
 impl Entry {
     fn validator(&self) -> &Validator {
         self.cell.get_or_init(|| {
