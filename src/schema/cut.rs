@@ -51,73 +51,117 @@ impl Source for Whole {
     }
 }
 
+/// What a cut does with one keyword of a schema node: the subschemas it walks into, or
+/// nothing (the keyword is kept as written). The one place that decides it, for the cut and
+/// for the nodes build.rs splits off ([`super::split`]).
+pub enum Walk<'a> {
+    /// `properties`: each entry applies to the value of its key.
+    Properties(&'a Map<String, Value>),
+    /// `additionalProperties` (when there are no `patternProperties`, which decide by
+    /// pattern which keys are left over): applies to the keys `properties` does not name.
+    Additional(&'a Value),
+    /// `items` as one subschema: applies to every item.
+    Items(&'a Value),
+    /// `allOf`, `anyOf` and `oneOf`'s branches: each applies to the same value.
+    Branches(&'a [Value]),
+    /// `not`: applies to the same value.
+    Not(&'a Value),
+    Kept,
+}
+
+/// What a cut does with `keyword` (whose value is `sub`) of the schema node `node`.
+pub fn walk<'a>(node: &Map<String, Value>, keyword: &str, sub: &'a Value) -> Walk<'a> {
+    match (keyword, sub) {
+        ("properties", Value::Object(props)) => Walk::Properties(props),
+        ("additionalProperties", Value::Object(_)) if !node.contains_key("patternProperties") => {
+            Walk::Additional(sub)
+        }
+        ("items", Value::Object(_)) => Walk::Items(sub),
+        ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => Walk::Branches(branches),
+        ("not", Value::Object(_)) => Walk::Not(sub),
+        _ => Walk::Kept,
+    }
+}
+
 /// `schema` cut to what `instances` reach: each of them validates against the result exactly
 /// when it validates against `schema` (see the module docs). `schema` must pass [`can_cut`].
 pub fn cut(schema: &Value, instances: &[&Value]) -> Value {
-    cut_in(&Whole, schema, instances)
+    cut_in(&Whole, schema, instances).0
 }
 
-/// [`cut`] of the schema `schema` stands for in `source`.
-pub fn cut_in(source: &impl Source, schema: &Value, instances: &[&Value]) -> Value {
+/// [`cut`] of the schema `schema` stands for in `source`, with what the cut dropped where.
+pub fn cut_in(source: &impl Source, schema: &Value, instances: &[&Value]) -> (Value, Reach) {
     let schema = source.resolve(schema);
+    let mut reach = Reach::default();
     let Value::Object(node) = &*schema else {
-        return schema.into_owned();
+        return (schema.into_owned(), reach);
     };
     let objects: Vec<&Map<String, Value>> =
         instances.iter().filter_map(|v| v.as_object()).collect();
     let properties = node.get("properties").and_then(Value::as_object);
     let mut out = Map::new();
     for (keyword, sub) in node {
-        let kept = match (keyword.as_str(), sub) {
-            ("properties", Value::Object(props)) => Value::Object(
-                props
-                    .iter()
-                    .filter_map(|(name, s)| {
-                        let values: Vec<&Value> =
-                            objects.iter().filter_map(|o| o.get(name)).collect();
-                        (!values.is_empty()).then(|| (name.clone(), cut_in(source, s, &values)))
-                    })
-                    .collect(),
-            ),
-            // The values of the keys `properties` does not name; with `patternProperties`
-            // which keys those are depends on patterns, so the subschema is kept whole.
-            ("additionalProperties", Value::Object(_))
-                if !node.contains_key("patternProperties") =>
-            {
+        let kept = match walk(node, keyword, sub) {
+            Walk::Properties(props) => {
+                let mut kept = Map::new();
+                for (name, s) in props {
+                    let values: Vec<&Value> = objects.iter().filter_map(|o| o.get(name)).collect();
+                    if values.is_empty() {
+                        reach.dropped.insert(name.clone());
+                    } else {
+                        let (cut, below) = cut_in(source, s, &values);
+                        kept.insert(name.clone(), cut);
+                        reach.kept.insert(name.clone(), below);
+                    }
+                }
+                Value::Object(kept)
+            }
+            Walk::Additional(sub) => {
                 let values: Vec<&Value> = objects
                     .iter()
                     .flat_map(|o| o.iter())
                     .filter(|(k, _)| properties.is_none_or(|p| !p.contains_key(*k)))
                     .map(|(_, v)| v)
                     .collect();
-                cut_in(source, sub, &values)
+                let (cut, below) = cut_in(source, sub, &values);
+                reach.additional = Some(Box::new(below));
+                cut
             }
-            ("items", Value::Object(_)) => {
+            Walk::Items(sub) => {
                 let values: Vec<&Value> = instances
                     .iter()
                     .filter_map(|v| v.as_array())
                     .flatten()
                     .collect();
-                cut_in(source, sub, &values)
+                let (cut, below) = cut_in(source, sub, &values);
+                reach.items = Some(Box::new(below));
+                cut
             }
-            ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => Value::Array(
+            Walk::Branches(branches) => Value::Array(
                 branches
                     .iter()
-                    .map(|b| cut_in(source, b, instances))
+                    .map(|b| {
+                        let (cut, below) = cut_in(source, b, instances);
+                        reach.same.push(below);
+                        cut
+                    })
                     .collect(),
             ),
-            ("not", Value::Object(_)) => cut_in(source, sub, instances),
-            _ => sub.clone(),
+            Walk::Not(sub) => {
+                let (cut, below) = cut_in(source, sub, instances);
+                reach.same.push(below);
+                cut
+            }
+            Walk::Kept => sub.clone(),
         };
         out.insert(keyword.clone(), kept);
     }
-    Value::Object(out)
+    (Value::Object(out), reach)
 }
 
-/// What a cut dropped, at each place of the schema its instances reach, in the shape [`cut`]
-/// walks it: the `properties` entries kept (with what they dropped below) and dropped, and
-/// the subschemas `additionalProperties`, `items`, `allOf`, `anyOf`, `oneOf` and `not`
-/// apply there.
+/// What a cut dropped, at each place of the schema its instances reach, in the shape the
+/// cut walks it ([`walk`]): the `properties` entries kept (with what they dropped below) and
+/// dropped, and what the subschemas that apply there dropped.
 #[derive(Debug, Default, PartialEq)]
 pub struct Reach {
     kept: HashMap<String, Reach>,
@@ -130,59 +174,6 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// What `cut` (made by [`cut`] from `whole`) dropped. A place `cut` lacks counts as
-    /// having dropped every entry there.
-    pub fn of(whole: &Value, cut: &Value) -> Reach {
-        Reach::of_in(&Whole, whole, cut)
-    }
-
-    /// [`Reach::of`] the schema `whole` stands for in `source`.
-    pub fn of_in(source: &impl Source, whole: &Value, cut: &Value) -> Reach {
-        let whole = source.resolve(whole);
-        let Value::Object(node) = &*whole else {
-            return Reach::default();
-        };
-        let at = |keyword: &str| cut.get(keyword).unwrap_or(&Value::Null);
-        let mut reach = Reach::default();
-        for (keyword, sub) in node {
-            match (keyword.as_str(), sub) {
-                ("properties", Value::Object(props)) => {
-                    for (name, s) in props {
-                        match at("properties").get(name) {
-                            Some(kept) => {
-                                reach
-                                    .kept
-                                    .insert(name.clone(), Reach::of_in(source, s, kept));
-                            }
-                            None => {
-                                reach.dropped.insert(name.clone());
-                            }
-                        }
-                    }
-                }
-                ("additionalProperties", Value::Object(_))
-                    if !node.contains_key("patternProperties") =>
-                {
-                    reach.additional = Some(Box::new(Reach::of_in(source, sub, at(keyword))));
-                }
-                ("items", Value::Object(_)) => {
-                    reach.items = Some(Box::new(Reach::of_in(source, sub, at(keyword))));
-                }
-                ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => {
-                    for (i, branch) in branches.iter().enumerate() {
-                        let kept = at(keyword).get(i).unwrap_or(&Value::Null);
-                        reach.same.push(Reach::of_in(source, branch, kept));
-                    }
-                }
-                ("not", Value::Object(_)) => {
-                    reach.same.push(Reach::of_in(source, sub, at(keyword)))
-                }
-                _ => {}
-            }
-        }
-        reach
-    }
-
     /// Does `instance` reach only what the cut kept (no key of a dropped entry at any place
     /// it reaches)? Then the cut's verdict on it is the whole schema's.
     pub fn covers(&self, instance: &Value) -> bool {
@@ -260,7 +251,7 @@ mod tests {
     fn an_instance_that_reaches_only_what_was_kept_is_covered() {
         let schema = example();
         let grown_from = json!({"spec": {"a": "hi", "b": [{"x": 1}], "c": {"k": {"q": "v"}}}});
-        let reach = Reach::of(&schema, &cut(&schema, &[&grown_from]));
+        let (_, reach) = cut_in(&Whole, &schema, &[&grown_from]);
         let covered = [
             grown_from.clone(),
             json!({"spec": {"a": "other", "b": [{"x": 2}, {"x": 3}]}}),
@@ -282,8 +273,8 @@ mod tests {
         for instance in &past {
             assert!(!reach.covers(instance), "{instance}");
         }
-        // A place the cut lacks dropped everything there.
-        let bare = Reach::of(&schema, &json!({}));
+        // A place no instance reached dropped everything there.
+        let (_, bare) = cut_in(&Whole, &schema, &[]);
         assert!(!bare.covers(&json!({"spec": {}})));
         assert!(bare.covers(&json!({"other": 1})));
     }

@@ -339,14 +339,14 @@ impl Entry {
         }
         instances.push(value.clone());
         let of: Vec<&Value> = instances.iter().collect();
-        let cut = super::cut::cut_in(&self.nodes, &Nodes::root(), &of);
+        let (cut, reach) = super::cut::cut_in(&self.nodes, &Nodes::root(), &of);
         let validator = jsonschema::options()
             .with_draft(self.draft)
             .build(&cut)
             .ok()?;
         let verdict = validator.is_valid(value);
         *slot = Some(Arc::new(Grown {
-            reach: Reach::of_in(&self.nodes, &Nodes::root(), &cut),
+            reach,
             validator,
             instances,
         }));
@@ -723,20 +723,12 @@ mod tests {
             let schema = (e.make)();
             assert!(super::super::cut::can_cut(&schema), "{}", e.kind);
             for v in &with_variants(doc, 60, &mut seed) {
-                let cut = super::super::cut::cut(&schema, &[v]);
-                let root = Nodes::root();
-                assert_eq!(
-                    super::super::cut::cut_in(&e.nodes, &root, &[v]),
-                    cut,
-                    "{} {v}",
-                    e.kind
-                );
-                assert_eq!(
-                    Reach::of_in(&e.nodes, &root, &cut),
-                    Reach::of(&schema, &cut),
-                    "{} {v}",
-                    e.kind
-                );
+                let (cut, reach) =
+                    super::super::cut::cut_in(&super::super::cut::Whole, &schema, &[v]);
+                let (from_nodes, reach_from_nodes) =
+                    super::super::cut::cut_in(&e.nodes, &Nodes::root(), &[v]);
+                assert_eq!(from_nodes, cut, "{} {v}", e.kind);
+                assert_eq!(reach_from_nodes, reach, "{} {v}", e.kind);
                 let cut = jsonschema::options()
                     .with_draft(e.draft)
                     .build(&cut)

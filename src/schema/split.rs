@@ -11,13 +11,13 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use super::cut::Source;
+use super::cut::{walk, Source, Walk};
 
 /// The key of a reference to a node.
 const NODE: &str = "$node";
 
-/// `schema` as lines of nodes, the root first. Subschemas are split off exactly where
-/// [`super::cut::cut`] walks into them, so a cut meets every reference and leaves none.
+/// `schema` as lines of nodes, the root first. Subschemas are split off exactly where the
+/// cut walks into them ([`walk`]), so a cut meets every reference and leaves none.
 pub fn split(schema: &Value) -> String {
     let mut lines = Vec::new();
     place(schema, &mut lines);
@@ -33,23 +33,20 @@ fn place(schema: &Value, lines: &mut Vec<String>) -> Value {
         Value::Object(node) => Value::Object(
             node.iter()
                 .map(|(keyword, sub)| {
-                    let sub = match (keyword.as_str(), sub) {
-                        ("properties", Value::Object(props)) => Value::Object(
+                    let sub = match walk(node, keyword, sub) {
+                        Walk::Properties(props) => Value::Object(
                             props
                                 .iter()
                                 .map(|(name, s)| (name.clone(), place(s, lines)))
                                 .collect(),
                         ),
-                        ("additionalProperties", Value::Object(_))
-                            if !node.contains_key("patternProperties") =>
-                        {
+                        Walk::Additional(sub) | Walk::Items(sub) | Walk::Not(sub) => {
                             place(sub, lines)
                         }
-                        ("items" | "not", Value::Object(_)) => place(sub, lines),
-                        ("allOf" | "anyOf" | "oneOf", Value::Array(branches)) => {
+                        Walk::Branches(branches) => {
                             Value::Array(branches.iter().map(|b| place(b, lines)).collect())
                         }
-                        _ => sub.clone(),
+                        Walk::Kept => sub.clone(),
                     };
                     (keyword.clone(), sub)
                 })
