@@ -4,7 +4,7 @@
 #   scripts/bench.sh [N...]        (default: 100 1000 10000; RUNS=5 runs per step)
 # Prints, per N and step: objects, median wall time of $RUNS runs, peak RSS, objects per second.
 # A CI checkout is measured both without a stat index and as a Git checkout (Git's index
-# staged by `git update-index --info-only`).
+# staged by `git update-index --info-only`), the latter in turn with `git status` of it.
 # The paths users wait on come with their reference in the same run: a fresh render (no tree,
 # no index) against `tar x` of the same tree, one environment as a stream (`cmp generate`)
 # against `helm template` of one environment of the equivalent chart.
@@ -143,8 +143,19 @@ for n in "${sizes[@]}"; do
   read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1" --no-lint' sh "$estate" "$bin")
   row "$n" "render, git checkout" "$objects" "$t" "$rss"
   git_t=$t
-  read -r t rss < <(measure 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1"' sh "$estate" "$bin")
+  # In turn with `git status` of the same checkout: what Git itself needs to tell that the
+  # files are those of its index (a stat of every file, a listing of every folder), the
+  # floor of this path. --no-optional-locks: it leaves the index as it found it.
+  for _ in $(seq "$runs"); do
+    alternate git-lint 0 sh -c 'rm -rf "$1/gitops/.gitops-render-cache" && "$2" render --root "$1"' sh "$estate" "$bin"
+    alternate git-status 0 git -C "$estate" --no-optional-locks status --porcelain --untracked-files=all gitops
+  done
+  read -r t rss < <(alternated git-lint)
   row "$n" "render+lint, git ch." "$objects" "$t" "$rss"
+  git_lint_t=$t
+  read -r t rss < <(alternated git-status)
+  row "$n" "floor: git status" "$objects" "$t" "$rss"
+  awk -v a="$git_lint_t" -v b="$t" -v n="$n" 'BEGIN { if (b > 0) printf "%-7s %-21s render+lint, git ch.: %.2fx the time of git status of the same checkout\n", n, "ratio", a / b }'
   rm -rf "$estate/.git"
   # As CI runs it: the tree with the estate's lint settings (waivers, severities).
   read -r t rss < <(measure 1 "$bin" lint "$estate/gitops" --root "$estate"); row "$n" lint "$objects" "$t" "$rss"
