@@ -103,104 +103,174 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             &d.value["spec"],
         );
     }
-    for (i, d) in c.of_kind(WORKFLOW_KINDS) {
-        let Some((ptr, spec)) = workflow_spec(d) else {
+    // A value's calls, and where those to its own templates lead, are read once per value
+    // (at N = 10,000 in four environments there are hundreds of thousands of
+    // WorkflowTemplates, copies of a few dozen); a templateRef is resolved in each
+    // document's own namespace.
+    for group in c.of_kind_by_value(WORKFLOW_KINDS) {
+        let Some((ptr, spec)) = workflow_spec(&c.docs[group[0]]) else {
             continue;
         };
-        for (t, tmpl) in spec["templates"]
-            .as_array()
+        let calls = calls_of(spec);
+        for i in group {
+            let d = &c.docs[i];
+            for call in &calls {
+                judge(d, i, ptr, call, &index, out);
+            }
+        }
+    }
+}
+
+/// A call of one template of a workflow spec to another.
+struct CallOf<'v> {
+    /// The calling template's index, and the call's place in it.
+    template: usize,
+    at: Call,
+    /// The parameters the call passes.
+    given: Vec<&'v str>,
+    to: To<'v>,
+}
+
+/// What a call names.
+enum To<'v> {
+    /// A `templateRef`: the WorkflowTemplate (cluster-scoped or not) and its template.
+    Ref {
+        name: &'v str,
+        cluster: bool,
+        template: &'v str,
+    },
+    /// A template of its own spec, found or not there.
+    Own {
+        template: &'v str,
+        found: Option<&'v Value>,
+    },
+}
+
+/// The calls of every template of `spec`, each to a template: steps, then DAG tasks.
+fn calls_of(spec: &Value) -> Vec<CallOf<'_>> {
+    let mut calls = Vec::new();
+    for (t, tmpl) in spec["templates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let steps = tmpl["steps"].as_array().into_iter().flatten().enumerate();
+        let steps = steps.flat_map(|(g, group)| {
+            let calls = group.as_array().into_iter().flatten().enumerate();
+            calls.map(move |(s, step)| (Call::Step(g, s), step))
+        });
+        let tasks = tmpl
+            .pointer("/dag/tasks")
+            .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .enumerate()
-        {
-            // Where each call is, spelled out only for a call that is reported: at N = 10,000
-            // in four environments there are hundreds of thousands of WorkflowTemplates,
-            // and each step's pointer was formatted whether or not anything was wrong.
-            let mut calls: Vec<(Call, &Value)> = Vec::new();
-            for (g, group) in tmpl["steps"].as_array().into_iter().flatten().enumerate() {
-                for (s, step) in group.as_array().into_iter().flatten().enumerate() {
-                    calls.push((Call::Step(g, s), step));
+            .map(|(k, task)| (Call::Task(k), task));
+        for (at, call) in steps.chain(tasks) {
+            let to = if let Some(r) = call.get("templateRef") {
+                To::Ref {
+                    name: r["name"].as_str().unwrap_or_default(),
+                    cluster: r["clusterScope"] == true,
+                    template: r["template"].as_str().unwrap_or_default(),
                 }
-            }
-            for (k, task) in tmpl
-                .pointer("/dag/tasks")
+            } else if let Some(template) = call.get("template").and_then(Value::as_str) {
+                To::Own {
+                    template,
+                    found: find_template(spec, template),
+                }
+            } else {
+                continue;
+            };
+            let given = call
+                .pointer("/arguments/parameters")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .enumerate()
-            {
-                calls.push((Call::Task(k), task));
-            }
-            for (call_at, call) in calls {
-                let at = || call_at.pointer(ptr, t);
-                let given: Vec<&str> = call
-                    .pointer("/arguments/parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p["name"].as_str())
-                    .collect();
-                let (target, what) = if let Some(r) = call.get("templateRef") {
-                    let name = r["name"].as_str().unwrap_or_default();
-                    let cluster = r["clusterScope"] == true;
-                    let ns = if cluster { "" } else { d.namespace() };
-                    let Some(target_spec) = index.get(&(ns, name, cluster)) else {
-                        let kind = if cluster {
-                            "ClusterWorkflowTemplate"
-                        } else {
-                            "WorkflowTemplate"
-                        };
-                        out.push(Hit::new(
-                            i,
-                            format!("{}/templateRef/name", at()),
-                            format!(
-                                "{}: {kind} `{name}` is not in the linted set{}",
-                                d.display(),
-                                if cluster {
-                                    String::new()
-                                } else {
-                                    format!(" (namespace `{}`)", d.namespace())
-                                }
-                            ),
-                        ));
-                        continue;
-                    };
-                    let tname = r["template"].as_str().unwrap_or_default();
-                    let Some(found) = find_template(target_spec, tname) else {
-                        out.push(Hit::new(
-                            i,
-                            format!("{}/templateRef/template", at()),
-                            format!("{}: `{name}` has no template `{tname}`", d.display()),
-                        ));
-                        continue;
-                    };
-                    (found, Target::Ref(name, tname))
-                } else if let Some(tname) = call.get("template").and_then(Value::as_str) {
-                    let Some(found) = find_template(spec, tname) else {
-                        out.push(Hit::new(
-                            i,
-                            format!("{}/template", at()),
-                            format!("{}: no template `{tname}` in this workflow", d.display()),
-                        ));
-                        continue;
-                    };
-                    (found, Target::Own(tname))
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            calls.push(CallOf {
+                template: t,
+                at,
+                given,
+                to,
+            });
+        }
+    }
+    calls
+}
+
+/// Document `i`'s (`d`) call: its target resolves, and gets every parameter it requires.
+/// Pointers are spelled out only for a call that is reported.
+fn judge(
+    d: &Document,
+    i: usize,
+    ptr: &str,
+    call: &CallOf<'_>,
+    index: &HashMap<(&str, &str, bool), &Value>,
+    out: &mut Vec<Hit>,
+) {
+    let at = || call.at.pointer(ptr, call.template);
+    let (target, what) = match call.to {
+        To::Ref {
+            name,
+            cluster,
+            template,
+        } => {
+            let ns = if cluster { "" } else { d.namespace() };
+            let Some(target_spec) = index.get(&(ns, name, cluster)) else {
+                let kind = if cluster {
+                    "ClusterWorkflowTemplate"
                 } else {
-                    continue;
+                    "WorkflowTemplate"
                 };
-                for p in required_params(target) {
-                    if !given.contains(&p) {
-                        out.push(Hit::new(
-                            i,
-                            at(),
-                            format!(
-                                "{}: `{what}` needs parameter `{p}`, which is not passed",
-                                d.display()
-                            ),
-                        ));
-                    }
-                }
-            }
+                out.push(Hit::new(
+                    i,
+                    format!("{}/templateRef/name", at()),
+                    format!(
+                        "{}: {kind} `{name}` is not in the linted set{}",
+                        d.display(),
+                        if cluster {
+                            String::new()
+                        } else {
+                            format!(" (namespace `{}`)", d.namespace())
+                        }
+                    ),
+                ));
+                return;
+            };
+            let Some(found) = find_template(target_spec, template) else {
+                out.push(Hit::new(
+                    i,
+                    format!("{}/templateRef/template", at()),
+                    format!("{}: `{name}` has no template `{template}`", d.display()),
+                ));
+                return;
+            };
+            (found, Target::Ref(name, template))
+        }
+        To::Own { template, found } => {
+            let Some(found) = found else {
+                out.push(Hit::new(
+                    i,
+                    format!("{}/template", at()),
+                    format!("{}: no template `{template}` in this workflow", d.display()),
+                ));
+                return;
+            };
+            (found, Target::Own(template))
+        }
+    };
+    for p in required_params(target) {
+        if !call.given.contains(&p) {
+            out.push(Hit::new(
+                i,
+                at(),
+                format!(
+                    "{}: `{what}` needs parameter `{p}`, which is not passed",
+                    d.display()
+                ),
+            ));
         }
     }
 }
