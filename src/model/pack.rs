@@ -173,7 +173,7 @@ pub struct Rbac {
     pub workflow_service_account_annotations: Option<BTreeMap<String, String>>,
     /// Shared, not copied, by every tenant's plan that binds the role (four roles of a few
     /// rules each were ~2 KB per tenant, ~20 MB of an environment's plan at N = 10,000).
-    pub roles: BTreeMap<String, std::sync::Arc<[PolicyRule]>>,
+    pub roles: BTreeMap<String, std::sync::Arc<crate::render::Frozen<Vec<PolicyRule>>>>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

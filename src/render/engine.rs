@@ -225,7 +225,10 @@ fn location_in(t: &TemplateFile, line: usize, col: usize) -> Location {
 /// filter, and the built-in `tojson` would print it as `null`: a typo in a template must be
 /// an error, not a silently empty field. `tojson(2)` pretty-prints (for JSON inside a
 /// ConfigMap value).
-fn tojson(value: minijinja::Value, indent: Option<usize>) -> Result<String, minijinja::Error> {
+fn tojson(
+    value: minijinja::Value,
+    indent: Option<usize>,
+) -> Result<minijinja::Value, minijinja::Error> {
     if value.is_undefined() {
         return Err(minijinja::Error::new(
             minijinja::ErrorKind::UndefinedError,
@@ -233,8 +236,8 @@ fn tojson(value: minijinja::Value, indent: Option<usize>) -> Result<String, mini
         ));
     }
     let out = match indent {
-        Some(_) => serde_json::to_string_pretty(&value),
-        None => serde_json::to_string(&value),
+        Some(_) => serde_json::to_string_pretty(&value).map(minijinja::Value::from),
+        None => super::frozen::json(&value),
     };
     out.map_err(|e| {
         minijinja::Error::new(

@@ -7,6 +7,7 @@
 mod engine;
 mod fits;
 mod fitted;
+mod frozen;
 mod memo;
 mod pieces;
 mod stamp;
@@ -27,6 +28,7 @@ use crate::model::{ArgoCd, Cluster, Layout, PackSpec, Repo};
 use crate::resolve::{template_refs, EnvPlan, Plan, TenantPlan, WorkflowPlan};
 
 pub use engine::{Engine, FUEL, MAX_OUTPUT_BYTES};
+pub use frozen::Frozen;
 pub use stamp::{sync_wave, Stamp, ENV_LABEL, MANAGED_BY, SYNC_WAVE, TEAM_LABEL};
 pub use workflow::WorkflowRules;
 

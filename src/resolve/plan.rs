@@ -71,7 +71,7 @@ pub struct TenantPlan {
     #[serde(rename = "tierSpec")]
     pub tier: Tier,
     /// Shared by the environment's tenants with the same profile and features.
-    pub network: std::sync::Arc<NetworkPlan>,
+    pub network: std::sync::Arc<crate::render::Frozen<NetworkPlan>>,
     /// Labels the features ask for on the Namespace.
     pub namespace_labels: BTreeMap<String, String>,
     /// Roles to create and bind, sorted by name.
@@ -80,7 +80,7 @@ pub struct TenantPlan {
     pub workflow_templates: Vec<WorkflowPlan>,
     /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
     /// Shared by the environment's tenants with the same workflows.
-    pub workflow_policy: Option<std::sync::Arc<WorkflowPolicy>>,
+    pub workflow_policy: Option<std::sync::Arc<crate::render::Frozen<WorkflowPolicy>>>,
     /// The Pod Security labels of the Namespace: the profile's level, lowered only by the
     /// exceptions the pack declares for workflows this tenant runs.
     pub pod_security: Option<PodSecurityPlan>,
@@ -154,6 +154,6 @@ impl PodSecurityPlan {
 pub struct RolePlan {
     pub name: String,
     /// The pack's rules of the role, shared.
-    pub rules: std::sync::Arc<[PolicyRule]>,
+    pub rules: std::sync::Arc<crate::render::Frozen<Vec<PolicyRule>>>,
     pub subjects: Vec<Subject>,
 }

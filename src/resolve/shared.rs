@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::plan::NetworkPlan;
 use super::workflows::WorkflowPolicy;
+use crate::render::Frozen;
 
 /// Equal values held once, for the tenants resolved in parallel.
 pub(super) struct Interner<T>(Mutex<HashSet<Arc<T>>>);
@@ -37,8 +38,8 @@ impl<T: Eq + Hash> Interner<T> {
 
 /// The environment's shared plan parts.
 pub(super) struct Shared {
-    pub policies: Interner<WorkflowPolicy>,
-    pub networks: Interner<NetworkPlan>,
+    pub policies: Interner<Frozen<WorkflowPolicy>>,
+    pub networks: Interner<Frozen<NetworkPlan>>,
 }
 
 impl Shared {

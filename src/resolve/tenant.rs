@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use crate::inputs::{Inputs, PackInput};
 use crate::model::{dns1123_problem, Feature, NetworkProfile, PackSpec, Subject, TenantSpec, Tier};
+use crate::render::Frozen;
 use crate::schema::{self, InputSchema};
 use crate::source::{pointer_push, Target};
 
@@ -106,19 +107,19 @@ impl EnvContext<'_> {
             team: team.to_owned(),
             explicit_namespace: spec.namespace.is_some(),
             namespace,
-            network: self.shared.networks.share(self.network(
+            network: self.shared.networks.share(Frozen::new(self.network(
                 &spec,
                 profile,
                 &features,
                 &workflow_templates,
-            )),
+            ))),
             tier,
             namespace_labels,
             roles,
             workflow_policy: self.spec.workflows.as_ref().map(|wf| {
                 self.shared
                     .policies
-                    .share(workflows::policy(wf, &workflow_templates))
+                    .share(Frozen::new(workflows::policy(wf, &workflow_templates)))
             }),
             pod_security: self.pod_security(profile, &workflow_templates),
             workflow_templates,
