@@ -172,7 +172,8 @@ pub struct Rbac {
     #[serde(default)]
     pub workflow_service_account_annotations: Option<BTreeMap<String, String>>,
     /// Shared, not copied, by every tenant's plan that binds the role (four roles of a few
-    /// rules each were ~2 KB per tenant, ~20 MB of an environment's plan at N = 10,000).
+    /// rules each were ~2 KB per tenant, ~20 MB of an environment's plan at N = 10,000), and
+    /// one template value in every tenant's context ([`crate::render::Frozen`]).
     pub roles: BTreeMap<String, std::sync::Arc<crate::render::Frozen<Vec<PolicyRule>>>>,
 }
 

@@ -70,7 +70,8 @@ pub struct TenantPlan {
     /// The tier's values (with overrides applied).
     #[serde(rename = "tierSpec")]
     pub tier: Tier,
-    /// Shared by the environment's tenants with the same profile and features.
+    /// Shared by the environment's tenants with the same profile and features, as one
+    /// template value ([`crate::render::Frozen`]).
     pub network: std::sync::Arc<crate::render::Frozen<NetworkPlan>>,
     /// Labels the features ask for on the Namespace.
     pub namespace_labels: BTreeMap<String, String>,
@@ -79,7 +80,7 @@ pub struct TenantPlan {
     /// WorkflowTemplates to render into the namespace, sorted by object name.
     pub workflow_templates: Vec<WorkflowPlan>,
     /// The file-type plan published in the `workflow-policy` ConfigMap (packs with workflows).
-    /// Shared by the environment's tenants with the same workflows.
+    /// Shared by the environment's tenants with the same workflows, as one template value.
     pub workflow_policy: Option<std::sync::Arc<crate::render::Frozen<WorkflowPolicy>>>,
     /// The Pod Security labels of the Namespace: the profile's level, lowered only by the
     /// exceptions the pack declares for workflows this tenant runs.
@@ -153,7 +154,7 @@ impl PodSecurityPlan {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RolePlan {
     pub name: String,
-    /// The pack's rules of the role, shared.
+    /// The pack's rules of the role, shared, as one template value.
     pub rules: std::sync::Arc<crate::render::Frozen<Vec<PolicyRule>>>,
     pub subjects: Vec<Subject>,
 }

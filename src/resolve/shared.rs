@@ -5,7 +5,8 @@
 //! N = 10,000 one environment's copies were ~24 MB and ~7 MB of its ~110 MB of plans
 //! (heaptrack of a resolve), held while its first tenants render. Each part is made as
 //! before and then swapped for the equal one already held, so a shared part is the part
-//! the tenant would have had.
+//! the tenant would have had. Each is held frozen ([`crate::render::Frozen`]): templates see
+//! it as one value, converted for them once.
 
 use std::collections::HashSet;
 use std::hash::Hash;
