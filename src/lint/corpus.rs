@@ -283,28 +283,6 @@ impl Corpus {
         })
     }
 
-    /// Documents of any of `kinds`, grouped where they hold the same value of the same kind:
-    /// the values a stream prunes are interned ([`super::prune`]), so the copies of one
-    /// WorkflowTemplate in every tenant of an environment are one value. A rule reads what
-    /// it needs of each group's value once, from its first document, and judges each
-    /// document of the group by its own identity (namespace, name). Sound while `self` is
-    /// borrowed: every value is held, so one address is one value. Groups come in the order
-    /// of their first documents, each in document order.
-    pub fn of_kind_by_value(&self, kinds: &[&str]) -> Vec<Vec<usize>> {
-        let index = self.kinds_index();
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut group_of: HashMap<(usize, usize), usize> = HashMap::new();
-        for (i, d) in self.of_kind(kinds) {
-            let key = (std::sync::Arc::as_ptr(&d.value) as usize, index.number(i));
-            let g = *group_of.entry(key).or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-            groups[g].push(i);
-        }
-        groups
-    }
-
     /// The documents by kind and the kinds by number ([`Kinds::number`]), over every
     /// document: the corpus's index, or one built now when documents were pushed past it.
     pub fn kinds_index(&self) -> Cow<'_, Kinds> {

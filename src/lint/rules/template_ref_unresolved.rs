@@ -103,20 +103,22 @@ fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
             &d.value["spec"],
         );
     }
-    // A value's calls, and where those to its own templates lead, are read once per value
-    // (at N = 10,000 in four environments there are hundreds of thousands of
-    // WorkflowTemplates, copies of a few dozen); a templateRef is resolved in each
-    // document's own namespace.
-    for group in c.of_kind_by_value(WORKFLOW_KINDS) {
-        let Some((ptr, spec)) = workflow_spec(&c.docs[group[0]]) else {
+    // A value's calls, and where those to its own templates lead, are read once per pruned
+    // value of a kind, as the admission rules size pods (at N = 10,000 in four environments
+    // there are hundreds of thousands of WorkflowTemplates, copies of a few dozen: the
+    // values a stream prunes are interned, and one address is one value while the corpus
+    // holds them); a templateRef is resolved in each document's own namespace.
+    let kinds = c.kinds_index();
+    let mut seen: HashMap<(*const Value, usize), Vec<CallOf>> = HashMap::new();
+    for (i, d) in c.of_kind(WORKFLOW_KINDS) {
+        let Some((ptr, spec)) = workflow_spec(d) else {
             continue;
         };
-        let calls = calls_of(spec);
-        for i in group {
-            let d = &c.docs[i];
-            for call in &calls {
-                judge(d, i, ptr, call, &index, out);
-            }
+        let calls = seen
+            .entry((std::sync::Arc::as_ptr(&d.value), kinds.number(i)))
+            .or_insert_with(|| calls_of(spec));
+        for call in calls.iter() {
+            judge(d, i, ptr, call, &index, out);
         }
     }
 }
