@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{header, Manifest, ManifestSet, Placement};
+use crate::manifest::{write_header, Manifest, ManifestSet, Placement};
 use crate::model::Layout;
 
 use super::{Scope, Tree};
@@ -200,7 +200,7 @@ fn emit(inputs: &str, manifests: &[&Manifest]) -> Vec<u8> {
     }
     SCRATCH.with_borrow_mut(|text| {
         text.clear();
-        text.push_str(&header(inputs));
+        write_header(text, inputs);
         for (i, m) in manifests.iter().enumerate() {
             if i > 0 {
                 text.push_str("---\n");
