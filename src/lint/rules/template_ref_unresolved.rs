@@ -75,22 +75,6 @@ impl Call {
     }
 }
 
-/// What a call names, as messages show it: `template.entry` by reference, else the
-/// workflow's own template.
-enum Target<'v> {
-    Ref(&'v str, &'v str),
-    Own(&'v str),
-}
-
-impl std::fmt::Display for Target<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Target::Ref(name, entry) => write!(f, "{name}.{entry}"),
-            Target::Own(name) => f.write_str(name),
-        }
-    }
-}
-
 fn check(c: &Corpus, _: &LintConfig, out: &mut Vec<Hit>) {
     let mut index: HashMap<(&str, &str, bool), &Value> = HashMap::new();
     for (_, d) in c.of_kind(&["WorkflowTemplate", "ClusterWorkflowTemplate"]) {
@@ -133,7 +117,8 @@ struct CallOf<'v> {
     to: To<'v>,
 }
 
-/// What a call names.
+/// What a call names; shown in messages as `template.entry` by reference, else the
+/// workflow's own template.
 enum To<'v> {
     /// A `templateRef`: the WorkflowTemplate (cluster-scoped or not) and its template.
     Ref {
@@ -146,6 +131,15 @@ enum To<'v> {
         template: &'v str,
         found: Option<&'v Value>,
     },
+}
+
+impl std::fmt::Display for To<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            To::Ref { name, template, .. } => write!(f, "{name}.{template}"),
+            To::Own { template, .. } => f.write_str(template),
+        }
+    }
 }
 
 /// The calls of every template of `spec`, each to a template: steps, then DAG tasks.
@@ -213,7 +207,7 @@ fn judge(
     out: &mut Vec<Hit>,
 ) {
     let at = || call.at.pointer(ptr, call.template);
-    let (target, what) = match call.to {
+    let target = match call.to {
         To::Ref {
             name,
             cluster,
@@ -249,7 +243,7 @@ fn judge(
                 ));
                 return;
             };
-            (found, Target::Ref(name, template))
+            found
         }
         To::Own { template, found } => {
             let Some(found) = found else {
@@ -260,7 +254,7 @@ fn judge(
                 ));
                 return;
             };
-            (found, Target::Own(template))
+            found
         }
     };
     for p in required_params(target) {
@@ -269,8 +263,9 @@ fn judge(
                 i,
                 at(),
                 format!(
-                    "{}: `{what}` needs parameter `{p}`, which is not passed",
-                    d.display()
+                    "{}: `{}` needs parameter `{p}`, which is not passed",
+                    d.display(),
+                    call.to
                 ),
             ));
         }
